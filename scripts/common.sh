@@ -1,0 +1,44 @@
+# Shared settings for the memsched scripts; sourced, never run.
+# shellcheck shell=bash
+
+# The Debian kernel source package this series was tested against.  If the
+# archive no longer has it, scripts/deps.sh takes the newest and warns.
+LINUX_SOURCE_PKG=linux-source-6.12
+LINUX_SOURCE_PIN=6.12.117-1~deb12u1
+LINUX_SOURCE_TAR=/usr/src/linux-source-6.12.tar.xz
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+PRISTINE=$BUILD/pristine/linux-source-6.12
+SRC=$BUILD/src
+LOGS=$BUILD/logs
+
+msg() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+warn() { printf '\033[1;33mWARNING: %s\033[0m\n' "$*" >&2; }
+die() { printf '\033[1;31mERROR: %s\033[0m\n' "$*" >&2; exit 1; }
+
+# Run a long command with its output in a log file and a one-line heartbeat;
+# on failure show the tail of the log.
+run_logged() {
+	local log=$1 what=$2
+	shift 2
+	mkdir -p "$(dirname "$log")"
+	msg "$what (log: ${log#"$TOP"/})"
+	local start=$SECONDS
+	"$@" >"$log" 2>&1 &
+	local pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 10
+		kill -0 "$pid" 2>/dev/null &&
+			printf '    ... %ds, %s\n' $((SECONDS - start)) \
+				"$(tail -n1 "$log" | cut -c1-100)" >&2
+	done
+	if ! wait "$pid"; then
+		printf '\033[1;31m%s failed after %ds; last lines of %s:\033[0m\n' \
+			"$what" $((SECONDS - start)) "$log" >&2
+		grep -E 'error|Error|ERROR' "$log" | tail -n 20 >&2
+		tail -n 25 "$log" >&2
+		return 1
+	fi
+	msg "$what done in $((SECONDS - start))s"
+}

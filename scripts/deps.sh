@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Install what the build, the VM and the checks need, from Debian's archive
+# only.  Idempotent: a no-op when everything is present.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+pkgs=(
+	"$LINUX_SOURCE_PKG" qemu-system-x86 make gcc flex bison bc libelf-dev
+	libssl-dev cpio dwarves xz-utils patch rsync python3 perl sparse
+	gcc-12-plugin-dev ccache busybox-static numactl libnuma-dev linux-perf
+	kmod
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+	msg "installing: ${missing[*]}"
+	[ "$(id -u)" = 0 ] || die "need root to apt-get install ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null
+	# Prefer the pinned kernel source; fall back to the newest one.
+	want=()
+	for p in "${missing[@]}"; do
+		if [ "$p" = "$LINUX_SOURCE_PKG" ] &&
+		   apt-cache madison "$p" | grep -qF " $LINUX_SOURCE_PIN "; then
+			want+=("$p=$LINUX_SOURCE_PIN")
+		else
+			want+=("$p")
+		fi
+	done
+	apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
+fi
+
+have=$(dpkg-query -W -f='${Version}' "$LINUX_SOURCE_PKG")
+if [ "$have" != "$LINUX_SOURCE_PIN" ]; then
+	warn "########################################################"
+	warn "$LINUX_SOURCE_PKG is $have, the series was tested on $LINUX_SOURCE_PIN"
+	warn "patches may not apply; update LINUX_SOURCE_PIN in scripts/common.sh"
+	warn "########################################################"
+fi
+exit 0

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Configure and build one kernel: scripts/kernel.sh test|bench|nomemsched
+# [extra make args...].  Out of tree in build/<config>, through ccache.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+cfg=${1:?usage: kernel.sh test|bench|nomemsched [make args]}
+shift
+frag=$TOP/configs/$cfg.config
+[ -f "$frag" ] || die "no such config: $frag"
+out=$BUILD/$cfg
+mkdir -p "$out" "$LOGS"
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.ccache}
+export CCACHE_BASEDIR=$BUILD
+kmake=(make -C "$SRC" O="$out" CC="ccache gcc" HOSTCC="ccache gcc"
+	-j"$(nproc)")
+
+configure() {
+	local want=$out/.config.wanted stamp=$out/.config.stamp sum
+	cat "$TOP/configs/base.config" "$frag" >"$want"
+	sum=$(cat "$want" "$BUILD/pristine/.version" "$SRC"/.memsched-managed |
+		sha1sum)
+	# Kconfig files are managed too; a changed one changes the sum below.
+	sum="$sum $(find "$SRC" -name 'Kconfig*' -newer "$want" -print -quit)"
+	if [ -f "$out/.config" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sum" ] &&
+	   [ "$out/.config" -nt "$SRC/.memsched-managed" ]; then
+		return
+	fi
+	msg "configuring $cfg (allnoconfig + configs/base.config + configs/$cfg.config)"
+	"${kmake[@]}" KCONFIG_ALLCONFIG="$want" allnoconfig >"$LOGS/config-$cfg.log" 2>&1 ||
+		{ tail -n 30 "$LOGS/config-$cfg.log"; die "configuration failed"; }
+	# Every option the fragments ask for must have stuck.
+	local bad=0 line sym val got
+	while read -r line; do
+		case "$line" in CONFIG_*=*) ;; *) continue ;; esac
+		sym=${line%%=*}
+		val=${line#*=}
+		got=$(grep -E "^$sym=|^# $sym is not set" "$out/.config" || true)
+		case "$val" in
+		n) [ -z "$got" ] || [ "$got" = "# $sym is not set" ] || { echo "  $sym: wanted n, got $got"; bad=1; } ;;
+		*) [ "$got" = "$sym=$val" ] || { echo "  $sym: wanted $val, got ${got:-nothing}"; bad=1; } ;;
+		esac
+	done < <(tac "$want" | awk -F= '!seen[$1]++' | tac) >&2
+	if [ $bad = 1 ]; then
+		[ "${ALLOW_MISSING_CONFIG:-0}" = 1 ] ||
+			die "options above did not stick in build/$cfg/.config (missing dependency?)"
+		warn "options above did not stick (ALLOW_MISSING_CONFIG=1)"
+	fi
+	echo "$sum" >"$stamp"
+}
+
+configure
+run_logged "$LOGS/build-$cfg.log" "building $cfg kernel" "${kmake[@]}" "$@"
+if [ $# -eq 0 ]; then
+	msg "image: ${out#"$TOP"/}/arch/x86/boot/bzImage"
+fi
