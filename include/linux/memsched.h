@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * memsched: groups of threads and memory kept together on one NUMA node.
+ *
+ * The internal interface between mm/memsched.c, the memory policy code,
+ * fork/exit and procfs.  See Documentation/vm/memsched.rst.
+ */
+#ifndef _LINUX_MEMSCHED_H
+#define _LINUX_MEMSCHED_H
+
+#include <linux/mempolicy.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <linux/uidgid.h>
+#include <uapi/linux/memsched.h>
+
+struct seq_file;
+struct pid_namespace;
+struct pid;
+struct task_struct;
+
+#ifdef CONFIG_MEMSCHED
+
+/**
+ * struct memsched_group - threads and address ranges kept on one node
+ * @id:		user-visible id, > 0; immutable, not reused quickly.
+ * @owner:	euid of the creator; immutable.
+ * @ref:	one per member thread, per memory policy that follows the
+ *		group, per pending move and per transient lookup.  The last
+ *		put queues @release_work; the group is freed after an RCU
+ *		grace period, so task_struct::memsched_group may be read
+ *		under rcu_read_lock().
+ * @home_nid:	the node the group's threads and memory belong on.
+ *		Written under @lock, read locklessly with READ_ONCE().
+ * @lock:	protects @tasks, @nr_tasks, @mms and @moves.
+ * @tasks:	member threads, linked by task_struct::memsched_node.
+ * @nr_tasks:	number of entries on @tasks.
+ * @mms:	address spaces that bound ranges to the group
+ *		(struct memsched_mm), so a home change can find them.
+ * @moves:	pending background moves (struct memsched_move).
+ * @move_work:	the rate-limited background mover.
+ * @release_work: frees the group once @ref drops to zero.
+ * @rcu:	deferred free.
+ */
+struct memsched_group {
+	int id;
+	kuid_t owner;
+	refcount_t ref;
+	int home_nid;
+	spinlock_t lock;
+	struct list_head tasks;
+	unsigned int nr_tasks;
+	struct list_head mms;
+	struct list_head moves;
+	struct delayed_work move_work;
+	struct work_struct release_work;
+	struct rcu_head rcu;
+};
+
+void memsched_fork(struct task_struct *p);
+void memsched_post_fork(struct task_struct *p);
+void memsched_exit(struct task_struct *tsk);
+
+void memsched_group_get(struct memsched_group *group);
+void memsched_group_put(struct memsched_group *group);
+
+int proc_pid_memsched(struct seq_file *m, struct pid_namespace *ns,
+		      struct pid *pid, struct task_struct *task);
+
+/* A memory policy that follows a group's home node. */
+static inline void memsched_mpol_init(struct mempolicy *pol)
+{
+	pol->msgroup = NULL;
+}
+
+static inline void memsched_mpol_set_group(struct mempolicy *pol,
+					   struct memsched_group *group)
+{
+	if (group)
+		memsched_group_get(group);
+	pol->msgroup = group;
+}
+
+/* @pol was copied by value: the copy holds a reference of its own. */
+static inline void memsched_mpol_dup(struct mempolicy *pol)
+{
+	if (pol->msgroup)
+		memsched_group_get(pol->msgroup);
+}
+
+static inline void memsched_mpol_free(struct mempolicy *pol)
+{
+	if (pol->msgroup)
+		memsched_group_put(pol->msgroup);
+}
+
+static inline bool memsched_mpol_equal(const struct mempolicy *a,
+				       const struct mempolicy *b)
+{
+	return a->msgroup == b->msgroup;
+}
+
+/* The node a preferred policy allocates on: the group's home, if any. */
+static inline int memsched_mpol_node(const struct mempolicy *pol, int nid)
+{
+	return pol->msgroup ? READ_ONCE(pol->msgroup->home_nid) : nid;
+}
+
+#else /* !CONFIG_MEMSCHED */
+
+static inline void memsched_fork(struct task_struct *p) { }
+static inline void memsched_post_fork(struct task_struct *p) { }
+static inline void memsched_exit(struct task_struct *tsk) { }
+static inline void memsched_mpol_init(struct mempolicy *pol) { }
+static inline void memsched_mpol_set_group(struct mempolicy *pol,
+					   struct memsched_group *group) { }
+static inline void memsched_mpol_dup(struct mempolicy *pol) { }
+static inline void memsched_mpol_free(struct mempolicy *pol) { }
+static inline bool memsched_mpol_equal(const struct mempolicy *a,
+				       const struct mempolicy *b)
+{
+	return true;
+}
+
+static inline int memsched_mpol_node(const struct mempolicy *pol, int nid)
+{
+	return nid;
+}
+
+#endif /* CONFIG_MEMSCHED */
+#endif /* _LINUX_MEMSCHED_H */

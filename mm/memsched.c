@@ -1,0 +1,934 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memsched: groups of threads and memory kept together on one NUMA node.
+ *
+ * A group ties a set of threads (ms_tbind) and a set of virtual address
+ * ranges (ms_mbind) to a home node.  A bound range is an ordinary VMA
+ * memory policy, MPOL_PREFERRED, that reads its node from the group when a
+ * page is allocated (memsched_mpol_node()); VMA splitting, merging, fork
+ * and fallback to other nodes are the memory policy code's.  Pages already
+ * present when a range is bound are moved by a rate-limited background
+ * worker, or before ms_mbind() returns with MS_MBIND_MOVE.
+ *
+ * Lifetime: a group is referenced by its member threads, by every memory
+ * policy that follows it, by pending background moves and by transient
+ * lookups.  The last reference queues the release work, which removes the
+ * id (ids are allocated cyclically, so they are not reused quickly) and
+ * frees the group after an RCU grace period.
+ *
+ * Lock order (outermost first):
+ *
+ *   memsched_mutex			(id table, per-user counts)
+ *
+ *   mmap_lock				(ms_mbind via do_mbind, the mover)
+ *     vma write lock
+ *       memsched_group::lock		(never held across an allocation
+ *					 that can sleep)
+ *
+ *   task_struct::alloc_lock (task_lock)
+ *     memsched_group::lock
+ *
+ * memsched_mutex is never taken with mmap_lock, a task lock or a group
+ * lock held.  A group's refcount may drop to zero under any of them: the
+ * release runs from a workqueue.
+ */
+
+#define pr_fmt(fmt) "memsched: " fmt
+
+#include <linux/cpuset.h>
+#include <linux/kobject.h>
+#include <linux/memsched.h>
+#include <linux/migrate.h>
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/nodemask.h>
+#include <linux/pagewalk.h>
+#include <linux/pid_namespace.h>
+#include <linux/ptrace.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/syscalls.h>
+#include <linux/sysfs.h>
+#include <linux/vmstat.h>
+#include <linux/xarray.h>
+
+#include "internal.h"
+
+/* Bytes of address space the background mover handles per step. */
+#define MEMSCHED_MOVE_CHUNK	(16UL << 20)
+
+/* Protects memsched_ids' allocation cursor and memsched_user_groups. */
+static DEFINE_MUTEX(memsched_mutex);
+/* id -> group; lookups under RCU. */
+static DEFINE_XARRAY_ALLOC1(memsched_ids);
+static u32 memsched_next_id = 1;
+/* uid -> number of groups the user owns (xa_mk_value). */
+static DEFINE_XARRAY(memsched_user_groups);
+/* Groups whose home is each node, for choosing new homes. */
+static atomic_t memsched_node_groups[MAX_NUMNODES];
+
+/* Tunables under /sys/kernel/mm/memsched/. */
+static unsigned int memsched_max_groups_per_user __read_mostly = 1024;
+static unsigned int memsched_move_interval_ms __read_mostly = 10;
+
+/* An address space that bound ranges to a group; holds an mm_count ref. */
+struct memsched_mm {
+	struct list_head node;
+	struct mm_struct *mm;
+};
+
+/* A range whose present pages the background mover still has to move. */
+struct memsched_move {
+	struct list_head node;
+	struct mm_struct *mm;		/* mm_count ref */
+	unsigned long next, end;
+};
+
+/* ---------------------------------------------------------------------- */
+/* Home node choice */
+
+/**
+ * struct memsched_node_load - what a new group's home is chosen by
+ * @nid:	the node.
+ * @groups:	groups already at home there.
+ * @cpus:	online CPUs of the node, > 0.
+ * @free:	free pages on the node.
+ */
+struct memsched_node_load {
+	int nid;
+	unsigned int groups;
+	unsigned int cpus;
+	unsigned long free;
+};
+
+/*
+ * Is @a a better home than @b?  Fewer groups per CPU first (a group's
+ * threads want CPUs), then more free memory, then the lower node id so the
+ * choice is deterministic.
+ */
+static bool memsched_better_home(const struct memsched_node_load *a,
+				 const struct memsched_node_load *b)
+{
+	u64 la = (u64)a->groups * b->cpus, lb = (u64)b->groups * a->cpus;
+
+	if (la != lb)
+		return la < lb;
+	if (a->free != b->free)
+		return a->free > b->free;
+	return a->nid < b->nid;
+}
+
+/* Index of the best home among @n candidates, or -1 if there are none. */
+static int memsched_pick_home(const struct memsched_node_load *load, int n)
+{
+	int i, best = -1;
+
+	for (i = 0; i < n; i++)
+		if (best < 0 || memsched_better_home(&load[i], &load[best]))
+			best = i;
+	return best;
+}
+
+/* The home for a group created now by current, among its allowed nodes. */
+static int memsched_choose_home(void)
+{
+	struct memsched_node_load *load;
+	nodemask_t allowed = cpuset_current_mems_allowed;
+	int nid, n = 0, best;
+
+	load = kcalloc(nr_node_ids, sizeof(*load), GFP_KERNEL);
+	if (!load)
+		return numa_node_id();
+	for_each_node_mask(nid, allowed) {
+		unsigned int cpus = nr_cpus_node(nid);
+
+		if (!cpus || !node_state(nid, N_MEMORY))
+			continue;
+		load[n].nid = nid;
+		load[n].cpus = cpus;
+		load[n].groups = atomic_read(&memsched_node_groups[nid]);
+		load[n].free = sum_zone_node_page_state(nid, NR_FREE_PAGES);
+		n++;
+	}
+	best = memsched_pick_home(load, n);
+	nid = best < 0 ? numa_node_id() : load[best].nid;
+	kfree(load);
+	return nid;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Group lifetime */
+
+static void memsched_move_fn(struct work_struct *work);
+
+static void memsched_group_free_rcu(struct rcu_head *rcu)
+{
+	kfree(container_of(rcu, struct memsched_group, rcu));
+}
+
+/* Caller holds memsched_mutex. */
+static void memsched_user_groups_dec(kuid_t owner)
+{
+	unsigned long uid = from_kuid(&init_user_ns, owner);
+	unsigned long n = xa_to_value(xa_load(&memsched_user_groups, uid));
+
+	if (n > 1)
+		xa_store(&memsched_user_groups, uid, xa_mk_value(n - 1),
+			 GFP_KERNEL);
+	else
+		xa_erase(&memsched_user_groups, uid);
+}
+
+static void memsched_release_fn(struct work_struct *work)
+{
+	struct memsched_group *group =
+		container_of(work, struct memsched_group, release_work);
+	struct memsched_mm *link, *tmp;
+
+	/* No references are left, so nothing can queue a move any more. */
+	cancel_delayed_work_sync(&group->move_work);
+	WARN_ON_ONCE(!list_empty(&group->moves) || group->nr_tasks);
+
+	mutex_lock(&memsched_mutex);
+	xa_erase(&memsched_ids, group->id);
+	memsched_user_groups_dec(group->owner);
+	mutex_unlock(&memsched_mutex);
+	atomic_dec(&memsched_node_groups[group->home_nid]);
+
+	list_for_each_entry_safe(link, tmp, &group->mms, node) {
+		mmdrop(link->mm);
+		kfree(link);
+	}
+	call_rcu(&group->rcu, memsched_group_free_rcu);
+}
+
+void memsched_group_get(struct memsched_group *group)
+{
+	refcount_inc(&group->ref);
+}
+
+/* May be called in atomic context: the release runs from a workqueue. */
+void memsched_group_put(struct memsched_group *group)
+{
+	if (refcount_dec_and_test(&group->ref))
+		schedule_work(&group->release_work);
+}
+
+/* A new group, one reference held by the caller. */
+static struct memsched_group *memsched_group_create(void)
+{
+	struct memsched_group *group;
+	kuid_t owner = current_euid();
+	unsigned long uid = from_kuid(&init_user_ns, owner);
+	unsigned long n;
+	int err;
+
+	group = kzalloc(sizeof(*group), GFP_KERNEL);
+	if (!group)
+		return ERR_PTR(-ENOMEM);
+	group->owner = owner;
+	refcount_set(&group->ref, 1);
+	spin_lock_init(&group->lock);
+	INIT_LIST_HEAD(&group->tasks);
+	INIT_LIST_HEAD(&group->mms);
+	INIT_LIST_HEAD(&group->moves);
+	INIT_DELAYED_WORK(&group->move_work, memsched_move_fn);
+	INIT_WORK(&group->release_work, memsched_release_fn);
+	group->home_nid = memsched_choose_home();
+
+	mutex_lock(&memsched_mutex);
+	n = xa_to_value(xa_load(&memsched_user_groups, uid));
+	if (n >= READ_ONCE(memsched_max_groups_per_user)) {
+		err = -EDQUOT;
+		goto out_unlock;
+	}
+	err = xa_err(xa_store(&memsched_user_groups, uid, xa_mk_value(n + 1),
+			      GFP_KERNEL));
+	if (err)
+		goto out_unlock;
+	err = xa_alloc_cyclic(&memsched_ids, &group->id, group,
+			      XA_LIMIT(1, INT_MAX), &memsched_next_id,
+			      GFP_KERNEL);
+	if (err < 0) {
+		memsched_user_groups_dec(owner);
+		goto out_unlock;
+	}
+	mutex_unlock(&memsched_mutex);
+	atomic_inc(&memsched_node_groups[group->home_nid]);
+	return group;
+
+out_unlock:
+	mutex_unlock(&memsched_mutex);
+	kfree(group);
+	return ERR_PTR(err);
+}
+
+/* The group with @id, referenced, or NULL. */
+static struct memsched_group *memsched_group_find(int id)
+{
+	struct memsched_group *group;
+
+	rcu_read_lock();
+	group = xa_load(&memsched_ids, id);
+	if (group && !refcount_inc_not_zero(&group->ref))
+		group = NULL;
+	rcu_read_unlock();
+	return group;
+}
+
+/* May current put threads or memory into @group? */
+static bool memsched_may_join(struct memsched_group *group)
+{
+	return uid_eq(current_euid(), group->owner) || capable(CAP_SYS_NICE);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Threads */
+
+static struct memsched_group *memsched_task_group(struct task_struct *t)
+{
+	return rcu_dereference_protected(t->memsched_group,
+					 lockdep_is_held(&t->alloc_lock));
+}
+
+/*
+ * Move @t into @group (NULL: out of its group).  Fails with -ESRCH once
+ * @t is exiting: memsched_exit() has run or is about to.
+ */
+static int memsched_task_set_group(struct task_struct *t,
+				   struct memsched_group *group)
+{
+	struct memsched_group *old;
+
+	task_lock(t);
+	if (t->flags & PF_EXITING) {
+		task_unlock(t);
+		return -ESRCH;
+	}
+	old = memsched_task_group(t);
+	if (old == group) {
+		task_unlock(t);
+		return 0;
+	}
+	if (old) {
+		spin_lock(&old->lock);
+		list_del_init(&t->memsched_node);
+		old->nr_tasks--;
+		spin_unlock(&old->lock);
+	}
+	if (group) {
+		memsched_group_get(group);
+		spin_lock(&group->lock);
+		list_add_tail(&t->memsched_node, &group->tasks);
+		group->nr_tasks++;
+		spin_unlock(&group->lock);
+	}
+	rcu_assign_pointer(t->memsched_group, group);
+	task_unlock(t);
+
+	if (old)
+		memsched_group_put(old);
+	return 0;
+}
+
+/* Right after dup_task_struct(): forget the parent's copied pointer. */
+void memsched_fork(struct task_struct *p)
+{
+	RCU_INIT_POINTER(p->memsched_group, NULL);
+	INIT_LIST_HEAD(&p->memsched_node);
+}
+
+/* The child can no longer fail to be created: join the parent's group. */
+void memsched_post_fork(struct task_struct *p)
+{
+	struct memsched_group *group;
+
+	rcu_read_lock();
+	group = rcu_dereference(current->memsched_group);
+	if (group && !refcount_inc_not_zero(&group->ref))
+		group = NULL;
+	rcu_read_unlock();
+	if (!group)
+		return;
+	/* Unless ms_tbind() already put the new thread somewhere. */
+	if (!rcu_access_pointer(p->memsched_group))
+		memsched_task_set_group(p, group);
+	memsched_group_put(group);
+}
+
+void memsched_exit(struct task_struct *tsk)
+{
+	struct memsched_group *old;
+
+	if (!rcu_access_pointer(tsk->memsched_group))
+		return;
+	task_lock(tsk);
+	old = memsched_task_group(tsk);
+	if (old) {
+		spin_lock(&old->lock);
+		list_del_init(&tsk->memsched_node);
+		old->nr_tasks--;
+		spin_unlock(&old->lock);
+		RCU_INIT_POINTER(tsk->memsched_group, NULL);
+	}
+	task_unlock(tsk);
+	if (old)
+		memsched_group_put(old);
+}
+
+static int memsched_group_id_of(struct task_struct *t)
+{
+	struct memsched_group *group;
+	int id;
+
+	rcu_read_lock();
+	group = rcu_dereference(t->memsched_group);
+	id = group ? group->id : MS_ID_NONE;
+	rcu_read_unlock();
+	return id;
+}
+
+static long memsched_tbind(struct task_struct *t, int ms_id)
+{
+	struct memsched_group *group = NULL;
+	long err;
+
+	if (ms_id == MS_ID_GET)
+		return memsched_group_id_of(t);
+	if (t->flags & PF_KTHREAD)
+		return -EINVAL;
+	if (!same_thread_group(t, current) &&
+	    !ptrace_may_access(t, PTRACE_MODE_ATTACH_REALCREDS))
+		return -EPERM;
+
+	if (ms_id == MS_ID_NEW) {
+		group = memsched_group_create();
+		if (IS_ERR(group))
+			return PTR_ERR(group);
+	} else if (ms_id != MS_ID_NONE) {
+		group = memsched_group_find(ms_id);
+		if (!group)
+			return -EINVAL;
+		if (!memsched_may_join(group)) {
+			memsched_group_put(group);
+			return -EPERM;
+		}
+	}
+
+	err = memsched_task_set_group(t, group);
+	if (!err && ms_id == MS_ID_NEW)
+		err = group->id;
+	if (group)
+		memsched_group_put(group);
+	return err;
+}
+
+SYSCALL_DEFINE3(ms_tbind, pid_t, tid, int, ms_id, unsigned long, flags)
+{
+	struct task_struct *t;
+	long ret;
+
+	if (flags || tid < 0 || ms_id < MS_ID_GET)
+		return -EINVAL;
+
+	rcu_read_lock();
+	t = tid ? find_task_by_vpid(tid) : current;
+	if (t)
+		get_task_struct(t);
+	rcu_read_unlock();
+	if (!t)
+		return -ESRCH;
+
+	ret = memsched_tbind(t, ms_id);
+	put_task_struct(t);
+	return ret;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Memory */
+
+#define MS_MBIND_VALID	MS_MBIND_MOVE
+
+/* Mappings a binding cannot serve: no struct pages, or not migratable. */
+#define MEMSCHED_VM_UNSUPPORTED	(VM_HUGETLB | VM_PFNMAP | VM_IO | VM_MIXEDMAP)
+
+/*
+ * [start, end) must be mapped with no hole (-EFAULT) and by mappings a
+ * binding can serve (-EOPNOTSUPP).  Checked before anything changes, so a
+ * refused call leaves every VMA as it was.
+ */
+static int memsched_check_range(struct mm_struct *mm, unsigned long start,
+				unsigned long end)
+{
+	struct vm_area_struct *vma;
+	unsigned long addr = start;
+	int err = 0;
+	VMA_ITERATOR(vmi, mm, start);
+
+	mmap_read_lock(mm);
+	for_each_vma_range(vmi, vma, end) {
+		if (vma->vm_start > addr) {
+			err = -EFAULT;
+			break;
+		}
+		if (vma->vm_flags & MEMSCHED_VM_UNSUPPORTED) {
+			err = -EOPNOTSUPP;
+			break;
+		}
+		addr = vma->vm_end;
+	}
+	if (!err && addr < end)
+		err = -EFAULT;
+	mmap_read_unlock(mm);
+	return err;
+}
+
+/* Remember that @mm bound ranges to @group, for later home changes. */
+static int memsched_group_add_mm(struct memsched_group *group,
+				 struct mm_struct *mm)
+{
+	struct memsched_mm *link, *new;
+
+	new = kmalloc(sizeof(*new), GFP_KERNEL);
+	if (!new)
+		return -ENOMEM;
+	spin_lock(&group->lock);
+	list_for_each_entry(link, &group->mms, node) {
+		if (link->mm == mm) {
+			spin_unlock(&group->lock);
+			kfree(new);
+			return 0;
+		}
+	}
+	mmgrab(mm);
+	new->mm = mm;
+	list_add_tail(&new->node, &group->mms);
+	spin_unlock(&group->lock);
+	return 0;
+}
+
+/* Move the present pages of [start, end) home in the background. */
+static int memsched_queue_move(struct memsched_group *group,
+			       struct mm_struct *mm, unsigned long start,
+			       unsigned long end)
+{
+	struct memsched_move *move;
+
+	move = kmalloc(sizeof(*move), GFP_KERNEL);
+	if (!move)
+		return -ENOMEM;
+	mmgrab(mm);
+	move->mm = mm;
+	move->next = start;
+	move->end = end;
+	memsched_group_get(group);
+	spin_lock(&group->lock);
+	list_add_tail(&move->node, &group->moves);
+	spin_unlock(&group->lock);
+	queue_delayed_work(system_unbound_wq, &group->move_work, 0);
+	return 0;
+}
+
+/*
+ * Move one chunk of @move home: only the parts of it that still follow
+ * @group (the range may have been unbound or rebound meanwhile).
+ */
+static void memsched_move_chunk(struct memsched_group *group,
+				struct memsched_move *move)
+{
+	struct mm_struct *mm = move->mm;
+	unsigned long start = move->next;
+	unsigned long end = min(move->end, start + MEMSCHED_MOVE_CHUNK);
+	unsigned long spans[8][2];
+	struct vm_area_struct *vma;
+	int i, n = 0;
+	VMA_ITERATOR(vmi, mm, start);
+
+	move->next = end;
+	if (!mmget_not_zero(mm)) {
+		move->next = move->end;
+		return;
+	}
+	mmap_read_lock(mm);
+	for_each_vma_range(vmi, vma, end) {
+		if (!vma->vm_policy || vma->vm_policy->msgroup != group)
+			continue;
+		if (n == ARRAY_SIZE(spans)) {
+			/* Come back for the rest. */
+			move->next = vma->vm_start;
+			break;
+		}
+		spans[n][0] = max(start, vma->vm_start);
+		spans[n][1] = min(end, vma->vm_end);
+		n++;
+	}
+	mmap_read_unlock(mm);
+
+	for (i = 0; i < n; i++)
+		mpol_migrate_range(mm, spans[i][0], spans[i][1],
+				   READ_ONCE(group->home_nid));
+	mmput(mm);
+}
+
+static void memsched_move_fn(struct work_struct *work)
+{
+	struct memsched_group *group = container_of(to_delayed_work(work),
+					struct memsched_group, move_work);
+	struct memsched_move *move;
+	bool done, more;
+
+	spin_lock(&group->lock);
+	move = list_first_entry_or_null(&group->moves, struct memsched_move,
+					node);
+	spin_unlock(&group->lock);
+	if (!move)
+		return;
+
+	/* Only this work removes entries, so @move stays valid unlocked. */
+	memsched_move_chunk(group, move);
+	done = move->next >= move->end;
+
+	spin_lock(&group->lock);
+	if (done)
+		list_del(&move->node);
+	more = !list_empty(&group->moves);
+	spin_unlock(&group->lock);
+
+	if (more)
+		queue_delayed_work(system_unbound_wq, &group->move_work,
+			msecs_to_jiffies(READ_ONCE(memsched_move_interval_ms)));
+	if (done) {
+		mmdrop(move->mm);
+		kfree(move);
+		memsched_group_put(group);
+	}
+}
+
+static long memsched_mbind(unsigned long start, unsigned long len, int ms_id,
+			   unsigned long flags)
+{
+	struct mm_struct *mm = current->mm;
+	struct memsched_group *group = NULL;
+	unsigned long end;
+	nodemask_t nodes;
+	long err;
+
+	len = PAGE_ALIGN(len);
+	end = start + len;
+	if (len == 0)
+		return 0;
+
+	if (ms_id != MS_ID_NONE) {
+		group = memsched_group_find(ms_id);
+		if (!group)
+			return -EINVAL;
+		err = -EPERM;
+		if (!memsched_may_join(group))
+			goto out;
+	}
+
+	err = memsched_check_range(mm, start, end);
+	if (err)
+		goto out;
+
+	if (!group) {
+		nodes_clear(nodes);
+		err = do_mbind(start, len, MPOL_DEFAULT, 0, &nodes, 0, NULL);
+		goto out;
+	}
+
+	err = memsched_group_add_mm(group, mm);
+	if (err)
+		goto out;
+	nodes = nodemask_of_node(READ_ONCE(group->home_nid));
+	err = do_mbind(start, len, MPOL_PREFERRED, 0, &nodes,
+		       (flags & MS_MBIND_MOVE) ? MPOL_MF_MOVE : 0, group);
+	if (!err && !(flags & MS_MBIND_MOVE))
+		err = memsched_queue_move(group, mm, start, end);
+out:
+	if (group)
+		memsched_group_put(group);
+	return err;
+}
+
+/* The mbind(2) rules for the arguments: 0 or -EINVAL. */
+static int memsched_mbind_args_valid(unsigned long start, unsigned long len,
+				     int ms_id, unsigned long flags)
+{
+	if (flags & ~MS_MBIND_VALID)
+		return -EINVAL;
+	if (ms_id < 0)
+		return -EINVAL;
+	if (start & ~PAGE_MASK)
+		return -EINVAL;
+	/* A range that wraps, also once rounded up to pages. */
+	if (PAGE_ALIGN(len) < len || start + PAGE_ALIGN(len) < start)
+		return -EINVAL;
+	return 0;
+}
+
+SYSCALL_DEFINE4(ms_mbind, unsigned long, start, unsigned long, len,
+		int, ms_id, unsigned long, flags)
+{
+	int err;
+
+	start = untagged_addr(start);
+	err = memsched_mbind_args_valid(start, len, ms_id, flags);
+	if (err)
+		return err;
+	return memsched_mbind(start, len, ms_id, flags);
+}
+
+/* ---------------------------------------------------------------------- */
+/* /proc/<pid>/memsched */
+
+/* What one group holds of one process. */
+struct memsched_proc_group {
+	struct memsched_group *group;	/* referenced */
+	unsigned int threads;
+	unsigned int ranges;
+	unsigned long pages[MAX_NUMNODES];
+};
+
+static struct memsched_proc_group *
+memsched_proc_group(struct xarray *groups, struct memsched_group *group)
+{
+	struct memsched_proc_group *pg = xa_load(groups, group->id);
+
+	if (pg)
+		return pg;
+	pg = kzalloc(sizeof(*pg), GFP_ATOMIC);
+	if (!pg)
+		return NULL;
+	if (xa_err(xa_store(groups, group->id, pg, GFP_ATOMIC))) {
+		kfree(pg);
+		return NULL;
+	}
+	memsched_group_get(group);
+	pg->group = group;
+	return pg;
+}
+
+static void memsched_count_folio(unsigned long *pages, struct folio *folio,
+				 unsigned long nr)
+{
+	pages[folio_nid(folio)] += nr;
+}
+
+static int memsched_count_pmd(pmd_t *pmd, unsigned long addr,
+			      unsigned long end, struct mm_walk *walk)
+{
+	unsigned long *pages = walk->private;
+	struct vm_area_struct *vma = walk->vma;
+	spinlock_t *ptl;
+	pte_t *start_pte, *pte;
+
+	ptl = pmd_trans_huge_lock(pmd, vma);
+	if (ptl) {
+		struct page *page = NULL;
+
+		if (pmd_present(*pmd))
+			page = vm_normal_page_pmd(vma, addr, *pmd);
+
+		if (page)
+			memsched_count_folio(pages, page_folio(page),
+					     (end - addr) >> PAGE_SHIFT);
+		spin_unlock(ptl);
+		return 0;
+	}
+
+	start_pte = pte = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
+	if (!pte) {
+		walk->action = ACTION_AGAIN;
+		return 0;
+	}
+	for (; addr < end; pte++, addr += PAGE_SIZE) {
+		pte_t ptent = ptep_get(pte);
+		struct page *page;
+
+		if (!pte_present(ptent))
+			continue;
+		page = vm_normal_page(vma, addr, ptent);
+		if (page)
+			memsched_count_folio(pages, page_folio(page), 1);
+	}
+	pte_unmap_unlock(start_pte, ptl);
+	cond_resched();
+	return 0;
+}
+
+static const struct mm_walk_ops memsched_count_ops = {
+	.pmd_entry	= memsched_count_pmd,
+	.walk_lock	= PGWALK_RDLOCK,
+};
+
+static void memsched_show_pages(struct seq_file *m, const unsigned long *pages)
+{
+	int nid;
+
+	for_each_online_node(nid)
+		seq_printf(m, " N%d=%lu", nid, pages[nid]);
+}
+
+static void memsched_show_threads(struct seq_file *m, struct pid_namespace *ns,
+				  struct task_struct *task,
+				  struct xarray *groups)
+{
+	struct memsched_proc_group *pg;
+	struct memsched_group *group;
+	struct task_struct *t;
+
+	rcu_read_lock();
+	for_each_thread(task, t) {
+		group = rcu_dereference(t->memsched_group);
+		if (!group)
+			continue;
+		pg = memsched_proc_group(groups, group);
+		if (pg)
+			pg->threads++;
+		seq_printf(m, "thread %d group %d cpu %d node %d\n",
+			   task_pid_nr_ns(t, ns), group->id, task_cpu(t),
+			   cpu_to_node(task_cpu(t)));
+	}
+	rcu_read_unlock();
+}
+
+static void memsched_show_ranges(struct seq_file *m, struct mm_struct *mm,
+				 struct xarray *groups)
+{
+	unsigned long *pages;
+	struct memsched_proc_group *pg;
+	struct vm_area_struct *vma;
+	struct memsched_group *group;
+	VMA_ITERATOR(vmi, mm, 0);
+	int nid;
+
+	pages = kcalloc(MAX_NUMNODES, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return;
+	mmap_read_lock(mm);
+	for_each_vma(vmi, vma) {
+		group = vma->vm_policy ? vma->vm_policy->msgroup : NULL;
+		if (!group)
+			continue;
+		memset(pages, 0, MAX_NUMNODES * sizeof(*pages));
+		walk_page_vma(vma, &memsched_count_ops, pages);
+		seq_printf(m, "range %lx-%lx group %d", vma->vm_start,
+			   vma->vm_end, group->id);
+		memsched_show_pages(m, pages);
+		seq_putc(m, '\n');
+		pg = memsched_proc_group(groups, group);
+		if (!pg)
+			continue;
+		pg->ranges++;
+		for_each_online_node(nid)
+			pg->pages[nid] += pages[nid];
+	}
+	mmap_read_unlock(mm);
+	kfree(pages);
+}
+
+int proc_pid_memsched(struct seq_file *m, struct pid_namespace *ns,
+		      struct pid *pid, struct task_struct *task)
+{
+	struct memsched_proc_group *pg;
+	struct mm_struct *mm;
+	unsigned long id;
+	DEFINE_XARRAY(groups);
+
+	mm = mm_access(task, PTRACE_MODE_READ_FSCREDS);
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+
+	memsched_show_threads(m, ns, task, &groups);
+	if (mm) {
+		memsched_show_ranges(m, mm, &groups);
+		mmput(mm);
+	}
+	xa_for_each(&groups, id, pg) {
+		seq_printf(m, "group %d home %d threads %u ranges %u pages",
+			   pg->group->id, READ_ONCE(pg->group->home_nid),
+			   pg->threads, pg->ranges);
+		memsched_show_pages(m, pg->pages);
+		seq_putc(m, '\n');
+		memsched_group_put(pg->group);
+		kfree(pg);
+	}
+	xa_destroy(&groups);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* /sys/kernel/mm/memsched/ */
+
+static ssize_t memsched_uint_store(const char *buf, size_t count,
+				   unsigned int *val, unsigned int min,
+				   unsigned int max)
+{
+	unsigned int v;
+	int err;
+
+	err = kstrtouint(buf, 10, &v);
+	if (err || v < min || v > max)
+		return -EINVAL;
+	WRITE_ONCE(*val, v);
+	return count;
+}
+
+static ssize_t max_groups_per_user_show(struct kobject *kobj,
+					struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(memsched_max_groups_per_user));
+}
+
+static ssize_t max_groups_per_user_store(struct kobject *kobj,
+					 struct kobj_attribute *attr,
+					 const char *buf, size_t count)
+{
+	return memsched_uint_store(buf, count, &memsched_max_groups_per_user,
+				   1, INT_MAX);
+}
+static struct kobj_attribute max_groups_per_user_attr =
+	__ATTR_RW(max_groups_per_user);
+
+static ssize_t move_interval_ms_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(memsched_move_interval_ms));
+}
+
+static ssize_t move_interval_ms_store(struct kobject *kobj,
+				      struct kobj_attribute *attr,
+				      const char *buf, size_t count)
+{
+	return memsched_uint_store(buf, count, &memsched_move_interval_ms,
+				   0, 60000);
+}
+static struct kobj_attribute move_interval_ms_attr =
+	__ATTR_RW(move_interval_ms);
+
+static struct attribute *memsched_attrs[] = {
+	&max_groups_per_user_attr.attr,
+	&move_interval_ms_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group memsched_attr_group = {
+	.name = "memsched",
+	.attrs = memsched_attrs,
+};
+
+static int __init memsched_init(void)
+{
+	int err = sysfs_create_group(mm_kobj, &memsched_attr_group);
+
+	if (err)
+		pr_err("cannot create sysfs files: %d\n", err);
+	return 0;
+}
+subsys_initcall(memsched_init);
+
+#include "tests/memsched-kunit.h"
