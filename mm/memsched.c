@@ -463,10 +463,10 @@ SYSCALL_DEFINE3(ms_tbind, pid_t, tid, int, ms_id, unsigned long, flags)
 static int memsched_check_range(struct mm_struct *mm, unsigned long start,
 				unsigned long end)
 {
+	VMA_ITERATOR(vmi, mm, start);
 	struct vm_area_struct *vma;
 	unsigned long addr = start;
 	int err = 0;
-	VMA_ITERATOR(vmi, mm, start);
 
 	mmap_read_lock(mm);
 	for_each_vma_range(vmi, vma, end) {
@@ -510,60 +510,77 @@ static int memsched_group_add_mm(struct memsched_group *group,
 	return 0;
 }
 
-/* Move the present pages of [start, end) home in the background. */
+/*
+ * Move the present pages of [start, end) home in the background.  A group
+ * has at most one pending move per address space: a new range widens it,
+ * so repeated calls cannot queue unbounded work.
+ */
 static int memsched_queue_move(struct memsched_group *group,
 			       struct mm_struct *mm, unsigned long start,
 			       unsigned long end)
 {
-	struct memsched_move *move;
+	struct memsched_move *move, *new;
 
-	move = kmalloc(sizeof(*move), GFP_KERNEL);
-	if (!move)
+	new = kmalloc(sizeof(*new), GFP_KERNEL);
+	if (!new)
 		return -ENOMEM;
-	mmgrab(mm);
-	move->mm = mm;
-	move->next = start;
-	move->end = end;
-	memsched_group_get(group);
 	spin_lock(&group->lock);
-	list_add_tail(&move->node, &group->moves);
+	list_for_each_entry(move, &group->moves, node) {
+		if (move->mm == mm) {
+			move->next = min(move->next, start);
+			move->end = max(move->end, end);
+			spin_unlock(&group->lock);
+			kfree(new);
+			return 0;
+		}
+	}
+	mmgrab(mm);
+	new->mm = mm;
+	new->next = start;
+	new->end = end;
+	memsched_group_get(group);
+	list_add_tail(&new->node, &group->moves);
 	spin_unlock(&group->lock);
 	queue_delayed_work(system_unbound_wq, &group->move_work, 0);
 	return 0;
 }
 
 /*
- * Move one chunk of @move home: only the parts of it that still follow
- * @group (the range may have been unbound or rebound meanwhile).
+ * Move home the pages of [start, end) of @mm, or of the first part of it
+ * that has VMAs; only the VMAs that still follow @group (the range may have
+ * been unbound or rebound meanwhile).  Returns where the next step starts.
  */
-static void memsched_move_chunk(struct memsched_group *group,
-				struct memsched_move *move)
+static unsigned long memsched_move_chunk(struct memsched_group *group,
+					 struct mm_struct *mm,
+					 unsigned long start, unsigned long end)
 {
-	struct mm_struct *mm = move->mm;
-	unsigned long start = move->next;
-	unsigned long end = min(move->end, start + MEMSCHED_MOVE_CHUNK);
+	VMA_ITERATOR(vmi, mm, start);
 	unsigned long spans[8][2];
 	struct vm_area_struct *vma;
 	int i, n = 0;
-	VMA_ITERATOR(vmi, mm, start);
 
-	move->next = end;
-	if (!mmget_not_zero(mm)) {
-		move->next = move->end;
-		return;
-	}
+	if (!mmget_not_zero(mm))
+		return ULONG_MAX;
 	mmap_read_lock(mm);
 	for_each_vma_range(vmi, vma, end) {
 		if (!vma->vm_policy || vma->vm_policy->msgroup != group)
 			continue;
 		if (n == ARRAY_SIZE(spans)) {
 			/* Come back for the rest. */
-			move->next = vma->vm_start;
+			end = vma->vm_start;
 			break;
 		}
 		spans[n][0] = max(start, vma->vm_start);
 		spans[n][1] = min(end, vma->vm_end);
 		n++;
+	}
+	if (!n) {
+		/* Skip the hole up to the next VMA in one step. */
+		vma = find_vma(mm, end);
+		if (!vma)
+			end = ULONG_MAX;
+		else if (vma->vm_start > end)
+			end = vma->vm_start;
 	}
 	mmap_read_unlock(mm);
 
@@ -571,6 +588,7 @@ static void memsched_move_chunk(struct memsched_group *group,
 		mpol_migrate_range(mm, spans[i][0], spans[i][1],
 				   READ_ONCE(group->home_nid));
 	mmput(mm);
+	return end;
 }
 
 static void memsched_move_fn(struct work_struct *work)
@@ -578,28 +596,45 @@ static void memsched_move_fn(struct work_struct *work)
 	struct memsched_group *group = container_of(to_delayed_work(work),
 					struct memsched_group, move_work);
 	struct memsched_move *move;
+	unsigned long start, end, next;
 	bool done, more;
 
 	spin_lock(&group->lock);
 	move = list_first_entry_or_null(&group->moves, struct memsched_move,
 					node);
+	if (move) {
+		start = move->next;
+		end = min(move->end, start + MEMSCHED_MOVE_CHUNK);
+		if (end < start)	/* wrapped */
+			end = move->end;
+	}
 	spin_unlock(&group->lock);
 	if (!move)
 		return;
 
-	/* Only this work removes entries, so @move stays valid unlocked. */
-	memsched_move_chunk(group, move);
-	done = move->next >= move->end;
+	/*
+	 * Only this work removes entries, so @move stays valid unlocked;
+	 * ms_mbind() may widen it meanwhile, under the group lock.
+	 */
+	next = memsched_move_chunk(group, move->mm, start, end);
 
 	spin_lock(&group->lock);
+	if (move->next == start)	/* not rewound by a new binding */
+		move->next = next;
+	done = move->next >= move->end;
 	if (done)
 		list_del(&move->node);
+	else	/* round-robin between address spaces */
+		list_move_tail(&move->node, &group->moves);
 	more = !list_empty(&group->moves);
 	spin_unlock(&group->lock);
 
-	if (more)
+	if (more) {
+		unsigned int ms = READ_ONCE(memsched_move_interval_ms);
+
 		queue_delayed_work(system_unbound_wq, &group->move_work,
-			msecs_to_jiffies(READ_ONCE(memsched_move_interval_ms)));
+				   msecs_to_jiffies(ms));
+	}
 	if (done) {
 		mmdrop(move->mm);
 		kfree(move);
@@ -723,7 +758,7 @@ static int memsched_count_pmd(pmd_t *pmd, unsigned long addr,
 {
 	unsigned long *pages = walk->private;
 	struct vm_area_struct *vma = walk->vma;
-	spinlock_t *ptl;
+	spinlock_t *ptl;	/* the page table lock of @pmd */
 	pte_t *start_pte, *pte;
 
 	ptl = pmd_trans_huge_lock(pmd, vma);
@@ -740,7 +775,8 @@ static int memsched_count_pmd(pmd_t *pmd, unsigned long addr,
 		return 0;
 	}
 
-	start_pte = pte = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
+	start_pte = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
+	pte = start_pte;
 	if (!pte) {
 		walk->action = ACTION_AGAIN;
 		return 0;
@@ -799,11 +835,11 @@ static void memsched_show_threads(struct seq_file *m, struct pid_namespace *ns,
 static void memsched_show_ranges(struct seq_file *m, struct mm_struct *mm,
 				 struct xarray *groups)
 {
-	unsigned long *pages;
-	struct memsched_proc_group *pg;
-	struct vm_area_struct *vma;
-	struct memsched_group *group;
 	VMA_ITERATOR(vmi, mm, 0);
+	struct memsched_proc_group *pg;
+	struct memsched_group *group;
+	struct vm_area_struct *vma;
+	unsigned long *pages;
 	int nid;
 
 	pages = kcalloc(MAX_NUMNODES, sizeof(*pages), GFP_KERNEL);
@@ -891,6 +927,7 @@ static ssize_t max_groups_per_user_store(struct kobject *kobj,
 	return memsched_uint_store(buf, count, &memsched_max_groups_per_user,
 				   1, INT_MAX);
 }
+
 static struct kobj_attribute max_groups_per_user_attr =
 	__ATTR_RW(max_groups_per_user);
 
@@ -907,6 +944,7 @@ static ssize_t move_interval_ms_store(struct kobject *kobj,
 	return memsched_uint_store(buf, count, &memsched_move_interval_ms,
 				   0, 60000);
 }
+
 static struct kobj_attribute move_interval_ms_attr =
 	__ATTR_RW(move_interval_ms);
 

@@ -48,7 +48,7 @@ struct memsched_group {
 	kuid_t owner;
 	refcount_t ref;
 	int home_nid;
-	spinlock_t lock;
+	spinlock_t lock;		/* see @lock above */
 	struct list_head tasks;
 	unsigned int nr_tasks;
 	struct list_head mms;

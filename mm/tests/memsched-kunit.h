@@ -67,8 +67,8 @@ static void memsched_test_mbind_args(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, memsched_mbind_args_valid(pg, pg, 1, 0), 0);
 	KUNIT_EXPECT_EQ(test, memsched_mbind_args_valid(pg, 0, 1, 0), 0);
 	KUNIT_EXPECT_EQ(test, memsched_mbind_args_valid(pg, 1, 0, 0), 0);
-	KUNIT_EXPECT_EQ(test, memsched_mbind_args_valid(pg, pg, 1,
-						MS_MBIND_MOVE), 0);
+	KUNIT_EXPECT_EQ(test,
+			memsched_mbind_args_valid(pg, pg, 1, MS_MBIND_MOVE), 0);
 	/* unaligned start, unknown flags, negative ids */
 	KUNIT_EXPECT_EQ(test, memsched_mbind_args_valid(pg + 1, pg, 1, 0),
 			-EINVAL);
@@ -99,6 +99,7 @@ static struct kunit_suite memsched_test_suite = {
 	.name = "memsched",
 	.test_cases = memsched_test_cases,
 };
+
 kunit_test_suite(memsched_test_suite);
 
 #endif /* _MEMSCHED_KUNIT_H */

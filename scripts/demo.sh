@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# `make run`: boot a 2-node guest, show its topology, and run the vnuma
+# sample (tools/memsched/vnuma.c): a QEMU-like process with one memsched
+# group per virtual node, whose RAM starts misplaced on host node 0.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+config=${CONFIG:-test}
+"$TOP/scripts/kernel.sh" "$config" headers >/dev/null
+mkdir -p "$BUILD/tools"
+gcc -Wall -O2 -isystem "$BUILD/$config/usr/include" \
+	-o "$BUILD/tools/vnuma" "$TOP/tools/memsched/vnuma.c" -lpthread
+
+cat >"$BUILD/tools/demo-guest.sh" <<'GUEST'
+set -e
+echo "=== guest topology ==="
+numactl --hardware
+echo
+echo "=== vnuma: 2 virtual nodes x 2 vCPUs, 128 MiB each, RAM first touched on node 0 ==="
+"$1/vnuma" -n 2 -c 2 -m 128 -t 4 --misplace
+echo
+echo "=== the same without memsched ==="
+"$1/vnuma" -n 2 -c 2 -m 128 -t 4 --misplace --no-memsched
+GUEST
+"$TOP/scripts/vm-run" --config "$config" --nodes 2 --cpus 4 --mem 2G \
+	--timeout 300 -- bash "$BUILD/tools/demo-guest.sh" "$BUILD/tools"

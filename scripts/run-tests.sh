@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# Everything CI runs, in order, never stopping early: style, static checks,
+# builds, KUnit, kselftests on 2 and 4 nodes, and the harness's own tests.
+# Ends with "N passed, N failed"; exits non-zero on any failure.
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+
+PASS=0 FAIL=0
+FAILED=()
+mkdir -p "$LOGS"
+SUMMARY=$LOGS/test-summary.txt
+: >"$SUMMARY"
+
+result() {	# result pass|fail NAME [detail]
+	if [ "$1" = pass ]; then
+		PASS=$((PASS + 1))
+		printf '  \033[32mok\033[0m   %s\n' "$2"
+	else
+		FAIL=$((FAIL + 1))
+		FAILED+=("$2")
+		printf '  \033[31mFAIL\033[0m %s %s\n' "$2" "${3:-}"
+	fi
+	echo "$1 $2 ${3:-}" >>"$SUMMARY"
+}
+
+# Count a TAP/KTAP log's test cases: "ok N name" / "not ok N name" at any
+# nesting depth, but only the leaves (a line followed by subtests is a
+# summary of them).
+tap_count() {	# tap_count LOG PREFIX
+	python3 "$TOP/scripts/tap-count.py" "$1" "$2"
+}
+
+project_files() {
+	(cd "$TOP" && find mm kernel include -name '*.[ch]' 2>/dev/null | sort)
+}
+
+step() { msg "$*"; }
+
+# 1. checkpatch --strict
+step "checkpatch --strict"
+for f in $(project_files); do
+	if out=$(cd "$SRC" && perl scripts/checkpatch.pl --strict --no-tree \
+			--terse -f "$TOP/$f" 2>&1 | grep -E 'ERROR|WARNING|CHECK'); then
+		result fail "checkpatch $f" "$(printf '\n%s' "$out")"
+	else
+		result pass "checkpatch $f"
+	fi
+done
+for p in $(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOP/patches/series"); do
+	if out=$(cd "$SRC" && perl scripts/checkpatch.pl --strict --no-tree \
+			--terse --ignore FILE_PATH_CHANGES,GIT_COMMIT_ID,FROM_SIGN_OFF_MISMATCH,NO_AUTHOR_SIGN_OFF,MISSING_SIGN_OFF \
+			"$TOP/patches/$p" 2>&1 | grep -E 'ERROR|WARNING|CHECK'); then
+		result fail "checkpatch patches/$p" "$(printf '\n%s' "$out")"
+	else
+		result pass "checkpatch patches/$p"
+	fi
+done
+
+# 2. kernels
+objs=$(project_files | grep '\.c$' | sed 's/\.c$/.o/')
+step "test kernel"
+if "$TOP/scripts/kernel.sh" test; then
+	result pass "build test kernel"
+else
+	result fail "build test kernel"
+fi
+step "kernel with CONFIG_MEMSCHED=n"
+if "$TOP/scripts/kernel.sh" nomemsched; then
+	result pass "build with CONFIG_MEMSCHED=n"
+	if grep -E '^(/|[a-z]).*: warning:' "$LOGS/build-nomemsched.log" >/dev/null; then
+		result fail "CONFIG_MEMSCHED=n build is warning-free" \
+			"$(grep -E ': warning:' "$LOGS/build-nomemsched.log" | head -5)"
+	else
+		result pass "CONFIG_MEMSCHED=n build is warning-free"
+	fi
+else
+	result fail "build with CONFIG_MEMSCHED=n"
+fi
+
+# 3. sparse and W=1 on the project's objects (in the test build)
+for o in $objs; do
+	step "sparse and W=1: $o"
+	"$TOP/scripts/kernel.sh" test C=2 "$o" >/dev/null 2>&1
+	cp "$LOGS/build-test.log" "$LOGS/sparse.log"
+	w=$(grep -E "${o%.o}\.[ch]:[0-9]+:[0-9]+: (warning|error)" "$LOGS/sparse.log" | head -5)
+	if [ -n "$w" ]; then result fail "sparse $o" "$(printf '\n%s' "$w")"
+	else result pass "sparse $o"; fi
+	"$TOP/scripts/kernel.sh" test W=1 "$o" >/dev/null 2>&1
+	cp "$LOGS/build-test.log" "$LOGS/w1.log"
+	w=$(grep -E ': (warning|error):' "$LOGS/w1.log" | grep -E "memsched|knumad" | head -5)
+	if [ -n "$w" ]; then result fail "W=1 $o" "$(printf '\n%s' "$w")"
+	else result pass "W=1 $o"; fi
+done
+# Put the objects back as the normal build has them.
+"$TOP/scripts/kernel.sh" test >/dev/null 2>&1 || result fail "rebuild after W=1"
+
+# 4. the harness's own tests: it must see a kernel splat and a dead guest
+step "harness: vm-run fails on a kernel WARNING (LKDTM)"
+log=$LOGS/harness-lkdtm.log
+"$TOP/scripts/vm-run" --timeout 120 -- sh -c \
+	'echo WARNING > /sys/kernel/debug/provoke-crash/DIRECT; echo provoked' >"$log" 2>&1
+rc=$?
+if [ $rc -ne 0 ] && grep -q 'provoked' "$log" && grep -q 'kernel report' "$log"; then
+	result pass "harness: LKDTM WARNING fails the run (exit $rc)"
+else
+	result fail "harness: LKDTM WARNING fails the run" "(exit $rc, log $log)"
+fi
+step "harness: vm-run fails when the guest cannot boot"
+log=$LOGS/harness-noboot.log
+"$TOP/scripts/vm-run" --timeout 120 --append 'init=/nonexistent' -- true >"$log" 2>&1
+rc=$?
+if [ $rc -ne 0 ] && grep -q 'FAILED' "$log"; then
+	result pass "harness: a guest that does not boot fails the run (exit $rc)"
+else
+	result fail "harness: a guest that does not boot fails the run" "(exit $rc, log $log)"
+fi
+
+# 5. KUnit, built into the test kernel, KTAP read from the console
+step "KUnit"
+log=$LOGS/kunit.log
+"$TOP/scripts/vm-run" --timeout 180 --append 'kunit.enable=1 loglevel=7' -- true >"$log" 2>&1
+rc=$?
+read -r kp kf < <(tap_count "$log" kunit)
+if [ "$kp$kf" = 00 ]; then
+	result fail "KUnit: no test ran" "(exit $rc, log $log)"
+else
+	PASS=$((PASS + kp)) FAIL=$((FAIL + kf))
+	echo "  KUnit: $kp passed, $kf failed (log ${log#"$TOP"/})"
+	[ "$kf" = 0 ] || FAILED+=("KUnit ($kf)")
+	[ $rc = 0 ] || result fail "KUnit boot" "(exit $rc, log $log)"
+fi
+
+# 6. kselftests on 2 and 4 nodes
+step "kselftests: build"
+ks=$BUILD/kselftest
+log=$LOGS/kselftest-build.log
+if "$TOP/scripts/kernel.sh" test headers >/dev/null 2>&1 &&
+   make -C "$SRC/tools/testing/selftests" TARGETS=memsched O="$ks/out" \
+	KHDR_INCLUDES="-isystem $BUILD/test/usr/include" \
+	INSTALL_PATH="$ks/install" install >"$log" 2>&1; then
+	result pass "kselftest build"
+	for topo in "2 4 2G" "4 4 2G"; do
+		set -- $topo
+		step "kselftests on $1 nodes, $2 CPUs, $3"
+		log=$LOGS/kselftest-${1}nodes.log
+		(cd "$ks/install" && "$TOP/scripts/vm-run" --nodes "$1" --cpus "$2" \
+			--mem "$3" --timeout 900 -- ./run_kselftest.sh) >"$log" 2>&1
+		rc=$?
+		read -r sp sf < <(tap_count "$log" kselftest)
+		PASS=$((PASS + sp)) FAIL=$((FAIL + sf))
+		echo "  kselftests on $1 nodes: $sp passed, $sf failed (log ${log#"$TOP"/})"
+		[ "$sf" = 0 ] || FAILED+=("kselftests on $1 nodes ($sf)")
+		if [ $rc = 0 ] && [ "$sp" -gt 0 ]; then
+			result pass "kselftest VM run on $1 nodes clean"
+		else
+			result fail "kselftest VM run on $1 nodes clean" "(exit $rc, log $log)"
+			grep -E 'vm-run|not ok' "$log" | head -n 10
+		fi
+	done
+else
+	result fail "kselftest build" "(log $log)"
+	tail -n 20 "$log"
+fi
+
+echo
+if [ ${#FAILED[@]} -gt 0 ]; then
+	echo "failed:"
+	printf '  %s\n' "${FAILED[@]}"
+fi
+echo "details: ${SUMMARY#"$TOP"/}, logs in ${LOGS#"$TOP"/}/"
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]

@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ms_tbind(2) and ms_mbind(2): every argument check and errno, permissions
+ * as an unprivileged user, the per-user group quota, the sysfs knobs, and
+ * VMA splitting and merging counted in /proc/self/maps.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include "../kselftest_harness.h"
+#include "memsched_util.h"
+
+#define KNOB_MAX_GROUPS "/sys/kernel/mm/memsched/max_groups_per_user"
+#define KNOB_INTERVAL "/sys/kernel/mm/memsched/move_interval_ms"
+
+/* Run @fn in a child as uid/gid 65534; returns the child's exit status. */
+static int as_nobody(int (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(100);
+		_exit(fn(arg));
+	}
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 101;
+}
+
+TEST(tbind_new_get_none)
+{
+	long id = ms_tbind(0, MS_ID_NEW, 0);
+
+	ASSERT_GT(id, 0);
+	EXPECT_EQ(id, ms_tbind(0, MS_ID_GET, 0));
+	EXPECT_EQ(id, ms_tbind(gettid(), MS_ID_GET, 0));
+	EXPECT_EQ(0, ms_tbind(0, MS_ID_NONE, 0));
+	EXPECT_EQ(0, ms_tbind(0, MS_ID_GET, 0));
+	/* Leaving twice is fine. */
+	EXPECT_EQ(0, ms_tbind(0, MS_ID_NONE, 0));
+}
+
+TEST(tbind_join_existing)
+{
+	long a = ms_tbind(0, MS_ID_NEW, 0), b;
+	char *p = map_guarded(page_size());
+
+	ASSERT_GT(a, 0);
+	/* A range keeps group a alive while the thread moves on. */
+	ASSERT_EQ(0, ms_mbind(p, page_size(), a, 0));
+	b = ms_tbind(0, MS_ID_NEW, 0);
+	ASSERT_GT(b, 0);
+	EXPECT_NE(a, b);
+	EXPECT_EQ(0, ms_tbind(0, a, 0));
+	EXPECT_EQ(a, ms_tbind(0, MS_ID_GET, 0));
+	EXPECT_EQ(0, ms_tbind(0, MS_ID_NONE, 0));
+	munmap(p - page_size(), 3 * page_size());
+}
+
+TEST(tbind_errors)
+{
+	EXPECT_EQ(-1, ms_tbind(0, MS_ID_NEW, 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ms_tbind(0, MS_ID_GET, ~0UL));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ms_tbind(0, -3, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ms_tbind(-1, MS_ID_GET, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ms_tbind(0x3ffffff0, MS_ID_GET, 0));
+	EXPECT_EQ(ESRCH, errno);
+	EXPECT_EQ(-1, ms_tbind(0x3ffffff0, MS_ID_NEW, 0));
+	EXPECT_EQ(ESRCH, errno);
+	/* No such group: state unchanged. */
+	EXPECT_EQ(-1, ms_tbind(0, 0x7ffffff0, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, ms_tbind(0, MS_ID_GET, 0));
+	/* Kernel threads cannot be grouped (kthreadd is pid 2). */
+	EXPECT_EQ(-1, ms_tbind(2, MS_ID_NEW, 0));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST(ids_not_reused)
+{
+	long a, b;
+	int i;
+
+	a = ms_tbind(0, MS_ID_NEW, 0);
+	ASSERT_GT(a, 0);
+	ASSERT_EQ(0, ms_tbind(0, MS_ID_NONE, 0));
+	/* Group a is gone once its release work ran: joining it fails. */
+	for (i = 0; i < 100 && ms_tbind(0, a, 0) == 0; i++) {
+		ms_tbind(0, MS_ID_NONE, 0);
+		usleep(10000);
+	}
+	EXPECT_EQ(-1, ms_tbind(0, a, 0));
+	EXPECT_EQ(EINVAL, errno);
+	b = ms_tbind(0, MS_ID_NEW, 0);
+	ASSERT_GT(b, 0);
+	EXPECT_NE(a, b);
+	ms_tbind(0, MS_ID_NONE, 0);
+}
+
+static int other_thread_tid;
+static void *idle_thread(void *arg)
+{
+	other_thread_tid = gettid();
+	pause();
+	return NULL;
+}
+
+TEST(tbind_other_thread_and_fork_inherit)
+{
+	pthread_t t;
+	long id;
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, idle_thread, NULL));
+	while (!__atomic_load_n(&other_thread_tid, __ATOMIC_SEQ_CST))
+		usleep(1000);
+	id = ms_tbind(other_thread_tid, MS_ID_NEW, 0);
+	ASSERT_GT(id, 0);
+	EXPECT_EQ(id, ms_tbind(other_thread_tid, MS_ID_GET, 0));
+	EXPECT_EQ(0, ms_tbind(0, MS_ID_GET, 0));
+
+	ASSERT_EQ(0, ms_tbind(0, id, 0));
+	pid = fork();
+	if (pid == 0)
+		_exit(ms_tbind(0, MS_ID_GET, 0) == id ? 0 : 1);
+	waitpid(pid, &status, 0);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	pthread_cancel(t);
+	pthread_join(t, NULL);
+	ms_tbind(0, MS_ID_NONE, 0);
+}
+
+static int try_bind_root_pid(void *arg)
+{
+	/* Another user's process: the ptrace rules say no. */
+	if (ms_tbind(*(pid_t *)arg, MS_ID_NEW, 0) != -1 || errno != EPERM)
+		return 1;
+	if (ms_tbind(*(pid_t *)arg, MS_ID_NONE, 0) != -1 || errno != EPERM)
+		return 2;
+	/* Reading the group id needs no permission, as sched_getaffinity. */
+	if (ms_tbind(*(pid_t *)arg, MS_ID_GET, 0) < 0)
+		return 3;
+	return 0;
+}
+
+static int try_join_root_group(void *arg)
+{
+	long id = *(long *)arg, own;
+	char *p = map_guarded(page_size());
+
+	if (ms_tbind(0, id, 0) != -1 || errno != EPERM)
+		return 1;
+	if (ms_tbind(0, MS_ID_GET, 0) != 0)
+		return 2;
+	if (ms_mbind(p, page_size(), id, 0) != -1 || errno != EPERM)
+		return 3;
+	/* Its own groups are fine. */
+	own = ms_tbind(0, MS_ID_NEW, 0);
+	if (own <= 0)
+		return 4;
+	if (ms_mbind(p, page_size(), own, 0))
+		return 5;
+	return 0;
+}
+
+TEST(permissions_unprivileged)
+{
+	pid_t self = getpid();
+	long id;
+
+	if (getuid() != 0)
+		SKIP(return, "needs root to switch to an unprivileged user");
+	ASSERT_EQ(0, as_nobody(try_bind_root_pid, &self));
+	id = ms_tbind(0, MS_ID_NEW, 0);
+	ASSERT_GT(id, 0);
+	EXPECT_EQ(0, as_nobody(try_join_root_group, &id));
+	ms_tbind(0, MS_ID_NONE, 0);
+}
+
+static int quota_of_two(void *arg)
+{
+	char *p = map_guarded(4 * page_size());
+	long a, b, c;
+
+	/* Each group stays alive through a bound page. */
+	a = ms_tbind(0, MS_ID_NEW, 0);
+	if (a <= 0 || ms_mbind(p, page_size(), a, 0))
+		return 1;
+	b = ms_tbind(0, MS_ID_NEW, 0);
+	if (b <= 0 || ms_mbind(p + page_size(), page_size(), b, 0))
+		return 2;
+	c = ms_tbind(0, MS_ID_NEW, 0);
+	if (c != -1 || errno != EDQUOT)
+		return 3;
+	/* Refused creation left the thread where it was. */
+	if (ms_tbind(0, MS_ID_GET, 0) != b)
+		return 4;
+	return 0;
+}
+
+TEST(per_user_quota)
+{
+	long old = read_long(KNOB_MAX_GROUPS);
+
+	ASSERT_GT(old, 0);
+	if (getuid() != 0)
+		SKIP(return, "needs root to set the quota");
+	ASSERT_EQ(0, write_str(KNOB_MAX_GROUPS, "2"));
+	EXPECT_EQ(0, as_nobody(quota_of_two, NULL));
+	ASSERT_EQ(0, write_str(KNOB_MAX_GROUPS, "1024"));
+	if (old != 1024) {
+		char buf[32];
+
+		snprintf(buf, sizeof(buf), "%ld", old);
+		write_str(KNOB_MAX_GROUPS, buf);
+	}
+}
+
+TEST(sysfs_knobs_validate)
+{
+	static const char * const bad[] = { "", "abc", "-1", "0", "1x",
+		"99999999999999999999" };
+	static const char * const knobs[] = { KNOB_MAX_GROUPS, KNOB_INTERVAL };
+	unsigned int i, k;
+
+	if (getuid() != 0)
+		SKIP(return, "needs root to write sysfs");
+	for (k = 0; k < 2; k++) {
+		long before = read_long(knobs[k]);
+
+		ASSERT_GE(before, 0);
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			/* 0 is a valid move interval. */
+			if (k == 1 && !strcmp(bad[i], "0"))
+				continue;
+			EXPECT_EQ(-EINVAL, write_str(knobs[k], bad[i]))
+				TH_LOG("%s <- '%s'", knobs[k], bad[i]);
+			EXPECT_EQ(before, read_long(knobs[k]));
+		}
+	}
+	EXPECT_EQ(-EINVAL, write_str(KNOB_INTERVAL, "60001"));
+}
+
+FIXTURE(range) {
+	char *p;
+	long pg, id;
+};
+
+FIXTURE_SETUP(range)
+{
+	self->pg = page_size();
+	self->p = map_guarded(16 * self->pg);
+	ASSERT_NE(NULL, self->p);
+	self->id = ms_tbind(0, MS_ID_NEW, 0);
+	ASSERT_GT(self->id, 0);
+}
+
+FIXTURE_TEARDOWN(range)
+{
+	munmap(self->p - self->pg, 18 * self->pg);
+	ms_tbind(0, MS_ID_NONE, 0);
+}
+
+TEST_F(range, mbind_errors)
+{
+	char *p = self->p;
+	long pg = self->pg;
+	int before = vmas_in(p, p + 16 * pg);
+
+	EXPECT_EQ(-1, ms_mbind(p + 1, pg, self->id, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ms_mbind(p, pg, self->id, 2));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ms_mbind(p, pg, MS_ID_NEW, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ms_mbind(p, pg, MS_ID_GET, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ms_mbind(p, pg, 0x7ffffff0, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ms_mbind((void *)(-pg), 2 * pg, self->id, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ms_mbind(p, -1UL, self->id, 0));
+	EXPECT_EQ(EINVAL, errno);
+	/* The guard pages are mapped; the space past them is not. */
+	EXPECT_EQ(-1, ms_mbind(p + 16 * pg, 4 * pg, self->id, 0));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ms_mbind(p, 32 * pg, self->id, 0));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ms_mbind(p, 32 * pg, MS_ID_NONE, 0));
+	EXPECT_EQ(EFAULT, errno);
+	/* Nothing was split by the refused calls. */
+	EXPECT_EQ(before, vmas_in(p, p + 16 * pg));
+	EXPECT_EQ(0, memsched_lines("range", self->id));
+	/* len 0 succeeds and does nothing; len rounds up to a page. */
+	EXPECT_EQ(0, ms_mbind(p, 0, self->id, 0));
+	EXPECT_EQ(0, memsched_lines("range", self->id));
+	EXPECT_EQ(0, ms_mbind(p, 1, self->id, 0));
+	EXPECT_EQ(1, memsched_lines("range", self->id));
+}
+
+TEST_F(range, hole_in_the_middle_is_efault)
+{
+	char *p = self->p;
+	long pg = self->pg;
+
+	ASSERT_EQ(0, munmap(p + 4 * pg, pg));
+	EXPECT_EQ(-1, ms_mbind(p, 8 * pg, self->id, 0));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(0, memsched_lines("range", self->id));
+}
+
+TEST_F(range, hugetlb_is_eopnotsupp)
+{
+	long huge = 2 << 20;
+	void *h;
+
+	write_str("/proc/sys/vm/nr_hugepages", "2");
+	h = mmap(NULL, huge, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (h == MAP_FAILED)
+		SKIP(return, "no hugetlb pages");
+	EXPECT_EQ(-1, ms_mbind(h, huge, self->id, 0));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	munmap(h, huge);
+	write_str("/proc/sys/vm/nr_hugepages", "0");
+}
+
+TEST_F(range, split_and_merge_counted_in_maps)
+{
+	char *p = self->p;
+	long pg = self->pg;
+
+	ASSERT_EQ(1, vmas_in(p, p + 16 * pg));
+	/* Binding the middle splits the VMA in three. */
+	ASSERT_EQ(0, ms_mbind(p + 4 * pg, 4 * pg, self->id, 0));
+	EXPECT_EQ(3, vmas_in(p, p + 16 * pg));
+	EXPECT_EQ(1, memsched_lines("range", self->id));
+	/* An adjacent binding to the same group merges with it. */
+	ASSERT_EQ(0, ms_mbind(p + 8 * pg, 4 * pg, self->id, 0));
+	EXPECT_EQ(3, vmas_in(p, p + 16 * pg));
+	/* Binding again is a no-op. */
+	ASSERT_EQ(0, ms_mbind(p + 4 * pg, 8 * pg, self->id, 0));
+	EXPECT_EQ(3, vmas_in(p, p + 16 * pg));
+	/* Unbinding part splits; unbinding all merges back to one VMA. */
+	ASSERT_EQ(0, ms_mbind(p + 6 * pg, 2 * pg, MS_ID_NONE, 0));
+	EXPECT_EQ(5, vmas_in(p, p + 16 * pg));
+	EXPECT_EQ(2, memsched_lines("range", self->id));
+	ASSERT_EQ(0, ms_mbind(p, 16 * pg, MS_ID_NONE, 0));
+	EXPECT_EQ(1, vmas_in(p, p + 16 * pg));
+	EXPECT_EQ(0, memsched_lines("range", self->id));
+}
+
+TEST_F(range, different_groups_do_not_merge)
+{
+	char *p = self->p;
+	long pg = self->pg, other;
+
+	ASSERT_EQ(0, ms_mbind(p, 4 * pg, self->id, 0));
+	other = ms_tbind(0, MS_ID_NEW, 0);
+	ASSERT_GT(other, 0);
+	ASSERT_EQ(0, ms_mbind(p + 4 * pg, 4 * pg, other, 0));
+	EXPECT_EQ(3, vmas_in(p, p + 16 * pg));
+	/* Rebinding moves the range between groups. */
+	ASSERT_EQ(0, ms_mbind(p + 4 * pg, 4 * pg, self->id, 0));
+	EXPECT_EQ(2, vmas_in(p, p + 16 * pg));
+	EXPECT_EQ(0, memsched_lines("range", other));
+}
+
+TEST(without_group_syscall_numbers)
+{
+	/* The numbers are the documented ones: 463 and 464. */
+	EXPECT_EQ(463, __NR_ms_tbind);
+	EXPECT_EQ(464, __NR_ms_mbind);
+}
+
+TEST_HARNESS_MAIN

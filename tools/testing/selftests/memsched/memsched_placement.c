@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Where a group's memory goes: new pages on the home node, present pages
+ * moved home before ms_mbind() returns (MS_MBIND_MOVE) or in the
+ * background, homes of new groups spread over the nodes, and what
+ * /proc/self/memsched reports of it all.
+ */
+#include <time.h>
+#include "../kselftest_harness.h"
+#include "memsched_util.h"
+
+#define NPAGES 2048	/* 8 MiB */
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Populate @p on a node other than @home, through the task policy. */
+static int populate_away(char *p, long len, int home)
+{
+	unsigned long other = 1UL << (home == 0 ? 1 : 0);
+
+	if (sys_set_mempolicy(MPOL_BIND, &other, 64))
+		return -1;
+	touch(p, len);
+	return sys_set_mempolicy(MPOL_DEFAULT, NULL, 0);
+}
+
+FIXTURE(placement) {
+	char *p;
+	long len, id;
+	int home;
+};
+
+FIXTURE_SETUP(placement)
+{
+	if (nr_nodes() < 2)
+		SKIP(return, "needs 2 nodes");
+	self->len = NPAGES * page_size();
+	self->p = map_guarded(self->len);
+	ASSERT_NE(NULL, self->p);
+	ASSERT_EQ(0, madvise(self->p, self->len, MADV_NOHUGEPAGE));
+	self->id = ms_tbind(0, MS_ID_NEW, 0);
+	ASSERT_GT(self->id, 0);
+	/* The home is known once something is bound. */
+	ASSERT_EQ(0, ms_mbind(self->p, page_size(), self->id, 0));
+	self->home = group_home(self->id, NULL, 0);
+	ASSERT_GE(self->home, 0);
+	ASSERT_LT(self->home, nr_nodes());
+	ASSERT_EQ(0, ms_mbind(self->p, page_size(), MS_ID_NONE, 0));
+}
+
+FIXTURE_TEARDOWN(placement)
+{
+	if (self->p)
+		munmap(self->p, self->len);
+	ms_tbind(0, MS_ID_NONE, 0);
+}
+
+TEST_F(placement, new_pages_on_home)
+{
+	ASSERT_EQ(0, ms_mbind(self->p, self->len, self->id, 0));
+	touch(self->p, self->len);
+	EXPECT_EQ(NPAGES, pages_on_node(self->p, NPAGES, self->home));
+}
+
+TEST_F(placement, move_flag_moves_before_return)
+{
+	ASSERT_EQ(0, populate_away(self->p, self->len, self->home));
+	ASSERT_EQ(0, pages_on_node(self->p, NPAGES, self->home));
+	ASSERT_EQ(0, ms_mbind(self->p, self->len, self->id, MS_MBIND_MOVE));
+	EXPECT_EQ(NPAGES, pages_on_node(self->p, NPAGES, self->home));
+}
+
+TEST_F(placement, background_move)
+{
+	double t0;
+	long n = 0;
+
+	ASSERT_EQ(0, populate_away(self->p, self->len, self->home));
+	ASSERT_EQ(0, pages_on_node(self->p, NPAGES, self->home));
+	t0 = now();
+	ASSERT_EQ(0, ms_mbind(self->p, self->len, self->id, 0));
+	while (now() - t0 < 20) {
+		n = pages_on_node(self->p, NPAGES, self->home);
+		if (n == NPAGES)
+			break;
+		usleep(10000);
+	}
+	EXPECT_EQ(NPAGES, n);
+	TH_LOG("background move of %d pages took %.3f s", NPAGES, now() - t0);
+}
+
+TEST_F(placement, unbound_range_is_not_moved)
+{
+	int other = self->home == 0 ? 1 : 0;
+
+	ASSERT_EQ(0, populate_away(self->p, self->len, self->home));
+	/* Bind and unbind at once: the background mover must skip it. */
+	ASSERT_EQ(0, ms_mbind(self->p, self->len, self->id, 0));
+	ASSERT_EQ(0, ms_mbind(self->p, self->len, MS_ID_NONE, 0));
+	usleep(300000);
+	EXPECT_EQ(NPAGES, pages_on_node(self->p, NPAGES, other));
+}
+
+TEST_F(placement, proc_reports_pages_per_node)
+{
+	long pages[64] = {0};
+
+	ASSERT_EQ(0, ms_mbind(self->p, self->len, self->id, 0));
+	touch(self->p, self->len);
+	ASSERT_EQ(self->home, group_home(self->id, pages, 64));
+	EXPECT_EQ(NPAGES, pages[self->home]);
+	EXPECT_EQ(1, memsched_lines("range", self->id));
+	EXPECT_EQ(1, memsched_lines("thread", self->id));
+}
+
+TEST(new_groups_spread_over_nodes)
+{
+	long pg = page_size(), ids[2];
+	char *p = map_guarded(2 * pg);
+	int homes[2], i;
+
+	if (nr_nodes() < 2)
+		SKIP(return, "needs 2 nodes");
+	/* With no other groups, two groups in a row land on two nodes. */
+	for (i = 0; i < 2; i++) {
+		ids[i] = ms_tbind(0, MS_ID_NEW, 0);
+		ASSERT_GT(ids[i], 0);
+		ASSERT_EQ(0, ms_mbind(p + i * pg, pg, ids[i], 0));
+		homes[i] = group_home(ids[i], NULL, 0);
+	}
+	EXPECT_NE(homes[0], homes[1]);
+	munmap(p, 2 * pg);
+	ms_tbind(0, MS_ID_NONE, 0);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers shared by the memsched selftests. */
+#ifndef MEMSCHED_UTIL_H
+#define MEMSCHED_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <linux/memsched.h>
+
+#ifndef __NR_ms_tbind
+#define __NR_ms_tbind 463
+#endif
+#ifndef __NR_ms_mbind
+#define __NR_ms_mbind 464
+#endif
+
+#define MPOL_DEFAULT	0
+#define MPOL_PREFERRED	1
+#define MPOL_BIND	2
+#define MPOL_MF_MOVE	(1 << 1)
+
+static inline long ms_tbind(pid_t tid, int id, unsigned long flags)
+{
+	return syscall(__NR_ms_tbind, tid, id, flags);
+}
+
+static inline long ms_mbind(void *addr, unsigned long len, int id,
+			    unsigned long flags)
+{
+	return syscall(__NR_ms_mbind, (unsigned long)addr, len, id, flags);
+}
+
+static inline long sys_mbind(void *addr, unsigned long len, int mode,
+			     const unsigned long *nodes, unsigned long maxnode,
+			     unsigned int flags)
+{
+	return syscall(__NR_mbind, addr, len, mode, nodes, maxnode, flags);
+}
+
+static inline long sys_set_mempolicy(int mode, const unsigned long *nodes,
+				     unsigned long maxnode)
+{
+	return syscall(__NR_set_mempolicy, mode, nodes, maxnode);
+}
+
+static inline long sys_move_pages(int pid, unsigned long count, void **pages,
+				  const int *nodes, int *status, int flags)
+{
+	return syscall(__NR_move_pages, pid, count, pages, nodes, status, flags);
+}
+
+static inline long page_size(void)
+{
+	return sysconf(_SC_PAGESIZE);
+}
+
+/* Number of online NUMA nodes. */
+static inline int nr_nodes(void)
+{
+	char path[64];
+	int n = 0;
+
+	for (;;) {
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d", n);
+		if (access(path, F_OK))
+			return n;
+		n++;
+	}
+}
+
+/* Read the first integer of a file, or -1. */
+static inline long read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+/* Write a string to a file: 0 or -errno. */
+static inline int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/*
+ * Fill @count from /proc/self/memsched: the home node of group @id (or -1)
+ * and, if @pages is given, its resident pages per node.
+ */
+static inline int group_home(int id, long *pages, int maxnodes)
+{
+	char line[512], *p;
+	FILE *f = fopen("/proc/self/memsched", "r");
+	int gid, home = -1, nid;
+	long n;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "group %d home %d", &gid, &home) != 2 || gid != id) {
+			home = -1;
+			continue;
+		}
+		p = strstr(line, " pages");
+		while (pages && p && (p = strstr(p, " N"))) {
+			if (sscanf(p, " N%d=%ld", &nid, &n) == 2 && nid < maxnodes)
+				pages[nid] = n;
+			p++;
+		}
+		break;
+	}
+	fclose(f);
+	return home;
+}
+
+/* Count lines of /proc/self/memsched that start with @what and mention id. */
+static inline int memsched_lines(const char *what, int id)
+{
+	char line[512], needle[32];
+	FILE *f = fopen("/proc/self/memsched", "r");
+	int n = 0;
+
+	if (!f)
+		return -1;
+	snprintf(needle, sizeof(needle), " group %d ", id);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, what, strlen(what)) && strstr(line, needle))
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* Number of VMAs of /proc/self/maps that overlap [start, end). */
+static inline int vmas_in(void *start, void *end)
+{
+	unsigned long s, e, a = (unsigned long)start, b = (unsigned long)end;
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx", &s, &e) == 2 && s < b && e > a)
+			n++;
+	fclose(f);
+	return n;
+}
+
+/*
+ * How many of the @npages pages at @addr are on each node (move_pages
+ * query); returns the number on @nid.
+ */
+static inline long pages_on_node(void *addr, long npages, int nid)
+{
+	void **pages = calloc(npages, sizeof(void *));
+	int *status = calloc(npages, sizeof(int));
+	long i, n = -1;
+
+	if (!pages || !status)
+		goto out;
+	for (i = 0; i < npages; i++)
+		pages[i] = (char *)addr + i * page_size();
+	if (sys_move_pages(0, npages, pages, NULL, status, 0))
+		goto out;
+	n = 0;
+	for (i = 0; i < npages; i++)
+		n += status[i] == nid;
+out:
+	free(pages);
+	free(status);
+	return n;
+}
+
+/* Touch every page of [addr, addr + len) for writing. */
+static inline void touch(void *addr, unsigned long len)
+{
+	unsigned long i;
+
+	for (i = 0; i < len; i += page_size())
+		((volatile char *)addr)[i] = 1;
+}
+
+/* Map @len bytes of private anonymous memory with a PROT_NONE page on
+ * either side, so the mapping never merges with a neighbour.
+ */
+static inline void *map_guarded(unsigned long len)
+{
+	char *p = mmap(NULL, len + 2 * page_size(), PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	if (mprotect(p + page_size(), len, PROT_READ | PROT_WRITE))
+		return NULL;
+	return p + page_size();
+}
+
+#endif
