@@ -238,6 +238,9 @@ static struct memsched_group *memsched_group_create(void)
 	INIT_DELAYED_WORK(&group->move_work, memsched_move_fn);
 	INIT_WORK(&group->release_work, memsched_release_fn);
 	group->home_nid = memsched_choose_home();
+	group->allowed = cpuset_current_mems_allowed;
+	group->home_since = jiffies;
+	group->move_reason = "created";
 
 	mutex_lock(&memsched_mutex);
 	n = xa_to_value(xa_load(&memsched_user_groups, uid));
@@ -277,6 +280,78 @@ static struct memsched_group *memsched_group_find(int id)
 		group = NULL;
 	rcu_read_unlock();
 	return group;
+}
+
+/*
+ * The next live group with an id >= *@id, referenced, or NULL; advances
+ * *@id past it.  For walks over all groups (the balancer).
+ */
+struct memsched_group *memsched_group_next(unsigned long *id)
+{
+	struct memsched_group *group;
+
+	rcu_read_lock();
+	for (;;) {
+		group = xa_find(&memsched_ids, id, ULONG_MAX, XA_PRESENT);
+		if (!group)
+			break;
+		(*id)++;
+		if (refcount_inc_not_zero(&group->ref))
+			break;
+	}
+	rcu_read_unlock();
+	return group;
+}
+
+static int memsched_queue_move(struct memsched_group *group,
+			       struct mm_struct *mm, unsigned long start,
+			       unsigned long end);
+
+/*
+ * Give @group a new home: new pages go there at once, present pages of
+ * every address space with ranges in the group follow in the background.
+ */
+void memsched_group_set_home(struct memsched_group *group, int nid,
+			     const char *reason)
+{
+	struct memsched_mm *link;
+	struct mm_struct **mms;
+	int old, i, n = 0, max = 0;
+
+	spin_lock(&group->lock);
+	list_for_each_entry(link, &group->mms, node)
+		max++;
+	spin_unlock(&group->lock);
+	mms = kcalloc(max, sizeof(*mms), GFP_KERNEL);
+
+	spin_lock(&group->lock);
+	old = group->home_nid;
+	if (old == nid) {
+		spin_unlock(&group->lock);
+		kfree(mms);
+		return;
+	}
+	WRITE_ONCE(group->home_nid, nid);
+	group->home_moves++;
+	group->home_since = jiffies;
+	group->move_reason = reason;
+	list_for_each_entry(link, &group->mms, node) {
+		if (!mms || n == max)
+			break;
+		if (!atomic_read(&link->mm->mm_users))
+			continue;
+		mmgrab(link->mm);
+		mms[n++] = link->mm;
+	}
+	spin_unlock(&group->lock);
+
+	atomic_dec(&memsched_node_groups[old]);
+	atomic_inc(&memsched_node_groups[nid]);
+	for (i = 0; i < n; i++) {
+		memsched_queue_move(group, mms[i], 0, mms[i]->task_size);
+		mmdrop(mms[i]);
+	}
+	kfree(mms);
 }
 
 /* May current put threads or memory into @group? */
@@ -321,6 +396,8 @@ static int memsched_task_set_group(struct task_struct *t,
 	}
 	if (group) {
 		memsched_group_get(group);
+		/* Runtime before joining is not the group's. */
+		t->memsched_runtime = t->se.sum_exec_runtime;
 		spin_lock(&group->lock);
 		list_add_tail(&t->memsched_node, &group->tasks);
 		group->nr_tasks++;
@@ -339,6 +416,7 @@ void memsched_fork(struct task_struct *p)
 {
 	RCU_INIT_POINTER(p->memsched_group, NULL);
 	INIT_LIST_HEAD(&p->memsched_node);
+	memsched_sched_fork(p);
 }
 
 /* The child can no longer fail to be created: join the parent's group. */
@@ -363,8 +441,10 @@ void memsched_exit(struct task_struct *tsk)
 {
 	struct memsched_group *old;
 
-	if (!rcu_access_pointer(tsk->memsched_group))
-		return;
+	/*
+	 * Always under the task lock: ms_tbind() checks PF_EXITING under it,
+	 * so either it saw the flag or its group is visible here.
+	 */
 	task_lock(tsk);
 	old = memsched_task_group(tsk);
 	if (old) {
@@ -885,11 +965,18 @@ int proc_pid_memsched(struct seq_file *m, struct pid_namespace *ns,
 		mmput(mm);
 	}
 	xa_for_each(&groups, id, pg) {
+		struct memsched_group *group = pg->group;
+
 		seq_printf(m, "group %d home %d threads %u ranges %u pages",
-			   pg->group->id, READ_ONCE(pg->group->home_nid),
+			   group->id, READ_ONCE(group->home_nid),
 			   pg->threads, pg->ranges);
 		memsched_show_pages(m, pg->pages);
-		seq_putc(m, '\n');
+		spin_lock(&group->lock);
+		seq_printf(m, " ns_home %lld ns_away %lld moves %u reason %s\n",
+			   atomic64_read(&group->ns_home),
+			   atomic64_read(&group->ns_away), group->home_moves,
+			   group->move_reason);
+		spin_unlock(&group->lock);
 		memsched_group_put(pg->group);
 		kfree(pg);
 	}

@@ -18,12 +18,12 @@ kmake=(make -C "$SRC" O="$out" CC="ccache gcc" HOSTCC="ccache gcc"
 configure() {
 	local want=$out/.config.wanted stamp=$out/.config.stamp sum
 	cat "$TOP/configs/base.config" "$frag" >"$want"
-	sum=$(cat "$want" "$BUILD/pristine/.version" "$SRC"/.memsched-managed |
+	# The fragments, the source version and every Kconfig file the
+	# project changes decide the configuration.
+	sum=$(cat "$want" "$BUILD/pristine/.version" \
+		$(grep -E '(^|/)Kconfig' "$SRC/.memsched-managed" | sed "s|^|$SRC/|") |
 		sha1sum)
-	# Kconfig files are managed too; a changed one changes the sum below.
-	sum="$sum $(find "$SRC" -name 'Kconfig*' -newer "$want" -print -quit)"
-	if [ -f "$out/.config" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sum" ] &&
-	   [ "$out/.config" -nt "$SRC/.memsched-managed" ]; then
+	if [ -f "$out/.config" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sum" ]; then
 		return
 	fi
 	msg "configuring $cfg (allnoconfig + configs/base.config + configs/$cfg.config)"

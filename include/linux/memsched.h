@@ -13,6 +13,8 @@
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <linux/uidgid.h>
+#include <linux/nodemask.h>
+#include <linux/atomic.h>
 #include <uapi/linux/memsched.h>
 
 struct seq_file;
@@ -42,6 +44,13 @@ struct task_struct;
  * @move_work:	the rate-limited background mover.
  * @release_work: frees the group once @ref drops to zero.
  * @rcu:	deferred free.
+ * @allowed:	nodes the group may have its home on: the creator's cpuset
+ *		mems when it was created.  Immutable.
+ * @ns_home:	runtime of member threads on the home node, in ns.
+ * @ns_away:	runtime of member threads elsewhere, in ns.
+ * @home_moves:	how often the home changed.  Under @lock.
+ * @home_since:	jiffies of the last home change.  Under @lock.
+ * @move_reason: why the home last changed (a static string).  Under @lock.
  */
 struct memsched_group {
 	int id;
@@ -56,6 +65,12 @@ struct memsched_group {
 	struct delayed_work move_work;
 	struct work_struct release_work;
 	struct rcu_head rcu;
+	nodemask_t allowed;
+	atomic64_t ns_home;
+	atomic64_t ns_away;
+	unsigned int home_moves;
+	unsigned long home_since;
+	const char *move_reason;
 };
 
 void memsched_fork(struct task_struct *p);
@@ -64,6 +79,12 @@ void memsched_exit(struct task_struct *tsk);
 
 void memsched_group_get(struct memsched_group *group);
 void memsched_group_put(struct memsched_group *group);
+struct memsched_group *memsched_group_next(unsigned long *id);
+void memsched_group_set_home(struct memsched_group *group, int nid,
+			     const char *reason);
+
+/* kernel/sched/numa.c */
+void memsched_sched_fork(struct task_struct *p);
 
 int proc_pid_memsched(struct seq_file *m, struct pid_namespace *ns,
 		      struct pid *pid, struct task_struct *task);

@@ -103,10 +103,11 @@ TEST(distances_are_symmetric_and_remote)
 			ASSERT_EQ(1, fscanf(f, "%d", &d[other]));
 		fclose(f);
 		for (other = 0; other < n && other < 16; other++) {
-			if (other == nid)
+			if (other == nid) {
 				EXPECT_EQ(10, d[other]);
-			else
+			} else {
 				EXPECT_GT(d[other], 10);
+			}
 		}
 	}
 }

@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memsched scheduler hook: the threads of a memsched group prefer the
+ * group's home node, and groups are placed and rebalanced across nodes.
+ *
+ * Preference, never pinning: cpus_allowed and cpusets always win, and the
+ * scheduler stays work-conserving.  fair.c calls in through four hooks,
+ * each of which answers one question:
+ *
+ *   memsched_select_cpu()	where should a waking or new thread run?
+ *				An idle allowed CPU at home beats the choice
+ *				fair.c made elsewhere; no idle CPU anywhere
+ *				keeps the thread at home if it was there.
+ *   memsched_migrate_hot()	is a load-balancing move "cache hot"?
+ *				Leaving home is (so only a persistent
+ *				imbalance moves the thread away); coming home
+ *				is not.  This is NUMA_HOT of the 2012 draft.
+ *   memsched_task_tick()	runtime accounting on and off home, and a
+ *				rate-limited pull back home when a home CPU
+ *				is idle.
+ *   memsched_preferred_nid()	mainline NUMA balancing's preferred node is
+ *				the home node for grouped threads, so the
+ *				two never fight.
+ *
+ * The group balancer, a periodic work item, moves a group's home node when
+ * that clearly evens out the threads per CPU between nodes, and evacuates
+ * nodes that lost their last CPU.  A group stays at least
+ * MEMSCHED_MIN_RESIDENCY at a home before the balancer moves it again.
+ *
+ * Locking: the hooks run under the runqueue lock (or p->pi_lock) and only
+ * read the group under RCU.  The balancer takes no scheduler lock; it
+ * changes a home through memsched_group_set_home() (mm/memsched.c).
+ */
+#include <linux/cpumask_api.h>
+#include <linux/memsched.h>
+#include <linux/mm_api.h>
+#include <linux/mmu_context.h>
+#include <linux/slab.h>
+#include <linux/task_work.h>
+#include <linux/topology.h>
+#include <linux/workqueue.h>
+
+#include "sched.h"
+
+#define CREATE_TRACE_POINTS
+#include <trace/events/memsched.h>
+
+/* How often the balancer looks, and how long a home is kept at least. */
+#define MEMSCHED_BALANCE_INTERVAL	msecs_to_jiffies(1000)
+#define MEMSCHED_MIN_RESIDENCY		msecs_to_jiffies(5000)
+/* How often a thread running away from home looks for a way back. */
+#define MEMSCHED_PULL_INTERVAL		msecs_to_jiffies(100)
+
+static int memsched_task_home(struct task_struct *p)
+{
+	struct memsched_group *group;
+	int nid = NUMA_NO_NODE;
+
+	rcu_read_lock();
+	group = rcu_dereference(p->memsched_group);
+	if (group)
+		nid = READ_ONCE(group->home_nid);
+	rcu_read_unlock();
+	return nid;
+}
+
+static bool memsched_cpu_idle(int cpu)
+{
+	return cpu_active(cpu) && available_idle_cpu(cpu);
+}
+
+/* An idle CPU of @nid that @p may run on, or -1. */
+static int memsched_idle_cpu_on(struct task_struct *p, int nid)
+{
+	int cpu;
+
+	for_each_cpu_and(cpu, cpumask_of_node(nid), p->cpus_ptr)
+		if (memsched_cpu_idle(cpu))
+			return cpu;
+	return -1;
+}
+
+int memsched_select_cpu(struct task_struct *p, int prev_cpu, int new_cpu)
+{
+	int home = memsched_task_home(p), cpu;
+
+	if (home == NUMA_NO_NODE || cpu_to_node(new_cpu) == home)
+		return new_cpu;
+	if (cpu_to_node(prev_cpu) == home && memsched_cpu_idle(prev_cpu) &&
+	    cpumask_test_cpu(prev_cpu, p->cpus_ptr))
+		return prev_cpu;
+	cpu = memsched_idle_cpu_on(p, home);
+	if (cpu >= 0)
+		return cpu;
+	/* Work-conserving: an idle CPU away from home beats a busy home. */
+	if (memsched_cpu_idle(new_cpu))
+		return new_cpu;
+	if (cpu_to_node(prev_cpu) == home && cpu_active(prev_cpu) &&
+	    cpumask_test_cpu(prev_cpu, p->cpus_ptr))
+		return prev_cpu;
+	return new_cpu;
+}
+
+int memsched_migrate_hot(struct task_struct *p, int src_cpu, int dst_cpu)
+{
+	int home = memsched_task_home(p);
+	int src = cpu_to_node(src_cpu), dst = cpu_to_node(dst_cpu);
+
+	if (home == NUMA_NO_NODE || src == dst)
+		return -1;
+	if (dst == home)
+		return 0;
+	if (src == home)
+		return 1;
+	return -1;
+}
+
+int memsched_preferred_nid(struct task_struct *p, int nid)
+{
+	int home = memsched_task_home(p);
+
+	if (home == NUMA_NO_NODE ||
+	    !cpumask_intersects(cpumask_of_node(home), p->cpus_ptr))
+		return nid;
+	return home;
+}
+
+/* Task work, in the thread's own context: move it home if there is room. */
+static void memsched_pull_home(struct callback_head *work)
+{
+	struct task_struct *p = current;
+	int home = memsched_task_home(p), cpu, from = task_cpu(p);
+
+	work->next = work;	/* no longer queued */
+	if (home == NUMA_NO_NODE || (p->flags & PF_EXITING))
+		return;
+	if (static_branch_unlikely(&sched_numa_balancing) &&
+	    p->numa_preferred_nid != home)
+		sched_setnuma(p, home);
+	if (cpu_to_node(from) == home)
+		return;
+	cpu = memsched_idle_cpu_on(p, home);
+	if (cpu < 0)
+		return;
+	trace_memsched_pull_home(p, from, cpu);
+	migrate_task_to(p, cpu);
+}
+
+void memsched_task_tick(struct rq *rq, struct task_struct *curr)
+{
+	struct callback_head *work = &curr->memsched_work;
+	struct memsched_group *group;
+	u64 runtime = curr->se.sum_exec_runtime;
+	u64 delta = runtime - curr->memsched_runtime;
+	bool home;
+	int nid;
+
+	rcu_read_lock();
+	group = rcu_dereference(curr->memsched_group);
+	if (!group) {
+		rcu_read_unlock();
+		return;
+	}
+	nid = READ_ONCE(group->home_nid);
+	home = cpu_to_node(cpu_of(rq)) == nid;
+	curr->memsched_runtime = runtime;
+	atomic64_add(delta, home ? &group->ns_home : &group->ns_away);
+	rcu_read_unlock();
+
+	if (home && (!static_branch_unlikely(&sched_numa_balancing) ||
+		     curr->numa_preferred_nid == nid))
+		return;
+	if (time_before(jiffies, curr->memsched_next_pull) || work->next != work)
+		return;
+	curr->memsched_next_pull = jiffies + MEMSCHED_PULL_INTERVAL;
+	if (!home && memsched_idle_cpu_on(curr, nid) < 0)
+		return;
+	task_work_add(curr, work, TWA_RESUME);
+}
+
+void memsched_sched_fork(struct task_struct *p)
+{
+	init_task_work(&p->memsched_work, memsched_pull_home);
+	p->memsched_work.next = &p->memsched_work;
+	p->memsched_runtime = 0;
+	p->memsched_next_pull = 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Group balancer */
+
+/**
+ * struct memsched_node_balance - a node as the group balancer sees it
+ * @cpus:	online CPUs; 0 means the node cannot be a home.
+ * @threads:	member threads of the groups at home there.
+ */
+struct memsched_node_balance {
+	unsigned int cpus;
+	unsigned int threads;
+};
+
+/* Threads per CPU, in 1/1024ths. */
+static long memsched_node_load(const struct memsched_node_balance *n,
+			       long extra)
+{
+	return ((long)n->threads + extra) * 1024 / n->cpus;
+}
+
+/*
+ * Should a group of @threads threads move from @src to @dst?  Only if the
+ * difference in threads per CPU drops by at least half a thread per CPU:
+ * the hysteresis that keeps groups from flapping between equal choices.
+ * A home with no CPU left is always worth leaving for one with CPUs.
+ */
+static bool memsched_should_move(const struct memsched_node_balance *src,
+				 const struct memsched_node_balance *dst,
+				 unsigned int threads)
+{
+	long before, after;
+
+	if (!dst->cpus)
+		return false;
+	if (!src->cpus)
+		return true;
+	if (!threads)
+		return false;
+	before = memsched_node_load(src, 0) - memsched_node_load(dst, 0);
+	after = memsched_node_load(src, -threads) -
+		memsched_node_load(dst, threads);
+	return before > 0 && abs(after) + 512 <= before;
+}
+
+/* The least loaded node of @allowed that can be a home, or NUMA_NO_NODE. */
+static int memsched_least_loaded(const struct memsched_node_balance *nodes,
+				 const nodemask_t *allowed)
+{
+	int nid, best = NUMA_NO_NODE;
+
+	for_each_node_mask(nid, *allowed) {
+		if (nid >= nr_node_ids || !nodes[nid].cpus)
+			continue;
+		if (best == NUMA_NO_NODE ||
+		    memsched_node_load(&nodes[nid], 0) <
+		    memsched_node_load(&nodes[best], 0))
+			best = nid;
+	}
+	return best;
+}
+
+static void memsched_balance_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(memsched_balance_work, memsched_balance_fn);
+
+static void memsched_balance_fn(struct work_struct *work)
+{
+	struct memsched_node_balance *nodes;
+	struct memsched_group *group;
+	unsigned long id = 0;
+	bool moved = false;
+	int nid, dst;
+
+	nodes = kcalloc(nr_node_ids, sizeof(*nodes), GFP_KERNEL);
+	if (!nodes)
+		goto out;
+	for_each_online_node(nid)
+		nodes[nid].cpus = cpumask_weight_and(cpumask_of_node(nid),
+						     cpu_online_mask);
+	while ((group = memsched_group_next(&id))) {
+		nid = READ_ONCE(group->home_nid);
+		nodes[nid].threads += READ_ONCE(group->nr_tasks);
+		memsched_group_put(group);
+	}
+
+	id = 0;
+	while ((group = memsched_group_next(&id))) {
+		unsigned int threads = READ_ONCE(group->nr_tasks);
+		const char *reason = "balance";
+
+		nid = READ_ONCE(group->home_nid);
+		dst = memsched_least_loaded(nodes, &group->allowed);
+		if (dst == NUMA_NO_NODE || dst == nid)
+			goto next;
+		if (nodes[nid].cpus) {
+			/* One balancing move per pass; evacuations all. */
+			if (moved || time_before(jiffies,
+				READ_ONCE(group->home_since) + MEMSCHED_MIN_RESIDENCY))
+				goto next;
+		} else {
+			reason = "no-cpus";
+		}
+		if (!memsched_should_move(&nodes[nid], &nodes[dst], threads))
+			goto next;
+		trace_memsched_group_move(group->id, nid, dst, threads, reason);
+		memsched_group_set_home(group, dst, reason);
+		nodes[nid].threads -= threads;
+		nodes[dst].threads += threads;
+		moved = true;
+next:
+		memsched_group_put(group);
+	}
+	kfree(nodes);
+out:
+	queue_delayed_work(system_unbound_wq, &memsched_balance_work,
+			   MEMSCHED_BALANCE_INTERVAL);
+}
+
+static int __init memsched_sched_init(void)
+{
+	if (num_possible_nodes() > 1)
+		queue_delayed_work(system_unbound_wq, &memsched_balance_work,
+				   MEMSCHED_BALANCE_INTERVAL);
+	return 0;
+}
+late_initcall(memsched_sched_init);
+
+#include "tests/numa-kunit.h"

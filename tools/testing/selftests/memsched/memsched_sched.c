@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The scheduler hook: grouped threads prefer their home node without being
+ * pinned, the group balancer evens out homes and moves memory with them,
+ * affinity and CPU hotplug win over homes.  Needs 2 nodes with 2 CPUs each
+ * (4 nodes of 1 CPU work too, with looser placement).
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
+#include "../kselftest_harness.h"
+#include "memsched_util.h"
+
+struct spinner {
+	pthread_t thread;
+	long group;
+	cpu_set_t *affinity;
+	volatile int *stop;
+	double cputime;
+	long samples[8];	/* per node */
+};
+
+static double thread_cputime(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cpu_node(int cpu)
+{
+	char path[96];
+	int nid;
+
+	for (nid = 0; nid < 8; nid++) {
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/cpu/cpu%d/node%d", cpu, nid);
+		if (!access(path, F_OK))
+			return nid;
+	}
+	return -1;
+}
+
+static void *spin(void *arg)
+{
+	struct spinner *s = arg;
+	unsigned long i = 0;
+
+	if (s->affinity)
+		sched_setaffinity(0, sizeof(cpu_set_t), s->affinity);
+	if (s->group > 0)
+		ms_tbind(0, s->group, 0);
+	while (!*s->stop) {
+		if (++i % 100000 == 0) {
+			int nid = cpu_node(sched_getcpu());
+
+			if (nid >= 0 && nid < 8)
+				s->samples[nid]++;
+		}
+	}
+	s->cputime = thread_cputime();
+	return NULL;
+}
+
+/* ns_home, ns_away and moves of group @id from /proc/self/memsched. */
+static int group_stats(long id, long long *home_ns, long long *away_ns,
+		       unsigned int *moves)
+{
+	char line[768], *p;
+	FILE *f = fopen("/proc/self/memsched", "r");
+	int gid, home = -1;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "group %d home %d", &gid, &home) != 2 || gid != id)
+			continue;
+		p = strstr(line, " ns_home ");
+		if (!p || sscanf(p, " ns_home %lld ns_away %lld moves %u",
+				 home_ns, away_ns, moves) != 3)
+			home = -1;
+		break;
+	}
+	if (f)
+		fclose(f);
+	return home;
+}
+
+/* Start @n spinners in group @id (0: none). */
+static void start(struct spinner *s, int n, long id, volatile int *stop)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		s[i].group = id;
+		s[i].stop = stop;
+		pthread_create(&s[i].thread, NULL, spin, &s[i]);
+	}
+}
+
+static void join_all(struct spinner *s, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		pthread_join(s[i].thread, NULL);
+}
+
+/* A group with a bound page, so its home is visible before threads run. */
+static long new_group(void)
+{
+	long id = ms_tbind(0, MS_ID_NEW, 0);
+	char *p = map_guarded(page_size());
+
+	if (id > 0 && ms_mbind(p, page_size(), id, 0))
+		id = -1;
+	ms_tbind(0, MS_ID_NONE, 0);
+	return id;
+}
+
+TEST(two_groups_stay_home)
+{
+	struct spinner s[4] = {};
+	volatile int stop = 0;
+	long ids[2];
+	long long home_ns, away_ns;
+	unsigned int moves;
+	int homes[2], g;
+
+	if (nr_nodes() != 2 || sysconf(_SC_NPROCESSORS_ONLN) != 4)
+		SKIP(return, "needs 2 nodes x 2 CPUs");
+	for (g = 0; g < 2; g++) {
+		ids[g] = new_group();
+		ASSERT_GT(ids[g], 0);
+		start(&s[2 * g], 2, ids[g], &stop);
+	}
+	sleep(10);
+	for (g = 0; g < 2; g++) {
+		homes[g] = group_stats(ids[g], &home_ns, &away_ns, &moves);
+		ASSERT_GE(homes[g], 0);
+		TH_LOG("group %ld home %d: %.1f%% of %.2f s at home, %u moves",
+		       ids[g], homes[g], 100.0 * home_ns / (home_ns + away_ns),
+		       (home_ns + away_ns) / 1e9, moves);
+		EXPECT_GE(home_ns * 100, (home_ns + away_ns) * 95);
+	}
+	stop = 1;
+	join_all(s, 4);
+	EXPECT_NE(homes[0], homes[1]);
+}
+
+TEST(three_groups_work_conserving_no_flapping)
+{
+	struct spinner s[6] = {};
+	volatile int stop = 0;
+	long ids[3];
+	long long home_ns, away_ns;
+	unsigned int moves;
+	double t0, wall, sum = 0;
+	int g, i, cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (nr_nodes() < 2)
+		SKIP(return, "needs 2 nodes");
+	t0 = now();
+	for (g = 0; g < 3; g++) {
+		ids[g] = new_group();
+		ASSERT_GT(ids[g], 0);
+		start(&s[2 * g], 2, ids[g], &stop);
+	}
+	sleep(10);
+	for (g = 0; g < 3; g++) {
+		int home = group_stats(ids[g], &home_ns, &away_ns, &moves);
+
+		ASSERT_GE(home, 0);
+		TH_LOG("group %ld home %d: %.1f%% at home, %u moves", ids[g],
+		       home, 100.0 * home_ns / (home_ns + away_ns + 1), moves);
+		EXPECT_LE(moves, 3);
+	}
+	stop = 1;
+	join_all(s, 6);
+	wall = now() - t0;
+	for (i = 0; i < 6; i++)
+		sum += s[i].cputime;
+	TH_LOG("6 spinners on %d CPUs: %.2f CPU-s in %.2f s (%.0f%%)", cpus,
+	       sum, wall, 100 * sum / (cpus * wall));
+	/* No CPU idles while threads wait. */
+	EXPECT_GE(sum, 0.9 * cpus * wall);
+}
+
+TEST(affinity_beats_home)
+{
+	struct spinner s[2] = {};
+	volatile int stop = 0;
+	long id = new_group();
+	long long home_ns, away_ns;
+	unsigned int moves;
+	cpu_set_t away;
+	int home, cpu, i;
+
+	if (nr_nodes() < 2)
+		SKIP(return, "needs 2 nodes");
+	ASSERT_GT(id, 0);
+	home = group_stats(id, &home_ns, &away_ns, &moves);
+	ASSERT_GE(home, 0);
+	CPU_ZERO(&away);
+	for (cpu = 0; cpu < sysconf(_SC_NPROCESSORS_ONLN); cpu++)
+		if (cpu_node(cpu) != home)
+			CPU_SET(cpu, &away);
+	for (i = 0; i < 2; i++)
+		s[i].affinity = &away;
+	start(s, 2, id, &stop);
+	sleep(3);
+	group_stats(id, &home_ns, &away_ns, &moves);
+	stop = 1;
+	join_all(s, 2);
+	for (i = 0; i < 2; i++)
+		EXPECT_EQ(0, s[i].samples[home]);
+	EXPECT_EQ(0, home_ns);
+	EXPECT_GT(away_ns, 0);
+}
+
+TEST(balancer_evens_out_and_memory_follows)
+{
+	struct spinner s[6] = {};
+	volatile int stop = 0;
+	long a, b, c, len = 256 * page_size(), filler_len = 256L << 20;
+	long long hn, an;
+	unsigned int moves;
+	unsigned long nodes;
+	int ha, hb, hc, i;
+	char *ram = map_guarded(len), *filler;
+	double t0;
+
+	if (nr_nodes() != 2)
+		SKIP(return, "needs 2 nodes");
+	/* a: 4 threads; b: none, takes the other node; c: 2 threads. */
+	a = new_group();
+	b = new_group();
+	ASSERT_GT(a, 0);
+	ASSERT_GT(b, 0);
+	ha = group_stats(a, &hn, &an, &moves);
+	hb = group_stats(b, &hn, &an, &moves);
+	/* Make b's node the one with less free memory, so c joins a's. */
+	filler = map_guarded(filler_len);
+	ASSERT_NE(NULL, filler);
+	nodes = 1UL << hb;
+	ASSERT_EQ(0, sys_mbind(filler, filler_len, MPOL_BIND, &nodes, 64, 0));
+	touch(filler, filler_len);
+	c = ms_tbind(0, MS_ID_NEW, 0);
+	ASSERT_GT(c, 0);
+	ASSERT_EQ(0, ms_mbind(ram, len, c, 0));
+	ms_tbind(0, MS_ID_NONE, 0);
+	hc = group_stats(c, &hn, &an, &moves);
+	if (hc != ha)
+		SKIP(return, "c did not start next to a (home %d vs %d)", hc, ha);
+	touch(ram, len);
+	ASSERT_EQ(256, pages_on_node(ram, 256, hc));
+	start(s, 4, a, &stop);
+	start(&s[4], 2, c, &stop);
+	/* 6 threads on one node, none on the other: someone moves. */
+	t0 = now();
+	while (now() - t0 < 15) {
+		if (group_stats(a, &hn, &an, &moves) !=
+		    group_stats(c, &hn, &an, &moves))
+			break;
+		usleep(100000);
+	}
+	ha = group_stats(a, &hn, &an, &moves);
+	hc = group_stats(c, &hn, &an, &moves);
+	TH_LOG("after %.1f s: a at %d, c at %d", now() - t0, ha, hc);
+	EXPECT_NE(ha, hc);
+	/* c's memory follows c's home, if c was the one that moved. */
+	for (i = 0; i < 100 && pages_on_node(ram, 256, hc) < 256; i++)
+		usleep(100000);
+	EXPECT_EQ(256, pages_on_node(ram, 256, hc));
+	stop = 1;
+	join_all(s, 6);
+}
+
+static int set_online(int cpu, int on)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
+	return write_str(path, on ? "1" : "0");
+}
+
+TEST(offlining_a_node_moves_its_groups)
+{
+	long ids[4], id = -1;
+	long long hn, an;
+	unsigned int moves;
+	int g, cpu, home = -1, cpus = sysconf(_SC_NPROCESSORS_CONF);
+	double t0;
+
+	if (nr_nodes() < 2 || getuid())
+		SKIP(return, "needs 2 nodes and root");
+	/* Find a group at home on a node without CPU 0. */
+	for (g = 0; g < 4; g++) {
+		ids[g] = new_group();
+		ASSERT_GT(ids[g], 0);
+		home = group_stats(ids[g], &hn, &an, &moves);
+		if (home != cpu_node(0)) {
+			id = ids[g];
+			break;
+		}
+	}
+	ASSERT_GT(id, 0);
+	for (cpu = 0; cpu < cpus; cpu++)
+		if (cpu_node(cpu) == home)
+			ASSERT_EQ(0, set_online(cpu, 0));
+	t0 = now();
+	while (now() - t0 < 10 && group_stats(id, &hn, &an, &moves) == home)
+		usleep(100000);
+	EXPECT_NE(home, group_stats(id, &hn, &an, &moves));
+	TH_LOG("group left node %d after %.1f s", home, now() - t0);
+	for (cpu = 0; cpu < cpus; cpu++)
+		if (cpu_node(cpu) == home || cpu_node(cpu) < 0)
+			set_online(cpu, 1);
+	for (cpu = 0; cpu < cpus; cpu++) {
+		char path[96];
+
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/cpu/cpu%d/online", cpu);
+		if (cpu)
+			EXPECT_EQ(1, read_long(path));
+	}
+}
+
+TEST(ungrouped_spinners_spread_evenly)
+{
+	struct spinner s[4] = {};
+	volatile int stop = 0;
+	double min = 1e9, max = 0;
+	int i;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) != 4)
+		SKIP(return, "needs 4 CPUs");
+	start(s, 4, 0, &stop);
+	sleep(4);
+	stop = 1;
+	join_all(s, 4);
+	for (i = 0; i < 4; i++) {
+		min = s[i].cputime < min ? s[i].cputime : min;
+		max = s[i].cputime > max ? s[i].cputime : max;
+	}
+	TH_LOG("4 ungrouped spinners: %.2f..%.2f CPU-s", min, max);
+	EXPECT_GE(min, 0.8 * max);
+}
+
+TEST_HARNESS_MAIN
