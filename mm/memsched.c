@@ -58,7 +58,7 @@
 #include "internal.h"
 
 /* Bytes of address space the background mover handles per step. */
-#define MEMSCHED_MOVE_CHUNK	(16UL << 20)
+#define MEMSCHED_MOVE_CHUNK	(2UL << 20)
 
 /* Protects memsched_ids' allocation cursor and memsched_user_groups. */
 static DEFINE_MUTEX(memsched_mutex);
@@ -396,8 +396,9 @@ static int memsched_task_set_group(struct task_struct *t,
 	}
 	if (group) {
 		memsched_group_get(group);
-		/* Runtime before joining is not the group's. */
+		/* Runtime before joining is not the group's; look home soon. */
 		t->memsched_runtime = t->se.sum_exec_runtime;
+		t->memsched_next_pull = 0;
 		spin_lock(&group->lock);
 		list_add_tail(&t->memsched_node, &group->tasks);
 		group->nr_tasks++;
@@ -952,9 +953,10 @@ int proc_pid_memsched(struct seq_file *m, struct pid_namespace *ns,
 {
 	struct memsched_proc_group *pg;
 	struct mm_struct *mm;
+	struct xarray groups;
 	unsigned long id;
-	DEFINE_XARRAY(groups);
 
+	xa_init(&groups);
 	mm = mm_access(task, PTRACE_MODE_READ_FSCREDS);
 	if (IS_ERR(mm))
 		return PTR_ERR(mm);

@@ -125,10 +125,38 @@ int memsched_preferred_nid(struct task_struct *p, int nid)
 	return home;
 }
 
-/* Task work, in the thread's own context: move it home if there is room. */
+/*
+ * A thread running at @p's home that would rather run where @p is: its
+ * own home is @p's node and it may run on @p's CPU.  Referenced, or NULL.
+ */
+static struct task_struct *memsched_swap_partner(struct task_struct *p,
+						 int home)
+{
+	int cpu, here = task_cpu(p);
+	struct task_struct *t;
+
+	rcu_read_lock();
+	for_each_cpu_and(cpu, cpumask_of_node(home), p->cpus_ptr) {
+		t = rcu_dereference(cpu_rq(cpu)->curr);
+		if (t == p || is_idle_task(t) || (t->flags & PF_EXITING) ||
+		    !cpumask_test_cpu(here, t->cpus_ptr) ||
+		    memsched_task_home(t) != cpu_to_node(here))
+			continue;
+		get_task_struct(t);
+		rcu_read_unlock();
+		return t;
+	}
+	rcu_read_unlock();
+	return NULL;
+}
+
+/*
+ * Task work, in the thread's own context: move it home if a home CPU is
+ * idle, or swap it with a thread that is away from home where it is.
+ */
 static void memsched_pull_home(struct callback_head *work)
 {
-	struct task_struct *p = current;
+	struct task_struct *p = current, *t;
 	int home = memsched_task_home(p), cpu, from = task_cpu(p);
 
 	work->next = work;	/* no longer queued */
@@ -140,10 +168,18 @@ static void memsched_pull_home(struct callback_head *work)
 	if (cpu_to_node(from) == home)
 		return;
 	cpu = memsched_idle_cpu_on(p, home);
-	if (cpu < 0)
+	if (cpu >= 0) {
+		trace_memsched_pull_home(p, from, cpu);
+		migrate_task_to(p, cpu);
 		return;
+	}
+	t = memsched_swap_partner(p, home);
+	if (!t)
+		return;
+	cpu = task_cpu(t);
 	trace_memsched_pull_home(p, from, cpu);
-	migrate_task_to(p, cpu);
+	migrate_swap(p, t, cpu, from);
+	put_task_struct(t);
 }
 
 void memsched_task_tick(struct rq *rq, struct task_struct *curr)
@@ -173,7 +209,7 @@ void memsched_task_tick(struct rq *rq, struct task_struct *curr)
 	if (time_before(jiffies, curr->memsched_next_pull) || work->next != work)
 		return;
 	curr->memsched_next_pull = jiffies + MEMSCHED_PULL_INTERVAL;
-	if (!home && memsched_idle_cpu_on(curr, nid) < 0)
+	if (!home && !cpumask_intersects(cpumask_of_node(nid), curr->cpus_ptr))
 		return;
 	task_work_add(curr, work, TWA_RESUME);
 }
@@ -225,7 +261,7 @@ static bool memsched_should_move(const struct memsched_node_balance *src,
 	if (!threads)
 		return false;
 	before = memsched_node_load(src, 0) - memsched_node_load(dst, 0);
-	after = memsched_node_load(src, -threads) -
+	after = memsched_node_load(src, -(long)threads) -
 		memsched_node_load(dst, threads);
 	return before > 0 && abs(after) + 512 <= before;
 }
