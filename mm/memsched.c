@@ -44,6 +44,7 @@
 #include <linux/nodemask.h>
 #include <linux/pagewalk.h>
 #include <linux/pid_namespace.h>
+#include <linux/swap.h>
 #include <linux/ptrace.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
@@ -665,9 +666,18 @@ static unsigned long memsched_move_chunk(struct memsched_group *group,
 	}
 	mmap_read_unlock(mm);
 
-	for (i = 0; i < n; i++)
-		mpol_migrate_range(mm, spans[i][0], spans[i][1],
-				   READ_ONCE(group->home_nid));
+	for (i = 0; i < n; i++) {
+		int nid = READ_ONCE(group->home_nid);
+
+		/*
+		 * Folios still in a CPU's LRU batch cannot be isolated:
+		 * drain the batches and try once more.
+		 */
+		if (mpol_migrate_range(mm, spans[i][0], spans[i][1], nid) > 0) {
+			lru_add_drain_all();
+			mpol_migrate_range(mm, spans[i][0], spans[i][1], nid);
+		}
+	}
 	mmput(mm);
 	return end;
 }
