@@ -856,6 +856,8 @@ static int memsched_count_pmd(pmd_t *pmd, unsigned long addr,
 	if (ptl) {
 		struct page *page = NULL;
 
+		__acquire(ptl);	/* for sparse: taken by pmd_trans_huge_lock() */
+
 		if (pmd_present(*pmd))
 			page = vm_normal_page_pmd(vma, addr, *pmd);
 
@@ -872,6 +874,7 @@ static int memsched_count_pmd(pmd_t *pmd, unsigned long addr,
 		walk->action = ACTION_AGAIN;
 		return 0;
 	}
+	__acquire(RCU);	/* for sparse: pte_unmap() ends it */
 	for (; addr < end; pte++, addr += PAGE_SIZE) {
 		pte_t ptent = ptep_get(pte);
 		struct page *page;

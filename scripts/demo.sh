@@ -16,11 +16,11 @@ set -e
 echo "=== guest topology ==="
 numactl --hardware
 echo
-echo "=== vnuma: 2 virtual nodes x 2 vCPUs, 128 MiB each, RAM first touched on node 0 ==="
-"$1/vnuma" -n 2 -c 2 -m 128 -t 4 --misplace
+echo "=== vnuma: 2 virtual nodes x 2 vCPUs, 64 MiB each, RAM first touched on node 0 ==="
+"$1/vnuma" -n 2 -c 2 -m 64 -t 10 --misplace
 echo
 echo "=== the same without memsched ==="
-"$1/vnuma" -n 2 -c 2 -m 128 -t 4 --misplace --no-memsched
+"$1/vnuma" -n 2 -c 2 -m 64 -t 10 --misplace --no-memsched
 GUEST
 "$TOP/scripts/vm-run" --config "$config" --nodes 2 --cpus 4 --mem 2G \
 	--timeout 300 -- bash "$BUILD/tools/demo-guest.sh" "$BUILD/tools"

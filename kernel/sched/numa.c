@@ -316,9 +316,11 @@ static void memsched_balance_fn(struct work_struct *work)
 		if (dst == NUMA_NO_NODE || dst == nid)
 			goto next;
 		if (nodes[nid].cpus) {
+			unsigned long since = READ_ONCE(group->home_since);
+
 			/* One balancing move per pass; evacuations all. */
-			if (moved || time_before(jiffies,
-				READ_ONCE(group->home_since) + MEMSCHED_MIN_RESIDENCY))
+			if (moved ||
+			    time_before(jiffies, since + MEMSCHED_MIN_RESIDENCY))
 				goto next;
 		} else {
 			reason = "no-cpus";

@@ -10,54 +10,36 @@
 
 /* A thread running away from its group's home is moved back. */
 TRACE_EVENT(memsched_pull_home,
-
-	TP_PROTO(struct task_struct *p, int from_cpu, int to_cpu),
-
-	TP_ARGS(p, from_cpu, to_cpu),
-
-	TP_STRUCT__entry(
-		__field(pid_t,	pid)
-		__field(int,	from_cpu)
-		__field(int,	to_cpu)
-	),
-
-	TP_fast_assign(
-		__entry->pid		= p->pid;
-		__entry->from_cpu	= from_cpu;
-		__entry->to_cpu		= to_cpu;
-	),
-
-	TP_printk("pid=%d from_cpu=%d to_cpu=%d",
-		  __entry->pid, __entry->from_cpu, __entry->to_cpu)
+	    TP_PROTO(struct task_struct *p, int from_cpu, int to_cpu),
+	    TP_ARGS(p, from_cpu, to_cpu),
+	    TP_STRUCT__entry(__field(pid_t, pid)
+			     __field(int, from_cpu)
+			     __field(int, to_cpu)),
+	    TP_fast_assign(__entry->pid = p->pid;
+			   __entry->from_cpu = from_cpu;
+			   __entry->to_cpu = to_cpu;),
+	    TP_printk("pid=%d from_cpu=%d to_cpu=%d",
+		      __entry->pid, __entry->from_cpu, __entry->to_cpu)
 );
 
 /* The balancer moves a group's home node. */
 TRACE_EVENT(memsched_group_move,
-
-	TP_PROTO(int id, int from_nid, int to_nid, unsigned int threads,
-		 const char *reason),
-
-	TP_ARGS(id, from_nid, to_nid, threads, reason),
-
-	TP_STRUCT__entry(
-		__field(int,		id)
-		__field(int,		from_nid)
-		__field(int,		to_nid)
-		__field(unsigned int,	threads)
-		__string(reason,	reason)
-	),
-
-	TP_fast_assign(
-		__entry->id		= id;
-		__entry->from_nid	= from_nid;
-		__entry->to_nid		= to_nid;
-		__entry->threads	= threads;
-		__assign_str(reason);
-	),
-
-	TP_printk("group=%d from=%d to=%d threads=%u reason=%s",
-		  __entry->id, __entry->from_nid, __entry->to_nid,
-		  __entry->threads, __get_str(reason))
+	    TP_PROTO(int id, int from_nid, int to_nid, unsigned int threads,
+		     const char *reason),
+	    TP_ARGS(id, from_nid, to_nid, threads, reason),
+	    TP_STRUCT__entry(__field(int, id)
+			     __field(int, from_nid)
+			     __field(int, to_nid)
+			     __field(unsigned int, threads)
+			     __string(reason, reason)),
+	    TP_fast_assign(__entry->id = id;
+			   __entry->from_nid = from_nid;
+			   __entry->to_nid = to_nid;
+			   __entry->threads = threads;
+			   __assign_str(reason);),
+	    TP_printk("group=%d from=%d to=%d threads=%u reason=%s",
+		      __entry->id, __entry->from_nid, __entry->to_nid,
+		      __entry->threads, __get_str(reason))
 );
 
 #endif /* _TRACE_MEMSCHED_H */
