@@ -12,8 +12,11 @@ out=$BUILD/$cfg
 mkdir -p "$out" "$LOGS"
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.ccache}
 export CCACHE_BASEDIR=$BUILD
+# GCC plugins are host objects that every compile loads, and ccache hashes
+# them: build them free of absolute paths, or a clone in another directory
+# misses the cache for the whole kernel.
 kmake=(make -C "$SRC" O="$out" CC="ccache gcc" HOSTCC="ccache gcc"
-	-j"$(nproc)")
+	HOSTCXXFLAGS="-ffile-prefix-map=$BUILD/=" -j"$(nproc)")
 
 configure() {
 	local want=$out/.config.wanted stamp=$out/.config.stamp sum

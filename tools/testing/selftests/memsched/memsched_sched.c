@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <time.h>
+#include <sys/stat.h>
 #include "../kselftest_harness.h"
 #include "memsched_util.h"
 
@@ -347,6 +348,59 @@ TEST_F_TIMEOUT(sched, offlining_a_node_moves_its_groups, 60)
 		if (cpu)
 			EXPECT_EQ(1, read_long(path));
 	}
+}
+
+/* Put this process in a cgroup whose cpuset allows node 0 only. */
+static int enter_node0_cpuset(void)
+{
+	char cpus[64] = "", buf[32];
+	int cpu, n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	for (cpu = 0; cpu < n; cpu++) {
+		if (cpu_node(cpu) != 0)
+			continue;
+		snprintf(buf, sizeof(buf), "%s%d", cpus[0] ? "," : "", cpu);
+		strcat(cpus, buf);
+	}
+	if (write_str("/sys/fs/cgroup/cgroup.subtree_control", "+cpuset"))
+		return -1;
+	mkdir("/sys/fs/cgroup/memsched-node0", 0755);
+	if (write_str("/sys/fs/cgroup/memsched-node0/cpuset.cpus", cpus) ||
+	    write_str("/sys/fs/cgroup/memsched-node0/cpuset.mems", "0"))
+		return -1;
+	snprintf(buf, sizeof(buf), "%d", getpid());
+	return write_str("/sys/fs/cgroup/memsched-node0/cgroup.procs", buf);
+}
+
+TEST_F_TIMEOUT(sched, cpuset_confines_home_and_balancer, 60)
+{
+	struct spinner s[4] = {};
+	volatile int stop = 0;
+	long long hn, an;
+	unsigned int moves;
+	long ids[2];
+	int g;
+
+	if (nr_nodes() < 2 || getuid())
+		SKIP(return, "needs 2 nodes and root");
+	if (enter_node0_cpuset())
+		SKIP(return, "no cgroup2 cpuset controller");
+	/* Both homes on node 0, however crowded, and they stay there. */
+	for (g = 0; g < 2; g++) {
+		ids[g] = new_group();
+		ASSERT_GT(ids[g], 0);
+		EXPECT_EQ(0, group_stats(ids[g], &hn, &an, &moves));
+		start(&s[2 * g], 2, ids[g], &stop);
+	}
+	sleep(8);
+	for (g = 0; g < 2; g++) {
+		EXPECT_EQ(0, group_stats(ids[g], &hn, &an, &moves));
+		EXPECT_EQ(0, moves);
+	}
+	stop = 1;
+	join_all(s, 4);
+	for (g = 0; g < 4; g++)
+		EXPECT_EQ(0, s[g].samples[1]);
 }
 
 TEST(ungrouped_spinners_spread_evenly)
