@@ -12,6 +12,9 @@ out=$BUILD/$cfg
 mkdir -p "$out" "$LOGS"
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.ccache}
 export CCACHE_BASEDIR=$BUILD
+# ccache identifies -fplugin plugins like the compiler: by content, not by
+# an mtime that differs in every clone.
+export CCACHE_COMPILERCHECK=content
 # GCC plugins are host objects that every compile loads, and ccache hashes
 # them: build them free of absolute paths, or a clone in another directory
 # misses the cache for the whole kernel.
