@@ -7,7 +7,7 @@ CPUS ?= 4
 MEM ?= 2G
 S := scripts
 
-.PHONY: help deps tree kernel run shell test selftests clean distclean
+.PHONY: help deps tree kernel run shell test selftests bench clean distclean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -43,8 +43,12 @@ selftests: kernel ## build and run only the memsched kselftests (NODES...)
 	@cd build/kselftest/install && $(CURDIR)/$(S)/vm-run --config $(CONFIG) \
 		--nodes $(NODES) --cpus $(CPUS) --mem $(MEM) -- ./run_kselftest.sh
 
+bench: tree ## knumad vs kernel.numa_balancing on the bench kernel (BENCH_MB)
+	@$(S)/bench.sh
+
 clean: ## remove the kernel builds, keep the unpacked source
-	rm -rf build/test build/bench build/nomemsched build/kselftest build/vm-logs
+	rm -rf build/test build/bench build/nomemsched build/kselftest build/vm-logs \
+		build/bench-results
 
 distclean: ## remove everything under build/
 	rm -rf build

@@ -55,6 +55,7 @@
 #include <linux/sysfs.h>
 #include <linux/vmstat.h>
 #include <linux/xarray.h>
+#include <linux/knumad.h>
 
 #include "internal.h"
 
@@ -975,10 +976,8 @@ int proc_pid_memsched(struct seq_file *m, struct pid_namespace *ns,
 		return PTR_ERR(mm);
 
 	memsched_show_threads(m, ns, task, &groups);
-	if (mm) {
+	if (mm)
 		memsched_show_ranges(m, mm, &groups);
-		mmput(mm);
-	}
 	xa_for_each(&groups, id, pg) {
 		struct memsched_group *group = pg->group;
 
@@ -996,6 +995,10 @@ int proc_pid_memsched(struct seq_file *m, struct pid_namespace *ns,
 		kfree(pg);
 	}
 	xa_destroy(&groups);
+	if (mm) {
+		knumad_show(m, mm);
+		mmput(mm);
+	}
 	return 0;
 }
 

@@ -5,6 +5,9 @@
  * affinity and CPU hotplug win over homes.  Needs 2 nodes with 2 CPUs each
  * (4 nodes of 1 CPU work too, with looser placement).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <pthread.h>
 #include <sched.h>
 #include <time.h>
@@ -232,15 +235,55 @@ TEST(affinity_beats_home)
 	EXPECT_GT(away_ns, 0);
 }
 
+/* The tracefs directory, or NULL. */
+static const char *tracefs(void)
+{
+	if (!access("/sys/kernel/tracing/events", F_OK))
+		return "/sys/kernel/tracing";
+	if (!access("/sys/kernel/debug/tracing/events", F_OK))
+		return "/sys/kernel/debug/tracing";
+	return NULL;
+}
+
+static int trace_event(const char *event, const char *on)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/events/memsched/%s/enable",
+		 tracefs(), event);
+	return write_str(path, on);
+}
+
+/* Lines of the trace buffer that contain @what; the first is kept. */
+static int trace_lines(const char *what, char *first, size_t size)
+{
+	char path[256], line[512];
+	FILE *f;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/trace", tracefs());
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (line[0] == '#' || !strstr(line, what))
+			continue;
+		if (!n++ && first)
+			snprintf(first, size, "%s", line);
+	}
+	if (f)
+		fclose(f);
+	return n;
+}
+
 TEST_F_TIMEOUT(sched, balancer_evens_out_and_memory_follows, 180)
 {
+	char path[256], first[512] = "", want[96];
 	struct spinner s[6] = {};
 	volatile int stop = 0;
 	long a, b, c, len = 256 * page_size(), filler_len = 256L << 20;
 	long long hn, an;
 	unsigned int moves;
 	unsigned long nodes;
-	int ha, hb, hc, i;
+	int ha, hb, hc, h0, i;
 	char *ram = map_guarded(len), *filler;
 	double t0;
 
@@ -268,6 +311,12 @@ TEST_F_TIMEOUT(sched, balancer_evens_out_and_memory_follows, 180)
 		SKIP(return, "c did not start next to a (home %d vs %d)", hc, ha);
 	touch(ram, len);
 	ASSERT_EQ(256, pages_on_node(ram, 256, hc));
+	h0 = hc;
+	/* the home decision must show in the memsched:memsched_group_move event */
+	ASSERT_NE(NULL, tracefs());
+	snprintf(path, sizeof(path), "%s/trace", tracefs());
+	ASSERT_EQ(0, write_str(path, ""));
+	ASSERT_EQ(0, trace_event("memsched_group_move", "1"));
 	start(s, 4, a, &stop);
 	start(&s[4], 2, c, &stop);
 	/* 6 threads on one node, none on the other: someone moves. */
@@ -292,6 +341,11 @@ TEST_F_TIMEOUT(sched, balancer_evens_out_and_memory_follows, 180)
 			fclose(f);
 	}
 	EXPECT_NE(ha, hc);
+	trace_event("memsched_group_move", "0");
+	snprintf(want, sizeof(want), "from=%d to=%d", h0, !h0);
+	EXPECT_GE(trace_lines("memsched_group_move:", first, sizeof(first)), 1);
+	EXPECT_NE(NULL, strstr(first, want));
+	TH_LOG("trace: %s", first);
 	/* c's memory follows c's home, if c was the one that moved. */
 	for (i = 0; i < 100 && pages_on_node(ram, 256, hc) < 256; i++)
 		usleep(100000);

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * knumad: sampled NUMA placement of anonymous memory by a kernel thread.
+ *
+ * The hooks the rest of the kernel calls; see mm/knumad.c and
+ * Documentation/admin-guide/mm/memsched.rst.
+ */
+#ifndef _LINUX_KNUMAD_H
+#define _LINUX_KNUMAD_H
+
+#include <linux/mm_types.h>
+#include <linux/sched/coredump.h>
+
+struct folio;
+struct seq_file;
+struct vm_area_struct;
+
+#ifdef CONFIG_KNUMAD
+
+void knumad_enter(struct mm_struct *mm);
+void knumad_exit(struct mm_struct *mm);
+bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
+		       struct folio *folio);
+bool knumad_scans(struct mm_struct *mm);
+void knumad_show(struct seq_file *m, struct mm_struct *mm);
+
+static inline void knumad_mm_init(struct mm_struct *mm)
+{
+	/* dup_mm() copied the parent's pointer. */
+	mm->knumad = NULL;
+}
+
+#else /* !CONFIG_KNUMAD */
+
+static inline void knumad_mm_init(struct mm_struct *mm) { }
+static inline void knumad_enter(struct mm_struct *mm) { }
+static inline void knumad_exit(struct mm_struct *mm) { }
+static inline bool knumad_hint_fault(struct vm_area_struct *vma,
+				     unsigned long addr, struct folio *folio)
+{
+	return false;
+}
+
+static inline bool knumad_scans(struct mm_struct *mm)
+{
+	return false;
+}
+
+static inline void knumad_show(struct seq_file *m, struct mm_struct *mm) { }
+
+#endif /* CONFIG_KNUMAD */
+
+/*
+ * Task-context NUMA scanning (kernel.numa_balancing) stands aside for a
+ * process that opted out with PR_SET_NUMA_BALANCING_DISABLE and for one
+ * that knumad is scanning: the two never arm the same process.
+ */
+static inline bool knumad_task_scan_skip(struct mm_struct *mm)
+{
+	return test_bit(MMF_NUMA_BALANCING_DISABLE, &mm->flags) ||
+	       knumad_scans(mm);
+}
+
+#endif /* _LINUX_KNUMAD_H */

@@ -1,0 +1,1099 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * knumad: sampled NUMA placement of anonymous memory by a kernel thread.
+ *
+ * Every scan_sleep_millisecs the knumad thread arms NUMA hinting faults
+ * (change_prot_numa()) on at most pages_to_scan pages, taken round-robin
+ * from the registered processes.  It does not arm every page: in each
+ * 2 MiB region of an eligible VMA it arms one chunk of KNUMAD_SAMPLE_PAGES
+ * pages (a different chunk on each pass over the process), or the whole
+ * huge page if the region is mapped by one.
+ *
+ * The fault side, knumad_hint_fault(), is called from do_numa_page() and
+ * do_huge_pmd_numa_page().  It learns, per region, from which node the
+ * region is used (decayed per-node sample counts) and whether its pages
+ * are shared across nodes (the folio's last cpupid names a thread on
+ * another node: the two-fault filter of mainline balancing, kept per
+ * region).  When a region has a clear user node, the faulting folio is
+ * queued for that node and the region is marked for a bulk move; the
+ * fault itself migrates nothing.  Regions bound to a memsched group have
+ * the group's home node as their destination, whoever touches them.
+ *
+ * The thread migrates the queued folios and then the rest of each marked
+ * region in batches, limited to migrate_rate_limit_mbps.  So a few faults
+ * per region are enough to move all of it, instead of one fault per page.
+ *
+ * Registration follows khugepaged: a slot (struct knumad_mm) per address
+ * space, made at fork and exec, hanging off mm_struct::knumad, holding an
+ * mmgrab() reference, and freed at exit - or by the scanner, if it is
+ * scanning the slot when the process exits.
+ *
+ * Lock order:
+ *	mmap_lock (read)
+ *	  page table lock (the fault path)
+ *	    knumad_mm::lock		(regions' counters and the queue)
+ *	knumad_mm_lock			(the slot list; taken alone, never
+ *					 while sleeping)
+ *
+ * See Documentation/admin-guide/mm/memsched.rst for the interface and
+ * Documentation/vm/memsched.rst for the design.
+ */
+
+#define pr_fmt(fmt) "knumad: " fmt
+
+#include <linux/mm.h>
+#include <linux/mm_inline.h>
+#include <linux/knumad.h>
+#include <linux/memsched.h>
+#include <linux/mempolicy.h>
+#include <linux/migrate.h>
+#include <linux/pagewalk.h>
+#include <linux/kthread.h>
+#include <linux/freezer.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/cputime.h>
+#include <linux/cpuset.h>
+#include <linux/xarray.h>
+#include <linux/seq_file.h>
+#include <linux/kobject.h>
+#include <linux/sysfs.h>
+#include <linux/slab.h>
+#include <linux/swap.h>
+#include <linux/vmstat.h>
+#include <linux/math64.h>
+#include <linux/sizes.h>
+#include <asm/tlb.h>
+
+#include "internal.h"
+
+/* Pages armed per 2 MiB region and pass. */
+#define KNUMAD_SAMPLE_PAGES	16
+#define KNUMAD_REGION_SHIFT	PMD_SHIFT
+#define KNUMAD_REGION_SIZE	PMD_SIZE
+/* Samples a region needs before it has a destination. */
+#define KNUMAD_MIN_SAMPLES	2
+/* Halve a region's counts when they sum to this: recent samples weigh. */
+#define KNUMAD_DECAY_AT		64
+/* Folios a process may have queued between two passes. */
+#define KNUMAD_QUEUE_LEN	64
+/* After the n-th change of destination, wait for 2^n x this many samples. */
+#define KNUMAD_FLIP_SAMPLES	4
+#define KNUMAD_MAX_FLIP_SHIFT	6
+
+/**
+ * struct knumad_region - what knumad learned about one 2 MiB region
+ * @target:	destination node, or NUMA_NO_NODE while undecided.
+ * @flips:	how often @target changed from one node to another.
+ * @since_flip:	samples since @target last changed.
+ * @xnode:	decayed samples whose folio was last touched on another node.
+ * @nr:		decayed samples in @weight.
+ * @weight:	decayed samples per node (nr_node_ids entries).
+ *
+ * Under knumad_mm::lock.
+ */
+struct knumad_region {
+	int target;
+	unsigned int flips;
+	unsigned int since_flip;
+	unsigned int xnode;
+	unsigned int nr;
+	unsigned int weight[];
+};
+
+struct knumad_queued {
+	struct folio *folio;	/* holds a reference */
+	unsigned long addr;
+	int nid;
+};
+
+/**
+ * struct knumad_mm - knumad's per-process state
+ * @node:	on knumad_scan.mms, under knumad_mm_lock.
+ * @mm:	the address space, pinned by mmgrab().
+ * @exited:	the process exited while the scanner held the slot.
+ * @lock:	protects @regions' contents, @queue, @nr_queued, @faults.
+ * @regions:	struct knumad_region by address >> KNUMAD_REGION_SHIFT;
+ *		entries are made by the scanner and freed with the slot.
+ *		XA_MARK_0 marks a region waiting for a bulk move.
+ * @seq:	completed passes over this address space.
+ * @scan_addr:	where the next pass continues.
+ * @queue:	folios the faults asked the thread to move.
+ * @nr_queued:	entries in @queue.
+ * @scanned:	pages armed.  The counters below are only written by the
+ *		thread (or under @lock), and read without locking.
+ * @hint_faults: hinting faults taken.
+ * @hint_faults_local: ... on a folio on the faulting CPU's node.
+ * @pages_migrated: base pages moved (a huge page counts HPAGE_PMD_NR).
+ * @thp_migrated: huge pages moved whole.
+ * @migrate_failed: pages that could not be moved.
+ * @scan_ns:	CPU time knumad spent scanning this process.
+ * @migrate_ns:	CPU time knumad spent moving its memory.
+ * @faults:	decayed hinting faults per node of the faulting CPU.
+ */
+struct knumad_mm {
+	struct list_head node;
+	struct mm_struct *mm;
+	bool exited;
+	spinlock_t lock;		/* see @lock above */
+	struct xarray regions;
+	unsigned int seq;
+	unsigned long scan_addr;
+	struct knumad_queued queue[KNUMAD_QUEUE_LEN];
+	unsigned int nr_queued;
+	unsigned long scanned;
+	unsigned long hint_faults;
+	unsigned long hint_faults_local;
+	unsigned long pages_migrated;
+	unsigned long thp_migrated;
+	unsigned long migrate_failed;
+	u64 scan_ns;
+	u64 migrate_ns;
+	unsigned long faults[];
+};
+
+static DEFINE_SPINLOCK(knumad_mm_lock);
+static struct {
+	struct list_head mms;		/* struct knumad_mm, round-robin */
+	struct knumad_mm *cursor;	/* the slot being worked on */
+} knumad_scan = {
+	.mms = LIST_HEAD_INIT(knumad_scan.mms),
+};
+
+static struct task_struct *knumad_thread;
+static DECLARE_WAIT_QUEUE_HEAD(knumad_wait);
+static DEFINE_MUTEX(knumad_knob_mutex);
+static struct kmem_cache *knumad_mm_cache;
+
+/* Whether knumad can run at all: more than one node with memory. */
+static bool knumad_possible __read_mostly;
+static bool knumad_enabled __read_mostly =
+	IS_ENABLED(CONFIG_KNUMAD_DEFAULT_ENABLED);
+/*
+ * Disarm requests (enabled went from 1 to 0) and the last one the thread
+ * completed.  Under knumad_knob_mutex for writers of the request.
+ */
+static unsigned long knumad_disarm_req;
+static unsigned long knumad_disarm_done;
+static DECLARE_WAIT_QUEUE_HEAD(knumad_disarm_wait);
+
+static unsigned int knumad_scan_sleep_ms __read_mostly = 1000;
+static unsigned int knumad_pages_to_scan __read_mostly = 4096;
+static unsigned int knumad_rate_limit_mbps __read_mostly = 256;
+
+static atomic_long_t knumad_full_scans;
+static atomic_long_t knumad_pages_scanned;
+static atomic_long_t knumad_hint_faults;
+static atomic_long_t knumad_hint_faults_local;
+static atomic_long_t knumad_pages_migrated;
+static atomic_long_t knumad_thp_migrated;
+static atomic_long_t knumad_migrate_failed;
+
+static int __init knumad_setup(char *str)
+{
+	if (!str)
+		return 0;
+	if (!strcmp(str, "on"))
+		knumad_enabled = true;
+	else if (!strcmp(str, "off"))
+		knumad_enabled = false;
+	else
+		return 0;
+	return 1;
+}
+__setup("knumad=", knumad_setup);
+
+/* ---------------------------------------------------------------------- */
+/* Decisions: pure functions, tested by KUnit */
+
+/*
+ * The node that used a region, from its samples: one node with at least
+ * three quarters of them, and at most a quarter of the samples on folios
+ * last touched from another node (pages shared across nodes stay put).
+ * NUMA_NO_NODE if the region is undecided or contested.
+ */
+static int knumad_region_user(const unsigned int *weight, int nr_nodes,
+			      unsigned int nr, unsigned int xnode)
+{
+	int nid;
+
+	if (nr < KNUMAD_MIN_SAMPLES || xnode * 4 > nr)
+		return NUMA_NO_NODE;
+	for (nid = 0; nid < nr_nodes; nid++)
+		if (weight[nid] * 4 >= nr * 3)
+			return nid;
+	return NUMA_NO_NODE;
+}
+
+/* Samples needed since the last change before the destination may change. */
+static unsigned int knumad_flip_wait(unsigned int flips)
+{
+	return KNUMAD_FLIP_SAMPLES << min(flips, KNUMAD_MAX_FLIP_SHIFT);
+}
+
+/*
+ * Count one sample taken on @nid, @shared if the folio was last touched
+ * from another node, and return the region's destination.  A decided
+ * region keeps its destination while the samples are contested, and
+ * changes it only after knumad_flip_wait() samples, which bounds how
+ * often memory can go back and forth.
+ */
+static int knumad_region_sample(struct knumad_region *r, int nr_nodes,
+				int nid, bool shared)
+{
+	int user, i;
+
+	if (r->nr >= KNUMAD_DECAY_AT) {
+		for (i = 0; i < nr_nodes; i++)
+			r->weight[i] >>= 1;
+		r->nr >>= 1;
+		r->xnode >>= 1;
+	}
+	r->weight[nid]++;
+	r->nr++;
+	if (shared)
+		r->xnode++;
+	r->since_flip++;
+
+	user = knumad_region_user(r->weight, nr_nodes, r->nr, r->xnode);
+	if (user == NUMA_NO_NODE || user == r->target)
+		return r->target;
+	if (r->target != NUMA_NO_NODE) {
+		if (r->since_flip < knumad_flip_wait(r->flips))
+			return r->target;
+		r->flips++;
+	}
+	r->target = user;
+	r->since_flip = 0;
+	return user;
+}
+
+/* Pages of migration budget earned in @ms at @mbps. */
+static unsigned long knumad_rate_pages(unsigned int mbps, unsigned long ms)
+{
+	return div_u64((u64)mbps * ms * (SZ_1M / PAGE_SIZE), 1000);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Registration */
+
+bool knumad_scans(struct mm_struct *mm)
+{
+	return READ_ONCE(knumad_enabled) && READ_ONCE(mm->knumad) &&
+	       !test_bit(MMF_NUMA_BALANCING_DISABLE, &mm->flags);
+}
+
+void knumad_enter(struct mm_struct *mm)
+{
+	struct knumad_mm *km;
+
+	if (!knumad_possible || mm->knumad)
+		return;
+	km = kmem_cache_zalloc(knumad_mm_cache, GFP_KERNEL | __GFP_NOWARN);
+	if (!km)
+		return;		/* the process is simply not scanned */
+	km->mm = mm;
+	spin_lock_init(&km->lock);
+	xa_init(&km->regions);
+	mmgrab(mm);
+	WRITE_ONCE(mm->knumad, km);
+
+	spin_lock(&knumad_mm_lock);
+	list_add_tail(&km->node, &knumad_scan.mms);
+	spin_unlock(&knumad_mm_lock);
+}
+
+static void knumad_mm_free(struct knumad_mm *km)
+{
+	struct knumad_region *r;
+	unsigned long index;
+	unsigned int i;
+
+	for (i = 0; i < km->nr_queued; i++)
+		folio_put(km->queue[i].folio);
+	xa_for_each(&km->regions, index, r)
+		kfree(r);
+	xa_destroy(&km->regions);
+	WRITE_ONCE(km->mm->knumad, NULL);
+	mmdrop(km->mm);
+	kmem_cache_free(knumad_mm_cache, km);
+}
+
+void knumad_exit(struct mm_struct *mm)
+{
+	struct knumad_mm *km = mm->knumad;
+	bool free = true;
+
+	if (!km)
+		return;
+	spin_lock(&knumad_mm_lock);
+	if (knumad_scan.cursor == km) {
+		km->exited = true;	/* the scanner frees it */
+		free = false;
+	} else {
+		list_del(&km->node);
+	}
+	spin_unlock(&knumad_mm_lock);
+	if (free)
+		knumad_mm_free(km);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The fault side */
+
+static int knumad_vma_home(struct vm_area_struct *vma)
+{
+	struct mempolicy *pol = vma->vm_policy;
+
+	if (pol && pol->msgroup)
+		return READ_ONCE(pol->msgroup->home_nid);
+	return NUMA_NO_NODE;
+}
+
+/* VMAs knumad arms: private anonymous memory it may move. */
+static bool knumad_vma_eligible(struct vm_area_struct *vma)
+{
+	if (!vma_is_anonymous(vma) || !vma_is_accessible(vma) ||
+	    !vma_migratable(vma))
+		return false;
+	if (vma->vm_flags & (VM_HUGETLB | VM_PFNMAP | VM_IO | VM_MIXEDMAP |
+			     VM_SHARED))
+		return false;
+	/* An explicit mbind() policy wins; a memsched binding is ours. */
+	if (vma->vm_policy && !vma->vm_policy->msgroup)
+		return false;
+	return true;
+}
+
+static void knumad_queue(struct knumad_mm *km, struct folio *folio,
+			 unsigned long addr, int nid)
+{
+	struct knumad_queued *q;
+	unsigned int i;
+
+	lockdep_assert_held(&km->lock);
+	for (i = 0; i < km->nr_queued; i++)
+		if (km->queue[i].folio == folio)
+			return;
+	if (km->nr_queued >= KNUMAD_QUEUE_LEN)
+		return;		/* the region's bulk move gets it */
+	q = &km->queue[km->nr_queued++];
+	folio_get(folio);
+	q->folio = folio;
+	q->addr = addr;
+	q->nid = nid;
+}
+
+/**
+ * knumad_hint_fault - take a NUMA hinting fault as a knumad sample
+ * @vma:	the faulting VMA
+ * @addr:	the faulting address (huge page aligned for a PMD fault)
+ * @folio:	the mapped folio; the page table lock is held
+ *
+ * Return: true if knumad took the fault: the caller restores the mapping
+ * and does nothing else.  false for processes knumad does not scan, which
+ * keep mainline's path.
+ */
+bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
+		       struct folio *folio)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct knumad_mm *km = READ_ONCE(mm->knumad);
+	int this_nid = numa_node_id(), nid = folio_nid(folio);
+	struct knumad_region *r;
+	int last, target;
+	bool shared;
+
+	if (!km || !READ_ONCE(knumad_enabled) || !vma_is_anonymous(vma))
+		return false;
+	if (test_bit(MMF_NUMA_BALANCING_DISABLE, &mm->flags))
+		return true;	/* armed before the opt-out: just restore */
+
+	atomic_long_inc(&knumad_hint_faults);
+	count_vm_numa_event(NUMA_HINT_FAULTS);
+	if (nid == this_nid) {
+		atomic_long_inc(&knumad_hint_faults_local);
+		count_vm_numa_event(NUMA_HINT_FAULTS_LOCAL);
+	}
+
+	last = cpu_pid_to_cpupid(raw_smp_processor_id(), current->pid);
+	last = folio_xchg_last_cpupid(folio, last);
+	shared = !cpupid_pid_unset(last) && cpupid_to_nid(last) != this_nid;
+
+	spin_lock(&km->lock);
+	km->hint_faults++;
+	if (nid == this_nid)
+		km->hint_faults_local++;
+	km->faults[this_nid]++;
+
+	target = knumad_vma_home(vma);
+	if (target == NUMA_NO_NODE) {
+		/* A task policy (set_mempolicy()) wins over knumad. */
+		if (current->mempolicy)
+			goto out;
+		r = xa_load(&km->regions, addr >> KNUMAD_REGION_SHIFT);
+		if (!r)
+			goto out;
+		target = knumad_region_sample(r, nr_node_ids, this_nid,
+					      shared);
+		if (target != NUMA_NO_NODE &&
+		    !node_isset(target, cpuset_current_mems_allowed))
+			target = NUMA_NO_NODE;
+	}
+	if (target != NUMA_NO_NODE && target != nid &&
+	    node_state(target, N_MEMORY)) {
+		knumad_queue(km, folio, addr, target);
+		xa_set_mark(&km->regions, addr >> KNUMAD_REGION_SHIFT,
+			    XA_MARK_0);
+	}
+out:
+	spin_unlock(&km->lock);
+	return true;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Migration, in the thread */
+
+struct knumad_batch {
+	struct list_head folios;
+	unsigned long pages;
+	unsigned long thp;
+	unsigned long budget;	/* pages the rate limit still allows */
+	bool isolate_failed;
+};
+
+static bool knumad_isolate(struct knumad_batch *b, struct folio *folio)
+{
+	long nr = folio_nr_pages(folio);
+
+	if (nr > b->budget || !folio_test_anon(folio) ||
+	    folio_is_zone_device(folio) || folio_likely_mapped_shared(folio))
+		return false;
+	if (!folio_isolate_lru(folio)) {
+		b->isolate_failed = true;
+		return false;
+	}
+	node_stat_mod_folio(folio, NR_ISOLATED_ANON + folio_is_file_lru(folio),
+			    nr);
+	list_add_tail(&folio->lru, &b->folios);
+	b->pages += nr;
+	if (folio_test_large(folio))
+		b->thp++;
+	b->budget -= nr;
+	return true;
+}
+
+static void knumad_migrate_batch(struct knumad_mm *km, struct knumad_batch *b,
+				 int nid)
+{
+	struct migration_target_control mtc = {
+		.nid = nid,
+		.gfp_mask = GFP_HIGHUSER_MOVABLE | __GFP_THISNODE |
+			    __GFP_NOWARN | __GFP_NORETRY,
+		.reason = MR_NUMA_MISPLACED,
+	};
+	unsigned int nr_succeeded = 0;
+	unsigned long thp_left = 0, failed = 0;
+	struct folio *folio;
+
+	if (list_empty(&b->folios))
+		return;
+	migrate_pages(&b->folios, alloc_migration_target, NULL,
+		      (unsigned long)&mtc, MIGRATE_ASYNC, MR_NUMA_MISPLACED,
+		      &nr_succeeded);
+	list_for_each_entry(folio, &b->folios, lru) {
+		failed += folio_nr_pages(folio);
+		if (folio_test_large(folio))
+			thp_left++;
+	}
+	if (!list_empty(&b->folios))
+		putback_movable_pages(&b->folios);
+
+	if (nr_succeeded)
+		count_vm_numa_events(NUMA_PAGE_MIGRATE, nr_succeeded);
+	km->pages_migrated += nr_succeeded;
+	km->thp_migrated += b->thp - min(thp_left, b->thp);
+	km->migrate_failed += failed;
+	atomic_long_add(nr_succeeded, &knumad_pages_migrated);
+	atomic_long_add(b->thp - min(thp_left, b->thp), &knumad_thp_migrated);
+	atomic_long_add(failed, &knumad_migrate_failed);
+	b->pages = 0;
+	b->thp = 0;
+}
+
+/*
+ * Move the folios the faults queued, a batch per destination node.
+ * mmap_lock is held for read, so the VMAs looked up stay.  What the rate
+ * limit does not allow is dropped: the region's bulk move gets it later.
+ */
+static void knumad_migrate_queued(struct knumad_mm *km, struct knumad_batch *b)
+{
+	unsigned int i;
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY) {
+		spin_lock(&km->lock);
+		for (i = 0; i < km->nr_queued; i++) {
+			struct knumad_queued *q = &km->queue[i];
+			struct vm_area_struct *vma;
+
+			if (q->nid != nid)
+				continue;
+			vma = vma_lookup(km->mm, q->addr);
+			if (vma && knumad_vma_eligible(vma) &&
+			    folio_nid(q->folio) != nid)
+				knumad_isolate(b, q->folio);
+			/* Isolation took a reference of its own. */
+			folio_put(q->folio);
+			km->queue[i--] = km->queue[--km->nr_queued];
+		}
+		spin_unlock(&km->lock);
+		knumad_migrate_batch(km, b, nid);
+	}
+}
+
+/* Isolate the folios of [start, end) that are not on @nid. */
+static void knumad_collect_range(struct vm_area_struct *vma,
+				 unsigned long start, unsigned long end,
+				 int nid, struct knumad_batch *b)
+{
+	struct folio *prev = NULL;
+	unsigned long addr = start;
+
+	while (addr < end && b->budget) {
+		struct folio_walk fw;
+		struct folio *folio;
+		unsigned long next = addr + PAGE_SIZE;
+
+		folio = folio_walk_start(&fw, vma, addr, 0);
+		if (folio) {
+			if (fw.level == FW_LEVEL_PMD)
+				next = ALIGN(addr + 1, HPAGE_PMD_SIZE);
+			/* a PTE-mapped large folio is met once per page */
+			if (folio != prev && folio_nid(folio) != nid)
+				knumad_isolate(b, folio);
+			prev = folio;
+			folio_walk_end(&fw, vma);
+		}
+		addr = next;
+		cond_resched();
+	}
+}
+
+/* Move the rest of each region that has a destination. */
+static void knumad_migrate_regions(struct knumad_mm *km,
+				   struct knumad_batch *b)
+{
+	unsigned long index = 0;
+	struct knumad_region *r;
+
+	xa_for_each_marked(&km->regions, index, r, XA_MARK_0) {
+		unsigned long start = index << KNUMAD_REGION_SHIFT;
+		unsigned long end = start + KNUMAD_REGION_SIZE;
+		struct vm_area_struct *vma;
+		struct vma_iterator vmi;
+		int nid;
+
+		if (!b->budget)
+			break;
+		xa_clear_mark(&km->regions, index, XA_MARK_0);
+		vma_iter_init(&vmi, km->mm, start);
+		for_each_vma_range(vmi, vma, end) {
+			if (!knumad_vma_eligible(vma))
+				continue;
+			nid = knumad_vma_home(vma);
+			if (nid == NUMA_NO_NODE) {
+				spin_lock(&km->lock);
+				nid = r->target;
+				spin_unlock(&km->lock);
+			}
+			if (nid == NUMA_NO_NODE || !node_state(nid, N_MEMORY))
+				continue;
+			knumad_collect_range(vma, max(start, vma->vm_start),
+					     min(end, vma->vm_end), nid, b);
+			knumad_migrate_batch(km, b, nid);
+		}
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Scanning, in the thread */
+
+static struct knumad_region *knumad_region(struct knumad_mm *km,
+					   unsigned long addr)
+{
+	unsigned long index = addr >> KNUMAD_REGION_SHIFT;
+	struct knumad_region *r = xa_load(&km->regions, index);
+
+	if (r)
+		return r;
+	r = kzalloc(struct_size(r, weight, nr_node_ids),
+		    GFP_KERNEL | __GFP_NOWARN);
+	if (!r)
+		return NULL;
+	r->target = NUMA_NO_NODE;
+	if (xa_err(xa_store(&km->regions, index, r, GFP_KERNEL))) {
+		kfree(r);
+		return NULL;
+	}
+	return r;
+}
+
+static bool knumad_pmd_mapped(struct mm_struct *mm, unsigned long addr)
+{
+	pmd_t *pmd = mm_find_pmd(mm, addr);
+
+	return pmd && pmd_trans_huge(pmdp_get_lockless(pmd));
+}
+
+/*
+ * change_prot_numa(), but also on top-tier nodes when kernel.numa_balancing
+ * is off.  The caller holds an mm_users reference besides the process's
+ * own, so change_pte_range() never takes the process for single-threaded
+ * and skips pages on the node knumad happens to run on.
+ */
+static void knumad_arm(struct vm_area_struct *vma, unsigned long start,
+		       unsigned long end)
+{
+	struct mmu_gather tlb;
+	long nr;
+
+	tlb_gather_mmu(&tlb, vma->vm_mm);
+	nr = change_protection(&tlb, vma, start, end,
+			       MM_CP_PROT_NUMA | MM_CP_NUMA_SAMPLE);
+	if (nr > 0)
+		count_vm_numa_events(NUMA_PTE_UPDATES, nr);
+	tlb_finish_mmu(&tlb);
+}
+
+/*
+ * Arm the sample of each region of @vma from km->scan_addr on, until
+ * *@budget pages are armed.  Returns false when the budget ran out first.
+ */
+static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
+			    long *budget)
+{
+	unsigned long off = (km->seq * KNUMAD_SAMPLE_PAGES % HPAGE_PMD_NR) <<
+			    PAGE_SHIFT;
+	unsigned long addr = max(km->scan_addr, vma->vm_start);
+
+	while (addr < vma->vm_end) {
+		unsigned long rstart = addr & ~(KNUMAD_REGION_SIZE - 1);
+		unsigned long rend = min(rstart + KNUMAD_REGION_SIZE,
+					 vma->vm_end);
+		unsigned long s, e;
+
+		if (*budget <= 0) {
+			km->scan_addr = addr;
+			return false;
+		}
+		if (!knumad_region(km, rstart))
+			break;
+		if (knumad_pmd_mapped(km->mm, rstart)) {
+			s = rstart;
+			e = rend;
+		} else {
+			s = max(rstart + off, addr);
+			e = min(rstart + off +
+				KNUMAD_SAMPLE_PAGES * PAGE_SIZE, rend);
+		}
+		if (s < e) {
+			knumad_arm(vma, s, e);
+			km->scanned += (e - s) >> PAGE_SHIFT;
+			atomic_long_add((e - s) >> PAGE_SHIFT,
+					&knumad_pages_scanned);
+			*budget -= (e - s) >> PAGE_SHIFT;
+		}
+		addr = rend;
+		cond_resched();
+	}
+	km->scan_addr = vma->vm_end;
+	return true;
+}
+
+/* Arm up to *@budget pages of @km; true when a pass over it completed. */
+static bool knumad_scan_mm(struct knumad_mm *km, long *budget)
+{
+	struct vm_area_struct *vma;
+	struct vma_iterator vmi;
+
+	vma_iter_init(&vmi, km->mm, km->scan_addr);
+	for_each_vma(vmi, vma) {
+		if (!knumad_vma_eligible(vma))
+			continue;
+		if (!knumad_scan_vma(km, vma, budget))
+			return false;
+	}
+	km->scan_addr = 0;
+	km->seq++;
+	return true;
+}
+
+/* Undo change_prot_numa() on everything knumad may have armed in @mm. */
+static void knumad_disarm_mm(struct mm_struct *mm)
+{
+	struct vm_area_struct *vma;
+	struct vma_iterator vmi;
+	struct mmu_gather tlb;
+
+	vma_iter_init(&vmi, mm, 0);
+	for_each_vma(vmi, vma) {
+		unsigned long cp_flags = 0;
+
+		if (!knumad_vma_eligible(vma))
+			continue;
+		if (vma_wants_manual_pte_write_upgrade(vma))
+			cp_flags = MM_CP_TRY_CHANGE_WRITABLE;
+		tlb_gather_mmu(&tlb, mm);
+		change_protection(&tlb, vma, vma->vm_start, vma->vm_end,
+				  cp_flags);
+		tlb_finish_mmu(&tlb);
+		cond_resched();
+	}
+}
+
+/* Work for one process: migrate what is due, then arm the next sample. */
+static bool knumad_do_mm(struct knumad_mm *km, struct knumad_batch *b,
+			 long *budget, bool disarm)
+{
+	struct mm_struct *mm = km->mm;
+	bool done = true;
+	u64 t0, t1, t2;
+
+	if (!mmget_not_zero(mm))
+		return true;
+	mmap_read_lock(mm);
+	t0 = task_sched_runtime(current);
+	if (disarm) {
+		if (km->scanned)
+			knumad_disarm_mm(mm);
+		t1 = task_sched_runtime(current);
+		km->scan_ns += t1 - t0;
+		goto out;
+	}
+	knumad_migrate_queued(km, b);
+	knumad_migrate_regions(km, b);
+	t1 = task_sched_runtime(current);
+	if (!test_bit(MMF_NUMA_BALANCING_DISABLE, &mm->flags))
+		done = knumad_scan_mm(km, budget);
+	t2 = task_sched_runtime(current);
+	km->migrate_ns += t1 - t0;
+	km->scan_ns += t2 - t1;
+out:
+	mmap_read_unlock(mm);
+	mmput(mm);
+	return done;
+}
+
+/*
+ * One pass: visit the processes round-robin from where the last pass
+ * stopped until pages_to_scan pages are armed or every process was
+ * visited once.
+ */
+static void knumad_pass(unsigned long *tokens, bool disarm)
+{
+	long budget = READ_ONCE(knumad_pages_to_scan);
+	struct knumad_batch b = { .folios = LIST_HEAD_INIT(b.folios) };
+	struct knumad_mm *km, *first = NULL;
+
+	b.budget = *tokens;
+	if (disarm) {
+		/* Visit every process, from the first. */
+		spin_lock(&knumad_mm_lock);
+		km = knumad_scan.cursor;
+		knumad_scan.cursor = NULL;
+		if (km && km->exited)
+			list_del(&km->node);
+		else
+			km = NULL;
+		spin_unlock(&knumad_mm_lock);
+		if (km)
+			knumad_mm_free(km);
+	}
+	for (;;) {
+		bool done, wrapped = false;
+
+		spin_lock(&knumad_mm_lock);
+		km = knumad_scan.cursor;
+		if (!km || km->exited) {
+			if (km) {
+				list_del(&km->node);
+				knumad_scan.cursor = NULL;
+				spin_unlock(&knumad_mm_lock);
+				knumad_mm_free(km);
+				spin_lock(&knumad_mm_lock);
+			}
+			km = list_first_entry_or_null(&knumad_scan.mms,
+						      struct knumad_mm, node);
+			knumad_scan.cursor = km;
+		}
+		spin_unlock(&knumad_mm_lock);
+		if (!km || km == first || (budget <= 0 && !disarm))
+			break;
+		if (!first)
+			first = km;
+
+		done = knumad_do_mm(km, &b, &budget, disarm);
+
+		spin_lock(&knumad_mm_lock);
+		if (km->exited) {
+			list_del(&km->node);
+			knumad_scan.cursor = NULL;
+			spin_unlock(&knumad_mm_lock);
+			knumad_mm_free(km);
+			if (first == km)
+				first = NULL;
+			continue;
+		}
+		if (done) {
+			if (list_is_last(&km->node, &knumad_scan.mms)) {
+				knumad_scan.cursor = NULL;
+				wrapped = true;
+			} else {
+				knumad_scan.cursor = list_next_entry(km, node);
+			}
+		}
+		spin_unlock(&knumad_mm_lock);
+		if (wrapped) {
+			if (!disarm)
+				atomic_long_inc(&knumad_full_scans);
+			break;
+		}
+		if (!done)
+			break;
+	}
+	*tokens = b.budget;
+	if (b.isolate_failed)
+		lru_add_drain_all();	/* fresh folios still in LRU batches */
+}
+
+static bool knumad_disarm_pending(void)
+{
+	return READ_ONCE(knumad_disarm_req) != READ_ONCE(knumad_disarm_done);
+}
+
+static bool knumad_wait_done(void)
+{
+	return kthread_should_stop() || knumad_disarm_pending() ||
+	       READ_ONCE(knumad_enabled);
+}
+
+/* Between passes: stop, disarm, or a new scan_sleep_millisecs. */
+static bool knumad_wake(unsigned int sleep)
+{
+	return kthread_should_stop() || knumad_disarm_pending() ||
+	       sleep != READ_ONCE(knumad_scan_sleep_ms);
+}
+
+static int knumad_fn(void *unused)
+{
+	unsigned long tokens = 0, last = jiffies;
+
+	set_freezable();
+	set_user_nice(current, MAX_NICE);
+
+	while (!kthread_should_stop()) {
+		unsigned int sleep = READ_ONCE(knumad_scan_sleep_ms);
+		unsigned int rate = READ_ONCE(knumad_rate_limit_mbps);
+		unsigned long now = jiffies;
+
+		if (knumad_disarm_pending()) {
+			unsigned long req = READ_ONCE(knumad_disarm_req);
+
+			if (!READ_ONCE(knumad_enabled))
+				knumad_pass(&tokens, true);
+			WRITE_ONCE(knumad_disarm_done, req);
+			wake_up_all(&knumad_disarm_wait);
+		}
+		if (READ_ONCE(knumad_enabled)) {
+			/* Earn the rate limit's budget, at most 1 s worth. */
+			tokens += knumad_rate_pages(rate, jiffies_to_msecs(now -
+									  last));
+			tokens = min(tokens, knumad_rate_pages(rate, 1000));
+			last = now;
+			knumad_pass(&tokens, false);
+			wait_event_freezable_timeout(knumad_wait,
+						     knumad_wake(sleep),
+						     msecs_to_jiffies(sleep));
+		} else {
+			tokens = 0;
+			last = jiffies;
+			wait_event_freezable(knumad_wait, knumad_wait_done());
+		}
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* /proc/<pid>/memsched */
+
+void knumad_show(struct seq_file *m, struct mm_struct *mm)
+{
+	struct knumad_mm *km = READ_ONCE(mm->knumad);
+	int nid;
+
+	if (!km)
+		return;
+	seq_printf(m, "knumad scanned %lu hint_faults %lu local %lu migrated %lu thp %lu failed %lu scan_ns %llu migrate_ns %llu opt_out %d faults",
+		   READ_ONCE(km->scanned), READ_ONCE(km->hint_faults),
+		   READ_ONCE(km->hint_faults_local),
+		   READ_ONCE(km->pages_migrated), READ_ONCE(km->thp_migrated),
+		   READ_ONCE(km->migrate_failed), READ_ONCE(km->scan_ns),
+		   READ_ONCE(km->migrate_ns),
+		   test_bit(MMF_NUMA_BALANCING_DISABLE, &mm->flags));
+	for_each_node_state(nid, N_MEMORY)
+		seq_printf(m, " N%d=%lu", nid, READ_ONCE(km->faults[nid]));
+	seq_putc(m, '\n');
+}
+
+/* ---------------------------------------------------------------------- */
+/* /sys/kernel/mm/knumad/ */
+
+static ssize_t enabled_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(knumad_enabled));
+}
+
+static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
+{
+	unsigned long req = 0;
+	unsigned int val;
+	int err;
+
+	err = kstrtouint(buf, 10, &val);
+	if (err || val > 1)
+		return -EINVAL;
+	if (val && !knumad_thread)
+		return -ENODEV;
+	mutex_lock(&knumad_knob_mutex);
+	if (READ_ONCE(knumad_enabled) && !val) {
+		req = knumad_disarm_req + 1;
+		WRITE_ONCE(knumad_disarm_req, req);
+	}
+	WRITE_ONCE(knumad_enabled, val);
+	wake_up_interruptible(&knumad_wait);
+	/*
+	 * Disabling returns once nothing knumad armed is left armed, so
+	 * no hinting fault follows "echo 0 > enabled".
+	 */
+	if (req)
+		wait_event_killable(knumad_disarm_wait,
+				    READ_ONCE(knumad_disarm_done) == req);
+	mutex_unlock(&knumad_knob_mutex);
+	return count;
+}
+
+static struct kobj_attribute enabled_attr = __ATTR_RW(enabled);
+
+/* A tunable: an unsigned int with an inclusive range. */
+struct knumad_knob {
+	struct kobj_attribute attr;
+	unsigned int *val;
+	unsigned int min;
+	unsigned int max;
+};
+
+static ssize_t knumad_knob_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	struct knumad_knob *k = container_of(attr, struct knumad_knob, attr);
+
+	return sysfs_emit(buf, "%u\n", READ_ONCE(*k->val));
+}
+
+static ssize_t knumad_knob_store(struct kobject *kobj,
+				 struct kobj_attribute *attr,
+				 const char *buf, size_t count)
+{
+	struct knumad_knob *k = container_of(attr, struct knumad_knob, attr);
+	unsigned int v;
+
+	if (kstrtouint(buf, 10, &v) || v < k->min || v > k->max)
+		return -EINVAL;
+	WRITE_ONCE(*k->val, v);
+	/* a new scan_sleep_millisecs ends the current sleep */
+	wake_up_interruptible(&knumad_wait);
+	return count;
+}
+
+#define KNUMAD_KNOB(_name, _var, _min, _max)				\
+static struct knumad_knob _name##_knob = {				\
+	.attr = __ATTR(_name, 0644, knumad_knob_show, knumad_knob_store),\
+	.val = &(_var), .min = (_min), .max = (_max),			\
+}
+
+KNUMAD_KNOB(scan_sleep_millisecs, knumad_scan_sleep_ms, 1, 3600000);
+KNUMAD_KNOB(pages_to_scan, knumad_pages_to_scan, 1, 1U << 24);
+KNUMAD_KNOB(migrate_rate_limit_mbps, knumad_rate_limit_mbps, 1, 1U << 20);
+
+#define KNUMAD_COUNTER(name)						\
+static ssize_t name##_show(struct kobject *kobj,			\
+			   struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%ld\n",					\
+			  atomic_long_read(&knumad_##name));		\
+}									\
+static struct kobj_attribute name##_attr = __ATTR_RO(name)
+
+KNUMAD_COUNTER(full_scans);
+KNUMAD_COUNTER(pages_scanned);
+KNUMAD_COUNTER(hint_faults);
+KNUMAD_COUNTER(hint_faults_local);
+KNUMAD_COUNTER(pages_migrated);
+KNUMAD_COUNTER(thp_migrated);
+KNUMAD_COUNTER(migrate_failed);
+
+static struct attribute *knumad_attrs[] = {
+	&enabled_attr.attr,
+	&scan_sleep_millisecs_knob.attr.attr,
+	&pages_to_scan_knob.attr.attr,
+	&migrate_rate_limit_mbps_knob.attr.attr,
+	&full_scans_attr.attr,
+	&pages_scanned_attr.attr,
+	&hint_faults_attr.attr,
+	&hint_faults_local_attr.attr,
+	&pages_migrated_attr.attr,
+	&thp_migrated_attr.attr,
+	&migrate_failed_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group knumad_attr_group = {
+	.attrs = knumad_attrs,
+	.name = "knumad",
+};
+
+static int __init knumad_init(void)
+{
+	size_t size = struct_size_t(struct knumad_mm, faults, nr_node_ids);
+	int err;
+
+	knumad_mm_cache = kmem_cache_create("knumad_mm", size, 0, SLAB_PANIC,
+					    NULL);
+	err = sysfs_create_group(mm_kobj, &knumad_attr_group);
+	if (err)
+		pr_err("cannot create sysfs files: %d\n", err);
+
+	if (num_node_state(N_MEMORY) < 2) {
+		knumad_enabled = false;
+		pr_info("one node with memory: inactive\n");
+		return 0;
+	}
+	knumad_thread = kthread_run(knumad_fn, NULL, "knumad");
+	if (IS_ERR(knumad_thread)) {
+		pr_err("cannot start the thread: %ld\n",
+		       PTR_ERR(knumad_thread));
+		knumad_thread = NULL;
+		knumad_enabled = false;
+		return 0;
+	}
+	/* Only now: processes registered earlier would never be freed. */
+	knumad_possible = true;
+	return 0;
+}
+subsys_initcall(knumad_init);
+
+#ifdef CONFIG_KNUMAD_KUNIT_TEST
+#include "tests/knumad-kunit.h"
+#endif

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * KUnit tests for knumad's placement decisions (mm/knumad.c includes this
+ * file, so the static functions are visible).
+ */
+#ifdef CONFIG_KNUMAD_KUNIT_TEST
+
+#ifndef _KNUMAD_KUNIT_H
+#define _KNUMAD_KUNIT_H
+
+#include <kunit/test.h>
+
+#define KT_NODES 4
+
+static struct knumad_region *knumad_test_region(struct kunit *test)
+{
+	struct knumad_region *r;
+
+	r = kunit_kzalloc(test, struct_size(r, weight, KT_NODES), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->target = NUMA_NO_NODE;
+	return r;
+}
+
+/* One sample is not enough; two private samples from one node decide. */
+static void knumad_test_min_samples(struct kunit *test)
+{
+	struct knumad_region *r = knumad_test_region(test);
+
+	KUNIT_EXPECT_EQ(test, knumad_region_sample(r, KT_NODES, 1, false),
+			NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, knumad_region_sample(r, KT_NODES, 1, false),
+			1);
+	KUNIT_EXPECT_EQ(test, r->flips, 0U);
+}
+
+/* Three quarters of the samples from one node make it the user. */
+static void knumad_test_majority(struct kunit *test)
+{
+	unsigned int w[KT_NODES] = { 3, 1, 0, 0 };
+	unsigned int w2[KT_NODES] = { 2, 2, 0, 0 };
+	unsigned int w3[KT_NODES] = { 0, 1, 0, 5 };
+
+	KUNIT_EXPECT_EQ(test, knumad_region_user(w, KT_NODES, 4, 0), 0);
+	KUNIT_EXPECT_EQ(test, knumad_region_user(w2, KT_NODES, 4, 0),
+			NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, knumad_region_user(w3, KT_NODES, 6, 1), 3);
+	/* too many samples on folios last touched from another node */
+	KUNIT_EXPECT_EQ(test, knumad_region_user(w3, KT_NODES, 6, 2),
+			NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, knumad_region_user(w, KT_NODES, 1, 0),
+			NUMA_NO_NODE);
+}
+
+/* A page hammered alternately from two nodes never gets a destination. */
+static void knumad_test_shared_stays(struct kunit *test)
+{
+	struct knumad_region *r = knumad_test_region(test);
+	int i, target = NUMA_NO_NODE;
+
+	/* first touch: nothing recorded yet, so it looks private */
+	knumad_region_sample(r, KT_NODES, 0, false);
+	for (i = 0; i < 200; i++)
+		target = knumad_region_sample(r, KT_NODES, i & 1, true);
+	KUNIT_EXPECT_EQ(test, target, NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, r->flips, 0U);
+}
+
+/* Users that move: the destination follows, but ever more slowly. */
+static void knumad_test_flip_backoff(struct kunit *test)
+{
+	struct knumad_region *r = knumad_test_region(test);
+	int round, i, target, nid;
+	unsigned int needed;
+
+	for (i = 0; i < 4; i++)
+		knumad_region_sample(r, KT_NODES, 0, false);
+	KUNIT_ASSERT_EQ(test, r->target, 0);
+
+	for (round = 1; round <= 8; round++) {
+		nid = round & 1;
+		needed = 0;
+		do {
+			target = knumad_region_sample(r, KT_NODES, nid,
+						      false);
+			needed++;
+		} while (target != nid && needed < 10000);
+		KUNIT_EXPECT_EQ(test, target, nid);
+		/* never faster than the back-off allows */
+		KUNIT_EXPECT_GE(test, needed, knumad_flip_wait(round - 1));
+	}
+	KUNIT_EXPECT_EQ(test, r->flips, 8U);
+}
+
+/* Counts halve at KNUMAD_DECAY_AT, so they stay bounded. */
+static void knumad_test_decay(struct kunit *test)
+{
+	struct knumad_region *r = knumad_test_region(test);
+	int i;
+
+	for (i = 0; i < 10000; i++)
+		knumad_region_sample(r, KT_NODES, 2, false);
+	KUNIT_EXPECT_LE(test, r->nr, (unsigned int)KNUMAD_DECAY_AT);
+	KUNIT_EXPECT_EQ(test, r->weight[2], r->nr);
+	KUNIT_EXPECT_EQ(test, r->target, 2);
+}
+
+static void knumad_test_rate(struct kunit *test)
+{
+	/* 256 MiB/s for one second: 256 MiB of pages */
+	KUNIT_EXPECT_EQ(test, knumad_rate_pages(256, 1000),
+			256UL * 1024 * 1024 / PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, knumad_rate_pages(1, 0), 0UL);
+	/* the largest accepted values do not overflow */
+	KUNIT_EXPECT_EQ(test, (u64)knumad_rate_pages(1U << 20, 1000),
+			div_u64(1ULL << 40, PAGE_SIZE));
+}
+
+static struct kunit_case knumad_test_cases[] = {
+	KUNIT_CASE(knumad_test_min_samples),
+	KUNIT_CASE(knumad_test_majority),
+	KUNIT_CASE(knumad_test_shared_stays),
+	KUNIT_CASE(knumad_test_flip_backoff),
+	KUNIT_CASE(knumad_test_decay),
+	KUNIT_CASE(knumad_test_rate),
+	{},
+};
+
+static struct kunit_suite knumad_test_suite = {
+	.name = "knumad",
+	.test_cases = knumad_test_cases,
+};
+
+kunit_test_suite(knumad_test_suite);
+
+#endif /* _KNUMAD_KUNIT_H */
+
+#endif /* CONFIG_KNUMAD_KUNIT_TEST */

@@ -1,0 +1,776 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * knumad: sampled NUMA placement.  Misplaced private memory (base pages
+ * and THP) converges on the node of the threads that use it, shared pages
+ * stay put, group-bound ranges go home, opted-out processes, mbind()
+ * ranges and file/shmem/hugetlb mappings are left alone, every knob
+ * validates its input, disabling disarms, and task-context scanning
+ * stands aside.  Runs with aggressive knob values so it finishes fast;
+ * KNUMAD_TEST_MB sets the size of the misplaced-private buffer (256).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <time.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include "memsched_util.h"
+#include "../kselftest_harness.h"
+
+#ifndef PR_SET_NUMA_BALANCING_DISABLE
+#define PR_SET_NUMA_BALANCING_DISABLE	1000
+#define PR_GET_NUMA_BALANCING_DISABLE	1001
+#endif
+#ifndef MFD_CLOEXEC
+#define MFD_CLOEXEC 1U
+#endif
+
+#define KNUMAD "/sys/kernel/mm/knumad/"
+#define NB_SYSCTL "/proc/sys/kernel/numa_balancing"
+#define MB (1024UL * 1024)
+
+static long knumad_get(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), KNUMAD "%s", name);
+	return read_long(path);
+}
+
+static int knumad_set(const char *name, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), KNUMAD "%s", name);
+	return write_str(path, val);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int node_cpus(int nid, cpu_set_t *set)
+{
+	char path[96], buf[256], *p;
+	FILE *f;
+	int a, b;
+
+	CPU_ZERO(set);
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist",
+		 nid);
+	f = fopen(path, "r");
+	if (!f || !fgets(buf, sizeof(buf), f)) {
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	for (p = strtok(buf, ",\n"); p; p = strtok(NULL, ",\n")) {
+		if (sscanf(p, "%d-%d", &a, &b) == 2) {
+			for (; a <= b; a++)
+				CPU_SET(a, set);
+		} else if (sscanf(p, "%d", &a) == 1) {
+			CPU_SET(a, set);
+		}
+	}
+	return CPU_COUNT(set) ? 0 : -1;
+}
+
+static int pin_to_node(int nid)
+{
+	cpu_set_t set;
+
+	if (node_cpus(nid, &set))
+		return -1;
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* This process's "knumad ..." line of /proc/self/memsched. */
+struct knumad_proc {
+	long scanned, faults, local, migrated, thp, failed;
+	long long scan_ns, migrate_ns;
+	int opt_out;
+};
+
+static int knumad_proc(pid_t pid, struct knumad_proc *k)
+{
+	char path[64], line[512];
+	FILE *f;
+	int ret = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/memsched", pid ? pid : getpid());
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "knumad scanned %ld hint_faults %ld local %ld migrated %ld thp %ld failed %ld scan_ns %lld migrate_ns %lld opt_out %d",
+			   &k->scanned, &k->faults, &k->local, &k->migrated,
+			   &k->thp, &k->failed, &k->scan_ns, &k->migrate_ns,
+			   &k->opt_out) == 9) {
+			ret = 0;
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return ret;
+}
+
+static long vmstat(const char *name)
+{
+	char line[128];
+	FILE *f = fopen("/proc/vmstat", "r");
+	long v = -1, n;
+	size_t len = strlen(name);
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, len) && line[len] == ' ' &&
+		    sscanf(line + len, "%ld", &n) == 1)
+			v = n;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static long anon_huge_kb(void)
+{
+	char line[128];
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+	long kb = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+/* Threads that write one byte of every page of a range until told. */
+struct hammer {
+	pthread_t thread;
+	char *addr;
+	unsigned long len;
+	int nid;
+	volatile int *stop;
+	unsigned long loops;
+};
+
+static void *hammer_fn(void *arg)
+{
+	struct hammer *h = arg;
+	unsigned long i;
+
+	pin_to_node(h->nid);
+	while (!*h->stop) {
+		for (i = 0; i < h->len && !*h->stop; i += page_size())
+			((volatile char *)h->addr)[i]++;
+		h->loops++;
+	}
+	return NULL;
+}
+
+static void hammer_start(struct hammer *h, char *addr, unsigned long len,
+			 int nid, volatile int *stop)
+{
+	h->addr = addr;
+	h->len = len;
+	h->nid = nid;
+	h->stop = stop;
+	h->loops = 0;
+	pthread_create(&h->thread, NULL, hammer_fn, h);
+}
+
+static double share_on(void *addr, unsigned long len, int nid)
+{
+	long n = len / page_size();
+
+	return (double)pages_on_node(addr, n, nid) / n;
+}
+
+/* Private anonymous memory aligned to 2 MiB, with or without THP. */
+static char *map_aligned(unsigned long len, int thp)
+{
+	char *p = mmap(NULL, len + 2 * MB, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	p = (char *)(((uintptr_t)p + 2 * MB - 1) & ~(2 * MB - 1));
+	madvise(p, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	return p;
+}
+
+/* Wait until @n full scans more than @from have completed; false on timeout. */
+static int wait_scans(long from, long n, double timeout)
+{
+	double t0 = now_s();
+
+	while (knumad_get("full_scans") < from + n) {
+		if (now_s() - t0 > timeout)
+			return 0;
+		usleep(20000);
+	}
+	return 1;
+}
+
+static const char *knobs[] = {
+	"enabled", "scan_sleep_millisecs", "pages_to_scan",
+	"migrate_rate_limit_mbps",
+};
+
+FIXTURE(knumad) {
+	char saved[4][32];
+	long numa_balancing;
+	int far;		/* the node the workload runs on */
+};
+
+FIXTURE_SETUP(knumad)
+{
+	unsigned int i;
+
+	if (access(KNUMAD "enabled", F_OK))
+		SKIP(return, "no /sys/kernel/mm/knumad (CONFIG_KNUMAD=n)");
+	if (nr_nodes() < 2)
+		SKIP(return, "needs two nodes");
+	for (i = 0; i < 4; i++)
+		snprintf(self->saved[i], sizeof(self->saved[i]), "%ld",
+			 knumad_get(knobs[i]));
+	self->numa_balancing = read_long(NB_SYSCTL);
+	self->far = nr_nodes() - 1;
+	ASSERT_EQ(0, write_str(NB_SYSCTL, "0"));
+	ASSERT_EQ(0, knumad_set("scan_sleep_millisecs", "50"));
+	ASSERT_EQ(0, knumad_set("pages_to_scan", "65536"));
+	ASSERT_EQ(0, knumad_set("migrate_rate_limit_mbps", "4096"));
+	ASSERT_EQ(0, knumad_set("enabled", "1"));
+	ASSERT_EQ(0, pin_to_node(0));
+}
+
+FIXTURE_TEARDOWN(knumad)
+{
+	char nb[16];
+	int i;
+
+	if (access(KNUMAD "enabled", F_OK) || nr_nodes() < 2)
+		return;
+	for (i = 3; i >= 0; i--)
+		knumad_set(knobs[i], self->saved[i]);
+	snprintf(nb, sizeof(nb), "%ld", self->numa_balancing);
+	write_str(NB_SYSCTL, nb);
+}
+
+/*
+ * Every knob: a bad write fails with EINVAL and leaves the value alone;
+ * counters are read-only; a good write takes effect.
+ */
+TEST_F(knumad, knobs_validated)
+{
+	static const char *bad[] = {
+		"", "x", "-1", "1x", "99999999999999999999", "4294967296",
+	};
+	static const char *counters[] = {
+		"full_scans", "pages_scanned", "hint_faults",
+		"hint_faults_local", "pages_migrated", "thp_migrated",
+		"migrate_failed",
+	};
+	unsigned int i, j;
+	long before;
+
+	for (i = 0; i < 4; i++) {
+		before = knumad_get(knobs[i]);
+		for (j = 0; j < sizeof(bad) / sizeof(bad[0]); j++) {
+			EXPECT_EQ(-EINVAL, knumad_set(knobs[i], bad[j]))
+				TH_LOG("%s <- '%s'", knobs[i], bad[j]);
+			EXPECT_EQ(before, knumad_get(knobs[i]));
+		}
+	}
+	/* out of range */
+	EXPECT_EQ(-EINVAL, knumad_set("enabled", "2"));
+	EXPECT_EQ(-EINVAL, knumad_set("scan_sleep_millisecs", "0"));
+	EXPECT_EQ(-EINVAL, knumad_set("scan_sleep_millisecs", "3600001"));
+	EXPECT_EQ(-EINVAL, knumad_set("pages_to_scan", "0"));
+	EXPECT_EQ(-EINVAL, knumad_set("pages_to_scan", "16777217"));
+	EXPECT_EQ(-EINVAL, knumad_set("migrate_rate_limit_mbps", "0"));
+	EXPECT_EQ(-EINVAL, knumad_set("migrate_rate_limit_mbps", "1048577"));
+	EXPECT_EQ(1, knumad_get("enabled"));
+	EXPECT_EQ(50, knumad_get("scan_sleep_millisecs"));
+	EXPECT_EQ(65536, knumad_get("pages_to_scan"));
+	EXPECT_EQ(4096, knumad_get("migrate_rate_limit_mbps"));
+	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+		before = knumad_get(counters[i]);
+		EXPECT_GE(before, 0);
+		EXPECT_NE(0, knumad_set(counters[i], "0"));
+	}
+	/* good writes */
+	EXPECT_EQ(0, knumad_set("pages_to_scan", "1234"));
+	EXPECT_EQ(1234, knumad_get("pages_to_scan"));
+	EXPECT_EQ(0, knumad_set("migrate_rate_limit_mbps", "1"));
+	EXPECT_EQ(1, knumad_get("migrate_rate_limit_mbps"));
+}
+
+/* A write to scan_sleep_millisecs wakes the thread from a long sleep. */
+TEST_F(knumad, sleep_write_wakes)
+{
+	long scans;
+	double t0;
+
+	ASSERT_EQ(0, knumad_set("scan_sleep_millisecs", "600000"));
+	/* let the thread enter the long sleep */
+	ASSERT_TRUE(wait_scans(knumad_get("full_scans"), 1, 5));
+	usleep(200000);
+	scans = knumad_get("full_scans");
+	usleep(500000);
+	ASSERT_EQ(scans, knumad_get("full_scans"));
+	t0 = now_s();
+	ASSERT_EQ(0, knumad_set("scan_sleep_millisecs", "50"));
+	ASSERT_TRUE(wait_scans(scans, 1, 2));
+	TH_LOG("woke and scanned %.2f s after the write", now_s() - t0);
+}
+
+/*
+ * The issue's main case: memory first touched on node 0, then used only
+ * by threads on the far node, ends up at least 95% there.
+ */
+static void misplaced(struct __test_metadata *_metadata, int far, int thp,
+		      unsigned long len)
+{
+	struct hammer h[2];
+	volatile int stop = 0;
+	struct knumad_proc k0, k1;
+	long scans0, faults0, migr0, thp0, huge0, huge1;
+	double t0, share = 0, t;
+	char *buf;
+	int i;
+
+	buf = map_aligned(len, thp);
+	ASSERT_NE(NULL, buf);
+	touch(buf, len);
+	ASSERT_GE(share_on(buf, len, 0), 0.95);
+	huge0 = anon_huge_kb();
+	if (thp && huge0 < (long)(len / 1024) / 2)
+		SKIP(goto out, "THP not available: AnonHugePages %ld kB", huge0);
+
+	ASSERT_EQ(0, knumad_proc(0, &k0));
+	scans0 = knumad_get("full_scans");
+	faults0 = knumad_get("hint_faults");
+	migr0 = knumad_get("pages_migrated");
+	thp0 = knumad_get("thp_migrated");
+	t0 = now_s();
+	ASSERT_EQ(0, pin_to_node(far));
+	for (i = 0; i < 2; i++)
+		hammer_start(&h[i], buf, len, far, &stop);
+	while ((t = now_s() - t0) < 120) {
+		share = share_on(buf, len, far);
+		if (share >= 0.95)
+			break;
+		usleep(100000);
+	}
+	stop = 1;
+	for (i = 0; i < 2; i++)
+		pthread_join(h[i].thread, NULL);
+	ASSERT_EQ(0, knumad_proc(0, &k1));
+	huge1 = anon_huge_kb();
+	TH_LOG("%lu MiB%s: %.1f%% on node %d after %.2f s, %ld full scans, %ld hint faults (%ld this process), %ld pages migrated (%ld this process), %ld THP migrated, knumad CPU %.3f s for this process, AnonHugePages %ld -> %ld kB",
+	       len / MB, thp ? " THP" : "", share * 100, far, t,
+	       knumad_get("full_scans") - scans0,
+	       knumad_get("hint_faults") - faults0, k1.faults - k0.faults,
+	       knumad_get("pages_migrated") - migr0,
+	       k1.migrated - k0.migrated, knumad_get("thp_migrated") - thp0,
+	       (k1.scan_ns + k1.migrate_ns - k0.scan_ns - k0.migrate_ns) / 1e9,
+	       huge0, huge1);
+	EXPECT_GE(share, 0.95);
+	EXPECT_GT(k1.faults, k0.faults);
+	EXPECT_GE(k1.migrated - k0.migrated, (long)(len / page_size()) * 9 / 10);
+	if (thp) {
+		EXPECT_GT(knumad_get("thp_migrated") - thp0, 0);
+		EXPECT_GT(k1.thp - k0.thp, 0);
+		/* still huge: at least 90% of what was huge before */
+		EXPECT_GE(huge1, huge0 * 9 / 10);
+	}
+out:
+	munmap(buf, len);
+}
+
+TEST_F(knumad, misplaced_private)
+{
+	const char *env = getenv("KNUMAD_TEST_MB");
+	unsigned long mb = env ? strtoul(env, NULL, 0) : 256;
+
+	misplaced(_metadata, self->far, 0, mb * MB);
+}
+
+TEST_F(knumad, misplaced_thp)
+{
+	misplaced(_metadata, self->far, 1, 64 * MB);
+}
+
+/* Two threads on two nodes, each with a private half: each half follows. */
+TEST_F(knumad, private_halves)
+{
+	unsigned long len = 32 * MB, half = len / 2;
+	volatile int stop = 0;
+	struct hammer h[2];
+	double t0, a = 0, b = 0;
+	char *buf;
+
+	buf = map_aligned(len, 0);
+	ASSERT_NE(NULL, buf);
+	/* each half first touched on the other half's node */
+	ASSERT_EQ(0, pin_to_node(self->far));
+	touch(buf, half);
+	ASSERT_EQ(0, pin_to_node(0));
+	touch(buf + half, half);
+	ASSERT_GE(share_on(buf, half, self->far), 0.95);
+	ASSERT_GE(share_on(buf + half, half, 0), 0.95);
+
+	hammer_start(&h[0], buf, half, 0, &stop);
+	hammer_start(&h[1], buf + half, half, self->far, &stop);
+	t0 = now_s();
+	while (now_s() - t0 < 90) {
+		a = share_on(buf, half, 0);
+		b = share_on(buf + half, half, self->far);
+		if (a >= 0.95 && b >= 0.95)
+			break;
+		usleep(100000);
+	}
+	stop = 1;
+	pthread_join(h[0].thread, NULL);
+	pthread_join(h[1].thread, NULL);
+	TH_LOG("first half %.1f%% on node 0, second half %.1f%% on node %d after %.2f s",
+	       a * 100, b * 100, self->far, now_s() - t0);
+	EXPECT_GE(a, 0.95);
+	EXPECT_GE(b, 0.95);
+	munmap(buf, len);
+}
+
+/*
+ * A 2 MiB region written all the time from both nodes: knumad samples it
+ * on every pass, sees it shared, and leaves it where it is.  Node changes
+ * of every page are counted with move_pages() every 20 ms.
+ */
+TEST_F(knumad, shared_pages_stay)
+{
+	unsigned long len = 2 * MB, n = len / page_size(), i;
+	int *status = calloc(n, sizeof(int)), *last = calloc(n, sizeof(int));
+	void **pages = calloc(n, sizeof(void *));
+	long scans0, changes = 0, max_changes = 0, *per = calloc(n, sizeof(long));
+	struct knumad_proc k0, k1;
+	volatile int stop = 0;
+	struct hammer h[2];
+	char *buf;
+	double t0;
+
+	ASSERT_TRUE(status && last && pages && per);
+	buf = map_aligned(len, 0);
+	ASSERT_NE(NULL, buf);
+	touch(buf, len);
+	for (i = 0; i < n; i++)
+		pages[i] = buf + i * page_size();
+	ASSERT_EQ(0, sys_move_pages(0, n, pages, NULL, last, 0));
+
+	ASSERT_EQ(0, knumad_proc(0, &k0));
+	scans0 = knumad_get("full_scans");
+	hammer_start(&h[0], buf, len, 0, &stop);
+	hammer_start(&h[1], buf, len, self->far, &stop);
+	t0 = now_s();
+	while (now_s() - t0 < 10) {
+		usleep(20000);
+		ASSERT_EQ(0, sys_move_pages(0, n, pages, NULL, status, 0));
+		for (i = 0; i < n; i++) {
+			if (status[i] != last[i]) {
+				changes++;
+				if (++per[i] > max_changes)
+					max_changes = per[i];
+			}
+			last[i] = status[i];
+		}
+	}
+	stop = 1;
+	pthread_join(h[0].thread, NULL);
+	pthread_join(h[1].thread, NULL);
+	ASSERT_EQ(0, knumad_proc(0, &k1));
+	TH_LOG("%ld full scans, %ld hint faults in this process, %ld page node changes seen (max %ld for one page), %ld pages migrated for this process",
+	       knumad_get("full_scans") - scans0, k1.faults - k0.faults,
+	       changes, max_changes, k1.migrated - k0.migrated);
+	/* it was sampled, and sampled often */
+	EXPECT_GE(knumad_get("full_scans") - scans0, 20);
+	EXPECT_GE(k1.faults - k0.faults, 20);
+	EXPECT_LE(max_changes, 2);
+	EXPECT_LE(k1.migrated - k0.migrated, (long)n);
+	munmap(buf, len);
+	free(status);
+	free(last);
+	free(pages);
+	free(per);
+}
+
+/* A range bound to a group goes to the group's home, not to its users. */
+TEST_F(knumad, group_range_goes_home)
+{
+	unsigned long len = 16 * MB;
+	volatile int stop = 0;
+	struct hammer h[2];
+	struct knumad_proc k0, k1;
+	long id, scans0;
+	int home, other, i;
+	char *buf;
+
+	id = ms_tbind(0, MS_ID_NEW, 0);
+	ASSERT_GT(id, 0);
+	home = group_home(id, NULL, 0);
+	ASSERT_GE(home, 0);
+	other = home ? 0 : self->far;
+	buf = map_aligned(len, 0);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, ms_mbind(buf, len, id, MS_MBIND_MOVE));
+	touch(buf, len);
+	ASSERT_GE(share_on(buf, len, home), 0.95);
+
+	ASSERT_EQ(0, knumad_proc(0, &k0));
+	scans0 = knumad_get("full_scans");
+	for (i = 0; i < 2; i++)
+		hammer_start(&h[i], buf, len, other, &stop);
+	ASSERT_TRUE(wait_scans(scans0, 10, 60));
+	stop = 1;
+	for (i = 0; i < 2; i++)
+		pthread_join(h[i].thread, NULL);
+	ASSERT_EQ(0, knumad_proc(0, &k1));
+	TH_LOG("home %d, used from node %d: %.1f%% at home after %ld full scans and %ld hint faults",
+	       home, other, share_on(buf, len, home) * 100,
+	       knumad_get("full_scans") - scans0, k1.faults - k0.faults);
+	EXPECT_GT(k1.faults - k0.faults, 0);
+	EXPECT_GE(share_on(buf, len, home), 0.95);
+	munmap(buf, len);
+	ms_tbind(0, MS_ID_NONE, 0);
+}
+
+/*
+ * Run a misplaced workload on @buf for 10 full scans and return the share
+ * left on node 0.
+ */
+static double untouched(struct __test_metadata *_metadata, char *buf,
+			unsigned long len, int far)
+{
+	volatile int stop = 0;
+	struct hammer h[2];
+	long scans0;
+	int i;
+
+	touch(buf, len);
+	if (share_on(buf, len, 0) < 0.95)
+		return -1;
+	scans0 = knumad_get("full_scans");
+	for (i = 0; i < 2; i++)
+		hammer_start(&h[i], buf, len, far, &stop);
+	EXPECT_TRUE(wait_scans(scans0, 10, 60));
+	stop = 1;
+	for (i = 0; i < 2; i++)
+		pthread_join(h[i].thread, NULL);
+	return share_on(buf, len, 0);
+}
+
+/* PR_SET_NUMA_BALANCING_DISABLE: arguments, inheritance, and knumad obeys. */
+TEST_F(knumad, opted_out_process_untouched)
+{
+	unsigned long len = 16 * MB;
+	int status;
+	pid_t pid;
+
+	EXPECT_EQ(0, prctl(PR_GET_NUMA_BALANCING_DISABLE, 0, 0, 0, 0));
+	EXPECT_EQ(-1, prctl(PR_SET_NUMA_BALANCING_DISABLE, 2, 0, 0, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, prctl(PR_SET_NUMA_BALANCING_DISABLE, 1, 1, 0, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, prctl(PR_GET_NUMA_BALANCING_DISABLE, 1, 0, 0, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, prctl(PR_GET_NUMA_BALANCING_DISABLE, 0, 0, 0, 0));
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct knumad_proc k;
+		pid_t grandchild;
+		double left;
+		char *buf;
+
+		if (prctl(PR_SET_NUMA_BALANCING_DISABLE, 1, 0, 0, 0))
+			_exit(10);
+		if (prctl(PR_GET_NUMA_BALANCING_DISABLE, 0, 0, 0, 0) != 1)
+			_exit(11);
+		grandchild = fork();
+		if (grandchild == 0)
+			_exit(prctl(PR_GET_NUMA_BALANCING_DISABLE, 0, 0, 0,
+				    0) == 1 ? 0 : 1);
+		if (waitpid(grandchild, &status, 0) != grandchild ||
+		    !WIFEXITED(status) || WEXITSTATUS(status))
+			_exit(12);	/* not inherited across fork */
+		buf = map_aligned(len, 0);
+		if (!buf)
+			_exit(13);
+		left = untouched(_metadata, buf, len, self->far);
+		if (knumad_proc(0, &k))
+			_exit(14);
+		fprintf(stderr, "# opted out: %.1f%% left on node 0, scanned %ld, hint faults %ld, migrated %ld, opt_out %d\n",
+			left * 100, k.scanned, k.faults, k.migrated, k.opt_out);
+		if (left < 0.95)
+			_exit(15);
+		if (k.faults || k.migrated || k.opt_out != 1)
+			_exit(16);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* the parent was not opted out by its child */
+	EXPECT_EQ(0, prctl(PR_GET_NUMA_BALANCING_DISABLE, 0, 0, 0, 0));
+}
+
+/* An explicit mbind() policy wins over knumad. */
+TEST_F(knumad, mbind_range_untouched)
+{
+	unsigned long len = 16 * MB, node0 = 1;
+	double left;
+	char *buf;
+
+	buf = map_aligned(len, 0);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, sys_mbind(buf, len, MPOL_PREFERRED, &node0, 64, 0));
+	left = untouched(_metadata, buf, len, self->far);
+	TH_LOG("mbind(MPOL_PREFERRED node 0): %.1f%% left on node 0", left * 100);
+	EXPECT_GE(left, 0.95);
+	munmap(buf, len);
+}
+
+/* Shared memory (memfd) and hugetlb mappings are not knumad's. */
+TEST_F(knumad, file_and_hugetlb_untouched)
+{
+	unsigned long len = 16 * MB;
+	double left;
+	char *buf;
+	int fd;
+
+	fd = memfd_create("knumad", MFD_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, ftruncate(fd, len));
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	left = untouched(_metadata, buf, len, self->far);
+	TH_LOG("memfd MAP_SHARED: %.1f%% left on node 0", left * 100);
+	EXPECT_GE(left, 0.95);
+	munmap(buf, len);
+	close(fd);
+
+	/* hugetlb: reserve a few huge pages if none are */
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (buf == MAP_FAILED) {
+		write_str("/proc/sys/vm/nr_hugepages", "8");
+		buf = mmap(NULL, 8 * 2 * MB, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+		len = 8 * 2 * MB;
+	}
+	if (buf == MAP_FAILED)
+		SKIP(return, "no hugetlb pages: the memfd case ran, hugetlb did not");
+	left = untouched(_metadata, buf, len, self->far);
+	TH_LOG("hugetlb: %.1f%% left on node 0", left * 100);
+	EXPECT_GE(left, 0.95);
+	munmap(buf, len);
+	write_str("/proc/sys/vm/nr_hugepages", "0");
+}
+
+/*
+ * enabled=0 stops scanning and leaves no armed PTE: once the write has
+ * returned, touching every page takes no hinting fault (kernel.numa_balancing
+ * is 0, so nothing else arms them).
+ */
+TEST_F(knumad, disable_disarms)
+{
+	unsigned long len = 32 * MB;
+	volatile int stop = 0;
+	struct hammer h;
+	long f0, scanned;
+	char *buf;
+
+	buf = map_aligned(len, 0);
+	ASSERT_NE(NULL, buf);
+	touch(buf, len);
+	/* keep it armed: a large sample, nothing touching it */
+	ASSERT_TRUE(wait_scans(knumad_get("full_scans"), 3, 30));
+	ASSERT_EQ(0, knumad_set("enabled", "0"));
+	f0 = vmstat("numa_hint_faults");
+	scanned = knumad_get("pages_scanned");
+	hammer_start(&h, buf, len, 0, &stop);
+	usleep(300000);
+	stop = 1;
+	pthread_join(h.thread, NULL);
+	touch(buf, len);
+	usleep(300000);
+	TH_LOG("after disable: %ld hint faults, %ld pages scanned (hammer loops %lu)",
+	       vmstat("numa_hint_faults") - f0,
+	       knumad_get("pages_scanned") - scanned, h.loops);
+	EXPECT_GT(h.loops, 0);
+	EXPECT_EQ(f0, vmstat("numa_hint_faults"));
+	EXPECT_EQ(scanned, knumad_get("pages_scanned"));
+	munmap(buf, len);
+}
+
+static long numa_scan_seq(void)
+{
+	char line[256];
+	FILE *f = fopen("/proc/self/sched", "r");
+	long v = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "mm->numa_scan_seq : %ld", &v) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/*
+ * kernel.numa_balancing=1 with knumad on: task scanning stands aside for
+ * the processes knumad scans; with knumad off it scans them again.
+ */
+TEST_F(knumad, task_scanning_stands_aside)
+{
+	unsigned long len = 16 * MB;
+	struct knumad_proc k0, k1;
+	volatile int stop = 0;
+	struct hammer h[2];
+	long seq0, seq1, seq2;
+	char *buf;
+	int i;
+
+	buf = map_aligned(len, 0);
+	ASSERT_NE(NULL, buf);
+	touch(buf, len);
+	ASSERT_EQ(0, write_str(NB_SYSCTL, "1"));
+	ASSERT_EQ(0, knumad_proc(0, &k0));
+	seq0 = numa_scan_seq();
+	ASSERT_GE(seq0, 0);
+	for (i = 0; i < 2; i++)
+		hammer_start(&h[i], buf, len, i ? self->far : 0, &stop);
+	sleep(4);
+	seq1 = numa_scan_seq();
+	ASSERT_EQ(0, knumad_proc(0, &k1));
+	ASSERT_EQ(0, knumad_set("enabled", "0"));
+	sleep(6);
+	seq2 = numa_scan_seq();
+	stop = 1;
+	for (i = 0; i < 2; i++)
+		pthread_join(h[i].thread, NULL);
+	TH_LOG("numa_scan_seq %ld -> %ld in 4 s with knumad on (knumad: %ld hint faults), -> %ld in 6 s with it off",
+	       seq0, seq1, k1.faults - k0.faults, seq2);
+	EXPECT_EQ(seq0, seq1);
+	EXPECT_GT(k1.faults - k0.faults, 0);
+	EXPECT_GT(seq2, seq1);
+	munmap(buf, len);
+}
+
+TEST_HARNESS_MAIN
