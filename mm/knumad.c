@@ -76,6 +76,8 @@
 #define KNUMAD_DECAY_AT		64
 /* Folios a process may have queued between two passes. */
 #define KNUMAD_QUEUE_LEN	64
+/* An armed sample nobody touched is re-armed elsewhere after this many passes. */
+#define KNUMAD_REARM_PASSES	8
 /* After the n-th change of destination, wait for 2^n x this many samples. */
 #define KNUMAD_FLIP_SAMPLES	4
 #define KNUMAD_MAX_FLIP_SHIFT	6
@@ -86,7 +88,12 @@
  * @flips:	how often @target changed from one node to another.
  * @since_flip:	samples since @target last changed.
  * @xnode:	decayed samples whose folio was last touched on another node.
+ * @known:	decayed samples whose folio had been touched before (a first
+ *		touch says nothing about sharing).
  * @nr:		decayed samples in @weight.
+ * @armed:	a sample is armed and not touched yet: an idle region keeps
+ *		that one sample armed instead of getting a new one each pass.
+ * @armed_seq:	knumad_mm::seq when the sample was armed.
  * @weight:	decayed samples per node (nr_node_ids entries).
  *
  * Under knumad_mm::lock.
@@ -96,7 +103,10 @@ struct knumad_region {
 	unsigned int flips;
 	unsigned int since_flip;
 	unsigned int xnode;
+	unsigned int known;
 	unsigned int nr;
+	bool armed;
+	unsigned int armed_seq;
 	unsigned int weight[];
 };
 
@@ -207,16 +217,19 @@ __setup("knumad=", knumad_setup);
 
 /*
  * The node that used a region, from its samples: one node with at least
- * three quarters of them, and at most a quarter of the samples on folios
- * last touched from another node (pages shared across nodes stay put).
+ * three quarters of them, at most a quarter of the samples on folios last
+ * touched from another node (pages shared across nodes stay put), and at
+ * least KNUMAD_MIN_SAMPLES samples on folios touched before, so a region
+ * is judged on second touches, as mainline's two-fault filter does.
  * NUMA_NO_NODE if the region is undecided or contested.
  */
 static int knumad_region_user(const unsigned int *weight, int nr_nodes,
-			      unsigned int nr, unsigned int xnode)
+			      unsigned int nr, unsigned int known,
+			      unsigned int xnode)
 {
 	int nid;
 
-	if (nr < KNUMAD_MIN_SAMPLES || xnode * 4 > nr)
+	if (known < KNUMAD_MIN_SAMPLES || xnode * 4 > nr)
 		return NUMA_NO_NODE;
 	for (nid = 0; nid < nr_nodes; nid++)
 		if (weight[nid] * 4 >= nr * 3)
@@ -231,14 +244,14 @@ static unsigned int knumad_flip_wait(unsigned int flips)
 }
 
 /*
- * Count one sample taken on @nid, @shared if the folio was last touched
- * from another node, and return the region's destination.  A decided
+ * Count one sample taken on @nid of a folio last touched on @last_nid
+ * (NUMA_NO_NODE: never), and return the region's destination.  A decided
  * region keeps its destination while the samples are contested, and
  * changes it only after knumad_flip_wait() samples, which bounds how
  * often memory can go back and forth.
  */
 static int knumad_region_sample(struct knumad_region *r, int nr_nodes,
-				int nid, bool shared)
+				int nid, int last_nid)
 {
 	int user, i;
 
@@ -247,14 +260,19 @@ static int knumad_region_sample(struct knumad_region *r, int nr_nodes,
 			r->weight[i] >>= 1;
 		r->nr >>= 1;
 		r->xnode >>= 1;
+		r->known >>= 1;
 	}
 	r->weight[nid]++;
 	r->nr++;
-	if (shared)
-		r->xnode++;
+	if (last_nid != NUMA_NO_NODE) {
+		r->known++;
+		if (last_nid != nid)
+			r->xnode++;
+	}
 	r->since_flip++;
 
-	user = knumad_region_user(r->weight, nr_nodes, r->nr, r->xnode);
+	user = knumad_region_user(r->weight, nr_nodes, r->nr, r->known,
+				  r->xnode);
 	if (user == NUMA_NO_NODE || user == r->target)
 		return r->target;
 	if (r->target != NUMA_NO_NODE) {
@@ -400,8 +418,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 	struct knumad_mm *km = READ_ONCE(mm->knumad);
 	int this_nid = numa_node_id(), nid = folio_nid(folio);
 	struct knumad_region *r;
-	int last, target;
-	bool shared;
+	int last, last_nid, target;
 
 	if (!km || !READ_ONCE(knumad_enabled) || !vma_is_anonymous(vma))
 		return false;
@@ -417,7 +434,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 
 	last = cpu_pid_to_cpupid(raw_smp_processor_id(), current->pid);
 	last = folio_xchg_last_cpupid(folio, last);
-	shared = !cpupid_pid_unset(last) && cpupid_to_nid(last) != this_nid;
+	last_nid = cpupid_pid_unset(last) ? NUMA_NO_NODE : cpupid_to_nid(last);
 
 	spin_lock(&km->lock);
 	km->hint_faults++;
@@ -433,8 +450,9 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		r = xa_load(&km->regions, addr >> KNUMAD_REGION_SHIFT);
 		if (!r)
 			goto out;
+		r->armed = false;
 		target = knumad_region_sample(r, nr_node_ids, this_nid,
-					      shared);
+					      last_nid);
 		if (target != NUMA_NO_NODE &&
 		    !node_isset(target, cpuset_current_mems_allowed))
 			target = NUMA_NO_NODE;
@@ -593,7 +611,8 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 		struct vma_iterator vmi;
 		int nid;
 
-		if (!b->budget)
+		/* Leave the rest for the next pass if mmap_lock is wanted. */
+		if (!b->budget || mmap_lock_is_contended(km->mm))
 			break;
 		xa_clear_mark(&km->regions, index, XA_MARK_0);
 		vma_iter_init(&vmi, km->mm, start);
@@ -601,11 +620,12 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 			if (!knumad_vma_eligible(vma))
 				continue;
 			nid = knumad_vma_home(vma);
-			if (nid == NUMA_NO_NODE) {
-				spin_lock(&km->lock);
+			spin_lock(&km->lock);
+			/* the move may take the armed sample with it */
+			r->armed = false;
+			if (nid == NUMA_NO_NODE)
 				nid = r->target;
-				spin_unlock(&km->lock);
-			}
+			spin_unlock(&km->lock);
 			if (nid == NUMA_NO_NODE || !node_state(nid, N_MEMORY))
 				continue;
 			knumad_collect_range(vma, max(start, vma->vm_start),
@@ -680,13 +700,16 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 		unsigned long rstart = addr & ~(KNUMAD_REGION_SIZE - 1);
 		unsigned long rend = min(rstart + KNUMAD_REGION_SIZE,
 					 vma->vm_end);
+		struct knumad_region *r;
 		unsigned long s, e;
+		bool idle;
 
-		if (*budget <= 0) {
+		if (*budget <= 0 || mmap_lock_is_contended(km->mm)) {
 			km->scan_addr = addr;
 			return false;
 		}
-		if (!knumad_region(km, rstart))
+		r = knumad_region(km, rstart);
+		if (!r)
 			break;
 		if (knumad_pmd_mapped(km->mm, rstart)) {
 			s = rstart;
@@ -696,7 +719,14 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 			e = min(rstart + off +
 				KNUMAD_SAMPLE_PAGES * PAGE_SIZE, rend);
 		}
-		if (s < e) {
+		spin_lock(&km->lock);
+		idle = r->armed && km->seq - r->armed_seq < KNUMAD_REARM_PASSES;
+		if (!idle && s < e) {
+			r->armed = true;
+			r->armed_seq = km->seq;
+		}
+		spin_unlock(&km->lock);
+		if (!idle && s < e) {
 			knumad_arm(vma, s, e);
 			km->scanned += (e - s) >> PAGE_SHIFT;
 			atomic_long_add((e - s) >> PAGE_SHIFT,

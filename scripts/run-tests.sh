@@ -144,7 +144,7 @@ if "$TOP/scripts/kernel.sh" test headers >/dev/null 2>&1 &&
 		step "kselftests on $1 nodes, $2 CPUs, $3"
 		log=$LOGS/kselftest-${1}nodes.log
 		(cd "$ks/install" && "$TOP/scripts/vm-run" --nodes "$1" --cpus "$2" \
-			--mem "$3" --timeout 900 -- ./run_kselftest.sh) >"$log" 2>&1
+			--mem "$3" --timeout 1800 -- ./run_kselftest.sh) >"$log" 2>&1
 		rc=$?
 		read -r sp sf < <(tap_count "$log" kselftest)
 		PASS=$((PASS + sp)) FAIL=$((FAIL + sf))
@@ -157,6 +157,25 @@ if "$TOP/scripts/kernel.sh" test headers >/dev/null 2>&1 &&
 			grep -E 'vm-run|not ok' "$log" | head -n 10
 		fi
 	done
+
+	# Ungrouped threads must behave as on the scheduler without memsched:
+	# the same spinner test on the CONFIG_MEMSCHED=n kernel (hooks
+	# compiled out) next to the result of the 2-node run above.
+	step "ungrouped threads: with and without memsched"
+	log=$LOGS/spread-nomemsched.log
+	(cd "$ks/install/memsched" && "$TOP/scripts/vm-run" --config nomemsched \
+		--nodes 2 --cpus 4 --mem 2G --timeout 300 -- \
+		./memsched_sched -t ungrouped_spinners_spread_evenly) >"$log" 2>&1
+	rc=$?
+	base=$(grep -o 'ungrouped spinners: [0-9.]*\.\.[0-9.]* CPU-s' "$log" | head -n 1)
+	ours=$(grep -o 'ungrouped spinners: [0-9.]*\.\.[0-9.]* CPU-s' \
+		"$LOGS/kselftest-2nodes.log" | head -n 1)
+	if [ $rc = 0 ] && [ -n "$base" ] && [ -n "$ours" ] &&
+	   grep -q '^ok .*ungrouped_spinners_spread_evenly' "$log"; then
+		result pass "ungrouped spinners, without memsched: ${base#*: }; with: ${ours#*: }"
+	else
+		result fail "ungrouped spinners with and without memsched" "(exit $rc, log $log)"
+	fi
 else
 	result fail "kselftest build" "(log $log)"
 	tail -n 20 "$log"

@@ -22,15 +22,22 @@ static struct knumad_region *knumad_test_region(struct kunit *test)
 	return r;
 }
 
-/* One sample is not enough; two private samples from one node decide. */
+/*
+ * First touches say nothing: any number of them decides nothing.  Two
+ * second touches from one node decide.
+ */
 static void knumad_test_min_samples(struct kunit *test)
 {
 	struct knumad_region *r = knumad_test_region(test);
+	int i;
 
-	KUNIT_EXPECT_EQ(test, knumad_region_sample(r, KT_NODES, 1, false),
+	for (i = 0; i < 10; i++)
+		KUNIT_EXPECT_EQ(test, knumad_region_sample(r, KT_NODES, 1,
+							   NUMA_NO_NODE),
+				NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, knumad_region_sample(r, KT_NODES, 1, 1),
 			NUMA_NO_NODE);
-	KUNIT_EXPECT_EQ(test, knumad_region_sample(r, KT_NODES, 1, false),
-			1);
+	KUNIT_EXPECT_EQ(test, knumad_region_sample(r, KT_NODES, 1, 1), 1);
 	KUNIT_EXPECT_EQ(test, r->flips, 0U);
 }
 
@@ -41,14 +48,15 @@ static void knumad_test_majority(struct kunit *test)
 	unsigned int w2[KT_NODES] = { 2, 2, 0, 0 };
 	unsigned int w3[KT_NODES] = { 0, 1, 0, 5 };
 
-	KUNIT_EXPECT_EQ(test, knumad_region_user(w, KT_NODES, 4, 0), 0);
-	KUNIT_EXPECT_EQ(test, knumad_region_user(w2, KT_NODES, 4, 0),
+	KUNIT_EXPECT_EQ(test, knumad_region_user(w, KT_NODES, 4, 4, 0), 0);
+	KUNIT_EXPECT_EQ(test, knumad_region_user(w2, KT_NODES, 4, 4, 0),
 			NUMA_NO_NODE);
-	KUNIT_EXPECT_EQ(test, knumad_region_user(w3, KT_NODES, 6, 1), 3);
+	KUNIT_EXPECT_EQ(test, knumad_region_user(w3, KT_NODES, 6, 6, 1), 3);
 	/* too many samples on folios last touched from another node */
-	KUNIT_EXPECT_EQ(test, knumad_region_user(w3, KT_NODES, 6, 2),
+	KUNIT_EXPECT_EQ(test, knumad_region_user(w3, KT_NODES, 6, 6, 2),
 			NUMA_NO_NODE);
-	KUNIT_EXPECT_EQ(test, knumad_region_user(w, KT_NODES, 1, 0),
+	/* too few second touches */
+	KUNIT_EXPECT_EQ(test, knumad_region_user(w, KT_NODES, 4, 1, 0),
 			NUMA_NO_NODE);
 }
 
@@ -58,10 +66,10 @@ static void knumad_test_shared_stays(struct kunit *test)
 	struct knumad_region *r = knumad_test_region(test);
 	int i, target = NUMA_NO_NODE;
 
-	/* first touch: nothing recorded yet, so it looks private */
-	knumad_region_sample(r, KT_NODES, 0, false);
-	for (i = 0; i < 200; i++)
-		target = knumad_region_sample(r, KT_NODES, i & 1, true);
+	/* first touch, then each touch follows one from the other node */
+	knumad_region_sample(r, KT_NODES, 0, NUMA_NO_NODE);
+	for (i = 1; i < 200; i++)
+		target = knumad_region_sample(r, KT_NODES, i & 1, !(i & 1));
 	KUNIT_EXPECT_EQ(test, target, NUMA_NO_NODE);
 	KUNIT_EXPECT_EQ(test, r->flips, 0U);
 }
@@ -74,7 +82,7 @@ static void knumad_test_flip_backoff(struct kunit *test)
 	unsigned int needed;
 
 	for (i = 0; i < 4; i++)
-		knumad_region_sample(r, KT_NODES, 0, false);
+		knumad_region_sample(r, KT_NODES, 0, 0);
 	KUNIT_ASSERT_EQ(test, r->target, 0);
 
 	for (round = 1; round <= 8; round++) {
@@ -82,7 +90,7 @@ static void knumad_test_flip_backoff(struct kunit *test)
 		needed = 0;
 		do {
 			target = knumad_region_sample(r, KT_NODES, nid,
-						      false);
+						      nid);
 			needed++;
 		} while (target != nid && needed < 10000);
 		KUNIT_EXPECT_EQ(test, target, nid);
@@ -99,7 +107,7 @@ static void knumad_test_decay(struct kunit *test)
 	int i;
 
 	for (i = 0; i < 10000; i++)
-		knumad_region_sample(r, KT_NODES, 2, false);
+		knumad_region_sample(r, KT_NODES, 2, 2);
 	KUNIT_EXPECT_LE(test, r->nr, (unsigned int)KNUMAD_DECAY_AT);
 	KUNIT_EXPECT_EQ(test, r->weight[2], r->nr);
 	KUNIT_EXPECT_EQ(test, r->target, 2);

@@ -86,12 +86,58 @@ static void memsched_test_mbind_args(struct kunit *test)
 							0), -EINVAL);
 }
 
+/*
+ * Ids are allocated cyclically: a released id is not handed out again
+ * right away (no ABA for a program that still holds it), lookups of a
+ * released id fail, and the per-user cap answers EDQUOT.
+ */
+static void memsched_test_ids(struct kunit *test)
+{
+	unsigned int cap = READ_ONCE(memsched_max_groups_per_user);
+	struct memsched_group *a, *b, *c, *found;
+	int ida;
+
+	a = memsched_group_create();
+	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
+	b = memsched_group_create();
+	if (IS_ERR(b)) {
+		memsched_group_put(a);
+		KUNIT_FAIL(test, "second group: %ld", PTR_ERR(b));
+		return;
+	}
+	KUNIT_EXPECT_GT(test, a->id, 0);
+	KUNIT_EXPECT_GT(test, b->id, a->id);
+	found = memsched_group_find(a->id);
+	KUNIT_EXPECT_PTR_EQ(test, found, a);
+	if (found)
+		memsched_group_put(found);
+
+	ida = a->id;
+	memsched_group_put(a);
+	/* the last reference is gone: the id no longer resolves */
+	KUNIT_EXPECT_NULL(test, memsched_group_find(ida));
+	c = memsched_group_create();
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
+	KUNIT_EXPECT_GT(test, c->id, b->id);
+	KUNIT_EXPECT_NE(test, c->id, ida);
+
+	WRITE_ONCE(memsched_max_groups_per_user, 0);
+	a = memsched_group_create();
+	WRITE_ONCE(memsched_max_groups_per_user, cap);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(a), -EDQUOT);
+	if (!IS_ERR(a))
+		memsched_group_put(a);
+	memsched_group_put(b);
+	memsched_group_put(c);
+}
+
 static struct kunit_case memsched_test_cases[] = {
 	KUNIT_CASE(memsched_test_home_fewest_groups_per_cpu),
 	KUNIT_CASE(memsched_test_home_tie_breaks),
 	KUNIT_CASE(memsched_test_home_no_candidates),
 	KUNIT_CASE(memsched_test_home_empty_nodes_spread),
 	KUNIT_CASE(memsched_test_mbind_args),
+	KUNIT_CASE(memsched_test_ids),
 	{},
 };
 

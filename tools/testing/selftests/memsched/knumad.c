@@ -30,6 +30,8 @@
 #endif
 
 #define KNUMAD "/sys/kernel/mm/knumad/"
+#define NODE0_HUGEPAGES \
+	"/sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages"
 #define NB_SYSCTL "/proc/sys/kernel/numa_balancing"
 #define MB (1024UL * 1024)
 
@@ -269,10 +271,10 @@ FIXTURE_TEARDOWN(knumad)
  * Every knob: a bad write fails with EINVAL and leaves the value alone;
  * counters are read-only; a good write takes effect.
  */
-TEST_F(knumad, knobs_validated)
+TEST_F_TIMEOUT(knumad, knobs_validated, 60)
 {
 	static const char *bad[] = {
-		"", "x", "-1", "1x", "99999999999999999999", "4294967296",
+		"\n", "x", "-1", "1x", "99999999999999999999", "4294967296",
 	};
 	static const char *counters[] = {
 		"full_scans", "pages_scanned", "hint_faults",
@@ -315,15 +317,16 @@ TEST_F(knumad, knobs_validated)
 }
 
 /* A write to scan_sleep_millisecs wakes the thread from a long sleep. */
-TEST_F(knumad, sleep_write_wakes)
+TEST_F_TIMEOUT(knumad, sleep_write_wakes, 60)
 {
 	long scans;
 	double t0;
 
+	scans = knumad_get("full_scans");
 	ASSERT_EQ(0, knumad_set("scan_sleep_millisecs", "600000"));
-	/* let the thread enter the long sleep */
-	ASSERT_TRUE(wait_scans(knumad_get("full_scans"), 1, 5));
-	usleep(200000);
+	/* the pass after the write, then the long sleep */
+	ASSERT_TRUE(wait_scans(scans, 1, 5));
+	usleep(300000);
 	scans = knumad_get("full_scans");
 	usleep(500000);
 	ASSERT_EQ(scans, knumad_get("full_scans"));
@@ -343,7 +346,7 @@ static void misplaced(struct __test_metadata *_metadata, int far, int thp,
 	struct hammer h[2];
 	volatile int stop = 0;
 	struct knumad_proc k0, k1;
-	long scans0, faults0, migr0, thp0, huge0, huge1;
+	long scans0, faults0, migr0, thp0, huge0, huge1, pte0;
 	double t0, share = 0, t;
 	char *buf;
 	int i;
@@ -361,6 +364,7 @@ static void misplaced(struct __test_metadata *_metadata, int far, int thp,
 	faults0 = knumad_get("hint_faults");
 	migr0 = knumad_get("pages_migrated");
 	thp0 = knumad_get("thp_migrated");
+	pte0 = vmstat("numa_pte_updates");
 	t0 = now_s();
 	ASSERT_EQ(0, pin_to_node(far));
 	for (i = 0; i < 2; i++)
@@ -376,6 +380,7 @@ static void misplaced(struct __test_metadata *_metadata, int far, int thp,
 		pthread_join(h[i].thread, NULL);
 	ASSERT_EQ(0, knumad_proc(0, &k1));
 	huge1 = anon_huge_kb();
+	TH_LOG("%ld PTEs armed (numa_pte_updates)", vmstat("numa_pte_updates") - pte0);
 	TH_LOG("%lu MiB%s: %.1f%% on node %d after %.2f s, %ld full scans, %ld hint faults (%ld this process), %ld pages migrated (%ld this process), %ld THP migrated, knumad CPU %.3f s for this process, AnonHugePages %ld -> %ld kB",
 	       len / MB, thp ? " THP" : "", share * 100, far, t,
 	       knumad_get("full_scans") - scans0,
@@ -397,7 +402,7 @@ out:
 	munmap(buf, len);
 }
 
-TEST_F(knumad, misplaced_private)
+TEST_F_TIMEOUT(knumad, misplaced_private, 240)
 {
 	const char *env = getenv("KNUMAD_TEST_MB");
 	unsigned long mb = env ? strtoul(env, NULL, 0) : 256;
@@ -405,13 +410,13 @@ TEST_F(knumad, misplaced_private)
 	misplaced(_metadata, self->far, 0, mb * MB);
 }
 
-TEST_F(knumad, misplaced_thp)
+TEST_F_TIMEOUT(knumad, misplaced_thp, 180)
 {
 	misplaced(_metadata, self->far, 1, 64 * MB);
 }
 
 /* Two threads on two nodes, each with a private half: each half follows. */
-TEST_F(knumad, private_halves)
+TEST_F_TIMEOUT(knumad, private_halves, 150)
 {
 	unsigned long len = 32 * MB, half = len / 2;
 	volatile int stop = 0;
@@ -454,7 +459,7 @@ TEST_F(knumad, private_halves)
  * on every pass, sees it shared, and leaves it where it is.  Node changes
  * of every page are counted with move_pages() every 20 ms.
  */
-TEST_F(knumad, shared_pages_stay)
+TEST_F_TIMEOUT(knumad, shared_pages_stay, 90)
 {
 	unsigned long len = 2 * MB, n = len / page_size(), i;
 	int *status = calloc(n, sizeof(int)), *last = calloc(n, sizeof(int));
@@ -483,6 +488,9 @@ TEST_F(knumad, shared_pages_stay)
 		usleep(20000);
 		ASSERT_EQ(0, sys_move_pages(0, n, pages, NULL, status, 0));
 		for (i = 0; i < n; i++) {
+			/* a page under migration reads as an error: skip */
+			if (status[i] < 0)
+				continue;
 			if (status[i] != last[i]) {
 				changes++;
 				if (++per[i] > max_changes)
@@ -502,7 +510,8 @@ TEST_F(knumad, shared_pages_stay)
 	EXPECT_GE(knumad_get("full_scans") - scans0, 20);
 	EXPECT_GE(k1.faults - k0.faults, 20);
 	EXPECT_LE(max_changes, 2);
-	EXPECT_LE(k1.migrated - k0.migrated, (long)n);
+	/* the region at most once, and a few pages of the stacks */
+	EXPECT_LE(k1.migrated - k0.migrated, (long)n + 64);
 	munmap(buf, len);
 	free(status);
 	free(last);
@@ -511,7 +520,7 @@ TEST_F(knumad, shared_pages_stay)
 }
 
 /* A range bound to a group goes to the group's home, not to its users. */
-TEST_F(knumad, group_range_goes_home)
+TEST_F_TIMEOUT(knumad, group_range_goes_home, 120)
 {
 	unsigned long len = 16 * MB;
 	volatile int stop = 0;
@@ -576,7 +585,7 @@ static double untouched(struct __test_metadata *_metadata, char *buf,
 }
 
 /* PR_SET_NUMA_BALANCING_DISABLE: arguments, inheritance, and knumad obeys. */
-TEST_F(knumad, opted_out_process_untouched)
+TEST_F_TIMEOUT(knumad, opted_out_process_untouched, 120)
 {
 	unsigned long len = 16 * MB;
 	int status;
@@ -632,7 +641,7 @@ TEST_F(knumad, opted_out_process_untouched)
 }
 
 /* An explicit mbind() policy wins over knumad. */
-TEST_F(knumad, mbind_range_untouched)
+TEST_F_TIMEOUT(knumad, mbind_range_untouched, 120)
 {
 	unsigned long len = 16 * MB, node0 = 1;
 	double left;
@@ -648,7 +657,7 @@ TEST_F(knumad, mbind_range_untouched)
 }
 
 /* Shared memory (memfd) and hugetlb mappings are not knumad's. */
-TEST_F(knumad, file_and_hugetlb_untouched)
+TEST_F_TIMEOUT(knumad, file_and_hugetlb_untouched, 180)
 {
 	unsigned long len = 16 * MB;
 	double left;
@@ -666,21 +675,20 @@ TEST_F(knumad, file_and_hugetlb_untouched)
 	munmap(buf, len);
 	close(fd);
 
-	/* hugetlb: reserve a few huge pages if none are */
-	buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	/* hugetlb: a pool of 8 huge pages, all on node 0 */
+	write_str(NODE0_HUGEPAGES, "8");
+	len = 8 * 2 * MB;
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
 	if (buf == MAP_FAILED) {
-		write_str("/proc/sys/vm/nr_hugepages", "8");
-		buf = mmap(NULL, 8 * 2 * MB, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
-		len = 8 * 2 * MB;
-	}
-	if (buf == MAP_FAILED)
+		write_str(NODE0_HUGEPAGES, "0");
 		SKIP(return, "no hugetlb pages: the memfd case ran, hugetlb did not");
+	}
 	left = untouched(_metadata, buf, len, self->far);
 	TH_LOG("hugetlb: %.1f%% left on node 0", left * 100);
 	EXPECT_GE(left, 0.95);
 	munmap(buf, len);
-	write_str("/proc/sys/vm/nr_hugepages", "0");
+	write_str(NODE0_HUGEPAGES, "0");
 }
 
 /*
@@ -688,7 +696,7 @@ TEST_F(knumad, file_and_hugetlb_untouched)
  * returned, touching every page takes no hinting fault (kernel.numa_balancing
  * is 0, so nothing else arms them).
  */
-TEST_F(knumad, disable_disarms)
+TEST_F_TIMEOUT(knumad, disable_disarms, 90)
 {
 	unsigned long len = 32 * MB;
 	volatile int stop = 0;
@@ -737,7 +745,7 @@ static long numa_scan_seq(void)
  * kernel.numa_balancing=1 with knumad on: task scanning stands aside for
  * the processes knumad scans; with knumad off it scans them again.
  */
-TEST_F(knumad, task_scanning_stands_aside)
+TEST_F_TIMEOUT(knumad, task_scanning_stands_aside, 90)
 {
 	unsigned long len = 16 * MB;
 	struct knumad_proc k0, k1;
