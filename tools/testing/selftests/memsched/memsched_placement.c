@@ -5,7 +5,11 @@
  * background, homes of new groups spread over the nodes, and what
  * /proc/self/memsched reports of it all.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <time.h>
+#include <sys/wait.h>
 #include "../kselftest_harness.h"
 #include "memsched_util.h"
 
@@ -126,6 +130,50 @@ TEST_F(placement, proc_reports_pages_per_node)
 	EXPECT_EQ(NPAGES, pages[self->home]);
 	EXPECT_EQ(1, memsched_lines("range", self->id));
 	EXPECT_EQ(1, memsched_lines("thread", self->id));
+}
+
+/*
+ * Shared memory (memfd, shmem): a binding is the range's shared policy,
+ * so new pages go home for every process that maps the file, and pages
+ * already present are moved home with MS_MBIND_MOVE.
+ */
+TEST_F(placement, memfd_range_goes_home)
+{
+	long n = 256;
+	int fd, status;
+	char *a, *b;
+	pid_t pid;
+
+	fd = memfd_create("memsched", 0);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, ftruncate(fd, 2 * n * page_size()));
+	a = mmap(NULL, 2 * n * page_size(), PROT_READ | PROT_WRITE,
+		 MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, a);
+	/* first half: present before the binding, away from home */
+	ASSERT_EQ(0, populate_away(a, n * page_size(), self->home));
+	ASSERT_EQ(0, pages_on_node(a, n, self->home));
+	ASSERT_EQ(0, ms_mbind(a, 2 * n * page_size(), self->id,
+			      MS_MBIND_MOVE));
+	EXPECT_EQ(n, pages_on_node(a, n, self->home));
+	/* second half: allocated after it, by another process */
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		b = mmap(NULL, 2 * n * page_size(), PROT_READ | PROT_WRITE,
+			 MAP_SHARED, fd, 0);
+		if (b == MAP_FAILED)
+			_exit(1);
+		ms_tbind(0, MS_ID_NONE, 0);
+		touch(b + n * page_size(), n * page_size());
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(n, pages_on_node(a + n * page_size(), n, self->home));
+	EXPECT_EQ(1, memsched_lines("range", self->id));
+	munmap(a, 2 * n * page_size());
+	close(fd);
 }
 
 TEST(new_groups_spread_over_nodes)
