@@ -64,6 +64,8 @@
 #include <linux/sizes.h>
 #include <asm/tlb.h>
 
+#include <trace/events/memsched.h>
+
 #include "internal.h"
 
 /* Pages armed per 2 MiB region and pass. */
@@ -91,6 +93,9 @@
  * @known:	decayed samples whose folio had been touched before (a first
  *		touch says nothing about sharing).
  * @nr:		decayed samples in @weight.
+ * @last_nid:	node of the region's previous sample: stands in for the
+ *		folio's last toucher when the folio has none recorded, so
+ *		a region learns within one pass.
  * @armed:	a sample is armed and not touched yet: an idle region keeps
  *		that one sample armed instead of getting a new one each pass.
  * @armed_seq:	knumad_mm::seq when the sample was armed.
@@ -105,6 +110,7 @@ struct knumad_region {
 	unsigned int xnode;
 	unsigned int known;
 	unsigned int nr;
+	int last_nid;
 	bool armed;
 	unsigned int armed_seq;
 	unsigned int weight[];
@@ -451,8 +457,16 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		if (!r)
 			goto out;
 		r->armed = false;
+		/* a first touch of the folio: the region's previous sample */
+		if (last_nid == NUMA_NO_NODE)
+			last_nid = r->last_nid;
+		r->last_nid = this_nid;
+		last = r->target;
 		target = knumad_region_sample(r, nr_node_ids, this_nid,
 					      last_nid);
+		if (target != last)
+			trace_knumad_region_target(mm, addr & PMD_MASK, last,
+						   target);
 		if (target != NUMA_NO_NODE &&
 		    !node_isset(target, cpuset_current_mems_allowed))
 			target = NUMA_NO_NODE;
@@ -528,6 +542,8 @@ static void knumad_migrate_batch(struct knumad_mm *km, struct knumad_batch *b,
 
 	if (nr_succeeded)
 		count_vm_numa_events(NUMA_PAGE_MIGRATE, nr_succeeded);
+	trace_knumad_migrate(km->mm, nid, nr_succeeded,
+			     b->thp - min(thp_left, b->thp), failed);
 	km->pages_migrated += nr_succeeded;
 	km->thp_migrated += b->thp - min(thp_left, b->thp);
 	km->migrate_failed += failed;
@@ -651,6 +667,7 @@ static struct knumad_region *knumad_region(struct knumad_mm *km,
 	if (!r)
 		return NULL;
 	r->target = NUMA_NO_NODE;
+	r->last_nid = NUMA_NO_NODE;
 	if (xa_err(xa_store(&km->regions, index, r, GFP_KERNEL))) {
 		kfree(r);
 		return NULL;
@@ -731,7 +748,9 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 			km->scanned += (e - s) >> PAGE_SHIFT;
 			atomic_long_add((e - s) >> PAGE_SHIFT,
 					&knumad_pages_scanned);
-			*budget -= (e - s) >> PAGE_SHIFT;
+			/* a huge page is one entry and one fault: one sample */
+			*budget -= min((e - s) >> PAGE_SHIFT,
+				       (unsigned long)KNUMAD_SAMPLE_PAGES);
 		}
 		addr = rend;
 		cond_resched();
@@ -865,16 +884,7 @@ static void knumad_pass(unsigned long *tokens, bool disarm)
 		done = knumad_do_mm(km, &b, &budget, disarm);
 
 		spin_lock(&knumad_mm_lock);
-		if (km->exited) {
-			list_del(&km->node);
-			knumad_scan.cursor = NULL;
-			spin_unlock(&knumad_mm_lock);
-			knumad_mm_free(km);
-			if (first == km)
-				first = NULL;
-			continue;
-		}
-		if (done) {
+		if (done || km->exited) {
 			if (list_is_last(&km->node, &knumad_scan.mms)) {
 				knumad_scan.cursor = NULL;
 				wrapped = true;
@@ -882,7 +892,17 @@ static void knumad_pass(unsigned long *tokens, bool disarm)
 				knumad_scan.cursor = list_next_entry(km, node);
 			}
 		}
-		spin_unlock(&knumad_mm_lock);
+		if (km->exited) {
+			/* It exited while we held it: ours to free. */
+			list_del(&km->node);
+			spin_unlock(&knumad_mm_lock);
+			knumad_mm_free(km);
+			if (first == km)
+				first = NULL;
+			done = true;
+		} else {
+			spin_unlock(&knumad_mm_lock);
+		}
 		if (wrapped) {
 			if (!disarm)
 				atomic_long_inc(&knumad_full_scans);

@@ -6,6 +6,7 @@
 #define _TRACE_MEMSCHED_H
 
 #include <linux/sched.h>
+#include <linux/mm_types.h>
 #include <linux/tracepoint.h>
 
 /* A thread running away from its group's home is moved back. */
@@ -40,6 +41,43 @@ TRACE_EVENT(memsched_group_move,
 	    TP_printk("group=%d from=%d to=%d threads=%u reason=%s",
 		      __entry->id, __entry->from_nid, __entry->to_nid,
 		      __entry->threads, __get_str(reason))
+);
+
+/* knumad gave a 2 MiB region of a process a new destination node. */
+TRACE_EVENT(knumad_region_target,
+	    TP_PROTO(struct mm_struct *mm, unsigned long addr, int from_nid,
+		     int to_nid),
+	    TP_ARGS(mm, addr, from_nid, to_nid),
+	    TP_STRUCT__entry(__field(struct mm_struct *, mm)
+			     __field(unsigned long, addr)
+			     __field(int, from_nid)
+			     __field(int, to_nid)),
+	    TP_fast_assign(__entry->mm = mm;
+			   __entry->addr = addr;
+			   __entry->from_nid = from_nid;
+			   __entry->to_nid = to_nid;),
+	    TP_printk("mm=%p addr=0x%lx from=%d to=%d", __entry->mm,
+		      __entry->addr, __entry->from_nid, __entry->to_nid)
+);
+
+/* knumad migrated a batch of a process's folios to @nid. */
+TRACE_EVENT(knumad_migrate,
+	    TP_PROTO(struct mm_struct *mm, int nid, unsigned int pages,
+		     unsigned long thp, unsigned long failed),
+	    TP_ARGS(mm, nid, pages, thp, failed),
+	    TP_STRUCT__entry(__field(struct mm_struct *, mm)
+			     __field(int, nid)
+			     __field(unsigned int, pages)
+			     __field(unsigned long, thp)
+			     __field(unsigned long, failed)),
+	    TP_fast_assign(__entry->mm = mm;
+			   __entry->nid = nid;
+			   __entry->pages = pages;
+			   __entry->thp = thp;
+			   __entry->failed = failed;),
+	    TP_printk("mm=%p nid=%d pages=%u thp=%lu failed=%lu", __entry->mm,
+		      __entry->nid, __entry->pages, __entry->thp,
+		      __entry->failed)
 );
 
 #endif /* _TRACE_MEMSCHED_H */

@@ -189,6 +189,44 @@ static void hammer_start(struct hammer *h, char *addr, unsigned long len,
 	pthread_create(&h->thread, NULL, hammer_fn, h);
 }
 
+/* tracefs, or NULL */
+static const char *tracefs(void)
+{
+	if (!access("/sys/kernel/tracing/events", F_OK))
+		return "/sys/kernel/tracing";
+	if (!access("/sys/kernel/debug/tracing/events", F_OK))
+		return "/sys/kernel/debug/tracing";
+	return NULL;
+}
+
+static int trace_set(const char *file, const char *val)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", tracefs(), file);
+	return write_str(path, val);
+}
+
+/* Trace lines with @what; the first is copied to @first. */
+static int trace_count(const char *what, char *first, size_t size)
+{
+	char path[256], line[512];
+	FILE *f;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/trace", tracefs());
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (line[0] == '#' || !strstr(line, what))
+			continue;
+		if (!n++ && first)
+			snprintf(first, size, "%s", line);
+	}
+	if (f)
+		fclose(f);
+	return n;
+}
+
 static double share_on(void *addr, unsigned long len, int nid)
 {
 	long n = len / page_size();
@@ -347,6 +385,8 @@ static void misplaced(struct __test_metadata *_metadata, int far, int thp,
 	volatile int stop = 0;
 	struct knumad_proc k0, k1;
 	long scans0, faults0, migr0, thp0, huge0, huge1, pte0;
+	char line[512] = "", want[32];
+	int n_target, n_migrate;
 	double t0, share = 0, t;
 	char *buf;
 	int i;
@@ -359,6 +399,10 @@ static void misplaced(struct __test_metadata *_metadata, int far, int thp,
 	if (thp && huge0 < (long)(len / 1024) / 2)
 		SKIP(goto out, "THP not available: AnonHugePages %ld kB", huge0);
 
+	ASSERT_NE(NULL, tracefs());
+	ASSERT_EQ(0, trace_set("trace", ""));
+	ASSERT_EQ(0, trace_set("events/memsched/knumad_region_target/enable", "1"));
+	ASSERT_EQ(0, trace_set("events/memsched/knumad_migrate/enable", "1"));
 	ASSERT_EQ(0, knumad_proc(0, &k0));
 	scans0 = knumad_get("full_scans");
 	faults0 = knumad_get("hint_faults");
@@ -380,6 +424,17 @@ static void misplaced(struct __test_metadata *_metadata, int far, int thp,
 		pthread_join(h[i].thread, NULL);
 	ASSERT_EQ(0, knumad_proc(0, &k1));
 	huge1 = anon_huge_kb();
+	trace_set("events/memsched/knumad_region_target/enable", "0");
+	trace_set("events/memsched/knumad_migrate/enable", "0");
+	snprintf(want, sizeof(want), "to=%d", far);
+	n_target = trace_count("knumad_region_target:", line, sizeof(line));
+	n_migrate = trace_count("knumad_migrate:", NULL, 0);
+	TH_LOG("trace: %d knumad_region_target, %d knumad_migrate events; first: %s",
+	       n_target, n_migrate, line);
+	/* every region of the buffer got a destination; batches moved it */
+	EXPECT_GE(n_target, (int)(len / (2 * MB)));
+	EXPECT_NE(NULL, strstr(line, want));
+	EXPECT_GT(n_migrate, 0);
 	TH_LOG("%ld PTEs armed (numa_pte_updates)", vmstat("numa_pte_updates") - pte0);
 	TH_LOG("%lu MiB%s: %.1f%% on node %d after %.2f s, %ld full scans, %ld hint faults (%ld this process), %ld pages migrated (%ld this process), %ld THP migrated, knumad CPU %.3f s for this process, AnonHugePages %ld -> %ld kB",
 	       len / MB, thp ? " THP" : "", share * 100, far, t,
