@@ -126,7 +126,9 @@ struct knumad_queued {
  * struct knumad_mm - knumad's per-process state
  * @node:	on knumad_scan.mms, under knumad_mm_lock.
  * @mm:	the address space, pinned by mmgrab().
- * @exited:	the process exited while the scanner held the slot.
+ * @exited:	the process exited while the thread held the slot.
+ * @pending:	folios are queued or regions marked: migration work waits.
+ * @gen:	the last migration pass that visited the slot.
  * @lock:	protects @regions' contents, @queue, @nr_queued, @faults.
  * @regions:	struct knumad_region by address >> KNUMAD_REGION_SHIFT;
  *		entries are made by the scanner and freed with the slot.
@@ -150,6 +152,8 @@ struct knumad_mm {
 	struct list_head node;
 	struct mm_struct *mm;
 	bool exited;
+	bool pending;
+	unsigned int gen;
 	spinlock_t lock;		/* see @lock above */
 	struct xarray regions;
 	unsigned int seq;
@@ -170,7 +174,9 @@ struct knumad_mm {
 static DEFINE_SPINLOCK(knumad_mm_lock);
 static struct {
 	struct list_head mms;		/* struct knumad_mm, round-robin */
-	struct knumad_mm *cursor;	/* the slot being worked on */
+	struct knumad_mm *cursor;	/* where scanning continues */
+	struct knumad_mm *busy;		/* the slot a migration pass works on */
+	unsigned int gen;		/* migration passes */
 } knumad_scan = {
 	.mms = LIST_HEAD_INIT(knumad_scan.mms),
 };
@@ -204,19 +210,20 @@ static atomic_long_t knumad_pages_migrated;
 static atomic_long_t knumad_thp_migrated;
 static atomic_long_t knumad_migrate_failed;
 
+/* knumad=on|off, documented in kernel-parameters.txt */
 static int __init knumad_setup(char *str)
 {
 	if (!str)
-		return 0;
+		return -EINVAL;
 	if (!strcmp(str, "on"))
 		knumad_enabled = true;
 	else if (!strcmp(str, "off"))
 		knumad_enabled = false;
 	else
-		return 0;
-	return 1;
+		return -EINVAL;
+	return 0;
 }
-__setup("knumad=", knumad_setup);
+early_param("knumad", knumad_setup);
 
 /* ---------------------------------------------------------------------- */
 /* Decisions: pure functions, tested by KUnit */
@@ -256,18 +263,24 @@ static unsigned int knumad_flip_wait(unsigned int flips)
  * changes it only after knumad_flip_wait() samples, which bounds how
  * often memory can go back and forth.
  */
+static void knumad_region_decay(struct knumad_region *r, int nr_nodes)
+{
+	int i;
+
+	for (i = 0; i < nr_nodes; i++)
+		r->weight[i] >>= 1;
+	r->nr >>= 1;
+	r->xnode >>= 1;
+	r->known >>= 1;
+}
+
 static int knumad_region_sample(struct knumad_region *r, int nr_nodes,
 				int nid, int last_nid)
 {
-	int user, i;
+	int user;
 
-	if (r->nr >= KNUMAD_DECAY_AT) {
-		for (i = 0; i < nr_nodes; i++)
-			r->weight[i] >>= 1;
-		r->nr >>= 1;
-		r->xnode >>= 1;
-		r->known >>= 1;
-	}
+	if (r->nr >= KNUMAD_DECAY_AT)
+		knumad_region_decay(r, nr_nodes);
 	r->weight[nid]++;
 	r->nr++;
 	if (last_nid != NUMA_NO_NODE) {
@@ -350,8 +363,8 @@ void knumad_exit(struct mm_struct *mm)
 	if (!km)
 		return;
 	spin_lock(&knumad_mm_lock);
-	if (knumad_scan.cursor == km) {
-		km->exited = true;	/* the scanner frees it */
+	if (knumad_scan.cursor == km || knumad_scan.busy == km) {
+		km->exited = true;	/* the thread frees it */
 		free = false;
 	} else {
 		list_del(&km->node);
@@ -363,6 +376,9 @@ void knumad_exit(struct mm_struct *mm)
 
 /* ---------------------------------------------------------------------- */
 /* The fault side */
+
+/* Set by faults that left migration work; the thread clears it. */
+static bool knumad_work_pending;
 
 static int knumad_vma_home(struct vm_area_struct *vma)
 {
@@ -425,6 +441,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 	int this_nid = numa_node_id(), nid = folio_nid(folio);
 	struct knumad_region *r;
 	int last, last_nid, target;
+	bool wake = false;
 
 	if (!km || !READ_ONCE(knumad_enabled) || !vma_is_anonymous(vma))
 		return false;
@@ -476,9 +493,15 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		knumad_queue(km, folio, addr, target);
 		xa_set_mark(&km->regions, addr >> KNUMAD_REGION_SHIFT,
 			    XA_MARK_0);
+		km->pending = true;
+		wake = !READ_ONCE(knumad_work_pending) &&
+		       !xchg(&knumad_work_pending, true);
 	}
 out:
 	spin_unlock(&km->lock);
+	/* The region is learned: move it now, not a whole pass later. */
+	if (wake)
+		wake_up_interruptible(&knumad_wait);
 	return true;
 }
 
@@ -651,6 +674,22 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 	}
 }
 
+/* Migration work for @km; mmap_lock is held for read. */
+static void knumad_migrate(struct knumad_mm *km, struct knumad_batch *b)
+{
+	spin_lock(&km->lock);
+	km->pending = false;
+	spin_unlock(&km->lock);
+	knumad_migrate_queued(km, b);
+	knumad_migrate_regions(km, b);
+	/* What the budget or a contended mmap_lock left waits. */
+	if (xa_marked(&km->regions, XA_MARK_0)) {
+		spin_lock(&km->lock);
+		km->pending = true;
+		spin_unlock(&km->lock);
+	}
+}
+
 /* ---------------------------------------------------------------------- */
 /* Scanning, in the thread */
 
@@ -688,7 +727,7 @@ static bool knumad_pmd_mapped(struct mm_struct *mm, unsigned long addr)
  * own, so change_pte_range() never takes the process for single-threaded
  * and skips pages on the node knumad happens to run on.
  */
-static void knumad_arm(struct vm_area_struct *vma, unsigned long start,
+static long knumad_arm(struct vm_area_struct *vma, unsigned long start,
 		       unsigned long end)
 {
 	struct mmu_gather tlb;
@@ -700,6 +739,7 @@ static void knumad_arm(struct vm_area_struct *vma, unsigned long start,
 	if (nr > 0)
 		count_vm_numa_events(NUMA_PTE_UPDATES, nr);
 	tlb_finish_mmu(&tlb);
+	return nr;
 }
 
 /*
@@ -720,6 +760,7 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 		struct knumad_region *r;
 		unsigned long s, e;
 		bool idle;
+		long nr;
 
 		if (*budget <= 0 || mmap_lock_is_contended(km->mm)) {
 			km->scan_addr = addr;
@@ -739,15 +780,23 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 		spin_lock(&km->lock);
 		idle = r->armed && km->seq - r->armed_seq < KNUMAD_REARM_PASSES;
 		if (!idle && s < e) {
-			r->armed = true;
+			r->armed = true;	/* a fault from now on clears it */
 			r->armed_seq = km->seq;
 		}
 		spin_unlock(&km->lock);
 		if (!idle && s < e) {
-			knumad_arm(vma, s, e);
-			km->scanned += (e - s) >> PAGE_SHIFT;
-			atomic_long_add((e - s) >> PAGE_SHIFT,
-					&knumad_pages_scanned);
+			nr = knumad_arm(vma, s, e);
+			spin_lock(&km->lock);
+			/* nothing is armed where nothing is mapped yet */
+			if (nr <= 0)
+				r->armed = false;
+			/* a new sample halves what the older ones say */
+			else if (r->nr > KNUMAD_SAMPLE_PAGES)
+				knumad_region_decay(r, nr_node_ids);
+			spin_unlock(&km->lock);
+			nr = max(nr, 0L);
+			km->scanned += nr;
+			atomic_long_add(nr, &knumad_pages_scanned);
 			/* a huge page is one entry and one fault: one sample */
 			*budget -= min((e - s) >> PAGE_SHIFT,
 				       (unsigned long)KNUMAD_SAMPLE_PAGES);
@@ -819,8 +868,7 @@ static bool knumad_do_mm(struct knumad_mm *km, struct knumad_batch *b,
 		km->scan_ns += t1 - t0;
 		goto out;
 	}
-	knumad_migrate_queued(km, b);
-	knumad_migrate_regions(km, b);
+	knumad_migrate(km, b);
 	t1 = task_sched_runtime(current);
 	if (!test_bit(MMF_NUMA_BALANCING_DISABLE, &mm->flags))
 		done = knumad_scan_mm(km, budget);
@@ -916,6 +964,62 @@ static void knumad_pass(unsigned long *tokens, bool disarm)
 		lru_add_drain_all();	/* fresh folios still in LRU batches */
 }
 
+/*
+ * Between two scans: migrate what the faults asked for, in every process
+ * that has work pending, within the rate limit.  Each slot is visited
+ * once; knumad_scan.busy keeps it from being freed meanwhile.
+ */
+static void knumad_migrate_pass(unsigned long *tokens)
+{
+	struct knumad_batch b = { .folios = LIST_HEAD_INIT(b.folios) };
+	unsigned int gen;
+	struct knumad_mm *km;
+
+	b.budget = *tokens;
+	spin_lock(&knumad_mm_lock);
+	gen = ++knumad_scan.gen;
+	for (;;) {
+		bool found = false;
+
+		list_for_each_entry(km, &knumad_scan.mms, node) {
+			if (km->gen != gen && !km->exited &&
+			    READ_ONCE(km->pending)) {
+				found = true;
+				break;
+			}
+		}
+		if (!found || !b.budget)
+			break;
+		km->gen = gen;
+		knumad_scan.busy = km;
+		spin_unlock(&knumad_mm_lock);
+
+		if (mmget_not_zero(km->mm)) {
+			u64 t0;
+
+			mmap_read_lock(km->mm);
+			t0 = task_sched_runtime(current);
+			knumad_migrate(km, &b);
+			km->migrate_ns += task_sched_runtime(current) - t0;
+			mmap_read_unlock(km->mm);
+			mmput(km->mm);
+		}
+
+		spin_lock(&knumad_mm_lock);
+		knumad_scan.busy = NULL;
+		if (km->exited && knumad_scan.cursor != km) {
+			list_del(&km->node);
+			spin_unlock(&knumad_mm_lock);
+			knumad_mm_free(km);
+			spin_lock(&knumad_mm_lock);
+		}
+	}
+	spin_unlock(&knumad_mm_lock);
+	*tokens = b.budget;
+	if (b.isolate_failed)
+		lru_add_drain_all();
+}
+
 static bool knumad_disarm_pending(void)
 {
 	return READ_ONCE(knumad_disarm_req) != READ_ONCE(knumad_disarm_done);
@@ -927,19 +1031,40 @@ static bool knumad_wait_done(void)
 	       READ_ONCE(knumad_enabled);
 }
 
-/* Between passes: stop, disarm, or a new scan_sleep_millisecs. */
-static bool knumad_wake(unsigned int sleep)
+/* Whether a process still has migration work waiting. */
+static bool knumad_pending_slots(void)
+{
+	struct knumad_mm *km;
+	bool pending = false;
+
+	spin_lock(&knumad_mm_lock);
+	list_for_each_entry(km, &knumad_scan.mms, node) {
+		if (READ_ONCE(km->pending)) {
+			pending = true;
+			break;
+		}
+	}
+	spin_unlock(&knumad_mm_lock);
+	return pending;
+}
+
+/*
+ * Between passes: stop, disarm, a new scan_sleep_millisecs, or (@work)
+ * migration work left by a fault.
+ */
+static bool knumad_wake(unsigned int sleep, bool work)
 {
 	return kthread_should_stop() || knumad_disarm_pending() ||
-	       sleep != READ_ONCE(knumad_scan_sleep_ms);
+	       sleep != READ_ONCE(knumad_scan_sleep_ms) ||
+	       (work && READ_ONCE(knumad_work_pending));
 }
 
 static int knumad_fn(void *unused)
 {
-	unsigned long tokens = 0, last = jiffies;
+	unsigned long tokens = 0, last = jiffies, next_scan = jiffies;
 
 	set_freezable();
-	set_user_nice(current, MAX_NICE);
+	set_user_nice(current, 0);
 
 	while (!kthread_should_stop()) {
 		unsigned int sleep = READ_ONCE(knumad_scan_sleep_ms);
@@ -955,15 +1080,28 @@ static int knumad_fn(void *unused)
 			wake_up_all(&knumad_disarm_wait);
 		}
 		if (READ_ONCE(knumad_enabled)) {
+			long timeout;
+
 			/* Earn the rate limit's budget, at most 1 s worth. */
 			tokens += knumad_rate_pages(rate, jiffies_to_msecs(now -
 									  last));
 			tokens = min(tokens, knumad_rate_pages(rate, 1000));
 			last = now;
-			knumad_pass(&tokens, false);
+			if (time_after_eq(now, next_scan)) {
+				WRITE_ONCE(knumad_work_pending, false);
+				knumad_pass(&tokens, false);
+				next_scan = jiffies + msecs_to_jiffies(sleep);
+			} else if (xchg(&knumad_work_pending, false) ||
+				   knumad_pending_slots()) {
+				knumad_migrate_pass(&tokens);
+			}
+			timeout = max_t(long, next_scan - jiffies, 1);
+			/* Work left by the rate limit: back when some is earned. */
+			if (knumad_pending_slots())
+				timeout = min_t(long, timeout, HZ / 10);
 			wait_event_freezable_timeout(knumad_wait,
-						     knumad_wake(sleep),
-						     msecs_to_jiffies(sleep));
+						     knumad_wake(sleep, true),
+						     timeout);
 		} else {
 			tokens = 0;
 			last = jiffies;
