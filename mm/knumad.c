@@ -6,7 +6,7 @@
  * (change_prot_numa()) on at most pages_to_scan pages, taken round-robin
  * from the registered processes.  It does not arm every page: in each
  * 2 MiB region of an eligible VMA it arms one chunk of KNUMAD_SAMPLE_PAGES
- * pages (a different chunk on each pass over the process), or the whole
+ * pages (a different chunk every 8 passes over the process), or the whole
  * huge page if the region is mapped by one.
  *
  * The fault side, knumad_hint_fault(), is called from do_numa_page() and
@@ -68,8 +68,9 @@
 
 #include "internal.h"
 
-/* Pages armed per 2 MiB region and pass. */
+/* Pages armed per 2 MiB region and pass, the same ones for a few passes. */
 #define KNUMAD_SAMPLE_PAGES	16
+#define KNUMAD_ROTATE_PASSES	8
 #define KNUMAD_REGION_SHIFT	PMD_SHIFT
 #define KNUMAD_REGION_SIZE	PMD_SIZE
 /* Samples a region needs before it has a destination. */
@@ -80,15 +81,14 @@
 #define KNUMAD_QUEUE_LEN	64
 /* An armed sample nobody touched is re-armed elsewhere after this many passes. */
 #define KNUMAD_REARM_PASSES	8
-/* After the n-th change of destination, wait for 2^n x this many samples. */
-#define KNUMAD_FLIP_SAMPLES	4
+/* After the n-th change of destination, wait 2^n seconds (up to 64 s). */
 #define KNUMAD_MAX_FLIP_SHIFT	6
 
 /**
  * struct knumad_region - what knumad learned about one 2 MiB region
  * @target:	destination node, or NUMA_NO_NODE while undecided.
  * @flips:	how often @target changed from one node to another.
- * @since_flip:	samples since @target last changed.
+ * @flip_at:	jiffies when @target last changed.
  * @xnode:	decayed samples whose folio was last touched on another node.
  * @known:	decayed samples whose folio had been touched before (a first
  *		touch says nothing about sharing).
@@ -106,7 +106,7 @@
 struct knumad_region {
 	int target;
 	unsigned int flips;
-	unsigned int since_flip;
+	unsigned long flip_at;
 	unsigned int xnode;
 	unsigned int known;
 	unsigned int nr;
@@ -250,19 +250,12 @@ static int knumad_region_user(const unsigned int *weight, int nr_nodes,
 	return NUMA_NO_NODE;
 }
 
-/* Samples needed since the last change before the destination may change. */
-static unsigned int knumad_flip_wait(unsigned int flips)
+/* Jiffies a destination is kept after its @flips-th change. */
+static unsigned long knumad_flip_wait(unsigned int flips)
 {
-	return KNUMAD_FLIP_SAMPLES << min(flips, KNUMAD_MAX_FLIP_SHIFT);
+	return (unsigned long)HZ << min(flips, KNUMAD_MAX_FLIP_SHIFT);
 }
 
-/*
- * Count one sample taken on @nid of a folio last touched on @last_nid
- * (NUMA_NO_NODE: never), and return the region's destination.  A decided
- * region keeps its destination while the samples are contested, and
- * changes it only after knumad_flip_wait() samples, which bounds how
- * often memory can go back and forth.
- */
 static void knumad_region_decay(struct knumad_region *r, int nr_nodes)
 {
 	int i;
@@ -274,8 +267,16 @@ static void knumad_region_decay(struct knumad_region *r, int nr_nodes)
 	r->known >>= 1;
 }
 
+/*
+ * Count one sample taken on @nid at @now of a folio last touched on
+ * @last_nid (NUMA_NO_NODE: never), and return the region's destination.
+ * A decided region keeps its destination while the samples are contested,
+ * and changes it at most once per knumad_flip_wait(): 1 s after it was
+ * decided, then 2, 4, ... 64 s, so memory used by turns from two nodes
+ * moves at most 1 + log2(seconds) times.
+ */
 static int knumad_region_sample(struct knumad_region *r, int nr_nodes,
-				int nid, int last_nid)
+				int nid, int last_nid, unsigned long now)
 {
 	int user;
 
@@ -288,19 +289,17 @@ static int knumad_region_sample(struct knumad_region *r, int nr_nodes,
 		if (last_nid != nid)
 			r->xnode++;
 	}
-	r->since_flip++;
-
 	user = knumad_region_user(r->weight, nr_nodes, r->nr, r->known,
 				  r->xnode);
 	if (user == NUMA_NO_NODE || user == r->target)
 		return r->target;
 	if (r->target != NUMA_NO_NODE) {
-		if (r->since_flip < knumad_flip_wait(r->flips))
+		if (time_before(now, r->flip_at + knumad_flip_wait(r->flips)))
 			return r->target;
 		r->flips++;
 	}
 	r->target = user;
-	r->since_flip = 0;
+	r->flip_at = now;
 	return user;
 }
 
@@ -480,7 +479,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		r->last_nid = this_nid;
 		last = r->target;
 		target = knumad_region_sample(r, nr_node_ids, this_nid,
-					      last_nid);
+					      last_nid, jiffies);
 		if (target != last)
 			trace_knumad_region_target(mm, addr & PMD_MASK, last,
 						   target);
@@ -749,8 +748,12 @@ static long knumad_arm(struct vm_area_struct *vma, unsigned long start,
 static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 			    long *budget)
 {
-	unsigned long off = (km->seq * KNUMAD_SAMPLE_PAGES % HPAGE_PMD_NR) <<
-			    PAGE_SHIFT;
+	/*
+	 * The same chunk for KNUMAD_ROTATE_PASSES passes, so its folios are
+	 * sampled again and their last cpupid tells shared from private.
+	 */
+	unsigned long off = (km->seq / KNUMAD_ROTATE_PASSES *
+			     KNUMAD_SAMPLE_PAGES % HPAGE_PMD_NR) << PAGE_SHIFT;
 	unsigned long addr = max(km->scan_addr, vma->vm_start);
 
 	while (addr < vma->vm_end) {
@@ -790,9 +793,6 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 			/* nothing is armed where nothing is mapped yet */
 			if (nr <= 0)
 				r->armed = false;
-			/* a new sample halves what the older ones say */
-			else if (r->nr > KNUMAD_SAMPLE_PAGES)
-				knumad_region_decay(r, nr_node_ids);
 			spin_unlock(&km->lock);
 			nr = max(nr, 0L);
 			km->scanned += nr;
@@ -1061,10 +1061,10 @@ static bool knumad_wake(unsigned int sleep, bool work)
 
 static int knumad_fn(void *unused)
 {
-	unsigned long tokens = 0, last = jiffies, next_scan = jiffies;
+	unsigned long tokens = 0, last = jiffies, last_scan = jiffies;
 
 	set_freezable();
-	set_user_nice(current, 0);
+	set_user_nice(current, MAX_NICE);
 
 	while (!kthread_should_stop()) {
 		unsigned int sleep = READ_ONCE(knumad_scan_sleep_ms);
@@ -1080,6 +1080,9 @@ static int knumad_fn(void *unused)
 			wake_up_all(&knumad_disarm_wait);
 		}
 		if (READ_ONCE(knumad_enabled)) {
+			/* from the current knob: a new value applies at once */
+			unsigned long next_scan = last_scan +
+						  msecs_to_jiffies(sleep);
 			long timeout;
 
 			/* Earn the rate limit's budget, at most 1 s worth. */
@@ -1090,7 +1093,8 @@ static int knumad_fn(void *unused)
 			if (time_after_eq(now, next_scan)) {
 				WRITE_ONCE(knumad_work_pending, false);
 				knumad_pass(&tokens, false);
-				next_scan = jiffies + msecs_to_jiffies(sleep);
+				last_scan = jiffies;
+				next_scan = last_scan + msecs_to_jiffies(sleep);
 			} else if (xchg(&knumad_work_pending, false) ||
 				   knumad_pending_slots()) {
 				knumad_migrate_pass(&tokens);
@@ -1105,6 +1109,7 @@ static int knumad_fn(void *unused)
 		} else {
 			tokens = 0;
 			last = jiffies;
+			last_scan = jiffies - msecs_to_jiffies(sleep);
 			wait_event_freezable(knumad_wait, knumad_wait_done());
 		}
 	}

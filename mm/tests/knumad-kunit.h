@@ -33,11 +33,11 @@ static void knumad_test_min_samples(struct kunit *test)
 
 	for (i = 0; i < 10; i++)
 		KUNIT_EXPECT_EQ(test, knumad_region_sample(r, KT_NODES, 1,
-							   NUMA_NO_NODE),
+							   NUMA_NO_NODE, 0),
 				NUMA_NO_NODE);
-	KUNIT_EXPECT_EQ(test, knumad_region_sample(r, KT_NODES, 1, 1),
+	KUNIT_EXPECT_EQ(test, knumad_region_sample(r, KT_NODES, 1, 1, 0),
 			NUMA_NO_NODE);
-	KUNIT_EXPECT_EQ(test, knumad_region_sample(r, KT_NODES, 1, 1), 1);
+	KUNIT_EXPECT_EQ(test, knumad_region_sample(r, KT_NODES, 1, 1, 0), 1);
 	KUNIT_EXPECT_EQ(test, r->flips, 0U);
 }
 
@@ -67,9 +67,10 @@ static void knumad_test_shared_stays(struct kunit *test)
 	int i, target = NUMA_NO_NODE;
 
 	/* first touch, then each touch follows one from the other node */
-	knumad_region_sample(r, KT_NODES, 0, NUMA_NO_NODE);
+	knumad_region_sample(r, KT_NODES, 0, NUMA_NO_NODE, 0);
 	for (i = 1; i < 200; i++)
-		target = knumad_region_sample(r, KT_NODES, i & 1, !(i & 1));
+		target = knumad_region_sample(r, KT_NODES, i & 1, !(i & 1),
+					      i);
 	KUNIT_EXPECT_EQ(test, target, NUMA_NO_NODE);
 	KUNIT_EXPECT_EQ(test, r->flips, 0U);
 }
@@ -78,26 +79,30 @@ static void knumad_test_shared_stays(struct kunit *test)
 static void knumad_test_flip_backoff(struct kunit *test)
 {
 	struct knumad_region *r = knumad_test_region(test);
+	unsigned long now = 1000, flipped;
 	int round, i, target, nid;
-	unsigned int needed;
 
 	for (i = 0; i < 4; i++)
-		knumad_region_sample(r, KT_NODES, 0, 0);
+		knumad_region_sample(r, KT_NODES, 0, 0, now);
 	KUNIT_ASSERT_EQ(test, r->target, 0);
+	flipped = now;
 
 	for (round = 1; round <= 8; round++) {
 		nid = round & 1;
-		needed = 0;
 		do {
-			target = knumad_region_sample(r, KT_NODES, nid,
-						      nid);
-			needed++;
-		} while (target != nid && needed < 10000);
+			now += HZ / 16;
+			target = knumad_region_sample(r, KT_NODES, nid, nid,
+						      now);
+		} while (target != nid && now - flipped < 1000 * HZ);
 		KUNIT_EXPECT_EQ(test, target, nid);
-		/* never faster than the back-off allows */
-		KUNIT_EXPECT_GE(test, needed, knumad_flip_wait(round - 1));
+		/* never sooner than the back-off allows */
+		KUNIT_EXPECT_GE(test, now - flipped,
+				knumad_flip_wait(round - 1));
+		flipped = now;
 	}
 	KUNIT_EXPECT_EQ(test, r->flips, 8U);
+	/* the wait stops growing at 64 s */
+	KUNIT_EXPECT_EQ(test, knumad_flip_wait(100), 64UL * HZ);
 }
 
 /* Counts halve at KNUMAD_DECAY_AT, so they stay bounded. */
@@ -107,7 +112,7 @@ static void knumad_test_decay(struct kunit *test)
 	int i;
 
 	for (i = 0; i < 10000; i++)
-		knumad_region_sample(r, KT_NODES, 2, 2);
+		knumad_region_sample(r, KT_NODES, 2, 2, i);
 	KUNIT_EXPECT_LE(test, r->nr, (unsigned int)KNUMAD_DECAY_AT);
 	KUNIT_EXPECT_EQ(test, r->weight[2], r->nr);
 	KUNIT_EXPECT_EQ(test, r->target, 2);

@@ -360,10 +360,8 @@ TEST_F_TIMEOUT(knumad, sleep_write_wakes, 60)
 	long scans;
 	double t0;
 
-	scans = knumad_get("full_scans");
+	/* a longer sleep applies at once: the next pass is 600 s away */
 	ASSERT_EQ(0, knumad_set("scan_sleep_millisecs", "600000"));
-	/* the pass after the write, then the long sleep */
-	ASSERT_TRUE(wait_scans(scans, 1, 5));
 	usleep(300000);
 	scans = knumad_get("full_scans");
 	usleep(500000);
@@ -511,8 +509,9 @@ TEST_F_TIMEOUT(knumad, private_halves, 150)
 
 /*
  * A 2 MiB region written all the time from both nodes: knumad samples it
- * on every pass, sees it shared, and leaves it where it is.  Node changes
- * of every page are counted with move_pages() every 20 ms.
+ * on every pass; it may follow one node for a while, but its destination
+ * changes at most once a second, then every 2, 4 ... seconds.  Node
+ * changes of every page are counted with move_pages() every 20 ms.
  */
 TEST_F_TIMEOUT(knumad, shared_pages_stay, 90)
 {
@@ -564,9 +563,12 @@ TEST_F_TIMEOUT(knumad, shared_pages_stay, 90)
 	/* it was sampled, and sampled often */
 	EXPECT_GE(knumad_get("full_scans") - scans0, 20);
 	EXPECT_GE(k1.faults - k0.faults, 20);
-	EXPECT_LE(max_changes, 2);
-	/* the region at most once, and a few pages of the stacks */
-	EXPECT_LE(k1.migrated - k0.migrated, (long)n + 64);
+	/*
+	 * A region's destination changes at most 1 s after it was decided,
+	 * then 2 s, 4 s ... later: at most 4 times in 10 s.
+	 */
+	EXPECT_LE(max_changes, 4);
+	EXPECT_LE(k1.migrated - k0.migrated, 4 * (long)n + 64);
 	munmap(buf, len);
 	free(status);
 	free(last);
