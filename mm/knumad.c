@@ -607,32 +607,78 @@ static void knumad_migrate_queued(struct knumad_mm *km, struct knumad_batch *b)
 	}
 }
 
+struct knumad_collect {
+	struct knumad_batch *b;
+	int nid;
+	struct folio *prev;	/* a PTE-mapped large folio is met per page */
+};
+
+static void knumad_collect_folio(struct knumad_collect *c, struct folio *folio)
+{
+	if (folio == c->prev || folio_nid(folio) == c->nid)
+		return;
+	c->prev = folio;
+	knumad_isolate(c->b, folio);
+}
+
+static int knumad_collect_pmd(pmd_t *pmd, unsigned long addr,
+			      unsigned long end, struct mm_walk *walk)
+{
+	struct knumad_collect *c = walk->private;
+	struct vm_area_struct *vma = walk->vma;
+	spinlock_t *ptl;	/* the page table lock of @pmd */
+	pte_t *start_pte, *pte;
+
+	if (!c->b->budget)
+		return 1;	/* the rate limit is spent: stop the walk */
+	ptl = pmd_trans_huge_lock(pmd, vma);
+	if (ptl) {
+		struct page *page = NULL;
+
+		__acquire(ptl);	/* for sparse: taken by pmd_trans_huge_lock() */
+		if (pmd_present(*pmd))
+			page = vm_normal_page_pmd(vma, addr, *pmd);
+		if (page)
+			knumad_collect_folio(c, page_folio(page));
+		spin_unlock(ptl);
+		return 0;
+	}
+
+	start_pte = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
+	if (!start_pte) {
+		walk->action = ACTION_AGAIN;
+		return 0;
+	}
+	__acquire(RCU);	/* for sparse: pte_unmap() ends it */
+	for (pte = start_pte; addr < end && c->b->budget;
+	     pte++, addr += PAGE_SIZE) {
+		pte_t ptent = ptep_get(pte);
+		struct page *page;
+
+		if (!pte_present(ptent))
+			continue;
+		page = vm_normal_page(vma, addr, ptent);
+		if (page)
+			knumad_collect_folio(c, page_folio(page));
+	}
+	pte_unmap_unlock(start_pte, ptl);
+	cond_resched();
+	return 0;
+}
+
+static const struct mm_walk_ops knumad_collect_ops = {
+	.pmd_entry = knumad_collect_pmd,
+	.walk_lock = PGWALK_RDLOCK,
+};
+
 /* Isolate the folios of [start, end) that are not on @nid. */
 static void knumad_collect_range(struct vm_area_struct *vma,
 				 unsigned long start, unsigned long end,
 				 int nid, struct knumad_batch *b)
 {
-	struct folio *prev = NULL;
-	unsigned long addr = start;
+	struct knumad_collect c = { .b = b, .nid = nid };
 
-	while (addr < end && b->budget) {
-		struct folio_walk fw;
-		struct folio *folio;
-		unsigned long next = addr + PAGE_SIZE;
-
-		folio = folio_walk_start(&fw, vma, addr, 0);
-		if (folio) {
-			if (fw.level == FW_LEVEL_PMD)
-				next = ALIGN(addr + 1, HPAGE_PMD_SIZE);
-			/* a PTE-mapped large folio is met once per page */
-			if (folio != prev && folio_nid(folio) != nid)
-				knumad_isolate(b, folio);
-			prev = folio;
-			folio_walk_end(&fw, vma);
-		}
-		addr = next;
-		cond_resched();
-	}
+	walk_page_range_vma(vma, start, end, &knumad_collect_ops, &c);
 }
 
 /* Move the rest of each region that has a destination. */

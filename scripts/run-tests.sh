@@ -87,7 +87,8 @@ for o in $objs; do
 	else result pass "sparse $o"; fi
 	"$TOP/scripts/kernel.sh" test W=1 "$o" >/dev/null 2>&1
 	cp "$LOGS/build-test.log" "$LOGS/w1.log"
-	w=$(grep -E ': (warning|error):' "$LOGS/w1.log" | grep -E "memsched|knumad" | head -5)
+	w=$(grep -E ': (warning|error):' "$LOGS/w1.log" |
+		grep -E "${o%.o}\.[ch]:|memsched|knumad" | head -5)
 	if [ -n "$w" ]; then result fail "W=1 $o" "$(printf '\n%s' "$w")"
 	else result pass "W=1 $o"; fi
 done
