@@ -139,7 +139,7 @@ TEST_F(placement, proc_reports_pages_per_node)
  */
 TEST_F(placement, memfd_range_goes_home)
 {
-	long n = 256;
+	long n = 256, i, sum = 0;
 	int fd, status;
 	char *a, *b;
 	pid_t pid;
@@ -170,6 +170,10 @@ TEST_F(placement, memfd_range_goes_home)
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_EQ(0, WEXITSTATUS(status));
+	/* map the child's pages here too, so move_pages() can see them */
+	for (i = 0; i < n; i++)
+		sum += ((volatile char *)a)[(n + i) * page_size()];
+	EXPECT_EQ(n, sum);	/* the child wrote 1 to each */
 	EXPECT_EQ(n, pages_on_node(a + n * page_size(), n, self->home));
 	EXPECT_EQ(1, memsched_lines("range", self->id));
 	munmap(a, 2 * n * page_size());

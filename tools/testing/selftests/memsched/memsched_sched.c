@@ -315,7 +315,7 @@ TEST_F_TIMEOUT(sched, balancer_evens_out_and_memory_follows, 180)
 	/* the home decision must show in the memsched:memsched_group_move event */
 	ASSERT_NE(NULL, tracefs());
 	snprintf(path, sizeof(path), "%s/trace", tracefs());
-	ASSERT_EQ(0, write_str(path, ""));
+	ASSERT_EQ(0, truncate_file(path));
 	ASSERT_EQ(0, trace_event("memsched_group_move", "1"));
 	start(s, 4, a, &stop);
 	start(&s[4], 2, c, &stop);

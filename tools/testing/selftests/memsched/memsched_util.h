@@ -101,6 +101,17 @@ static inline int write_str(const char *path, const char *s)
 	return err;
 }
 
+/* Empty a file that empties on O_TRUNC (tracefs "trace"): 0 or -errno. */
+static inline int truncate_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
 /*
  * Fill @count from /proc/self/memsched: the home node of group @id (or -1)
  * and, if @pages is given, its resident pages per node.
