@@ -509,7 +509,6 @@ out:
 
 struct knumad_batch {
 	struct list_head folios;
-	unsigned long pages;
 	unsigned long thp;
 	unsigned long budget;	/* pages the rate limit still allows */
 	bool isolate_failed;
@@ -529,7 +528,6 @@ static bool knumad_isolate(struct knumad_batch *b, struct folio *folio)
 	node_stat_mod_folio(folio, NR_ISOLATED_ANON + folio_is_file_lru(folio),
 			    nr);
 	list_add_tail(&folio->lru, &b->folios);
-	b->pages += nr;
 	if (folio_test_large(folio))
 		b->thp++;
 	b->budget -= nr;
@@ -572,7 +570,6 @@ static void knumad_migrate_batch(struct knumad_mm *km, struct knumad_batch *b,
 	atomic_long_add(nr_succeeded, &knumad_pages_migrated);
 	atomic_long_add(b->thp - min(thp_left, b->thp), &knumad_thp_migrated);
 	atomic_long_add(failed, &knumad_migrate_failed);
-	b->pages = 0;
 	b->thp = 0;
 }
 

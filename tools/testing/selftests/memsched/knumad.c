@@ -189,46 +189,6 @@ static void hammer_start(struct hammer *h, char *addr, unsigned long len,
 	pthread_create(&h->thread, NULL, hammer_fn, h);
 }
 
-/* tracefs, or NULL */
-static const char *tracefs(void)
-{
-	if (!access("/sys/kernel/tracing/events", F_OK))
-		return "/sys/kernel/tracing";
-	if (!access("/sys/kernel/debug/tracing/events", F_OK))
-		return "/sys/kernel/debug/tracing";
-	return NULL;
-}
-
-static int trace_set(const char *file, const char *val)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s", tracefs(), file);
-	return write_str(path, val);
-}
-
-/* Trace lines with @what and @also (if set); the first goes to @first. */
-static int trace_count(const char *what, const char *also, char *first,
-		       size_t size)
-{
-	char path[256], line[512];
-	FILE *f;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "%s/trace", tracefs());
-	f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		if (line[0] == '#' || !strstr(line, what) ||
-		    (also && !strstr(line, also)))
-			continue;
-		if (!n++ && first)
-			snprintf(first, size, "%s", line);
-	}
-	if (f)
-		fclose(f);
-	return n;
-}
-
 static double share_on(void *addr, unsigned long len, int nid)
 {
 	long n = len / page_size();
@@ -403,8 +363,8 @@ static void misplaced(struct __test_metadata *_metadata, int far, int thp,
 	snprintf(line, sizeof(line), "%s/trace", tracefs());
 	ASSERT_EQ(0, truncate_file(line));
 	line[0] = 0;
-	ASSERT_EQ(0, trace_set("events/memsched/knumad_region_target/enable", "1"));
-	ASSERT_EQ(0, trace_set("events/memsched/knumad_migrate/enable", "1"));
+	ASSERT_EQ(0, trace_enable("knumad_region_target", "1"));
+	ASSERT_EQ(0, trace_enable("knumad_migrate", "1"));
 	ASSERT_EQ(0, knumad_proc(0, &k0));
 	scans0 = knumad_get("full_scans");
 	faults0 = knumad_get("hint_faults");
@@ -426,8 +386,8 @@ static void misplaced(struct __test_metadata *_metadata, int far, int thp,
 		pthread_join(h[i].thread, NULL);
 	ASSERT_EQ(0, knumad_proc(0, &k1));
 	huge1 = anon_huge_kb();
-	trace_set("events/memsched/knumad_region_target/enable", "0");
-	trace_set("events/memsched/knumad_migrate/enable", "0");
+	trace_enable("knumad_region_target", "0");
+	trace_enable("knumad_migrate", "0");
 	/* the buffer's regions, and maybe the stack's, which main used */
 	snprintf(want, sizeof(want), " to=%d", far);
 	n_target = trace_count("knumad_region_target:", want, line,

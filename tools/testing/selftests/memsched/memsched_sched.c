@@ -235,45 +235,6 @@ TEST(affinity_beats_home)
 	EXPECT_GT(away_ns, 0);
 }
 
-/* The tracefs directory, or NULL. */
-static const char *tracefs(void)
-{
-	if (!access("/sys/kernel/tracing/events", F_OK))
-		return "/sys/kernel/tracing";
-	if (!access("/sys/kernel/debug/tracing/events", F_OK))
-		return "/sys/kernel/debug/tracing";
-	return NULL;
-}
-
-static int trace_event(const char *event, const char *on)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/events/memsched/%s/enable",
-		 tracefs(), event);
-	return write_str(path, on);
-}
-
-/* Lines of the trace buffer that contain @what; the first is kept. */
-static int trace_lines(const char *what, char *first, size_t size)
-{
-	char path[256], line[512];
-	FILE *f;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "%s/trace", tracefs());
-	f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		if (line[0] == '#' || !strstr(line, what))
-			continue;
-		if (!n++ && first)
-			snprintf(first, size, "%s", line);
-	}
-	if (f)
-		fclose(f);
-	return n;
-}
-
 TEST_F_TIMEOUT(sched, balancer_evens_out_and_memory_follows, 180)
 {
 	char path[256], first[512] = "", want[96];
@@ -316,7 +277,7 @@ TEST_F_TIMEOUT(sched, balancer_evens_out_and_memory_follows, 180)
 	ASSERT_NE(NULL, tracefs());
 	snprintf(path, sizeof(path), "%s/trace", tracefs());
 	ASSERT_EQ(0, truncate_file(path));
-	ASSERT_EQ(0, trace_event("memsched_group_move", "1"));
+	ASSERT_EQ(0, trace_enable("memsched_group_move", "1"));
 	start(s, 4, a, &stop);
 	start(&s[4], 2, c, &stop);
 	/* 6 threads on one node, none on the other: someone moves. */
@@ -341,9 +302,9 @@ TEST_F_TIMEOUT(sched, balancer_evens_out_and_memory_follows, 180)
 			fclose(f);
 	}
 	EXPECT_NE(ha, hc);
-	trace_event("memsched_group_move", "0");
+	trace_enable("memsched_group_move", "0");
 	snprintf(want, sizeof(want), "from=%d to=%d", h0, !h0);
-	EXPECT_GE(trace_lines("memsched_group_move:", first, sizeof(first)), 1);
+	EXPECT_GE(trace_count("memsched_group_move:", NULL, first, sizeof(first)), 1);
 	EXPECT_NE(NULL, strstr(first, want));
 	TH_LOG("trace: %s", first);
 	/* c's memory follows c's home, if c was the one that moved. */

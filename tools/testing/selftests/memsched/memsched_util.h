@@ -112,6 +112,51 @@ static inline int truncate_file(const char *path)
 	return 0;
 }
 
+/* The tracefs directory, or NULL. */
+static inline const char *tracefs(void)
+{
+	if (!access("/sys/kernel/tracing/events", F_OK))
+		return "/sys/kernel/tracing";
+	if (!access("/sys/kernel/debug/tracing/events", F_OK))
+		return "/sys/kernel/debug/tracing";
+	return NULL;
+}
+
+/* Enable ("1") or disable ("0") the memsched:@event tracepoint. */
+static inline int trace_enable(const char *event, const char *on)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/events/memsched/%s/enable",
+		 tracefs(), event);
+	return write_str(path, on);
+}
+
+/*
+ * Lines of the trace buffer with @what and, if set, @also; the first is
+ * copied to @first.
+ */
+static inline int trace_count(const char *what, const char *also,
+			      char *first, size_t size)
+{
+	char path[256], line[512];
+	FILE *f;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/trace", tracefs());
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (line[0] == '#' || !strstr(line, what) ||
+		    (also && !strstr(line, also)))
+			continue;
+		if (!n++ && first)
+			snprintf(first, size, "%s", line);
+	}
+	if (f)
+		fclose(f);
+	return n;
+}
+
 /*
  * Fill @count from /proc/self/memsched: the home node of group @id (or -1)
  * and, if @pages is given, its resident pages per node.
