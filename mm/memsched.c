@@ -896,6 +896,69 @@ static const struct mm_walk_ops memsched_count_ops = {
 	.walk_lock	= PGWALK_RDLOCK,
 };
 
+/* Add the resident pages of @mm's ranges that follow @group to @pages. */
+static void memsched_count_group_mm(struct memsched_group *group,
+				    struct mm_struct *mm, unsigned long *pages)
+{
+	VMA_ITERATOR(vmi, mm, 0);
+	struct vm_area_struct *vma;
+
+	mmap_read_lock(mm);
+	for_each_vma(vmi, vma) {
+		if (vma->vm_policy && vma->vm_policy->msgroup == group)
+			walk_page_vma(vma, &memsched_count_ops, pages);
+	}
+	mmap_read_unlock(mm);
+}
+
+/**
+ * memsched_group_pages - count the memory a group holds
+ * @group: the group, referenced by the caller.
+ *
+ * Walks the page tables of every range bound to @group, so the cost is
+ * proportional to the group's resident memory: the group balancer calls it
+ * only for a group it considers moving, and at most every few seconds.
+ * May sleep.
+ *
+ * Return: resident pages of the group's ranges, on any node.
+ */
+unsigned long memsched_group_pages(struct memsched_group *group)
+{
+	unsigned long *pages, total = 0;
+	struct memsched_mm *link;
+	int i, n, nid;
+
+	pages = kcalloc(MAX_NUMNODES, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return 0;
+	/* Entries are only ever added to @mms while the group lives. */
+	for (i = 0; ; i++) {
+		struct mm_struct *mm = NULL;
+
+		n = 0;
+		spin_lock(&group->lock);
+		list_for_each_entry(link, &group->mms, node) {
+			if (n++ == i) {
+				mm = link->mm;
+				mmgrab(mm);
+				break;
+			}
+		}
+		spin_unlock(&group->lock);
+		if (!mm)
+			break;
+		if (mmget_not_zero(mm)) {
+			memsched_count_group_mm(group, mm, pages);
+			mmput(mm);
+		}
+		mmdrop(mm);
+	}
+	for_each_node(nid)
+		total += pages[nid];
+	kfree(pages);
+	return total;
+}
+
 static void memsched_show_pages(struct seq_file *m, const unsigned long *pages)
 {
 	int nid;

@@ -51,6 +51,9 @@ struct task_struct;
  * @home_moves:	how often the home changed.  Under @lock.
  * @home_since:	jiffies of the last home change.  Under @lock.
  * @move_reason: why the home last changed (a static string).  Under @lock.
+ * @pages_held:	resident pages of the ranges bound to the group, on any
+ *		node, as the group balancer last counted them.  Balancer only.
+ * @pages_counted: jiffies of that count.  Balancer only.
  */
 struct memsched_group {
 	int id;
@@ -71,6 +74,8 @@ struct memsched_group {
 	unsigned int home_moves;
 	unsigned long home_since;
 	const char *move_reason;
+	unsigned long pages_held;
+	unsigned long pages_counted;
 };
 
 void memsched_fork(struct task_struct *p);
@@ -82,6 +87,7 @@ void memsched_group_put(struct memsched_group *group);
 struct memsched_group *memsched_group_next(unsigned long *id);
 void memsched_group_set_home(struct memsched_group *group, int nid,
 			     const char *reason);
+unsigned long memsched_group_pages(struct memsched_group *group);
 
 /* kernel/sched/numa.c */
 void memsched_sched_fork(struct task_struct *p);

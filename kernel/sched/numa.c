@@ -23,9 +23,11 @@
  *				two never fight.
  *
  * The group balancer, a periodic work item, moves a group's home node when
- * that clearly evens out the threads per CPU between nodes, and evacuates
- * nodes that lost their last CPU.  A group stays at least
- * MEMSCHED_MIN_RESIDENCY at a home before the balancer moves it again.
+ * that clearly evens out the threads per CPU between nodes, or when the
+ * home is short of memory and the group's memory fits elsewhere, never to
+ * a node its memory does not fit on; and it evacuates nodes that lost
+ * their last CPU.  A group stays at least MEMSCHED_MIN_RESIDENCY at a
+ * home before the balancer moves it again.
  *
  * Locking: the hooks run under the runqueue lock (or p->pi_lock) and only
  * read the group under RCU.  The balancer takes no scheduler lock; it
@@ -229,10 +231,16 @@ void memsched_sched_fork(struct task_struct *p)
  * struct memsched_node_balance - a node as the group balancer sees it
  * @cpus:	online CPUs; 0 means the node cannot be a home.
  * @threads:	member threads of the groups at home there.
+ * @free:	free pages.
+ * @mark:	the pressure mark: a node with fewer free pages than this is
+ *		short of memory, and no move may take it below the mark.
+ *		See memsched_node_mark().
  */
 struct memsched_node_balance {
 	unsigned int cpus;
 	unsigned int threads;
+	unsigned long free;
+	unsigned long mark;
 };
 
 /* Threads per CPU, in 1/1024ths. */
@@ -266,14 +274,59 @@ static bool memsched_should_move(const struct memsched_node_balance *src,
 	return before > 0 && abs(after) + 512 <= before;
 }
 
-/* The least loaded node of @allowed that can be a home, or NUMA_NO_NODE. */
+/* Is @n short of memory? */
+static bool memsched_mem_short(const struct memsched_node_balance *n)
+{
+	return n->free < n->mark;
+}
+
+/*
+ * Does a group holding @pages pages fit on @dst: is @dst left above its
+ * pressure mark once they are there?  A group that holds no memory fits
+ * wherever it may run.
+ */
+static bool memsched_mem_fits(const struct memsched_node_balance *dst,
+			      unsigned long pages)
+{
+	return !pages || (dst->free > dst->mark &&
+			  pages <= dst->free - dst->mark);
+}
+
+/*
+ * Should a group of @threads threads holding @pages pages leave @src
+ * because @src is short of memory?  Only to a node it fits on, and only if
+ * that does not leave @dst with more than one thread per CPU above what
+ * @src has now: memory may unbalance the CPUs a little, not starve them.
+ * The hysteresis is the pressure mark itself: @dst stays above it after
+ * the move, so the group is never short of memory there and has no
+ * reason to come back.
+ */
+static bool memsched_should_move_mem(const struct memsched_node_balance *src,
+				     const struct memsched_node_balance *dst,
+				     unsigned int threads, unsigned long pages)
+{
+	if (!src->cpus || !dst->cpus || !pages)
+		return false;
+	if (!memsched_mem_short(src) || !memsched_mem_fits(dst, pages))
+		return false;
+	return memsched_node_load(dst, threads) <=
+	       memsched_node_load(src, 0) + 1024;
+}
+
+/*
+ * The least loaded node of @allowed that can be a home and that a group
+ * holding @pages pages fits on (@pages ULONG_MAX: memory not considered),
+ * or NUMA_NO_NODE.
+ */
 static int memsched_least_loaded(const struct memsched_node_balance *nodes,
-				 const nodemask_t *allowed)
+				 const nodemask_t *allowed, unsigned long pages)
 {
 	int nid, best = NUMA_NO_NODE;
 
 	for_each_node_mask(nid, *allowed) {
 		if (nid >= nr_node_ids || !nodes[nid].cpus)
+			continue;
+		if (pages != ULONG_MAX && !memsched_mem_fits(&nodes[nid], pages))
 			continue;
 		if (best == NUMA_NO_NODE ||
 		    memsched_node_load(&nodes[nid], 0) <
@@ -283,6 +336,78 @@ static int memsched_least_loaded(const struct memsched_node_balance *nodes,
 	return best;
 }
 
+/* The pages @group holds, counted at most once per residency period. */
+static unsigned long memsched_balance_pages(struct memsched_group *group)
+{
+	if (!group->pages_counted ||
+	    time_after(jiffies, group->pages_counted + MEMSCHED_MIN_RESIDENCY)) {
+		group->pages_held = memsched_group_pages(group);
+		group->pages_counted = jiffies ?: 1;
+	}
+	return group->pages_held;
+}
+
+/*
+ * The pressure mark of @nid: its zones' high watermarks (kswapd stops
+ * there) plus 1/32 of its memory.  Allocations spill to other nodes at
+ * the low watermark, a little below the high one.
+ */
+static unsigned long memsched_node_mark(int nid)
+{
+	pg_data_t *pgdat = NODE_DATA(nid);
+	unsigned long managed = 0, high = 0;
+	int i;
+
+	for (i = 0; i < MAX_NR_ZONES; i++) {
+		struct zone *zone = &pgdat->node_zones[i];
+
+		managed += zone_managed_pages(zone);
+		high += high_wmark_pages(zone);
+	}
+	return high + managed / 32;
+}
+
+/*
+ * Where, if anywhere, should @group move, and why?  Returns the node or
+ * NUMA_NO_NODE; *@reason says why.  Counts the group's memory only when
+ * the CPUs alone would move it or its home is short of memory.
+ */
+static int memsched_balance_dst(struct memsched_node_balance *nodes,
+				struct memsched_group *group,
+				unsigned int threads, unsigned long *pages,
+				const char **reason)
+{
+	int nid = READ_ONCE(group->home_nid), dst;
+	struct memsched_node_balance *src = &nodes[nid];
+
+	*pages = 0;
+	dst = memsched_least_loaded(nodes, &group->allowed, ULONG_MAX);
+	if (dst == NUMA_NO_NODE)
+		return NUMA_NO_NODE;
+	if (!src->cpus) {
+		/* Evacuate: to a node the memory fits on, else spill. */
+		*pages = memsched_balance_pages(group);
+		*reason = "no-cpus";
+		nid = memsched_least_loaded(nodes, &group->allowed, *pages);
+		return nid == NUMA_NO_NODE ? dst : nid;
+	}
+	if (!memsched_mem_short(src) &&
+	    (dst == nid || !memsched_should_move(src, &nodes[dst], threads)))
+		return NUMA_NO_NODE;
+
+	*pages = memsched_balance_pages(group);
+	dst = memsched_least_loaded(nodes, &group->allowed, *pages);
+	if (dst == NUMA_NO_NODE || dst == nid)
+		return NUMA_NO_NODE;
+	*reason = "balance";
+	if (memsched_should_move(src, &nodes[dst], threads))
+		return dst;
+	*reason = "memory";
+	if (memsched_should_move_mem(src, &nodes[dst], threads, *pages))
+		return dst;
+	return NUMA_NO_NODE;
+}
+
 static void memsched_balance_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(memsched_balance_work, memsched_balance_fn);
 
@@ -290,16 +415,19 @@ static void memsched_balance_fn(struct work_struct *work)
 {
 	struct memsched_node_balance *nodes;
 	struct memsched_group *group;
-	unsigned long id = 0;
+	unsigned long id = 0, pages;
 	bool moved = false;
 	int nid, dst;
 
 	nodes = kcalloc(nr_node_ids, sizeof(*nodes), GFP_KERNEL);
 	if (!nodes)
 		goto out;
-	for_each_online_node(nid)
+	for_each_online_node(nid) {
 		nodes[nid].cpus = cpumask_weight_and(cpumask_of_node(nid),
 						     cpu_online_mask);
+		nodes[nid].free = sum_zone_node_page_state(nid, NR_FREE_PAGES);
+		nodes[nid].mark = memsched_node_mark(nid);
+	}
 	while ((group = memsched_group_next(&id))) {
 		nid = READ_ONCE(group->home_nid);
 		nodes[nid].threads += READ_ONCE(group->nr_tasks);
@@ -309,28 +437,27 @@ static void memsched_balance_fn(struct work_struct *work)
 	id = 0;
 	while ((group = memsched_group_next(&id))) {
 		unsigned int threads = READ_ONCE(group->nr_tasks);
-		const char *reason = "balance";
+		const char *reason;
 
 		nid = READ_ONCE(group->home_nid);
-		dst = memsched_least_loaded(nodes, &group->allowed);
-		if (dst == NUMA_NO_NODE || dst == nid)
+		/* One move per pass, a home kept a while; evacuations all. */
+		if (nodes[nid].cpus &&
+		    (moved || time_before(jiffies, READ_ONCE(group->home_since) +
+					  MEMSCHED_MIN_RESIDENCY)))
 			goto next;
-		if (nodes[nid].cpus) {
-			unsigned long since = READ_ONCE(group->home_since);
-
-			/* One balancing move per pass; evacuations all. */
-			if (moved ||
-			    time_before(jiffies, since + MEMSCHED_MIN_RESIDENCY))
-				goto next;
-		} else {
-			reason = "no-cpus";
-		}
-		if (!memsched_should_move(&nodes[nid], &nodes[dst], threads))
+		dst = memsched_balance_dst(nodes, group, threads, &pages,
+					   &reason);
+		if (dst == NUMA_NO_NODE)
 			goto next;
-		trace_memsched_group_move(group->id, nid, dst, threads, reason);
+		trace_memsched_group_move(group->id, nid, dst, threads, pages,
+					  reason);
 		memsched_group_set_home(group, dst, reason);
 		nodes[nid].threads -= threads;
 		nodes[dst].threads += threads;
+		/* The memory follows: count it where it is going. */
+		pages = min(pages, nodes[dst].free);
+		nodes[dst].free -= pages;
+		nodes[nid].free += pages;
 		moved = true;
 next:
 		memsched_group_put(group);

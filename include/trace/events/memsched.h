@@ -26,21 +26,23 @@ TRACE_EVENT(memsched_pull_home,
 /* The balancer moves a group's home node. */
 TRACE_EVENT(memsched_group_move,
 	    TP_PROTO(int id, int from_nid, int to_nid, unsigned int threads,
-		     const char *reason),
-	    TP_ARGS(id, from_nid, to_nid, threads, reason),
+		     unsigned long pages, const char *reason),
+	    TP_ARGS(id, from_nid, to_nid, threads, pages, reason),
 	    TP_STRUCT__entry(__field(int, id)
 			     __field(int, from_nid)
 			     __field(int, to_nid)
 			     __field(unsigned int, threads)
+			     __field(unsigned long, pages)
 			     __string(reason, reason)),
 	    TP_fast_assign(__entry->id = id;
 			   __entry->from_nid = from_nid;
 			   __entry->to_nid = to_nid;
 			   __entry->threads = threads;
+			   __entry->pages = pages;
 			   __assign_str(reason);),
-	    TP_printk("group=%d from=%d to=%d threads=%u reason=%s",
+	    TP_printk("group=%d from=%d to=%d threads=%u pages=%lu reason=%s",
 		      __entry->id, __entry->from_nid, __entry->to_nid,
-		      __entry->threads, __get_str(reason))
+		      __entry->threads, __entry->pages, __get_str(reason))
 );
 
 /* knumad gave a 2 MiB region of a process a new destination node. */

@@ -424,21 +424,8 @@ out:
 /* MemFree of node @nid in MiB, or -1. */
 static long node_free_mb(int nid)
 {
-	char path[96], line[256];
-	long kb = -1;
-	FILE *f;
+	long kb = node_meminfo_kb(nid, "MemFree");
 
-	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo",
-		 nid);
-	f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		char *p = strstr(line, "MemFree:");
-
-		if (p && sscanf(p, "MemFree: %ld kB", &kb) == 1)
-			break;
-	}
-	if (f)
-		fclose(f);
 	return kb < 0 ? -1 : kb / 1024;
 }
 

@@ -12,6 +12,7 @@
 #include <sched.h>
 #include <time.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include "../kselftest_harness.h"
 #include "memsched_util.h"
 
@@ -313,6 +314,188 @@ TEST_F_TIMEOUT(sched, balancer_evens_out_and_memory_follows, 180)
 	EXPECT_EQ(256, pages_on_node(ram, 256, hc));
 	stop = 1;
 	join_all(s, 6);
+}
+
+/* /proc/self/memsched into the test log, to explain a failure. */
+static void dump_memsched(struct __test_metadata *_metadata)
+{
+	char line[768];
+	FILE *f = fopen("/proc/self/memsched", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		TH_LOG("%s", line);
+	if (f)
+		fclose(f);
+}
+
+/* The "reason" of group @id's last home change, into @buf. */
+static int group_reason(long id, char *buf, size_t size)
+{
+	char line[768], *p;
+	FILE *f = fopen("/proc/self/memsched", "r");
+	int gid, home, ret = -1;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "group %d home %d", &gid, &home) != 2 ||
+		    gid != id)
+			continue;
+		p = strstr(line, " reason ");
+		if (p && sscanf(p, " reason %63s", buf) == 1 && size > 63)
+			ret = 0;
+		break;
+	}
+	if (f)
+		fclose(f);
+	return ret;
+}
+
+/* Sum of node @nid's zone high watermarks in kB (/proc/zoneinfo), or -1. */
+static long node_high_wmark_kb(int nid)
+{
+	char line[256];
+	FILE *f = fopen("/proc/zoneinfo", "r");
+	long pages, sum = -1;
+	int n, in = 0;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %d, zone", &n) == 1)
+			in = n == nid;
+		else if (in && sscanf(line, " high %ld", &pages) == 1)
+			sum = (sum < 0 ? 0 : sum) + pages * (page_size() / 1024);
+	}
+	if (f)
+		fclose(f);
+	return sum;
+}
+
+/*
+ * Fill node @nid from a child process until it is short of memory as the
+ * group balancer sees it (free below the high watermarks + 1/32 of the
+ * node, kernel/sched/numa.c) but well above the low watermarks, so the
+ * filler is not reclaimed from nor OOM-killed; the child waits on
+ * @release.  Returns the child, or -1.
+ */
+static pid_t fill_node(int nid, int release[2])
+{
+	long total = node_meminfo_kb(nid, "MemTotal");
+	long high = node_high_wmark_kb(nid);
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	if (total <= 0 || high < 0 || pipe(ready) || pipe(release))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		unsigned long mask = 1UL << nid, step = 4UL << 20, len;
+		char *p;
+
+		len = (unsigned long)total << 10;
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED ||
+		    sys_set_mempolicy(MPOL_BIND, &mask, 64))
+			_exit(1);
+		for (unsigned long off = 0; off + step <= len; off += step) {
+			if (node_meminfo_kb(nid, "MemFree") < high + total / 64)
+				break;
+			touch(p + off, step);
+		}
+		c = 1;
+		if (write(ready[1], &c, 1) != 1)
+			_exit(1);
+		/* Hold the memory until the parent is done. */
+		close(release[1]);
+		if (read(release[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(release[0]);
+	if (read(ready[0], &c, 1) != 1) {
+		close(ready[0]);
+		return -1;
+	}
+	close(ready[0]);
+	return pid;
+}
+
+/*
+ * A group whose home runs short of memory moves to a node its memory fits
+ * on, although the CPUs alone would keep it (1 thread, the other node
+ * idle), and its memory follows.  Then it stays.
+ */
+TEST_F_TIMEOUT(sched, balancer_moves_group_off_a_full_node, 180)
+{
+	long len = 64L << 20, npages = len / page_size();
+	long long hn, an;
+	struct spinner s[1] = {};
+	volatile int stop = 0;
+	char reason[64] = "", *ram;
+	unsigned int moves;
+	int release[2], home, dst, status, i;
+	long id, total, here;
+	double t0;
+	pid_t hog;
+
+	if (nr_nodes() < 2)
+		SKIP(return, "needs 2 nodes");
+	id = ms_tbind(0, MS_ID_NEW, 0);
+	ASSERT_GT(id, 0);
+	ram = map_guarded(len);
+	ASSERT_NE(NULL, ram);
+	ASSERT_EQ(0, ms_mbind(ram, len, id, MS_MBIND_MOVE));
+	touch(ram, len);
+	ms_tbind(0, MS_ID_NONE, 0);
+	home = group_home(id, NULL, 0);
+	ASSERT_GE(home, 0);
+	here = pages_on_node(ram, npages, home);
+	ASSERT_GE(here * 100, npages * 95);
+	start(s, 1, id, &stop);
+
+	/* Pages shared with the filler after fork() would not move. */
+	ASSERT_EQ(0, madvise(ram, len, MADV_DONTFORK));
+	total = node_meminfo_kb(home, "MemTotal");
+	hog = fill_node(home, release);
+	ASSERT_GT(hog, 0);
+	TH_LOG("node %d: %ld of %ld kB free after the filler (high watermarks %ld kB)",
+	       home, node_meminfo_kb(home, "MemFree"), total,
+	       node_high_wmark_kb(home));
+
+	t0 = now();
+	while (now() - t0 < 30 && group_home(id, NULL, 0) == home)
+		usleep(100000);
+	dst = group_stats(id, &hn, &an, &moves);
+	ASSERT_EQ(0, group_reason(id, reason, sizeof(reason)));
+	TH_LOG("after %.1f s: home %d -> %d, %u moves, reason %s",
+	       now() - t0, home, dst, moves, reason);
+	EXPECT_NE(home, dst);
+	EXPECT_STREQ("memory", reason);
+	EXPECT_EQ(1, moves);
+	/* The memory follows, off the full node. */
+	for (i = 0; i < 120 && dst != home; i++) {
+		here = pages_on_node(ram, npages, dst);
+		if (here * 100 >= npages * 95)
+			break;
+		usleep(500000);
+	}
+	TH_LOG("%ld of %ld pages on node %d after %.1f s", here, npages, dst,
+	       now() - t0);
+	if (here * 100 < npages * 95)
+		dump_memsched(_metadata);
+	EXPECT_GE(here * 100, npages * 95);
+	/* No way back: the group stays although the CPUs are uneven. */
+	sleep(6);
+	EXPECT_EQ(dst, group_stats(id, &hn, &an, &moves));
+	EXPECT_EQ(1, moves);
+
+	stop = 1;
+	join_all(s, 1);
+	close(release[1]);
+	ASSERT_EQ(hog, waitpid(hog, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 static int set_online(int cpu, int on)

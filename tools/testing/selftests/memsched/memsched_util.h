@@ -246,6 +246,28 @@ out:
 	return n;
 }
 
+/* The @field ("MemFree", "MemTotal") of node @nid's meminfo in kB, or -1. */
+static inline long node_meminfo_kb(int nid, const char *field)
+{
+	char path[96], line[256], want[64];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo",
+		 nid);
+	snprintf(want, sizeof(want), "%s: %%ld kB", field);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, field);
+
+		if (p && sscanf(p, want, &kb) == 1)
+			break;
+	}
+	if (f)
+		fclose(f);
+	return kb;
+}
+
 /* Touch every page of [addr, addr + len) for writing. */
 static inline void touch(void *addr, unsigned long len)
 {
