@@ -28,12 +28,21 @@
  * mmgrab() reference, and freed at exit - or by the scanner, if it is
  * scanning the slot when the process exits.
  *
+ * A process that fits one node (its active threads and its memory) gets
+ * an implicit memsched group whose home node its threads prefer; see
+ * knumad_implicit_update().  Per-thread fault counts decide who is active.
+ *
  * Lock order:
  *	mmap_lock (read)
  *	  page table lock (the fault path)
- *	    knumad_mm::lock		(regions' counters and the queue)
+ *	    knumad_mm::lock		(regions' counters, the queue, the
+ *					 thread counts, the implicit group)
+ *	      xa_lock of knumad_mm::threads
  *	knumad_mm_lock			(the slot list; taken alone, never
  *					 while sleeping)
+ * Implicit groups are created and dissolved with no lock of ours held and
+ * without mmap_lock (memsched_mutex, task locks and group locks nest
+ * inside nothing of knumad's).
  *
  * See Documentation/admin-guide/mm/memsched.rst for the interface and
  * Documentation/vm/memsched.rst for the design.
@@ -49,6 +58,8 @@
 #include <linux/migrate.h>
 #include <linux/pagewalk.h>
 #include <linux/kthread.h>
+#include <linux/pid_namespace.h>
+#include <linux/task_work.h>
 #include <linux/freezer.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/cputime.h>
@@ -83,6 +94,10 @@
 #define KNUMAD_REARM_PASSES	8
 /* After the n-th change of destination, wait 2^n seconds (up to 64 s). */
 #define KNUMAD_MAX_FLIP_SHIFT	6
+/* Threads whose faults a process keeps statistics for. */
+#define KNUMAD_MAX_THREADS	1024
+/* Recent faults a process needs before it gets an implicit group. */
+#define KNUMAD_IMPLICIT_MIN_FAULTS	32
 
 /**
  * struct knumad_region - what knumad learned about one 2 MiB region
@@ -116,6 +131,20 @@ struct knumad_region {
 	unsigned int weight[];
 };
 
+/**
+ * struct knumad_thread - one thread's recent hinting faults
+ * @total:	the sum of @faults.
+ * @faults:	per node of the faulting CPU (nr_node_ids entries), halved
+ *		after every pass over the process; the entry goes when they
+ *		are all 0.
+ *
+ * In knumad_mm::threads, under knumad_mm::lock.
+ */
+struct knumad_thread {
+	unsigned long total;
+	unsigned long faults[];
+};
+
 struct knumad_queued {
 	struct folio *folio;	/* holds a reference */
 	unsigned long addr;
@@ -146,7 +175,15 @@ struct knumad_queued {
  * @migrate_failed: pages that could not be moved.
  * @scan_ns:	CPU time knumad spent scanning this process.
  * @migrate_ns:	CPU time knumad spent moving its memory.
- * @faults:	decayed hinting faults per node of the faulting CPU.
+ * @faults:	hinting faults per node of the faulting CPU, halved after
+ *		every pass over the process.
+ * @threads:	struct knumad_thread by global tid, under @lock.
+ * @nr_threads:	entries in @threads.
+ * @implicit:	the implicit memsched group that gives the process a home
+ *		node (referenced), or NULL.  Set and cleared by the thread,
+ *		read by faults under @lock.
+ * @explicit:	a thread of the process was seen in a group it chose with
+ *		ms_tbind(): the process places itself, no implicit group.
  */
 struct knumad_mm {
 	struct list_head node;
@@ -168,6 +205,10 @@ struct knumad_mm {
 	unsigned long migrate_failed;
 	u64 scan_ns;
 	u64 migrate_ns;
+	struct xarray threads;
+	unsigned int nr_threads;
+	struct memsched_group *implicit;
+	bool explicit;
 	unsigned long faults[];
 };
 
@@ -309,6 +350,50 @@ static unsigned long knumad_rate_pages(unsigned int mbps, unsigned long ms)
 	return div_u64((u64)mbps * ms * (SZ_1M / PAGE_SIZE), 1000);
 }
 
+/*
+ * The home node for a process that fits one node, or NUMA_NO_NODE.
+ * @faults:	its recent faults per node of the faulting CPU.
+ * @cpus:	per node, the online CPUs every active thread may run on.
+ * @room:	per node, the most pages a process may hold there (half the
+ *		node).
+ * @threads:	its active threads (those with recent faults).
+ * @rss:	its resident pages.
+ * It fits a node when its threads have a CPU each there and its memory
+ * the room; among those, the node most of the faults come from wins (so
+ * the threads move as little as possible), the lower id on a tie.
+ */
+static int knumad_implicit_node(const unsigned long *faults,
+				const unsigned int *cpus,
+				const unsigned long *room, int nr_nodes,
+				unsigned int threads, unsigned long rss)
+{
+	unsigned long total = 0;
+	int nid, best = NUMA_NO_NODE;
+
+	for (nid = 0; nid < nr_nodes; nid++)
+		total += faults[nid];
+	if (!threads || total < KNUMAD_IMPLICIT_MIN_FAULTS)
+		return NUMA_NO_NODE;
+	for (nid = 0; nid < nr_nodes; nid++) {
+		if (threads > cpus[nid] || rss > room[nid])
+			continue;
+		if (best == NUMA_NO_NODE || faults[nid] > faults[best])
+			best = nid;
+	}
+	return best;
+}
+
+/*
+ * Does a process with an implicit group still fit its home?  A quarter
+ * more memory than it needed to get the group is allowed, so a process
+ * near the limit does not gain and lose its group by turns.
+ */
+static bool knumad_implicit_keeps(unsigned int cpus, unsigned long room,
+				  unsigned int threads, unsigned long rss)
+{
+	return threads <= cpus && rss <= room + room / 4;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Registration */
 
@@ -330,6 +415,7 @@ void knumad_enter(struct mm_struct *mm)
 	km->mm = mm;
 	spin_lock_init(&km->lock);
 	xa_init(&km->regions);
+	xa_init(&km->threads);
 	mmgrab(mm);
 	WRITE_ONCE(mm->knumad, km);
 
@@ -338,17 +424,37 @@ void knumad_enter(struct mm_struct *mm)
 	spin_unlock(&knumad_mm_lock);
 }
 
+/* The process loses its implicit group: every member thread leaves it. */
+static void knumad_implicit_drop(struct knumad_mm *km)
+{
+	struct memsched_group *group;
+
+	spin_lock(&km->lock);
+	group = km->implicit;
+	km->implicit = NULL;
+	spin_unlock(&km->lock);
+	if (!group)
+		return;
+	memsched_group_dissolve(group);
+	memsched_group_put(group);
+}
+
 static void knumad_mm_free(struct knumad_mm *km)
 {
+	struct knumad_thread *kt;
 	struct knumad_region *r;
 	unsigned long index;
 	unsigned int i;
 
+	knumad_implicit_drop(km);
 	for (i = 0; i < km->nr_queued; i++)
 		folio_put(km->queue[i].folio);
 	xa_for_each(&km->regions, index, r)
 		kfree(r);
 	xa_destroy(&km->regions);
+	xa_for_each(&km->threads, index, kt)
+		kfree(kt);
+	xa_destroy(&km->threads);
 	WRITE_ONCE(km->mm->knumad, NULL);
 	mmdrop(km->mm);
 	kmem_cache_free(knumad_mm_cache, km);
@@ -422,6 +528,70 @@ static void knumad_queue(struct knumad_mm *km, struct folio *folio,
 	q->nid = nid;
 }
 
+/* A thread joins its process's implicit group, from task work. */
+struct knumad_join {
+	struct callback_head work;
+	struct memsched_group *group;	/* referenced */
+};
+
+static void knumad_join_fn(struct callback_head *work)
+{
+	struct knumad_join *join = container_of(work, struct knumad_join, work);
+
+	memsched_join_implicit(join->group);
+	memsched_group_put(join->group);
+	kfree(join);
+}
+
+/*
+ * Count the fault for the current thread, and make it join the process's
+ * implicit group on its way back to user space if it is not in it (nor in
+ * a group of its own choosing).
+ */
+static void knumad_thread_fault(struct knumad_mm *km, int this_nid)
+{
+	struct memsched_group *group, *implicit = km->implicit;
+	struct knumad_thread *kt;
+	struct knumad_join *join;
+
+	lockdep_assert_held(&km->lock);
+	kt = xa_load(&km->threads, current->pid);
+	if (!kt && km->nr_threads < KNUMAD_MAX_THREADS) {
+		kt = kzalloc(struct_size(kt, faults, nr_node_ids),
+			     GFP_NOWAIT | __GFP_NOWARN);
+		if (kt && xa_err(xa_store(&km->threads, current->pid, kt,
+					  GFP_NOWAIT | __GFP_NOWARN))) {
+			kfree(kt);
+			kt = NULL;
+		}
+		if (kt)
+			km->nr_threads++;
+	}
+	if (kt) {
+		kt->faults[this_nid]++;
+		kt->total++;
+	}
+
+	rcu_read_lock();
+	group = rcu_dereference(current->memsched_group);
+	if (group && !group->implicit)
+		km->explicit = true;
+	rcu_read_unlock();
+	if (!implicit || group == implicit || (group && !group->implicit) ||
+	    (current->flags & (PF_EXITING | PF_KTHREAD)))
+		return;
+	join = kmalloc(sizeof(*join), GFP_NOWAIT | __GFP_NOWARN);
+	if (!join)
+		return;		/* the next fault tries again */
+	init_task_work(&join->work, knumad_join_fn);
+	memsched_group_get(implicit);
+	join->group = implicit;
+	if (task_work_add(current, &join->work, TWA_RESUME)) {
+		memsched_group_put(implicit);
+		kfree(join);
+	}
+}
+
 /**
  * knumad_hint_fault - take a NUMA hinting fault as a knumad sample
  * @vma:	the faulting VMA
@@ -463,6 +633,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 	if (nid == this_nid)
 		km->hint_faults_local++;
 	km->faults[this_nid]++;
+	knumad_thread_fault(km, this_nid);
 
 	target = knumad_vma_home(vma);
 	if (target == NUMA_NO_NODE) {
@@ -892,6 +1063,149 @@ static void knumad_disarm_mm(struct mm_struct *mm)
 	}
 }
 
+static unsigned long knumad_node_managed(int nid)
+{
+	pg_data_t *pgdat = NODE_DATA(nid);
+	unsigned long pages = 0;
+	int i;
+
+	for (i = 0; i < MAX_NR_ZONES; i++)
+		pages += zone_managed_pages(&pgdat->node_zones[i]);
+	return pages;
+}
+
+/* Halve the recent faults of @km and its threads; forget idle threads. */
+static void knumad_decay_faults(struct knumad_mm *km)
+{
+	struct knumad_thread *kt;
+	unsigned long index;
+	int nid;
+
+	spin_lock(&km->lock);
+	for (nid = 0; nid < nr_node_ids; nid++)
+		km->faults[nid] >>= 1;
+	xa_for_each(&km->threads, index, kt) {
+		kt->total = 0;
+		for (nid = 0; nid < nr_node_ids; nid++) {
+			kt->faults[nid] >>= 1;
+			kt->total += kt->faults[nid];
+		}
+		if (!kt->total) {
+			xa_erase(&km->threads, index);
+			kfree(kt);
+			km->nr_threads--;
+		}
+	}
+	spin_unlock(&km->lock);
+}
+
+/*
+ * What the process's active threads allow: the CPUs all of them may run
+ * on (into @cpus), the cpuset mems of one of them (into @mems).  Returns
+ * the number of active threads.
+ */
+static unsigned int knumad_active_threads(struct knumad_mm *km,
+					  struct cpumask *cpus,
+					  nodemask_t *mems)
+{
+	struct task_struct *t, *one = NULL;
+	struct knumad_thread *kt;
+	unsigned int threads = 0;
+	unsigned long index;
+
+	cpumask_copy(cpus, cpu_online_mask);
+	rcu_read_lock();
+	spin_lock(&km->lock);
+	xa_for_each(&km->threads, index, kt) {
+		t = find_task_by_pid_ns(index, &init_pid_ns);
+		if (!t || t->mm != km->mm || (t->flags & PF_EXITING))
+			continue;
+		threads++;
+		cpumask_and(cpus, cpus, t->cpus_ptr);
+		if (!one) {
+			one = t;
+			get_task_struct(one);
+		}
+	}
+	spin_unlock(&km->lock);
+	rcu_read_unlock();
+	*mems = node_states[N_MEMORY];
+	if (one) {
+		nodemask_t allowed = cpuset_mems_allowed(one);
+
+		nodes_and(*mems, *mems, allowed);
+		put_task_struct(one);
+	}
+	return threads;
+}
+
+/*
+ * After a pass over the process: give it an implicit group with a home
+ * node if it fits one node, or take the group away if it no longer fits
+ * its home (the group balancer may have moved the home meanwhile).
+ * Called without mmap_lock: creating a group takes memsched_mutex.
+ */
+static void knumad_implicit_update(struct knumad_mm *km)
+{
+	unsigned long *faults, *room, rss;
+	unsigned int *cpus, threads;
+	struct memsched_group *group;
+	cpumask_var_t allowed;
+	nodemask_t mems;
+	int nid, home;
+
+	if (test_bit(MMF_NUMA_BALANCING_DISABLE, &km->mm->flags) ||
+	    READ_ONCE(km->explicit)) {
+		knumad_implicit_drop(km);
+		return;
+	}
+	faults = kcalloc(nr_node_ids, sizeof(*faults), GFP_KERNEL);
+	room = kcalloc(nr_node_ids, sizeof(*room), GFP_KERNEL);
+	cpus = kcalloc(nr_node_ids, sizeof(*cpus), GFP_KERNEL);
+	if (!faults || !room || !cpus || !zalloc_cpumask_var(&allowed,
+							     GFP_KERNEL))
+		goto out_free;
+
+	threads = knumad_active_threads(km, allowed, &mems);
+	spin_lock(&km->lock);
+	memcpy(faults, km->faults, nr_node_ids * sizeof(*faults));
+	spin_unlock(&km->lock);
+	rss = get_mm_rss(km->mm);
+	for_each_node_mask(nid, mems) {
+		if (nid >= nr_node_ids)
+			continue;
+		cpus[nid] = cpumask_weight_and(cpumask_of_node(nid), allowed);
+		room[nid] = knumad_node_managed(nid) / 2;
+	}
+
+	group = km->implicit;	/* only this thread changes it */
+	if (group) {
+		home = READ_ONCE(group->home_nid);
+		if (!knumad_implicit_keeps(cpus[home], room[home], threads,
+					   rss))
+			knumad_implicit_drop(km);
+		goto out;
+	}
+	home = knumad_implicit_node(faults, cpus, room, nr_node_ids, threads,
+				    rss);
+	if (home == NUMA_NO_NODE)
+		goto out;
+	group = memsched_group_create_implicit(km->mm, home, &mems);
+	if (!group)
+		goto out;
+	spin_lock(&km->lock);
+	km->implicit = group;
+	spin_unlock(&km->lock);
+	trace_memsched_group_move(group->id, NUMA_NO_NODE, home, threads, rss,
+				  "knumad");
+out:
+	free_cpumask_var(allowed);
+out_free:
+	kfree(cpus);
+	kfree(room);
+	kfree(faults);
+}
+
 /* Work for one process: migrate what is due, then arm the next sample. */
 static bool knumad_do_mm(struct knumad_mm *km, struct knumad_batch *b,
 			 long *budget, bool disarm)
@@ -920,6 +1234,12 @@ static bool knumad_do_mm(struct knumad_mm *km, struct knumad_batch *b,
 	km->scan_ns += t2 - t1;
 out:
 	mmap_read_unlock(mm);
+	if (disarm) {
+		knumad_implicit_drop(km);
+	} else if (done) {
+		knumad_implicit_update(km);
+		knumad_decay_faults(km);
+	}
 	mmput(mm);
 	return done;
 }
@@ -1162,13 +1482,30 @@ static int knumad_fn(void *unused)
 /* ---------------------------------------------------------------------- */
 /* /proc/<pid>/memsched */
 
-void knumad_show(struct seq_file *m, struct mm_struct *mm)
+void knumad_show(struct seq_file *m, struct pid_namespace *ns,
+		 struct mm_struct *mm)
 {
 	struct knumad_mm *km = READ_ONCE(mm->knumad);
+	struct knumad_thread *kt;
+	unsigned long index;
+	pid_t tid;
 	int nid;
 
 	if (!km)
 		return;
+	rcu_read_lock();
+	spin_lock(&km->lock);
+	xa_for_each(&km->threads, index, kt) {
+		tid = pid_nr_ns(find_pid_ns(index, &init_pid_ns), ns);
+		if (!tid)
+			continue;
+		seq_printf(m, "knumad thread %d faults", tid);
+		for_each_node_state(nid, N_MEMORY)
+			seq_printf(m, " N%d=%lu", nid, kt->faults[nid]);
+		seq_putc(m, '\n');
+	}
+	spin_unlock(&km->lock);
+	rcu_read_unlock();
 	seq_printf(m, "knumad scanned %lu hint_faults %lu local %lu migrated %lu thp %lu failed %lu scan_ns %llu migrate_ns %llu opt_out %d faults",
 		   READ_ONCE(km->scanned), READ_ONCE(km->hint_faults),
 		   READ_ONCE(km->hint_faults_local),

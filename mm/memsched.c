@@ -196,7 +196,8 @@ static void memsched_release_fn(struct work_struct *work)
 
 	mutex_lock(&memsched_mutex);
 	xa_erase(&memsched_ids, group->id);
-	memsched_user_groups_dec(group->owner);
+	if (!group->implicit)
+		memsched_user_groups_dec(group->owner);
 	mutex_unlock(&memsched_mutex);
 	atomic_dec(&memsched_node_groups[group->home_nid]);
 
@@ -219,19 +220,15 @@ void memsched_group_put(struct memsched_group *group)
 		schedule_work(&group->release_work);
 }
 
-/* A new group, one reference held by the caller. */
-static struct memsched_group *memsched_group_create(void)
+/* A new group without an id yet, one reference held by the caller. */
+static struct memsched_group *memsched_group_alloc(int nid,
+						   const nodemask_t *allowed)
 {
 	struct memsched_group *group;
-	kuid_t owner = current_euid();
-	unsigned long uid = from_kuid(&init_user_ns, owner);
-	unsigned long n;
-	int err;
 
 	group = kzalloc(sizeof(*group), GFP_KERNEL);
 	if (!group)
-		return ERR_PTR(-ENOMEM);
-	group->owner = owner;
+		return NULL;
 	refcount_set(&group->ref, 1);
 	spin_lock_init(&group->lock);
 	INIT_LIST_HEAD(&group->tasks);
@@ -239,10 +236,39 @@ static struct memsched_group *memsched_group_create(void)
 	INIT_LIST_HEAD(&group->moves);
 	INIT_DELAYED_WORK(&group->move_work, memsched_move_fn);
 	INIT_WORK(&group->release_work, memsched_release_fn);
-	group->home_nid = memsched_choose_home();
-	group->allowed = cpuset_current_mems_allowed;
+	group->home_nid = nid;
+	group->allowed = *allowed;
 	group->home_since = jiffies;
 	group->move_reason = "created";
+	return group;
+}
+
+/* Give @group an id; memsched_mutex held.  Returns 0 or -errno. */
+static int memsched_group_add_id(struct memsched_group *group)
+{
+	int err;
+
+	lockdep_assert_held(&memsched_mutex);
+	err = xa_alloc_cyclic(&memsched_ids, &group->id, group,
+			      XA_LIMIT(1, INT_MAX), &memsched_next_id,
+			      GFP_KERNEL);
+	return err < 0 ? err : 0;
+}
+
+/* A new group, one reference held by the caller. */
+static struct memsched_group *memsched_group_create(void)
+{
+	nodemask_t allowed = cpuset_current_mems_allowed;
+	struct memsched_group *group;
+	kuid_t owner = current_euid();
+	unsigned long uid = from_kuid(&init_user_ns, owner);
+	unsigned long n;
+	int err;
+
+	group = memsched_group_alloc(memsched_choose_home(), &allowed);
+	if (!group)
+		return ERR_PTR(-ENOMEM);
+	group->owner = owner;
 
 	mutex_lock(&memsched_mutex);
 	n = xa_to_value(xa_load(&memsched_user_groups, uid));
@@ -254,10 +280,8 @@ static struct memsched_group *memsched_group_create(void)
 			      GFP_KERNEL));
 	if (err)
 		goto out_unlock;
-	err = xa_alloc_cyclic(&memsched_ids, &group->id, group,
-			      XA_LIMIT(1, INT_MAX), &memsched_next_id,
-			      GFP_KERNEL);
-	if (err < 0) {
+	err = memsched_group_add_id(group);
+	if (err) {
 		memsched_user_groups_dec(owner);
 		goto out_unlock;
 	}
@@ -271,14 +295,62 @@ out_unlock:
 	return ERR_PTR(err);
 }
 
-/* The group with @id, referenced, or NULL. */
+static int memsched_group_add_mm(struct memsched_group *group,
+				 struct mm_struct *mm);
+
+/**
+ * memsched_group_create_implicit - a group for a whole process
+ * @mm:		the process's address space.
+ * @nid:	the home node.
+ * @allowed:	the nodes the home may move to (the process's cpuset mems).
+ *
+ * For knumad, which gives a process that fits one node a home node this
+ * way: its threads join the group themselves (memsched_join_implicit()).
+ * The group has an id, shown in /proc/<pid>/memsched, but ms_tbind() and
+ * ms_mbind() cannot join it, and it does not count against the creator's
+ * max_groups_per_user.  May sleep.
+ *
+ * Return: the group with one reference for the caller, or NULL.
+ */
+struct memsched_group *memsched_group_create_implicit(struct mm_struct *mm,
+						      int nid,
+						      const nodemask_t *allowed)
+{
+	struct memsched_group *group;
+	int err;
+
+	group = memsched_group_alloc(nid, allowed);
+	if (!group)
+		return NULL;
+	group->owner = GLOBAL_ROOT_UID;
+	group->implicit = true;
+	group->move_reason = "knumad";
+	if (memsched_group_add_mm(group, mm)) {
+		kfree(group);
+		return NULL;
+	}
+	mutex_lock(&memsched_mutex);
+	err = memsched_group_add_id(group);
+	mutex_unlock(&memsched_mutex);
+	if (err) {
+		/* Nothing else knows the group: free it here. */
+		mmdrop(mm);
+		kfree(list_first_entry(&group->mms, struct memsched_mm, node));
+		kfree(group);
+		return NULL;
+	}
+	atomic_inc(&memsched_node_groups[nid]);
+	return group;
+}
+
+/* The group with @id, referenced, or NULL; implicit groups are not found. */
 static struct memsched_group *memsched_group_find(int id)
 {
 	struct memsched_group *group;
 
 	rcu_read_lock();
 	group = xa_load(&memsched_ids, id);
-	if (group && !refcount_inc_not_zero(&group->ref))
+	if (group && (group->implicit || !refcount_inc_not_zero(&group->ref)))
 		group = NULL;
 	rcu_read_unlock();
 	return group;
@@ -434,8 +506,13 @@ void memsched_post_fork(struct task_struct *p)
 	rcu_read_unlock();
 	if (!group)
 		return;
-	/* Unless ms_tbind() already put the new thread somewhere. */
-	if (!rcu_access_pointer(p->memsched_group))
+	/*
+	 * Unless ms_tbind() already put the new thread somewhere, or the
+	 * group is the parent process's implicit one and the child is a
+	 * process of its own.
+	 */
+	if (!rcu_access_pointer(p->memsched_group) &&
+	    (!group->implicit || p->mm == current->mm))
 		memsched_task_set_group(p, group);
 	memsched_group_put(group);
 }
@@ -460,6 +537,102 @@ void memsched_exit(struct task_struct *tsk)
 	task_unlock(tsk);
 	if (old)
 		memsched_group_put(old);
+}
+
+/**
+ * memsched_join_implicit - current joins an implicit group
+ * @group:	the implicit group of current's process.
+ *
+ * Called from task work queued by knumad.  A thread in a group of its own
+ * choosing (ms_tbind()) stays there; a thread in a stale implicit group
+ * moves over.  Nothing happens once @group is dissolved.
+ */
+void memsched_join_implicit(struct memsched_group *group)
+{
+	struct task_struct *t = current;
+	struct memsched_group *old;
+	bool joined = false;
+
+	task_lock(t);
+	old = memsched_task_group(t);
+	if ((t->flags & PF_EXITING) || old == group ||
+	    (old && !old->implicit)) {
+		old = NULL;
+		goto unlock;
+	}
+	if (old) {
+		spin_lock(&old->lock);
+		list_del_init(&t->memsched_node);
+		old->nr_tasks--;
+		spin_unlock(&old->lock);
+		RCU_INIT_POINTER(t->memsched_group, NULL);
+	}
+	spin_lock(&group->lock);
+	if (!group->dissolved) {
+		list_add_tail(&t->memsched_node, &group->tasks);
+		group->nr_tasks++;
+		joined = true;
+	}
+	spin_unlock(&group->lock);
+	if (joined) {
+		memsched_group_get(group);
+		/* Runtime before joining is not the group's; look home soon. */
+		t->memsched_runtime = t->se.sum_exec_runtime;
+		t->memsched_next_pull = 0;
+		rcu_assign_pointer(t->memsched_group, group);
+	}
+unlock:
+	task_unlock(t);
+	if (old)
+		memsched_group_put(old);
+}
+
+/* Take @t out of @group if it is still in it. */
+static void memsched_task_leave(struct task_struct *t,
+				struct memsched_group *group)
+{
+	bool left = false;
+
+	task_lock(t);
+	if (memsched_task_group(t) == group) {
+		spin_lock(&group->lock);
+		list_del_init(&t->memsched_node);
+		group->nr_tasks--;
+		spin_unlock(&group->lock);
+		RCU_INIT_POINTER(t->memsched_group, NULL);
+		left = true;
+	}
+	task_unlock(t);
+	if (left)
+		memsched_group_put(group);
+}
+
+/**
+ * memsched_group_dissolve - every member leaves an implicit group
+ * @group:	the group, referenced by the caller.
+ *
+ * Nobody joins it afterwards; it is freed when the last reference goes.
+ * May sleep.
+ */
+void memsched_group_dissolve(struct memsched_group *group)
+{
+	struct task_struct *t;
+
+	spin_lock(&group->lock);
+	group->dissolved = true;
+	spin_unlock(&group->lock);
+	for (;;) {
+		spin_lock(&group->lock);
+		t = list_first_entry_or_null(&group->tasks, struct task_struct,
+					     memsched_node);
+		if (t)
+			get_task_struct(t);
+		spin_unlock(&group->lock);
+		if (!t)
+			break;
+		memsched_task_leave(t, group);
+		put_task_struct(t);
+	}
 }
 
 static int memsched_group_id_of(struct task_struct *t)
@@ -916,7 +1089,8 @@ static void memsched_count_group_mm(struct memsched_group *group,
  * @group: the group, referenced by the caller.
  *
  * Walks the page tables of every range bound to @group, so the cost is
- * proportional to the group's resident memory: the group balancer calls it
+ * proportional to the group's resident memory (an implicit group holds its
+ * process's resident memory, read from the RSS counters): the group balancer calls it
  * only for a group it considers moving, and at most every few seconds.
  * May sleep.
  *
@@ -947,7 +1121,10 @@ unsigned long memsched_group_pages(struct memsched_group *group)
 		spin_unlock(&group->lock);
 		if (!mm)
 			break;
-		if (mmget_not_zero(mm)) {
+		if (group->implicit) {
+			/* The whole process's memory follows its threads. */
+			total += get_mm_rss(mm);
+		} else if (mmget_not_zero(mm)) {
 			memsched_count_group_mm(group, mm, pages);
 			mmput(mm);
 		}
@@ -1049,17 +1226,18 @@ int proc_pid_memsched(struct seq_file *m, struct pid_namespace *ns,
 			   pg->threads, pg->ranges);
 		memsched_show_pages(m, pg->pages);
 		spin_lock(&group->lock);
-		seq_printf(m, " ns_home %lld ns_away %lld moves %u reason %s\n",
+		seq_printf(m, " ns_home %lld ns_away %lld moves %u reason %s%s\n",
 			   atomic64_read(&group->ns_home),
 			   atomic64_read(&group->ns_away), group->home_moves,
-			   group->move_reason);
+			   group->move_reason,
+			   group->implicit ? " implicit" : "");
 		spin_unlock(&group->lock);
 		memsched_group_put(pg->group);
 		kfree(pg);
 	}
 	xa_destroy(&groups);
 	if (mm) {
-		knumad_show(m, mm);
+		knumad_show(m, ns, mm);
 		mmput(mm);
 	}
 	return 0;

@@ -12,6 +12,7 @@
 #include <linux/sched/coredump.h>
 
 struct folio;
+struct pid_namespace;
 struct seq_file;
 struct vm_area_struct;
 
@@ -22,7 +23,8 @@ void knumad_exit(struct mm_struct *mm);
 bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		       struct folio *folio);
 bool knumad_scans(struct mm_struct *mm);
-void knumad_show(struct seq_file *m, struct mm_struct *mm);
+void knumad_show(struct seq_file *m, struct pid_namespace *ns,
+		 struct mm_struct *mm);
 
 static inline void knumad_mm_init(struct mm_struct *mm)
 {
@@ -46,7 +48,8 @@ static inline bool knumad_scans(struct mm_struct *mm)
 	return false;
 }
 
-static inline void knumad_show(struct seq_file *m, struct mm_struct *mm) { }
+static inline void knumad_show(struct seq_file *m, struct pid_namespace *ns,
+			       struct mm_struct *mm) { }
 
 #endif /* CONFIG_KNUMAD */
 

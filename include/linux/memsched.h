@@ -51,8 +51,13 @@ struct task_struct;
  * @home_moves:	how often the home changed.  Under @lock.
  * @home_since:	jiffies of the last home change.  Under @lock.
  * @move_reason: why the home last changed (a static string).  Under @lock.
- * @pages_held:	resident pages of the ranges bound to the group, on any
- *		node, as the group balancer last counted them.  Balancer only.
+ * @implicit:	made by knumad for a process that fits one node, not by
+ *		ms_tbind(); cannot be joined by id.  Immutable.
+ * @dissolved:	an implicit group its process left; nobody joins it any
+ *		more.  Under @lock.
+ * @pages_held:	resident pages of the ranges bound to the group (of the
+ *		process, for an implicit group), on any node, as the group
+ *		balancer last counted them.  Balancer only.
  * @pages_counted: jiffies of that count.  Balancer only.
  */
 struct memsched_group {
@@ -74,6 +79,8 @@ struct memsched_group {
 	unsigned int home_moves;
 	unsigned long home_since;
 	const char *move_reason;
+	bool implicit;
+	bool dissolved;
 	unsigned long pages_held;
 	unsigned long pages_counted;
 };
@@ -88,6 +95,11 @@ struct memsched_group *memsched_group_next(unsigned long *id);
 void memsched_group_set_home(struct memsched_group *group, int nid,
 			     const char *reason);
 unsigned long memsched_group_pages(struct memsched_group *group);
+struct memsched_group *memsched_group_create_implicit(struct mm_struct *mm,
+						      int nid,
+						      const nodemask_t *allowed);
+void memsched_join_implicit(struct memsched_group *group);
+void memsched_group_dissolve(struct memsched_group *group);
 
 /* kernel/sched/numa.c */
 void memsched_sched_fork(struct task_struct *p);

@@ -129,6 +129,68 @@ static void knumad_test_rate(struct kunit *test)
 			div_u64(1ULL << 40, PAGE_SIZE));
 }
 
+/* A process that fits a node gets the node most of its faults come from. */
+static void knumad_test_implicit_fits(struct kunit *test)
+{
+	unsigned long faults[KT_NODES] = { 10, 50, 0, 0 };
+	unsigned int cpus[KT_NODES] = { 2, 2, 2, 2 };
+	unsigned long room[KT_NODES] = { 1000, 1000, 1000, 1000 };
+
+	KUNIT_EXPECT_EQ(test, knumad_implicit_node(faults, cpus, room,
+						   KT_NODES, 2, 500), 1);
+	/* too few recent faults to tell */
+	faults[1] = 10;
+	KUNIT_EXPECT_EQ(test, knumad_implicit_node(faults, cpus, room,
+						   KT_NODES, 2, 500),
+			NUMA_NO_NODE);
+	/* a tie: the lower node */
+	faults[0] = 20;
+	faults[1] = 20;
+	KUNIT_EXPECT_EQ(test, knumad_implicit_node(faults, cpus, room,
+						   KT_NODES, 2, 500), 0);
+	/* no thread faulted lately: nothing to place */
+	KUNIT_EXPECT_EQ(test, knumad_implicit_node(faults, cpus, room,
+						   KT_NODES, 0, 500),
+			NUMA_NO_NODE);
+}
+
+/* Threads or memory that do not fit a node: no home there. */
+static void knumad_test_implicit_too_big(struct kunit *test)
+{
+	unsigned long faults[KT_NODES] = { 10, 50, 0, 0 };
+	unsigned int cpus[KT_NODES] = { 2, 2, 2, 2 };
+	unsigned long room[KT_NODES] = { 1000, 1000, 1000, 1000 };
+
+	/* 3 threads on 2-CPU nodes */
+	KUNIT_EXPECT_EQ(test, knumad_implicit_node(faults, cpus, room,
+						   KT_NODES, 3, 500),
+			NUMA_NO_NODE);
+	/* more memory than half a node */
+	KUNIT_EXPECT_EQ(test, knumad_implicit_node(faults, cpus, room,
+						   KT_NODES, 2, 1001),
+			NUMA_NO_NODE);
+	/* a thread may not run on node 1: the next best node that fits */
+	cpus[1] = 0;
+	KUNIT_EXPECT_EQ(test, knumad_implicit_node(faults, cpus, room,
+						   KT_NODES, 2, 500), 0);
+	/* threads pinned to different nodes fit none */
+	memset(cpus, 0, sizeof(cpus));
+	KUNIT_EXPECT_EQ(test, knumad_implicit_node(faults, cpus, room,
+						   KT_NODES, 2, 500),
+			NUMA_NO_NODE);
+}
+
+/* A group is kept with a quarter more memory than it took to get it. */
+static void knumad_test_implicit_keeps(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, knumad_implicit_keeps(2, 1000, 2, 1000));
+	KUNIT_EXPECT_TRUE(test, knumad_implicit_keeps(2, 1000, 2, 1250));
+	KUNIT_EXPECT_FALSE(test, knumad_implicit_keeps(2, 1000, 2, 1251));
+	KUNIT_EXPECT_FALSE(test, knumad_implicit_keeps(2, 1000, 3, 10));
+	KUNIT_EXPECT_FALSE(test, knumad_implicit_keeps(0, 1000, 1, 10));
+	KUNIT_EXPECT_TRUE(test, knumad_implicit_keeps(2, 1000, 0, 10));
+}
+
 static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_min_samples),
 	KUNIT_CASE(knumad_test_majority),
@@ -136,6 +198,9 @@ static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_flip_backoff),
 	KUNIT_CASE(knumad_test_decay),
 	KUNIT_CASE(knumad_test_rate),
+	KUNIT_CASE(knumad_test_implicit_fits),
+	KUNIT_CASE(knumad_test_implicit_too_big),
+	KUNIT_CASE(knumad_test_implicit_keeps),
 	{},
 };
 

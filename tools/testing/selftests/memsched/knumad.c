@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <time.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "memsched_util.h"
@@ -338,6 +339,32 @@ TEST_F_TIMEOUT(knumad, sleep_write_wakes, 60)
  * The issue's main case: memory first touched on node 0, then used only
  * by threads on the far node, ends up at least 95% there.
  */
+/* CPU time of the knumad kernel thread in ns (/proc/<pid>/schedstat), or -1. */
+static long long knumad_thread_ns(void)
+{
+	char path[64], comm[32];
+	long long ns = -1;
+	FILE *f;
+	int pid;
+
+	for (pid = 2; pid < 4096 && ns < 0; pid++) {
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strcmp(comm, "knumad\n")) {
+			fclose(f);
+			snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
+			f = fopen(path, "r");
+			if (f && fscanf(f, "%lld", &ns) != 1)
+				ns = -1;
+		}
+		if (f)
+			fclose(f);
+	}
+	return ns;
+}
+
 static void misplaced(struct __test_metadata *_metadata, int far, int thp,
 		      unsigned long len)
 {
@@ -345,6 +372,7 @@ static void misplaced(struct __test_metadata *_metadata, int far, int thp,
 	volatile int stop = 0;
 	struct knumad_proc k0, k1;
 	long scans0, faults0, migr0, thp0, huge0, huge1, pte0;
+	long long cpu0, cpu1, charged;
 	char line[512] = "", want[32];
 	int n_target, n_migrate;
 	double t0, share = 0, t;
@@ -371,6 +399,7 @@ static void misplaced(struct __test_metadata *_metadata, int far, int thp,
 	migr0 = knumad_get("pages_migrated");
 	thp0 = knumad_get("thp_migrated");
 	pte0 = vmstat("numa_pte_updates");
+	cpu0 = knumad_thread_ns();
 	t0 = now_s();
 	ASSERT_EQ(0, pin_to_node(far));
 	for (i = 0; i < 2; i++)
@@ -385,6 +414,7 @@ static void misplaced(struct __test_metadata *_metadata, int far, int thp,
 	for (i = 0; i < 2; i++)
 		pthread_join(h[i].thread, NULL);
 	ASSERT_EQ(0, knumad_proc(0, &k1));
+	cpu1 = knumad_thread_ns();
 	huge1 = anon_huge_kb();
 	trace_enable("knumad_region_target", "0");
 	trace_enable("knumad_migrate", "0");
@@ -408,6 +438,17 @@ static void misplaced(struct __test_metadata *_metadata, int far, int thp,
 	       k1.migrated - k0.migrated, knumad_get("thp_migrated") - thp0,
 	       (k1.scan_ns + k1.migrate_ns - k0.scan_ns - k0.migrate_ns) / 1e9,
 	       huge0, huge1);
+	/*
+	 * What the process is charged is what the thread spent on it: not
+	 * more than the thread ran, and most of it (the other processes
+	 * here are small).
+	 */
+	charged = k1.scan_ns + k1.migrate_ns - k0.scan_ns - k0.migrate_ns;
+	TH_LOG("knumad thread CPU %.3f s in that time, %.3f s of it charged to this process",
+	       (cpu1 - cpu0) / 1e9, charged / 1e9);
+	ASSERT_GE(cpu0, 0);
+	EXPECT_LE(charged, cpu1 - cpu0);
+	EXPECT_GE(charged * 2, cpu1 - cpu0);
 	EXPECT_GE(share, 0.95);
 	EXPECT_GT(k1.faults, k0.faults);
 	EXPECT_GE(k1.migrated - k0.migrated, (long)(len / page_size()) * 9 / 10);
@@ -555,6 +596,194 @@ TEST_F_TIMEOUT(knumad, shared_pages_stay, 90)
 	free(last);
 	free(pages);
 	free(per);
+}
+
+/*
+ * A thread that starts on node @nid, then may run anywhere, writes its
+ * range until told, and counts on which node it ran.
+ */
+struct roamer {
+	pthread_t thread;
+	char *addr;
+	unsigned long len;
+	int nid;
+	volatile int *stop;
+	volatile int fork_now;
+	int child_group;	/* the group a child process started in */
+	pid_t tid;
+	long samples[8];	/* loops per node of the CPU */
+};
+
+static int cpu_to_node(int cpu)
+{
+	cpu_set_t set;
+	int nid;
+
+	for (nid = 0; nid < nr_nodes() && nid < 8; nid++)
+		if (!node_cpus(nid, &set) && CPU_ISSET(cpu, &set))
+			return nid;
+	return -1;
+}
+
+static void *roamer_fn(void *arg)
+{
+	struct roamer *r = arg;
+	unsigned long i;
+	cpu_set_t all;
+	double t0;
+	int cpu, nid;
+
+	r->tid = syscall(SYS_gettid);
+	pin_to_node(r->nid);
+	for (t0 = now_s(); now_s() - t0 < 0.3; )
+		for (i = 0; i < r->len; i += page_size())
+			((volatile char *)r->addr)[i]++;
+	CPU_ZERO(&all);
+	for (cpu = 0; cpu < sysconf(_SC_NPROCESSORS_ONLN); cpu++)
+		CPU_SET(cpu, &all);
+	sched_setaffinity(0, sizeof(all), &all);
+	while (!*r->stop) {
+		for (i = 0; i < r->len && !*r->stop; i += page_size())
+			((volatile char *)r->addr)[i]++;
+		nid = cpu_to_node(sched_getcpu());
+		if (nid >= 0)
+			r->samples[nid]++;
+		if (r->fork_now) {
+			pid_t pid = fork();
+			int status;
+
+			if (!pid)
+				_exit(ms_tbind(0, MS_ID_GET, 0));
+			r->child_group = -1;
+			if (pid > 0 && waitpid(pid, &status, 0) == pid &&
+			    WIFEXITED(status))
+				r->child_group = WEXITSTATUS(status);
+			r->fork_now = 0;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The implicit group of this process from /proc/self/memsched: its id
+ * (0 if none), home in *@home and the number of member threads listed.
+ */
+static int implicit_group(int *home, int *members)
+{
+	char line[768];
+	FILE *f = fopen("/proc/self/memsched", "r");
+	int id = 0, gid, h, n = 0, tid;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "group %d home %d", &gid, &h) == 2 &&
+		    strstr(line, " implicit")) {
+			id = gid;
+			*home = h;
+		}
+	if (f)
+		rewind(f);
+	while (id && f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "thread %d group %d", &tid, &gid) == 2 &&
+		    gid == id)
+			n++;
+	if (f)
+		fclose(f);
+	*members = n;
+	return id;
+}
+
+/*
+ * An unmodified process that fits one node: knumad gives it an implicit
+ * group, the scheduler brings its threads to the group's home, knumad
+ * brings its memory there.  The group cannot be joined by id, a child
+ * process does not inherit it, and disabling knumad dissolves it.
+ */
+TEST_F_TIMEOUT(knumad, implicit_group_brings_threads_and_memory_together,
+	       240)
+{
+	unsigned long len = 32 * MB, part;
+	struct roamer r[2] = {};
+	volatile int stop = 0;
+	int nthreads, i, id = 0, home = -1, members = 0;
+	long before[2][8], in_home, all;
+	double t0, share = 0;
+	cpu_set_t set;
+	char *buf;
+
+	ASSERT_EQ(0, node_cpus(0, &set));
+	nthreads = CPU_COUNT(&set) >= 2 ? 2 : 1;
+	part = len / nthreads;
+	buf = map_aligned(len, 0);
+	ASSERT_NE(NULL, buf);
+	touch(buf, len);	/* on node 0: the fixture pinned us there */
+	ASSERT_GE(share_on(buf, len, 0), 0.95);
+	/* thread 0 starts on the far node, thread 1 on node 0 */
+	for (i = 0; i < nthreads; i++) {
+		r[i].addr = buf + i * part;
+		r[i].len = part;
+		r[i].nid = i ? 0 : self->far;
+		r[i].stop = &stop;
+		pthread_create(&r[i].thread, NULL, roamer_fn, &r[i]);
+	}
+
+	t0 = now_s();
+	while (now_s() - t0 < 60) {
+		id = implicit_group(&home, &members);
+		if (id && members == nthreads)
+			break;
+		usleep(50000);
+	}
+	TH_LOG("%d threads: implicit group %d home %d with %d members after %.2f s",
+	       nthreads, id, home, members, now_s() - t0);
+	ASSERT_GT(id, 0);
+	ASSERT_EQ(nthreads, members);
+	for (i = 0; i < nthreads; i++)
+		EXPECT_EQ(id, ms_tbind(r[i].tid, MS_ID_GET, 0));
+
+	/* The memory follows the threads home. */
+	while (now_s() - t0 < 150) {
+		share = share_on(buf, len, home);
+		if (share >= 0.95)
+			break;
+		usleep(200000);
+	}
+	TH_LOG("%.1f%% of %lu MiB on node %d after %.2f s", share * 100,
+	       len / MB, home, now_s() - t0);
+	EXPECT_GE(share, 0.95);
+
+	/* And the threads run there: loops per node over 3 s. */
+	memcpy(before[0], r[0].samples, sizeof(before[0]));
+	memcpy(before[1], r[1].samples, sizeof(before[1]));
+	sleep(3);
+	for (i = 0; i < nthreads; i++) {
+		int nid;
+
+		all = 0;
+		for (nid = 0; nid < 8; nid++)
+			all += r[i].samples[nid] - before[i][nid];
+		in_home = r[i].samples[home] - before[i][home];
+		TH_LOG("thread %d: %ld of %ld loops on node %d", i, in_home,
+		       all, home);
+		EXPECT_GE(in_home * 10, all * 9);
+	}
+
+	/* Not joinable by id, not inherited by a child process. */
+	EXPECT_EQ(-1, ms_tbind(0, id, 0));
+	EXPECT_EQ(EINVAL, errno);
+	r[0].fork_now = 1;
+	for (t0 = now_s(); r[0].fork_now && now_s() - t0 < 10; )
+		usleep(10000);
+	EXPECT_EQ(0, r[0].child_group);
+
+	/* Disabling knumad dissolves the group. */
+	ASSERT_EQ(0, knumad_set("enabled", "0"));
+	EXPECT_EQ(0, implicit_group(&home, &members));
+	for (i = 0; i < nthreads; i++)
+		EXPECT_EQ(0, ms_tbind(r[i].tid, MS_ID_GET, 0));
+	stop = 1;
+	for (i = 0; i < nthreads; i++)
+		pthread_join(r[i].thread, NULL);
+	munmap(buf, len);
 }
 
 /* A range bound to a group goes to the group's home, not to its users. */
