@@ -678,6 +678,27 @@ out:
 /* ---------------------------------------------------------------------- */
 /* Migration, in the thread */
 
+/*
+ * The thread's CPU time is charged to the process it works for as it
+ * goes (per batch moved, per VMA armed), so a reader of /proc/<pid>/memsched
+ * sees a long move while it runs.  Only the knumad thread uses these.
+ */
+static u64 knumad_charge_from;
+
+static void knumad_charge_start(void)
+{
+	knumad_charge_from = task_sched_runtime(current);
+}
+
+/* Add the thread's CPU time since the last charge to *@ns. */
+static void knumad_charge(u64 *ns)
+{
+	u64 now = task_sched_runtime(current);
+
+	*ns += now - knumad_charge_from;
+	knumad_charge_from = now;
+}
+
 struct knumad_batch {
 	struct list_head folios;
 	unsigned long thp;
@@ -723,6 +744,8 @@ static void knumad_migrate_batch(struct knumad_mm *km, struct knumad_batch *b,
 	migrate_pages(&b->folios, alloc_migration_target, NULL,
 		      (unsigned long)&mtc, MIGRATE_ASYNC, MR_NUMA_MISPLACED,
 		      &nr_succeeded);
+	/* Charge as we go: /proc readers see a long move while it runs. */
+	knumad_charge(&km->migrate_ns);
 	list_for_each_entry(folio, &b->folios, lru) {
 		failed += folio_nr_pages(folio);
 		if (folio_test_large(folio))
@@ -1034,6 +1057,7 @@ static bool knumad_scan_mm(struct knumad_mm *km, long *budget)
 			continue;
 		if (!knumad_scan_vma(km, vma, budget))
 			return false;
+		knumad_charge(&km->scan_ns);
 	}
 	km->scan_addr = 0;
 	km->seq++;
@@ -1212,26 +1236,20 @@ static bool knumad_do_mm(struct knumad_mm *km, struct knumad_batch *b,
 {
 	struct mm_struct *mm = km->mm;
 	bool done = true;
-	u64 t0, t1, t2;
 
 	if (!mmget_not_zero(mm))
 		return true;
 	mmap_read_lock(mm);
-	t0 = task_sched_runtime(current);
+	knumad_charge_start();
 	if (disarm) {
 		if (km->scanned)
 			knumad_disarm_mm(mm);
-		t1 = task_sched_runtime(current);
-		km->scan_ns += t1 - t0;
 		goto out;
 	}
 	knumad_migrate(km, b);
-	t1 = task_sched_runtime(current);
+	knumad_charge(&km->migrate_ns);
 	if (!test_bit(MMF_NUMA_BALANCING_DISABLE, &mm->flags))
 		done = knumad_scan_mm(km, budget);
-	t2 = task_sched_runtime(current);
-	km->migrate_ns += t1 - t0;
-	km->scan_ns += t2 - t1;
 out:
 	mmap_read_unlock(mm);
 	if (disarm) {
@@ -1240,6 +1258,7 @@ out:
 		knumad_implicit_update(km);
 		knumad_decay_faults(km);
 	}
+	knumad_charge(&km->scan_ns);
 	mmput(mm);
 	return done;
 }
@@ -1358,12 +1377,10 @@ static void knumad_migrate_pass(unsigned long *tokens)
 		spin_unlock(&knumad_mm_lock);
 
 		if (mmget_not_zero(km->mm)) {
-			u64 t0;
-
 			mmap_read_lock(km->mm);
-			t0 = task_sched_runtime(current);
+			knumad_charge_start();
 			knumad_migrate(km, &b);
-			km->migrate_ns += task_sched_runtime(current) - t0;
+			knumad_charge(&km->migrate_ns);
 			mmap_read_unlock(km->mm);
 			mmput(km->mm);
 		}

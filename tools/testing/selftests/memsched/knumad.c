@@ -393,13 +393,13 @@ static void misplaced(struct __test_metadata *_metadata, int far, int thp,
 	line[0] = 0;
 	ASSERT_EQ(0, trace_enable("knumad_region_target", "1"));
 	ASSERT_EQ(0, trace_enable("knumad_migrate", "1"));
+	cpu0 = knumad_thread_ns();
 	ASSERT_EQ(0, knumad_proc(0, &k0));
 	scans0 = knumad_get("full_scans");
 	faults0 = knumad_get("hint_faults");
 	migr0 = knumad_get("pages_migrated");
 	thp0 = knumad_get("thp_migrated");
 	pte0 = vmstat("numa_pte_updates");
-	cpu0 = knumad_thread_ns();
 	t0 = now_s();
 	ASSERT_EQ(0, pin_to_node(far));
 	for (i = 0; i < 2; i++)
@@ -440,14 +440,16 @@ static void misplaced(struct __test_metadata *_metadata, int far, int thp,
 	       huge0, huge1);
 	/*
 	 * What the process is charged is what the thread spent on it: not
-	 * more than the thread ran, and most of it (the other processes
-	 * here are small).
+	 * more than the thread ran (schedstat lags by up to a tick: 2% and
+	 * 50 ms of slack), and most of it (the other processes here are
+	 * small).  The charge is made as the work goes, so it holds while a
+	 * long move is still running.
 	 */
 	charged = k1.scan_ns + k1.migrate_ns - k0.scan_ns - k0.migrate_ns;
 	TH_LOG("knumad thread CPU %.3f s in that time, %.3f s of it charged to this process",
 	       (cpu1 - cpu0) / 1e9, charged / 1e9);
 	ASSERT_GE(cpu0, 0);
-	EXPECT_LE(charged, cpu1 - cpu0);
+	EXPECT_LE(charged, (cpu1 - cpu0) * 102 / 100 + 50000000LL);
 	EXPECT_GE(charged * 2, cpu1 - cpu0);
 	EXPECT_GE(share, 0.95);
 	EXPECT_GT(k1.faults, k0.faults);
