@@ -444,6 +444,21 @@ static struct memsched_group *memsched_task_group(struct task_struct *t)
 }
 
 /*
+ * Take @t off @group's member list and clear its group pointer; the
+ * caller holds @t's task lock and drops the member's reference after
+ * unlocking.
+ */
+static void memsched_task_unlink(struct task_struct *t,
+				 struct memsched_group *group)
+{
+	spin_lock(&group->lock);
+	list_del_init(&t->memsched_node);
+	group->nr_tasks--;
+	spin_unlock(&group->lock);
+	RCU_INIT_POINTER(t->memsched_group, NULL);
+}
+
+/*
  * Move @t into @group (NULL: out of its group).  Fails with -ESRCH once
  * @t is exiting: memsched_exit() has run or is about to.
  */
@@ -462,12 +477,8 @@ static int memsched_task_set_group(struct task_struct *t,
 		task_unlock(t);
 		return 0;
 	}
-	if (old) {
-		spin_lock(&old->lock);
-		list_del_init(&t->memsched_node);
-		old->nr_tasks--;
-		spin_unlock(&old->lock);
-	}
+	if (old)
+		memsched_task_unlink(t, old);
 	if (group) {
 		memsched_group_get(group);
 		/* Runtime before joining is not the group's; look home soon. */
@@ -527,13 +538,8 @@ void memsched_exit(struct task_struct *tsk)
 	 */
 	task_lock(tsk);
 	old = memsched_task_group(tsk);
-	if (old) {
-		spin_lock(&old->lock);
-		list_del_init(&tsk->memsched_node);
-		old->nr_tasks--;
-		spin_unlock(&old->lock);
-		RCU_INIT_POINTER(tsk->memsched_group, NULL);
-	}
+	if (old)
+		memsched_task_unlink(tsk, old);
 	task_unlock(tsk);
 	if (old)
 		memsched_group_put(old);
@@ -560,13 +566,8 @@ void memsched_join_implicit(struct memsched_group *group)
 		old = NULL;
 		goto unlock;
 	}
-	if (old) {
-		spin_lock(&old->lock);
-		list_del_init(&t->memsched_node);
-		old->nr_tasks--;
-		spin_unlock(&old->lock);
-		RCU_INIT_POINTER(t->memsched_group, NULL);
-	}
+	if (old)
+		memsched_task_unlink(t, old);
 	spin_lock(&group->lock);
 	if (!group->dissolved) {
 		list_add_tail(&t->memsched_node, &group->tasks);
@@ -595,11 +596,7 @@ static void memsched_task_leave(struct task_struct *t,
 
 	task_lock(t);
 	if (memsched_task_group(t) == group) {
-		spin_lock(&group->lock);
-		list_del_init(&t->memsched_node);
-		group->nr_tasks--;
-		spin_unlock(&group->lock);
-		RCU_INIT_POINTER(t->memsched_group, NULL);
+		memsched_task_unlink(t, group);
 		left = true;
 	}
 	task_unlock(t);
