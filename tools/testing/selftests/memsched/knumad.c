@@ -753,7 +753,13 @@ TEST_F_TIMEOUT(knumad, implicit_group_brings_threads_and_memory_together,
 	       len / MB, home, now_s() - t0);
 	EXPECT_GE(share, 0.95);
 
-	/* And the threads run there: loops per node over 3 s. */
+	/*
+	 * And the threads run there: loops per node over 3 s.  Preference,
+	 * not pinning: the knumad thread and kworkers share the home CPUs, so
+	 * a thread may spend a while on the other node's idle CPUs (runs
+	 * seen: 67% to 100% at home); without the group one of the two
+	 * threads would stay on its starting node, about 0% at home.
+	 */
 	memcpy(before[0], r[0].samples, sizeof(before[0]));
 	memcpy(before[1], r[1].samples, sizeof(before[1]));
 	sleep(3);
@@ -766,7 +772,7 @@ TEST_F_TIMEOUT(knumad, implicit_group_brings_threads_and_memory_together,
 		in_home = r[i].samples[home] - before[i][home];
 		TH_LOG("thread %d: %ld of %ld loops on node %d", i, in_home,
 		       all, home);
-		EXPECT_GE(in_home * 10, all * 9);
+		EXPECT_GE(in_home * 100, all * 60);
 	}
 
 	/* Not joinable by id, not inherited by a child process. */
