@@ -1087,17 +1087,6 @@ static void knumad_disarm_mm(struct mm_struct *mm)
 	}
 }
 
-static unsigned long knumad_node_managed(int nid)
-{
-	pg_data_t *pgdat = NODE_DATA(nid);
-	unsigned long pages = 0;
-	int i;
-
-	for (i = 0; i < MAX_NR_ZONES; i++)
-		pages += zone_managed_pages(&pgdat->node_zones[i]);
-	return pages;
-}
-
 /* Halve the recent faults of @km and its threads; forget idle threads. */
 static void knumad_decay_faults(struct knumad_mm *km)
 {
@@ -1196,10 +1185,13 @@ static void knumad_implicit_update(struct knumad_mm *km)
 	spin_unlock(&km->lock);
 	rss = get_mm_rss(km->mm);
 	for_each_node_mask(nid, mems) {
+		struct sysinfo si;
+
 		if (nid >= nr_node_ids)
 			continue;
+		si_meminfo_node(&si, nid);	/* totalram: managed pages */
 		cpus[nid] = cpumask_weight_and(cpumask_of_node(nid), allowed);
-		room[nid] = knumad_node_managed(nid) / 2;
+		room[nid] = si.totalram / 2;
 	}
 
 	group = km->implicit;	/* only this thread changes it */

@@ -325,21 +325,19 @@ struct memsched_group *memsched_group_create_implicit(struct mm_struct *mm,
 	group->owner = GLOBAL_ROOT_UID;
 	group->implicit = true;
 	group->move_reason = "knumad";
-	if (memsched_group_add_mm(group, mm)) {
-		kfree(group);
-		return NULL;
-	}
 	mutex_lock(&memsched_mutex);
 	err = memsched_group_add_id(group);
 	mutex_unlock(&memsched_mutex);
 	if (err) {
-		/* Nothing else knows the group: free it here. */
-		mmdrop(mm);
-		kfree(list_first_entry(&group->mms, struct memsched_mm, node));
 		kfree(group);
 		return NULL;
 	}
 	atomic_inc(&memsched_node_groups[nid]);
+	/* From here on the release work undoes everything. */
+	if (memsched_group_add_mm(group, mm)) {
+		memsched_group_put(group);
+		return NULL;
+	}
 	return group;
 }
 
