@@ -98,6 +98,18 @@
 #define KNUMAD_MAX_THREADS	1024
 /* Recent faults a process needs before it gets an implicit group. */
 #define KNUMAD_IMPLICIT_MIN_FAULTS	32
+/*
+ * A thread with recent faults is active when it ran at least 1/8 of the
+ * time over its last window of a second or more (12.5% of a CPU), judged
+ * when knumad looks after a pass over the process: a mostly idle thread (a
+ * main thread that waits, a pinned housekeeping thread) neither needs a
+ * CPU at the home nor keeps the process off a node.  Counting every
+ * thread with a fault let a pinned main thread that touched its stack
+ * now and then dissolve the group of the threads doing the work; fault
+ * counts alone are too few, after decay, to tell the two apart.
+ */
+#define KNUMAD_ACTIVE_SHIFT		3
+#define KNUMAD_ACTIVE_WINDOW_NS		NSEC_PER_SEC
 
 /**
  * struct knumad_region - what knumad learned about one 2 MiB region
@@ -134,6 +146,10 @@ struct knumad_region {
 /**
  * struct knumad_thread - one thread's recent hinting faults
  * @total:	the sum of @faults.
+ * @seen_ns:	when the thread's current activity window began (0: not
+ *		looked at yet).
+ * @runtime:	the thread's sum_exec_runtime then.
+ * @active:	the verdict of its last complete window.
  * @faults:	per node of the faulting CPU (nr_node_ids entries), halved
  *		after every pass over the process; the entry goes when they
  *		are all 0.
@@ -142,6 +158,9 @@ struct knumad_region {
  */
 struct knumad_thread {
 	unsigned long total;
+	u64 seen_ns;
+	u64 runtime;
+	bool active;
 	unsigned long faults[];
 };
 
@@ -494,6 +513,22 @@ static int knumad_vma_home(struct vm_area_struct *vma)
 	return NUMA_NO_NODE;
 }
 
+/*
+ * Where an unbound region's memory goes: the home of the process's
+ * implicit group if it has one, else what the region learned.  A process
+ * with a home keeps its memory there, whatever a region learned before:
+ * its threads prefer the home, and a region still in its flip backoff
+ * would otherwise hold its memory away from them for up to a minute.  Under
+ * knumad_mm::lock.
+ */
+static int knumad_region_dest(struct knumad_mm *km, struct knumad_region *r)
+{
+	lockdep_assert_held(&km->lock);
+	if (km->implicit)
+		return READ_ONCE(km->implicit->home_nid);
+	return r->target;
+}
+
 /* VMAs knumad arms: private anonymous memory it may move. */
 static bool knumad_vma_eligible(struct vm_area_struct *vma)
 {
@@ -654,6 +689,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		if (target != last)
 			trace_knumad_region_target(mm, addr & PMD_MASK, last,
 						   target);
+		target = knumad_region_dest(km, r);
 		if (target != NUMA_NO_NODE &&
 		    !node_isset(target, cpuset_current_mems_allowed))
 			target = NUMA_NO_NODE;
@@ -899,7 +935,7 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 			/* the move may take the armed sample with it */
 			r->armed = false;
 			if (nid == NUMA_NO_NODE)
-				nid = r->target;
+				nid = knumad_region_dest(km, r);
 			spin_unlock(&km->lock);
 			if (nid == NUMA_NO_NODE || !node_state(nid, N_MEMORY))
 				continue;
@@ -1087,6 +1123,38 @@ static void knumad_disarm_mm(struct mm_struct *mm)
 	}
 }
 
+/**
+ * knumad_opt_out - a process opted out of NUMA balancing
+ * @mm:	its address space; mmap_lock is held for write.
+ *
+ * Called by PR_SET_NUMA_BALANCING_DISABLE after it set the flag.  Undoes
+ * the hinting-fault protections the process still has - armed by knumad
+ * before the call, or inherited from its parent's page tables at fork -
+ * and drops the folios and regions queued for it, so no hinting fault
+ * and no migration follow the prctl().  The write lock keeps a scan,
+ * which tests the flag under the read lock, from arming anything anew.
+ */
+void knumad_opt_out(struct mm_struct *mm)
+{
+	struct knumad_mm *km = READ_ONCE(mm->knumad);
+	struct knumad_region *r;
+	unsigned long index;
+	unsigned int i;
+
+	mmap_assert_write_locked(mm);
+	knumad_disarm_mm(mm);
+	if (!km)
+		return;
+	spin_lock(&km->lock);
+	for (i = 0; i < km->nr_queued; i++)
+		folio_put(km->queue[i].folio);
+	km->nr_queued = 0;
+	xa_for_each_marked(&km->regions, index, r, XA_MARK_0)
+		xa_clear_mark(&km->regions, index, XA_MARK_0);
+	km->pending = false;
+	spin_unlock(&km->lock);
+}
+
 /* Halve the recent faults of @km and its threads; forget idle threads. */
 static void knumad_decay_faults(struct knumad_mm *km)
 {
@@ -1113,15 +1181,16 @@ static void knumad_decay_faults(struct knumad_mm *km)
 }
 
 /*
- * What the process's active threads allow: the CPUs all of them may run
- * on (into @cpus), the cpuset mems of one of them (into @mems).  Returns
- * the number of active threads.
+ * What the process's active threads (see KNUMAD_ACTIVE_SHIFT) allow: the
+ * CPUs all of them may run on (into @cpus), the cpuset mems of one of
+ * them (into @mems).  Returns the number of active threads.
  */
 static unsigned int knumad_active_threads(struct knumad_mm *km,
 					  struct cpumask *cpus,
 					  nodemask_t *mems)
 {
 	struct task_struct *t, *one = NULL;
+	u64 now = ktime_get_ns();
 	struct knumad_thread *kt;
 	unsigned int threads = 0;
 	unsigned long index;
@@ -1130,8 +1199,22 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 	rcu_read_lock();
 	spin_lock(&km->lock);
 	xa_for_each(&km->threads, index, kt) {
+		u64 ran, was = kt->runtime, since = kt->seen_ns;
+
 		t = find_task_by_pid_ns(index, &init_pid_ns);
 		if (!t || t->mm != km->mm || (t->flags & PF_EXITING))
+			continue;
+		/* a racy read of another task's runtime: an estimate */
+		ran = READ_ONCE(t->se.sum_exec_runtime);
+		if (!since || now - since >= KNUMAD_ACTIVE_WINDOW_NS) {
+			/* judged over a second at least; not when first seen */
+			kt->active = since &&
+				     ran - was >= (now - since) >>
+						  KNUMAD_ACTIVE_SHIFT;
+			kt->runtime = ran;
+			kt->seen_ns = now;
+		}
+		if (!kt->active)
 			continue;
 		threads++;
 		cpumask_and(cpus, cpus, t->cpus_ptr);

@@ -25,6 +25,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 bool knumad_scans(struct mm_struct *mm);
 void knumad_show(struct seq_file *m, struct pid_namespace *ns,
 		 struct mm_struct *mm);
+void knumad_opt_out(struct mm_struct *mm);
 
 static inline void knumad_mm_init(struct mm_struct *mm)
 {
@@ -50,6 +51,7 @@ static inline bool knumad_scans(struct mm_struct *mm)
 
 static inline void knumad_show(struct seq_file *m, struct pid_namespace *ns,
 			       struct mm_struct *mm) { }
+static inline void knumad_opt_out(struct mm_struct *mm) { }
 
 #endif /* CONFIG_KNUMAD */
 

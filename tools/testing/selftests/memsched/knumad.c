@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <time.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -645,11 +646,15 @@ static void *roamer_fn(void *arg)
 		CPU_SET(cpu, &all);
 	sched_setaffinity(0, sizeof(all), &all);
 	while (!*r->stop) {
-		for (i = 0; i < r->len && !*r->stop; i += page_size())
+		for (i = 0; i < r->len && !*r->stop; i += page_size()) {
 			((volatile char *)r->addr)[i]++;
-		nid = cpu_to_node(sched_getcpu());
-		if (nid >= 0)
-			r->samples[nid]++;
+			/* where it runs, every 64 pages: many samples a loop */
+			if ((i / page_size()) % 64)
+				continue;
+			nid = cpu_to_node(sched_getcpu());
+			if (nid >= 0)
+				r->samples[nid]++;
+		}
 		if (r->fork_now) {
 			pid_t pid = fork();
 			int status;
@@ -754,15 +759,42 @@ TEST_F_TIMEOUT(knumad, implicit_group_brings_threads_and_memory_together,
 	EXPECT_GE(share, 0.95);
 
 	/*
-	 * And the threads run there: loops per node over 3 s.  Preference,
-	 * not pinning: the knumad thread and kworkers share the home CPUs, so
-	 * a thread may spend a while on the other node's idle CPUs (runs
-	 * seen: 67% to 100% at home); without the group one of the two
-	 * threads would stay on its starting node, about 0% at home.
+	 * And the threads run there: where each ran, sampled every 64 pages
+	 * it wrote, over at least 3 s and until each thread has 500 samples
+	 * (at most 30 s).  Preference, not pinning: the knumad thread and
+	 * kworkers share the home CPUs, so a thread may spend a while on
+	 * another node's idle CPUs (runs seen: 67% to 100% at home); without
+	 * the group one of the two threads would stay on its starting node,
+	 * about 0% at home.
 	 */
 	memcpy(before[0], r[0].samples, sizeof(before[0]));
 	memcpy(before[1], r[1].samples, sizeof(before[1]));
-	sleep(3);
+	for (t0 = now_s(); now_s() - t0 < 30; ) {
+		long least = -1;
+
+		usleep(200000);
+		for (i = 0; i < nthreads; i++) {
+			int nid;
+
+			all = 0;
+			for (nid = 0; nid < 8; nid++)
+				all += r[i].samples[nid] - before[i][nid];
+			if (least < 0 || all < least)
+				least = all;
+		}
+		if (now_s() - t0 >= 3 && least >= 500)
+			break;
+	}
+	/* the same group, at the same home, all along */
+	{
+		int id2, home2, members2;
+
+		id2 = implicit_group(&home2, &members2);
+		TH_LOG("now: implicit group %d home %d with %d members",
+		       id2, home2, members2);
+		EXPECT_EQ(id, id2);
+		EXPECT_EQ(home, home2);
+	}
 	for (i = 0; i < nthreads; i++) {
 		int nid;
 
@@ -770,8 +802,9 @@ TEST_F_TIMEOUT(knumad, implicit_group_brings_threads_and_memory_together,
 		for (nid = 0; nid < 8; nid++)
 			all += r[i].samples[nid] - before[i][nid];
 		in_home = r[i].samples[home] - before[i][home];
-		TH_LOG("thread %d: %ld of %ld loops on node %d", i, in_home,
-		       all, home);
+		TH_LOG("thread %d: %ld of %ld samples on node %d in %.1f s",
+		       i, in_home, all, home, now_s() - t0);
+		EXPECT_GE(all, 100);
 		EXPECT_GE(in_home * 100, all * 60);
 	}
 
@@ -791,6 +824,183 @@ TEST_F_TIMEOUT(knumad, implicit_group_brings_threads_and_memory_together,
 	stop = 1;
 	for (i = 0; i < nthreads; i++)
 		pthread_join(r[i].thread, NULL);
+	munmap(buf, len);
+}
+
+/*
+ * A mostly idle thread does not keep a process from its home: the main
+ * thread, pinned to node 0, writes a 2 MiB buffer of its own every 300 ms
+ * (it takes hinting faults, a few per pass) while two unpinned threads
+ * write 16 MiB each all the time.  The process fits one node through its
+ * busy threads, so it gets an implicit group and keeps it.  Counting the
+ * pinned thread as active would confine the process to node 0 and need
+ * three CPUs there: no group at all on 2 x 2 CPUs.
+ */
+TEST_F_TIMEOUT(knumad, implicit_group_ignores_an_idle_pinned_thread, 150)
+{
+	unsigned long len = 32 * MB, part, own_len = 2 * MB;
+	int nthreads, i, id = 0, home = -1, members = 0, id2 = 0, home2 = -1;
+	struct roamer r[2] = {};
+	volatile int stop = 0;
+	double t0, t1;
+	char *buf, *own;
+	cpu_set_t set;
+
+	ASSERT_EQ(0, node_cpus(0, &set));
+	if (CPU_COUNT(&set) < 2)
+		SKIP(return, "needs 2 CPUs per node");
+	nthreads = 2;
+	part = len / nthreads;
+	buf = map_aligned(len, 0);
+	own = map_aligned(own_len, 0);
+	ASSERT_NE(NULL, buf);
+	ASSERT_NE(NULL, own);
+	touch(buf, len);
+	touch(own, own_len);
+	for (i = 0; i < nthreads; i++) {
+		r[i].addr = buf + i * part;
+		r[i].len = part;
+		r[i].nid = i ? 0 : self->far;
+		r[i].stop = &stop;
+		pthread_create(&r[i].thread, NULL, roamer_fn, &r[i]);
+	}
+	t0 = now_s();
+	while (now_s() - t0 < 60) {
+		touch(own, own_len);
+		id = implicit_group(&home, &members);
+		if (id && members >= nthreads)
+			break;
+		usleep(300000);
+	}
+	TH_LOG("implicit group %d home %d with %d members after %.2f s",
+	       id, home, members, now_s() - t0);
+	ASSERT_GT(id, 0);
+	/* and it keeps it while the pinned thread goes on faulting */
+	for (t1 = now_s(); now_s() - t1 < 10; ) {
+		touch(own, own_len);
+		usleep(300000);
+		id2 = implicit_group(&home2, &members);
+		if (id2 != id || home2 != home)
+			break;
+	}
+	if (id2 != id || home2 != home) {
+		char line[512];
+		FILE *f = fopen("/proc/self/memsched", "r");
+
+		while (f && fgets(line, sizeof(line), f))
+			TH_LOG("%s", line);
+		if (f)
+			fclose(f);
+	}
+	{
+		struct rusage ru;
+
+		getrusage(RUSAGE_THREAD, &ru);
+		TH_LOG("after 10 s more: group %d home %d; the pinned thread used %.2f s of CPU in %.1f s",
+		       id2, home2, ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+		       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
+		       now_s() - t0);
+	}
+	EXPECT_EQ(id, id2);
+	EXPECT_EQ(home, home2);
+	stop = 1;
+	for (i = 0; i < nthreads; i++)
+		pthread_join(r[i].thread, NULL);
+	munmap(own, own_len);
+	munmap(buf, len);
+}
+
+/* A thread that writes a range from node @nid; a new @nid repins it. */
+struct mover {
+	pthread_t thread;
+	char *addr;
+	unsigned long len;
+	volatile int nid;
+	volatile int *stop;
+};
+
+static void *mover_fn(void *arg)
+{
+	struct mover *m = arg;
+	unsigned long i;
+	int nid = -1;
+
+	while (!*m->stop) {
+		if (m->nid != nid) {
+			nid = m->nid;
+			pin_to_node(nid);
+		}
+		for (i = 0; i < m->len && !*m->stop; i += page_size())
+			((volatile char *)m->addr)[i]++;
+	}
+	return NULL;
+}
+
+/*
+ * A process that gets a home keeps its memory there, even where a region
+ * is in its flip backoff.  A thread writes a buffer from node 0 and the
+ * far node by turns for 16 s, so its regions change destination a few
+ * times and each change waits longer (1, 2, 4, 8 ... s).  Then it stays
+ * on the node that holds less of the buffer: the process fits that node,
+ * gets an implicit group with its home there, and the whole buffer must
+ * follow within 5 s of the group - not when each region's backoff ends.
+ */
+TEST_F_TIMEOUT(knumad, implicit_home_wins_over_region_backoff, 120)
+{
+	unsigned long len = 16 * MB;
+	int id = 0, home = -1, members = 0, dst, i;
+	volatile int stop = 0;
+	double t0, t1, share = 0;
+	struct mover m = {};
+	cpu_set_t all;
+	char *buf;
+
+	/* the main thread must not keep the process off any node */
+	CPU_ZERO(&all);
+	for (i = 0; i < sysconf(_SC_NPROCESSORS_ONLN); i++)
+		CPU_SET(i, &all);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(all), &all));
+	buf = map_aligned(len, 0);
+	ASSERT_NE(NULL, buf);
+	touch(buf, len);
+	m.addr = buf;
+	m.len = len;
+	m.nid = 0;
+	m.stop = &stop;
+	pthread_create(&m.thread, NULL, mover_fn, &m);
+	for (i = 0; i < 8; i++) {
+		m.nid = i % 2 ? 0 : self->far;
+		usleep(2000000);
+	}
+	dst = share_on(buf, len, 0) < share_on(buf, len, self->far) ?
+	      0 : self->far;
+	TH_LOG("after 16 s by turns: %.1f%% on node 0, %.1f%% on node %d; staying on node %d",
+	       share_on(buf, len, 0) * 100,
+	       share_on(buf, len, self->far) * 100, self->far, dst);
+	m.nid = dst;
+	t0 = now_s();
+	while (now_s() - t0 < 60) {
+		id = implicit_group(&home, &members);
+		if (id && home == dst)
+			break;
+		usleep(50000);
+	}
+	t1 = now_s();
+	TH_LOG("implicit group %d home %d after %.2f s", id, home, t1 - t0);
+	ASSERT_GT(id, 0);
+	ASSERT_EQ(dst, home);
+	while (now_s() - t1 < 30) {
+		share = share_on(buf, len, home);
+		if (share >= 0.95)
+			break;
+		usleep(100000);
+	}
+	TH_LOG("%.1f%% of %lu MiB at home %.2f s after the group formed",
+	       share * 100, len / MB, now_s() - t1);
+	EXPECT_GE(share, 0.95);
+	EXPECT_LE(now_s() - t1, 5.0);
+	stop = 1;
+	pthread_join(m.thread, NULL);
 	munmap(buf, len);
 }
 
@@ -859,6 +1069,76 @@ static double untouched(struct __test_metadata *_metadata, char *buf,
 	return share_on(buf, len, 0);
 }
 
+static long minflt(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
+/*
+ * In a child process: let knumad arm a buffer, opt out, then touch it
+ * and run a misplaced workload on it.  After the prctl() returns there
+ * is no hinting fault (a touch of present pages takes no fault at all),
+ * nothing is scanned, sampled or migrated, and the memory stays.
+ * Returns 0 if so.
+ */
+static int armed_then_untouched(struct __test_metadata *_metadata,
+				unsigned long len, int far)
+{
+	struct knumad_proc k0, k1, k2;
+	long scans0, flt0, flt1;
+	pid_t grandchild;
+	int status;
+	double left;
+	char *buf;
+
+	buf = map_aligned(len, 0);
+	if (!buf || knumad_proc(0, &k0))
+		return 1;
+	touch(buf, len);
+	/* not touched again, so the samples knumad arms stay armed */
+	scans0 = knumad_get("full_scans");
+	if (!wait_scans(scans0, 3, 30) || knumad_proc(0, &k1) ||
+	    k1.scanned <= k0.scanned) {
+		fprintf(stderr, "# knumad did not arm the buffer: full scans %ld -> %ld, scanned %ld -> %ld\n",
+			scans0, knumad_get("full_scans"), k0.scanned,
+			k1.scanned);
+		return 2;
+	}
+	if (prctl(PR_SET_NUMA_BALANCING_DISABLE, 1, 0, 0, 0))
+		return 3;
+	if (knumad_proc(0, &k1))
+		return 4;
+	flt0 = minflt();
+	touch(buf, len);
+	flt1 = minflt();
+	left = untouched(_metadata, buf, len, far);
+	if (knumad_proc(0, &k2))
+		return 5;
+	/* inherited across fork (after the counts: fork makes COW faults) */
+	grandchild = fork();
+	if (grandchild == 0)
+		_exit(prctl(PR_GET_NUMA_BALANCING_DISABLE, 0, 0, 0, 0) == 1 ?
+		      0 : 1);
+	if (waitpid(grandchild, &status, 0) != grandchild ||
+	    !WIFEXITED(status) || WEXITSTATUS(status))
+		return 6;
+	fprintf(stderr, "# opted out after %ld PTEs were armed: %ld faults touching the %lu present pages, then %.1f%% left on node 0; since the prctl: scanned %ld, hint faults %ld, migrated %ld, opt_out %d\n",
+		k1.scanned - k0.scanned, flt1 - flt0, len / page_size(),
+		left * 100, k2.scanned - k1.scanned, k2.faults - k1.faults,
+		k2.migrated - k1.migrated, k2.opt_out);
+	if (flt1 != flt0)
+		return 7;	/* armed PTEs survived the opt-out */
+	if (left < 0.95)
+		return 8;
+	if (k2.scanned != k1.scanned || k2.faults != k1.faults ||
+	    k2.migrated != k1.migrated || k2.opt_out != 1)
+		return 9;
+	return 0;
+}
+
 /* PR_SET_NUMA_BALANCING_DISABLE: arguments, inheritance, and knumad obeys. */
 TEST_F_TIMEOUT(knumad, opted_out_process_untouched, 120)
 {
@@ -878,35 +1158,23 @@ TEST_F_TIMEOUT(knumad, opted_out_process_untouched, 120)
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		struct knumad_proc k;
 		pid_t grandchild;
-		double left;
-		char *buf;
 
 		if (prctl(PR_SET_NUMA_BALANCING_DISABLE, 1, 0, 0, 0))
 			_exit(10);
 		if (prctl(PR_GET_NUMA_BALANCING_DISABLE, 0, 0, 0, 0) != 1)
 			_exit(11);
+		if (prctl(PR_SET_NUMA_BALANCING_DISABLE, 0, 0, 0, 0))
+			_exit(10);
 		grandchild = fork();
 		if (grandchild == 0)
 			_exit(prctl(PR_GET_NUMA_BALANCING_DISABLE, 0, 0, 0,
-				    0) == 1 ? 0 : 1);
+				    0) == 0 ? 2 : 1);
 		if (waitpid(grandchild, &status, 0) != grandchild ||
-		    !WIFEXITED(status) || WEXITSTATUS(status))
-			_exit(12);	/* not inherited across fork */
-		buf = map_aligned(len, 0);
-		if (!buf)
-			_exit(13);
-		left = untouched(_metadata, buf, len, self->far);
-		if (knumad_proc(0, &k))
-			_exit(14);
-		fprintf(stderr, "# opted out: %.1f%% left on node 0, scanned %ld, hint faults %ld, migrated %ld, opt_out %d\n",
-			left * 100, k.scanned, k.faults, k.migrated, k.opt_out);
-		if (left < 0.95)
-			_exit(15);
-		if (k.faults || k.migrated || k.opt_out != 1)
-			_exit(16);
-		_exit(0);
+		    !WIFEXITED(status) || WEXITSTATUS(status) != 2)
+			_exit(12);	/* the flag was not what it is here */
+		status = armed_then_untouched(_metadata, len, self->far);
+		_exit(status ? 20 + status : 0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
