@@ -150,6 +150,7 @@ struct knumad_region {
  *		looked at yet).
  * @runtime:	the thread's sum_exec_runtime then.
  * @active:	the verdict of its last complete window.
+ * @judged:	it had a complete window: @active means something.
  * @faults:	per node of the faulting CPU (nr_node_ids entries), halved
  *		after every pass over the process; the entry goes when they
  *		are all 0.
@@ -161,6 +162,7 @@ struct knumad_thread {
 	u64 seen_ns;
 	u64 runtime;
 	bool active;
+	bool judged;
 	unsigned long faults[];
 };
 
@@ -515,7 +517,8 @@ static int knumad_vma_home(struct vm_area_struct *vma)
 
 /*
  * Where an unbound region's memory goes: the home of the process's
- * implicit group if it has one, else what the region learned.  A process
+ * implicit group if it has one and the region's pages are not shared
+ * across nodes, else what the region learned.  A process
  * with a home keeps its memory there, whatever a region learned before:
  * its threads prefer the home, and a region still in its flip backoff
  * would otherwise hold its memory away from them for up to a minute.  Under
@@ -524,7 +527,8 @@ static int knumad_vma_home(struct vm_area_struct *vma)
 static int knumad_region_dest(struct knumad_mm *km, struct knumad_region *r)
 {
 	lockdep_assert_held(&km->lock);
-	if (km->implicit)
+	/* pages shared across nodes stay put, as for any region */
+	if (km->implicit && r->xnode * 4 <= r->nr)
 		return READ_ONCE(km->implicit->home_nid);
 	return r->target;
 }
@@ -1183,21 +1187,25 @@ static void knumad_decay_faults(struct knumad_mm *km)
 /*
  * What the process's active threads (see KNUMAD_ACTIVE_SHIFT) allow: the
  * CPUs all of them may run on (into @cpus), the cpuset mems of one of
- * them (into @mems).  Returns the number of active threads.
+ * them (into @mems).  *@unsure says a thread that faults like a busy one
+ * has no verdict yet.  Returns the number of active threads.
  */
 static unsigned int knumad_active_threads(struct knumad_mm *km,
 					  struct cpumask *cpus,
-					  nodemask_t *mems)
+					  nodemask_t *mems, bool *unsure)
 {
 	struct task_struct *t, *one = NULL;
+	unsigned long index, busiest = 0;
 	u64 now = ktime_get_ns();
 	struct knumad_thread *kt;
 	unsigned int threads = 0;
-	unsigned long index;
 
+	*unsure = false;
 	cpumask_copy(cpus, cpu_online_mask);
 	rcu_read_lock();
 	spin_lock(&km->lock);
+	xa_for_each(&km->threads, index, kt)
+		busiest = max(busiest, kt->total);
 	xa_for_each(&km->threads, index, kt) {
 		u64 ran, was = kt->runtime, since = kt->seen_ns;
 
@@ -1208,12 +1216,20 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 		ran = READ_ONCE(t->se.sum_exec_runtime);
 		if (!since || now - since >= KNUMAD_ACTIVE_WINDOW_NS) {
 			/* judged over a second at least; not when first seen */
+			kt->judged = since != 0;
 			kt->active = since &&
 				     ran - was >= (now - since) >>
 						  KNUMAD_ACTIVE_SHIFT;
 			kt->runtime = ran;
 			kt->seen_ns = now;
 		}
+		/*
+		 * No verdict yet, in its first window: unsure, if it faults
+		 * like a busy thread (a sporadic one may never get a verdict
+		 * before its counts decay and its entry goes).
+		 */
+		if (!kt->judged && kt->total * 4 >= busiest)
+			*unsure = true;
 		if (!kt->active)
 			continue;
 		threads++;
@@ -1245,6 +1261,7 @@ static void knumad_implicit_update(struct knumad_mm *km)
 {
 	unsigned long *faults, *room, rss;
 	unsigned int *cpus, threads;
+	bool unsure;
 	struct memsched_group *group;
 	cpumask_var_t allowed;
 	nodemask_t mems;
@@ -1262,7 +1279,7 @@ static void knumad_implicit_update(struct knumad_mm *km)
 							     GFP_KERNEL))
 		goto out_free;
 
-	threads = knumad_active_threads(km, allowed, &mems);
+	threads = knumad_active_threads(km, allowed, &mems, &unsure);
 	spin_lock(&km->lock);
 	memcpy(faults, km->faults, nr_node_ids * sizeof(*faults));
 	spin_unlock(&km->lock);
@@ -1285,6 +1302,9 @@ static void knumad_implicit_update(struct knumad_mm *km)
 			knumad_implicit_drop(km);
 		goto out;
 	}
+	/* a new group only once every thread with faults is judged */
+	if (unsure)
+		goto out;
 	home = knumad_implicit_node(faults, cpus, room, nr_node_ids, threads,
 				    rss);
 	if (home == NUMA_NO_NODE)
