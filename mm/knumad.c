@@ -205,6 +205,8 @@ struct knumad_queued {
  *		read by faults under @lock.
  * @explicit:	a thread of the process was seen in a group it chose with
  *		ms_tbind(): the process places itself, no implicit group.
+ * @mems:	the cpuset mems of the thread whose fault last queued work;
+ *		a bulk move goes nowhere else.  Under @lock.
  */
 struct knumad_mm {
 	struct list_head node;
@@ -230,6 +232,7 @@ struct knumad_mm {
 	unsigned int nr_threads;
 	struct memsched_group *implicit;
 	bool explicit;
+	nodemask_t mems;
 	unsigned long faults[];
 };
 
@@ -694,12 +697,18 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 			trace_knumad_region_target(mm, addr & PMD_MASK, last,
 						   target);
 		target = knumad_region_dest(km, r);
-		if (target != NUMA_NO_NODE &&
-		    !node_isset(target, cpuset_current_mems_allowed))
-			target = NUMA_NO_NODE;
 	}
+	/*
+	 * Never outside the faulting thread's cpuset mems, whatever the
+	 * destination - a group's home included: the move is made later by
+	 * the knumad thread, which no cpuset confines.
+	 */
+	if (target != NUMA_NO_NODE &&
+	    !node_isset(target, cpuset_current_mems_allowed))
+		target = NUMA_NO_NODE;
 	if (target != NUMA_NO_NODE && target != nid &&
 	    node_state(target, N_MEMORY)) {
+		km->mems = cpuset_current_mems_allowed;
 		knumad_queue(km, folio, addr, target);
 		xa_set_mark(&km->regions, addr >> KNUMAD_REGION_SHIFT,
 			    XA_MARK_0);
@@ -940,6 +949,9 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 			r->armed = false;
 			if (nid == NUMA_NO_NODE)
 				nid = knumad_region_dest(km, r);
+			/* the cpuset mems the last fault that asked allowed */
+			if (nid != NUMA_NO_NODE && !node_isset(nid, km->mems))
+				nid = NUMA_NO_NODE;
 			spin_unlock(&km->lock);
 			if (nid == NUMA_NO_NODE || !node_state(nid, N_MEMORY))
 				continue;

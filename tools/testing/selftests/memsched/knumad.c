@@ -17,6 +17,7 @@
 #include <time.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -1137,6 +1138,97 @@ static int armed_then_untouched(struct __test_metadata *_metadata,
 	    k2.migrated != k1.migrated || k2.opt_out != 1)
 		return 9;
 	return 0;
+}
+
+/* Put this process in a cgroup whose cpuset allows node 0 only. */
+static int enter_node0_cpuset(void)
+{
+	char cpus[64] = "", buf[32];
+	int cpu, n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	for (cpu = 0; cpu < n; cpu++) {
+		if (cpu_to_node(cpu) != 0)
+			continue;
+		snprintf(buf, sizeof(buf), "%s%d", cpus[0] ? "," : "", cpu);
+		strcat(cpus, buf);
+	}
+	if (write_str("/sys/fs/cgroup/cgroup.subtree_control", "+cpuset"))
+		return -1;
+	mkdir("/sys/fs/cgroup/knumad-node0", 0755);
+	if (write_str("/sys/fs/cgroup/knumad-node0/cpuset.cpus", cpus) ||
+	    write_str("/sys/fs/cgroup/knumad-node0/cpuset.mems", "0"))
+		return -1;
+	snprintf(buf, sizeof(buf), "%d", getpid());
+	return write_str("/sys/fs/cgroup/knumad-node0/cgroup.procs", buf);
+}
+
+/*
+ * A process binds a range to a group whose home is the far node, is then
+ * confined to node 0's memory by its cpuset, and uses the range hard
+ * from node 0.  Neither knumad nor the background mover may move the
+ * range out of the cpuset: it stays on node 0.
+ */
+TEST_F_TIMEOUT(knumad, bound_range_stays_in_cpuset, 120)
+{
+	unsigned long len = 16 * MB;
+	int status, i;
+	long id = -1;
+	pid_t pid;
+
+	if (getuid())
+		SKIP(return, "needs root for the cpuset");
+	/* a group whose home is the far node: this thread stays in it */
+	for (i = 0; i < 8; i++) {
+		id = ms_tbind(0, MS_ID_NEW, 0);
+		ASSERT_GT(id, 0);
+		if (group_home(id, NULL, 0) == self->far)
+			break;
+	}
+	if (group_home(id, NULL, 0) != self->far)
+		SKIP(return, "no group got its home on node %d", self->far);
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct knumad_proc k0, k1;
+		double left;
+		char *buf;
+
+		/*
+		 * Bound first, then confined (as when an admin shrinks
+		 * cpuset.mems): ms_mbind() in the cpuset refuses a home
+		 * outside it with EINVAL, as mbind() does.
+		 */
+		buf = map_aligned(len, 0);
+		if (!buf || ms_mbind(buf, len, id, 0)) {
+			fprintf(stderr, "# ms_mbind(group %ld): %s\n", id,
+				strerror(errno));
+			_exit(10);
+		}
+		if (enter_node0_cpuset())
+			_exit(4);	/* no cgroup2 cpuset controller */
+		if (knumad_proc(0, &k0))
+			_exit(11);
+		left = untouched(_metadata, buf, len, 0);
+		/* and once more, for the mover's turn */
+		usleep(500000);
+		left = share_on(buf, len, 0);
+		if (knumad_proc(0, &k1))
+			_exit(12);
+		fprintf(stderr, "# bound to a group at home on node %d, cpuset mems 0: %.1f%% on node 0 after 10 full scans, %ld hint faults, %ld pages migrated\n",
+			self->far, left * 100, k1.faults - k0.faults,
+			k1.migrated - k0.migrated);
+		if (k1.faults == k0.faults)
+			_exit(13);	/* not sampled: proves nothing */
+		_exit(left >= 0.95 ? 0 : 14);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	rmdir("/sys/fs/cgroup/knumad-node0");
+	ms_tbind(0, MS_ID_NONE, 0);
+	ASSERT_TRUE(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 4)
+		SKIP(return, "no cgroup2 cpuset controller");
+	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
 /* PR_SET_NUMA_BALANCING_DISABLE: arguments, inheritance, and knumad obeys. */
