@@ -595,6 +595,7 @@ static void knumad_thread_fault(struct knumad_mm *km, int this_nid)
 	struct memsched_group *group, *implicit = km->implicit;
 	struct knumad_thread *kt;
 	struct knumad_join *join;
+	bool chosen;
 
 	lockdep_assert_held(&km->lock);
 	kt = xa_load(&km->threads, current->pid);
@@ -614,12 +615,17 @@ static void knumad_thread_fault(struct knumad_mm *km, int this_nid)
 		kt->total++;
 	}
 
+	/*
+	 * Another thread may take current out of its group (ms_tbind()) and
+	 * drop the group's last reference: look at it under RCU only.
+	 */
 	rcu_read_lock();
 	group = rcu_dereference(current->memsched_group);
-	if (group && !group->implicit)
-		km->explicit = true;
+	chosen = group && !group->implicit;
 	rcu_read_unlock();
-	if (!implicit || group == implicit || (group && !group->implicit) ||
+	if (chosen)
+		km->explicit = true;
+	if (!implicit || group == implicit || chosen ||
 	    (current->flags & (PF_EXITING | PF_KTHREAD)))
 		return;
 	join = kmalloc(sizeof(*join), GFP_NOWAIT | __GFP_NOWARN);
@@ -750,17 +756,35 @@ static void knumad_charge(u64 *ns)
 
 struct knumad_batch {
 	struct list_head folios;
+	unsigned long nr;	/* pages on @folios */
 	unsigned long thp;
 	unsigned long budget;	/* pages the rate limit still allows */
 	bool isolate_failed;
 };
 
+/*
+ * A destination found short of memory is left alone for a second: no
+ * folio is isolated for it, nothing is reclaimed there for us.
+ */
+#define KNUMAD_FULL_BACKOFF	HZ
+static unsigned long knumad_full_until[MAX_NUMNODES];
+
+static bool knumad_node_full(int nid)
+{
+	return time_before(jiffies, READ_ONCE(knumad_full_until[nid]));
+}
+
 static bool knumad_isolate(struct knumad_batch *b, struct folio *folio)
 {
 	long nr = folio_nr_pages(folio);
 
+	/*
+	 * Not anonymous, shared, or maybe pinned for DMA (a VFIO guest's
+	 * memory): a move would fail, or would be wrong.
+	 */
 	if (nr > b->budget || !folio_test_anon(folio) ||
-	    folio_is_zone_device(folio) || folio_likely_mapped_shared(folio))
+	    folio_is_zone_device(folio) || folio_likely_mapped_shared(folio) ||
+	    folio_maybe_dma_pinned(folio))
 		return false;
 	if (!folio_isolate_lru(folio)) {
 		b->isolate_failed = true;
@@ -769,35 +793,42 @@ static bool knumad_isolate(struct knumad_batch *b, struct folio *folio)
 	node_stat_mod_folio(folio, NR_ISOLATED_ANON + folio_is_file_lru(folio),
 			    nr);
 	list_add_tail(&folio->lru, &b->folios);
-	if (folio_test_large(folio))
+	if (folio_test_pmd_mappable(folio))
 		b->thp++;
+	b->nr += nr;
 	b->budget -= nr;
 	return true;
 }
 
+/*
+ * Move the batch to @nid with mainline's rules for misplaced folios: no
+ * reclaim or compaction on @nid (memsched_alloc_dst()), nothing at all
+ * if @nid has no room above its high watermarks (then @nid is left
+ * alone for KNUMAD_FULL_BACKOFF), huge pages whole (MR_NUMA_MISPLACED
+ * never splits one to retry).
+ */
 static void knumad_migrate_batch(struct knumad_mm *km, struct knumad_batch *b,
 				 int nid)
 {
-	struct migration_target_control mtc = {
-		.nid = nid,
-		.gfp_mask = GFP_HIGHUSER_MOVABLE | __GFP_THISNODE |
-			    __GFP_NOWARN | __GFP_NORETRY,
-		.reason = MR_NUMA_MISPLACED,
-	};
 	unsigned int nr_succeeded = 0;
 	unsigned long thp_left = 0, failed = 0;
 	struct folio *folio;
 
 	if (list_empty(&b->folios))
 		return;
-	migrate_pages(&b->folios, alloc_migration_target, NULL,
-		      (unsigned long)&mtc, MIGRATE_ASYNC, MR_NUMA_MISPLACED,
-		      &nr_succeeded);
+	if (!memsched_node_has_room(nid, b->nr))
+		WRITE_ONCE(knumad_full_until[nid],
+			   jiffies + KNUMAD_FULL_BACKOFF);
+	else
+		migrate_pages(&b->folios, memsched_alloc_dst, NULL, nid,
+			      MIGRATE_ASYNC, MR_NUMA_MISPLACED,
+			      &nr_succeeded);
+	b->nr = 0;
 	/* Charge as we go: /proc readers see a long move while it runs. */
 	knumad_charge(&km->migrate_ns);
 	list_for_each_entry(folio, &b->folios, lru) {
 		failed += folio_nr_pages(folio);
-		if (folio_test_large(folio))
+		if (folio_test_pmd_mappable(folio))
 			thp_left++;
 	}
 	if (!list_empty(&b->folios))
@@ -836,7 +867,7 @@ static void knumad_migrate_queued(struct knumad_mm *km, struct knumad_batch *b)
 				continue;
 			vma = vma_lookup(km->mm, q->addr);
 			if (vma && knumad_vma_eligible(vma) &&
-			    folio_nid(q->folio) != nid)
+			    folio_nid(q->folio) != nid && !knumad_node_full(nid))
 				knumad_isolate(b, q->folio);
 			/* Isolation took a reference of its own. */
 			folio_put(q->folio);
@@ -953,7 +984,8 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 			if (nid != NUMA_NO_NODE && !node_isset(nid, km->mems))
 				nid = NUMA_NO_NODE;
 			spin_unlock(&km->lock);
-			if (nid == NUMA_NO_NODE || !node_state(nid, N_MEMORY))
+			if (nid == NUMA_NO_NODE || !node_state(nid, N_MEMORY) ||
+			    knumad_node_full(nid))
 				continue;
 			knumad_collect_range(vma, max(start, vma->vm_start),
 					     min(end, vma->vm_end), nid, b);

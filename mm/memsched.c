@@ -59,6 +59,9 @@
 
 #include "internal.h"
 
+#define CREATE_TRACE_POINTS
+#include <trace/events/memsched.h>
+
 /* Bytes of address space the background mover handles per step. */
 #define MEMSCHED_MOVE_CHUNK	(2UL << 20)
 
@@ -159,6 +162,63 @@ static int memsched_choose_home(void)
 	nid = best < 0 ? numa_node_id() : load[best].nid;
 	kfree(load);
 	return nid;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Moving memory: mainline's rules for misplaced folios */
+
+/**
+ * memsched_alloc_dst - allocate the destination of a move
+ * @src:	the folio to move.
+ * @nid:	the destination node.
+ *
+ * The rules of NUMA balancing's alloc_misplaced_dst_folio(): on @nid
+ * only, no direct reclaim or compaction, no emergency reserves; a huge
+ * page is allocated huge (GFP_TRANSHUGE_LIGHT) or not at all.  A move
+ * that finds no free page fails; it never makes room by reclaiming on
+ * the destination.  A migrate_pages() new_folio_t for the memsched mover
+ * and knumad.
+ *
+ * Return: the new folio, or NULL.
+ */
+struct folio *memsched_alloc_dst(struct folio *src, unsigned long nid)
+{
+	int order = folio_order(src);
+	gfp_t gfp = __GFP_THISNODE;
+
+	if (order > 0)
+		gfp |= GFP_TRANSHUGE_LIGHT;
+	else
+		gfp |= (GFP_HIGHUSER_MOVABLE | __GFP_NOMEMALLOC |
+			__GFP_NORETRY | __GFP_NOWARN) & ~__GFP_RECLAIM;
+	return __folio_alloc_node(gfp, order, nid);
+}
+
+/**
+ * memsched_node_has_room - may @nr more pages move to @nid now?
+ * @nid:	the destination node.
+ * @nr:		pages about to move there.
+ *
+ * As migrate_balanced_pgdat() asks before a NUMA-balancing move: one of
+ * the node's zones stays above its high watermark with @nr pages more.
+ * A node short of memory is left to reclaim (kswapd) and its own users;
+ * moves toward it wait.
+ */
+bool memsched_node_has_room(int nid, unsigned long nr)
+{
+	pg_data_t *pgdat = NODE_DATA(nid);
+	int z;
+
+	for (z = pgdat->nr_zones - 1; z >= 0; z--) {
+		struct zone *zone = pgdat->node_zones + z;
+
+		if (!managed_zone(zone))
+			continue;
+		if (zone_watermark_ok(zone, 0, high_wmark_pages(zone) + nr,
+				      ZONE_MOVABLE, ALLOC_CMA))
+			return true;
+	}
+	return false;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -420,7 +480,13 @@ void memsched_group_set_home(struct memsched_group *group, int nid,
 	atomic_dec(&memsched_node_groups[old]);
 	atomic_inc(&memsched_node_groups[nid]);
 	for (i = 0; i < n; i++) {
-		memsched_queue_move(group, mms[i], 0, mms[i]->task_size);
+		/*
+		 * No VMA follows an implicit group: knumad moves its
+		 * process's memory to the new home as it samples it.
+		 */
+		if (!group->implicit)
+			memsched_queue_move(group, mms[i], 0,
+					    mms[i]->task_size);
 		mmdrop(mms[i]);
 	}
 	kfree(mms);
@@ -826,12 +892,26 @@ static unsigned long memsched_move_chunk(struct memsched_group *group,
 		n++;
 	}
 	if (!n) {
-		/* Skip the hole up to the next VMA in one step. */
-		vma = find_vma(mm, end);
-		if (!vma)
-			end = ULONG_MAX;
-		else if (vma->vm_start > end)
-			end = vma->vm_start;
+		/*
+		 * Nothing of the group here: skip holes and other VMAs up to
+		 * the next VMA that follows the group, in one step.  The work
+		 * follows the group's VMAs, not the address space's size (a
+		 * 64 TiB PROT_NONE reservation took 2 MiB steps every 10 ms:
+		 * days).
+		 */
+		vma_iter_set(&vmi, end);
+		end = ULONG_MAX;
+		for_each_vma(vmi, vma) {
+			if (vma->vm_policy && vma->vm_policy->msgroup == group) {
+				end = vma->vm_start;
+				break;
+			}
+			if (need_resched()) {
+				/* a long VMA list: come back from here */
+				end = vma->vm_end;
+				break;
+			}
+		}
 	}
 	mmap_read_unlock(mm);
 
@@ -988,6 +1068,13 @@ struct memsched_proc_group {
 	unsigned long pages[MAX_NUMNODES];
 };
 
+/*
+ * The entry of @group in @groups, made on first use with a reference of
+ * its own; NULL if there is no memory, or if @group is being released.
+ * @group may have been read under RCU only (a thread's group pointer):
+ * its last reference may be going at this moment, so the reference is
+ * taken only if one is left, never by a plain increment.
+ */
 static struct memsched_proc_group *
 memsched_proc_group(struct xarray *groups, struct memsched_group *group)
 {
@@ -998,11 +1085,15 @@ memsched_proc_group(struct xarray *groups, struct memsched_group *group)
 	pg = kzalloc(sizeof(*pg), GFP_ATOMIC);
 	if (!pg)
 		return NULL;
-	if (xa_err(xa_store(groups, group->id, pg, GFP_ATOMIC))) {
+	if (!refcount_inc_not_zero(&group->ref)) {
 		kfree(pg);
 		return NULL;
 	}
-	memsched_group_get(group);
+	if (xa_err(xa_store(groups, group->id, pg, GFP_ATOMIC))) {
+		memsched_group_put(group);
+		kfree(pg);
+		return NULL;
+	}
 	pg->group = group;
 	return pg;
 }
@@ -1147,14 +1238,22 @@ static void memsched_show_threads(struct seq_file *m, struct pid_namespace *ns,
 	struct memsched_group *group;
 	struct task_struct *t;
 
+	/*
+	 * A group read here is only RCU-protected: the thread may be
+	 * leaving it (ms_tbind(), exit) and dropping its last reference.
+	 * Its id is immutable and the memory stays until a grace period
+	 * ends, so it may be printed; anything used after the unlock is
+	 * held through memsched_proc_group()'s reference.
+	 */
 	rcu_read_lock();
 	for_each_thread(task, t) {
 		group = rcu_dereference(t->memsched_group);
 		if (!group)
 			continue;
 		pg = memsched_proc_group(groups, group);
-		if (pg)
-			pg->threads++;
+		if (!pg)
+			continue;	/* being released: the thread left it */
+		pg->threads++;
 		seq_printf(m, "thread %d group %d cpu %d node %d\n",
 			   task_pid_nr_ns(t, ns), group->id, task_cpu(t),
 			   cpu_to_node(task_cpu(t)));

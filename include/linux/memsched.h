@@ -101,6 +101,9 @@ struct memsched_group *memsched_group_create_implicit(struct mm_struct *mm,
 void memsched_join_implicit(struct memsched_group *group);
 void memsched_group_dissolve(struct memsched_group *group);
 
+struct folio *memsched_alloc_dst(struct folio *src, unsigned long nid);
+bool memsched_node_has_room(int nid, unsigned long nr);
+
 /* kernel/sched/numa.c */
 void memsched_sched_fork(struct task_struct *p);
 

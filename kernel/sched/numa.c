@@ -44,7 +44,6 @@
 
 #include "sched.h"
 
-#define CREATE_TRACE_POINTS
 #include <trace/events/memsched.h>
 
 /* How often the balancer looks, and how long a home is kept at least. */

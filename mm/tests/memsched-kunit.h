@@ -131,6 +131,42 @@ static void memsched_test_ids(struct kunit *test)
 	memsched_group_put(c);
 }
 
+/*
+ * /proc/<pid>/memsched reads a thread's group under RCU while the thread
+ * may drop the group's last reference: the reader must not revive a
+ * group whose count reached zero (a plain refcount_inc() did, and then
+ * used and put it after its release was queued).
+ */
+static void memsched_test_proc_skips_dying_group(struct kunit *test)
+{
+	nodemask_t all = NODE_MASK_ALL;
+	struct memsched_group *group;
+	struct memsched_proc_group *pg;
+	struct xarray groups;
+
+	group = memsched_group_alloc(0, &all);
+	KUNIT_ASSERT_NOT_NULL(test, group);
+	group->id = INT_MAX;
+	xa_init(&groups);
+
+	/* a live group: one entry, one reference more */
+	pg = memsched_proc_group(&groups, group);
+	KUNIT_ASSERT_NOT_NULL(test, pg);
+	KUNIT_EXPECT_EQ(test, refcount_read(&group->ref), 2);
+	KUNIT_EXPECT_PTR_EQ(test, memsched_proc_group(&groups, group), pg);
+	KUNIT_EXPECT_EQ(test, refcount_read(&group->ref), 2);
+	xa_erase(&groups, group->id);
+	kfree(pg);
+
+	/* its last reference gone (release queued): skipped, not revived */
+	refcount_set(&group->ref, 0);
+	KUNIT_EXPECT_NULL(test, memsched_proc_group(&groups, group));
+	KUNIT_EXPECT_EQ(test, refcount_read(&group->ref), 0);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&groups));
+	xa_destroy(&groups);
+	kfree(group);
+}
+
 static struct kunit_case memsched_test_cases[] = {
 	KUNIT_CASE(memsched_test_home_fewest_groups_per_cpu),
 	KUNIT_CASE(memsched_test_home_tie_breaks),
@@ -138,6 +174,7 @@ static struct kunit_case memsched_test_cases[] = {
 	KUNIT_CASE(memsched_test_home_empty_nodes_spread),
 	KUNIT_CASE(memsched_test_mbind_args),
 	KUNIT_CASE(memsched_test_ids),
+	KUNIT_CASE(memsched_test_proc_skips_dying_group),
 	{},
 };
 

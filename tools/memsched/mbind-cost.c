@@ -99,9 +99,9 @@ int main(int argc, char **argv)
 	double t0, t;
 	char *p, *guard;
 
-	id = syscall(463, 0, MS_ID_NEW, 0);
+	id = syscall(600, 0, MS_ID_NEW, 0);
 	guard = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	syscall(464, (unsigned long)guard, 4096, id, 0);
+	syscall(601, (unsigned long)guard, 4096, id, 0);
 	home = home_of(id);
 	away = home == 0 ? 1 : 0;
 	mask = 1UL << home;
@@ -111,12 +111,12 @@ int main(int argc, char **argv)
 	p = populated(len, away);
 	before = vmas();
 	t0 = now();
-	if (syscall(464, (unsigned long)p, len, id, MS_MBIND_MOVE))
+	if (syscall(601, (unsigned long)p, len, id, MS_MBIND_MOVE))
 		perror("ms_mbind");
 	t = now() - t0;
 	printf("ms_mbind(MS_MBIND_MOVE)         %8.3f s  %6ld/%ld pages home  VMAs %d -> %d",
 	       t, on_node(p, npages, home), npages, before, vmas());
-	syscall(464, (unsigned long)p, len, MS_ID_NONE, 0);
+	syscall(601, (unsigned long)p, len, MS_ID_NONE, 0);
 	printf(" -> %d after unbind\n", vmas());
 	munmap(p, len);
 
@@ -131,7 +131,7 @@ int main(int argc, char **argv)
 
 	p = populated(len, away);
 	t0 = now();
-	syscall(464, (unsigned long)p, len, id, 0);
+	syscall(601, (unsigned long)p, len, id, 0);
 	t = now() - t0;
 	printf("ms_mbind() (background move)    %8.3f s  %6ld/%ld pages home at return",
 	       t, on_node(p, npages, home), npages);

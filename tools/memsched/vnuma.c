@@ -31,8 +31,8 @@
 #include <linux/memsched.h>
 
 #ifndef __NR_ms_tbind
-#define __NR_ms_tbind 463
-#define __NR_ms_mbind 464
+#define __NR_ms_tbind 600
+#define __NR_ms_mbind 601
 #endif
 #define MAX_HOST_NODES 64
 

@@ -378,9 +378,29 @@ TEST_F(range, different_groups_do_not_merge)
 
 TEST(without_group_syscall_numbers)
 {
-	/* The numbers are the documented ones: 463 and 464. */
-	EXPECT_EQ(463, __NR_ms_tbind);
-	EXPECT_EQ(464, __NR_ms_mbind);
+	/* The numbers are the documented ones: 600 and 601. */
+	EXPECT_EQ(600, __NR_ms_tbind);
+	EXPECT_EQ(601, __NR_ms_mbind);
+}
+
+/*
+ * 463 and 464 are mainline's setxattrat and getxattrat from Linux 6.13
+ * on: a program built against newer headers must get ENOSYS here, not
+ * ms_tbind/ms_mbind run with its arguments (which answered EINVAL: a
+ * negative tid, AT_FDCWD).
+ */
+TEST(mainline_numbers_are_not_ours)
+{
+	char value[16];
+
+	errno = 0;
+	EXPECT_EQ(-1, syscall(463, -100, "/", 0, "user.x", NULL, 0));
+	EXPECT_EQ(ENOSYS, errno);
+	errno = 0;
+	EXPECT_EQ(-1, syscall(464, -100, "/", 0, "user.x", value, 0));
+	EXPECT_EQ(ENOSYS, errno);
+	/* and the memsched calls answer at their own numbers */
+	EXPECT_GE(syscall(600, 0, MS_ID_GET, 0), 0);
 }
 
 TEST_HARNESS_MAIN

@@ -548,6 +548,71 @@ TEST_F_TIMEOUT(sched, offlining_a_node_moves_its_groups, 60)
 	}
 }
 
+/*
+ * A home change moves the group's ranges, and only they cost work: a
+ * 64 TiB PROT_NONE reservation below the bound range (an address-space
+ * layout like a sanitizer's) is skipped in one step.  The mover walked
+ * it 2 MiB every 10 ms, so the range never reached the new home.
+ */
+TEST_F_TIMEOUT(sched, mover_skips_unbound_address_space, 90)
+{
+	unsigned long len = 8UL << 20, big = 64UL << 40, n = len / page_size();
+	int g, cpu, home = -1, dst, cpus = sysconf(_SC_NPROCESSORS_CONF);
+	long ids[4], id = -1;
+	long long hn, an;
+	unsigned int moves;
+	char *buf, *res;
+	double t0, t1, share = 0;
+
+	if (nr_nodes() < 2 || getuid())
+		SKIP(return, "needs 2 nodes and root");
+	for (g = 0; g < 4; g++) {
+		ids[g] = new_group();
+		ASSERT_GT(ids[g], 0);
+		home = group_stats(ids[g], &hn, &an, &moves);
+		if (home != cpu_node(0)) {
+			id = ids[g];
+			break;
+		}
+	}
+	ASSERT_GT(id, 0);
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_EQ(0, ms_mbind(buf, len, id, MS_MBIND_MOVE));
+	memset(buf, 1, len);
+	ASSERT_GE(pages_on_node(buf, n, home), (long)n * 95 / 100);
+	/* mapped after, so below it: the mover meets it first */
+	res = mmap(NULL, big, PROT_NONE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, res);
+	ASSERT_LT(res, buf);
+
+	for (cpu = 0; cpu < cpus; cpu++)
+		if (cpu_node(cpu) == home)
+			ASSERT_EQ(0, set_online(cpu, 0));
+	t0 = now();
+	while (now() - t0 < 15 && group_stats(id, &hn, &an, &moves) == home)
+		usleep(100000);
+	dst = group_stats(id, &hn, &an, &moves);
+	t1 = now();
+	while (dst != home && now() - t1 < 15) {
+		share = (double)pages_on_node(buf, n, dst) / n;
+		if (share >= 0.95)
+			break;
+		usleep(100000);
+	}
+	TH_LOG("home %d -> %d after %.1f s; %.1f%% of the 8 MiB range there %.1f s later",
+	       home, dst, t1 - t0, share * 100, now() - t1);
+	for (cpu = 0; cpu < cpus; cpu++)
+		if (cpu_node(cpu) == home || cpu_node(cpu) < 0)
+			set_online(cpu, 1);
+	EXPECT_NE(home, dst);
+	EXPECT_GE(share, 0.95);
+	munmap(res, big);
+	munmap(buf, len);
+}
+
 /* Put this process in a cgroup whose cpuset allows node 0 only. */
 static int enter_node0_cpuset(void)
 {

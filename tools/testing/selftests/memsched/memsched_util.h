@@ -14,10 +14,10 @@
 #include <linux/memsched.h>
 
 #ifndef __NR_ms_tbind
-#define __NR_ms_tbind 463
+#define __NR_ms_tbind 600
 #endif
 #ifndef __NR_ms_mbind
-#define __NR_ms_mbind 464
+#define __NR_ms_mbind 601
 #endif
 
 #define MPOL_DEFAULT	0
