@@ -5,9 +5,11 @@
  * Every scan_sleep_millisecs the knumad thread arms NUMA hinting faults
  * (change_prot_numa()) on at most pages_to_scan pages, taken round-robin
  * from the registered processes.  It does not arm every page: in each
- * 2 MiB region of an eligible VMA it arms one chunk of KNUMAD_SAMPLE_PAGES
- * pages (a different chunk every 8 passes over the process), or the whole
- * huge page if the region is mapped by one.
+ * 2 MiB region of an eligible VMA with memory present it arms one chunk of
+ * KNUMAD_SAMPLE_PAGES pages (a different chunk every 8 passes over the
+ * process), or the whole huge page if the region is mapped by one.  Empty
+ * ranges are skipped a page-table entry at a time (2 MiB to 512 GiB), so
+ * the work and the regions kept follow resident memory, not address space.
  *
  * The fault side, knumad_hint_fault(), is called from do_numa_page() and
  * do_huge_pmd_numa_page().  It learns, per region, from which node the
@@ -55,6 +57,7 @@
 #include <linux/knumad.h>
 #include <linux/memsched.h>
 #include <linux/mempolicy.h>
+#include <linux/memcontrol.h>
 #include <linux/migrate.h>
 #include <linux/pagewalk.h>
 #include <linux/kthread.h>
@@ -98,6 +101,18 @@
 #define KNUMAD_MAX_THREADS	1024
 /* Recent faults a process needs before it gets an implicit group. */
 #define KNUMAD_IMPLICIT_MIN_FAULTS	32
+/*
+ * Regions a process may have: one per 2 MiB with memory present, so this
+ * covers 512 GiB of resident memory (about 16 MiB of regions, charged to
+ * the process's memcg).  Regions past the bound are not sampled.
+ */
+#define KNUMAD_MAX_REGIONS	BIT(18)
+/*
+ * Empty page-table entries (at any level: a PMD entry skips 2 MiB, a PUD
+ * entry 1 GiB, a P4D/PGD entry 512 GiB) the scan skips per page of its
+ * pages_to_scan budget.  A page table with no page present costs a page.
+ */
+#define KNUMAD_HOLE_ENTRIES	64
 
 /**
  * struct knumad_region - what knumad learned about one 2 MiB region
@@ -160,8 +175,11 @@ struct knumad_queued {
  * @gen:	the last migration pass that visited the slot.
  * @lock:	protects @regions' contents, @queue, @nr_queued, @faults.
  * @regions:	struct knumad_region by address >> KNUMAD_REGION_SHIFT;
- *		entries are made by the scanner and freed with the slot.
+ *		entries are made by the scanner where memory is present,
+ *		and freed by it where none is (any more) or with the slot.
  *		XA_MARK_0 marks a region waiting for a bulk move.
+ *		Entries are freed under @lock, which faults hold to use one.
+ * @nr_regions:	entries in @regions, at most KNUMAD_MAX_REGIONS.
  * @seq:	completed passes over this address space.
  * @scan_addr:	where the next pass continues.
  * @queue:	folios the faults asked the thread to move.
@@ -193,6 +211,7 @@ struct knumad_mm {
 	unsigned int gen;
 	spinlock_t lock;		/* see @lock above */
 	struct xarray regions;
+	unsigned long nr_regions;
 	unsigned int seq;
 	unsigned long scan_addr;
 	struct knumad_queued queue[KNUMAD_QUEUE_LEN];
@@ -937,25 +956,117 @@ static struct knumad_region *knumad_region(struct knumad_mm *km,
 
 	if (r)
 		return r;
+	if (km->nr_regions >= KNUMAD_MAX_REGIONS)
+		return NULL;
+	/* charged to the process's memcg: see knumad_scan_mm() */
 	r = kzalloc(struct_size(r, weight, nr_node_ids),
-		    GFP_KERNEL | __GFP_NOWARN);
+		    GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!r)
 		return NULL;
 	r->target = NUMA_NO_NODE;
 	r->last_nid = NUMA_NO_NODE;
-	if (xa_err(xa_store(&km->regions, index, r, GFP_KERNEL))) {
+	if (xa_err(xa_store(&km->regions, index, r,
+			    GFP_KERNEL_ACCOUNT | __GFP_NOWARN))) {
 		kfree(r);
 		return NULL;
 	}
+	WRITE_ONCE(km->nr_regions, km->nr_regions + 1);
 	return r;
 }
 
-static bool knumad_pmd_mapped(struct mm_struct *mm, unsigned long addr)
+/*
+ * Free the regions that lie wholly in [@start, @end): no memory is
+ * present there (any more).  Faults use a region under km->lock only.
+ */
+static void knumad_regions_drop(struct knumad_mm *km, unsigned long start,
+				unsigned long end)
 {
-	pmd_t *pmd = mm_find_pmd(mm, addr);
+	unsigned long first = DIV_ROUND_UP(start, KNUMAD_REGION_SIZE);
+	unsigned long last = end >> KNUMAD_REGION_SHIFT;
+	struct knumad_region *r;
+	unsigned long index;
 
-	return pmd && pmd_trans_huge(pmdp_get_lockless(pmd));
+	if (last <= first)
+		return;
+	xa_for_each_range(&km->regions, index, r, first, last - 1) {
+		spin_lock(&km->lock);
+		xa_erase(&km->regions, index);
+		WRITE_ONCE(km->nr_regions, km->nr_regions - 1);
+		spin_unlock(&km->lock);
+		kfree(r);
+	}
 }
+
+/*
+ * Finding the next region with memory present: a page walk, which skips
+ * an empty PGD, P4D, PUD or PMD entry at the cost of reading it, counted
+ * in @entries against @max_entries.
+ */
+struct knumad_find {
+	long entries;
+	long max_entries;
+	bool present;		/* found memory in the region at @addr */
+	bool huge;		/* ... mapped by a huge page */
+	unsigned long addr;
+	unsigned long stop;	/* where the walk ran out of @max_entries */
+};
+
+static int knumad_find_hole(unsigned long addr, unsigned long next,
+			    int depth, struct mm_walk *walk)
+{
+	struct knumad_find *f = walk->private;
+
+	if (++f->entries < f->max_entries)
+		return 0;
+	f->stop = next;
+	return 1;
+}
+
+static int knumad_find_pmd(pmd_t *pmd, unsigned long addr,
+			   unsigned long end, struct mm_walk *walk)
+{
+	struct knumad_find *f = walk->private;
+	spinlock_t *ptl;	/* the page table lock of @pmd */
+	pte_t *start_pte, *pte;
+	unsigned long a;
+
+	ptl = pmd_trans_huge_lock(pmd, walk->vma);
+	if (ptl) {
+		__acquire(ptl);	/* for sparse: taken by pmd_trans_huge_lock() */
+		f->huge = pmd_present(*pmd);
+		spin_unlock(ptl);
+		if (f->huge) {
+			f->present = true;
+			f->addr = addr;
+			return 1;
+		}
+		return knumad_find_hole(addr, end, 1, walk);
+	}
+	start_pte = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
+	if (!start_pte) {
+		walk->action = ACTION_AGAIN;
+		return 0;
+	}
+	__acquire(RCU);	/* for sparse: pte_unmap() ends it */
+	for (pte = start_pte, a = addr; a < end; pte++, a += PAGE_SIZE)
+		if (pte_present(ptep_get(pte)))
+			break;
+	pte_unmap_unlock(start_pte, ptl);
+	if (a < end) {
+		f->present = true;
+		f->addr = addr;
+		return 1;
+	}
+	/* a page table with nothing present: a page of budget */
+	f->entries += KNUMAD_HOLE_ENTRIES - 1;
+	return knumad_find_hole(addr, end, 1, walk);
+}
+
+static const struct mm_walk_ops knumad_find_ops = {
+	.pmd_entry = knumad_find_pmd,
+	.pte_hole = knumad_find_hole,
+	.walk_lock = PGWALK_RDLOCK,
+};
 
 /*
  * change_prot_numa(), but also on top-tier nodes when kernel.numa_balancing
@@ -979,8 +1090,11 @@ static long knumad_arm(struct vm_area_struct *vma, unsigned long start,
 }
 
 /*
- * Arm the sample of each region of @vma from km->scan_addr on, until
- * *@budget pages are armed.  Returns false when the budget ran out first.
+ * Arm the sample of each region of @vma with memory present, from
+ * km->scan_addr on, until the *@budget pages are spent: armed pages, a
+ * page per region visited, a page per KNUMAD_HOLE_ENTRIES empty entries
+ * skipped.  Regions where no memory is present are freed on the way.
+ * Returns false when the budget ran out first.
  */
 static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 			    long *budget)
@@ -994,11 +1108,9 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 	unsigned long addr = max(km->scan_addr, vma->vm_start);
 
 	while (addr < vma->vm_end) {
-		unsigned long rstart = addr & ~(KNUMAD_REGION_SIZE - 1);
-		unsigned long rend = min(rstart + KNUMAD_REGION_SIZE,
-					 vma->vm_end);
+		struct knumad_find f = { .max_entries = 1 };
+		unsigned long rstart, rend, s, e;
 		struct knumad_region *r;
-		unsigned long s, e;
 		bool idle;
 		long nr;
 
@@ -1006,10 +1118,27 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 			km->scan_addr = addr;
 			return false;
 		}
+		f.max_entries = *budget * KNUMAD_HOLE_ENTRIES;
+		walk_page_range_vma(vma, addr, vma->vm_end, &knumad_find_ops,
+				    &f);
+		*budget -= DIV_ROUND_UP(f.entries, KNUMAD_HOLE_ENTRIES);
+		if (!f.present) {
+			rend = f.stop ? f.stop : vma->vm_end;
+			knumad_regions_drop(km, addr, rend);
+			addr = rend;
+			continue;
+		}
+		rstart = f.addr & ~(KNUMAD_REGION_SIZE - 1);
+		rend = min(rstart + KNUMAD_REGION_SIZE, vma->vm_end);
+		knumad_regions_drop(km, addr, rstart);
+		addr = max(addr, rstart);
+		*budget -= 1;
 		r = knumad_region(km, rstart);
-		if (!r)
-			break;
-		if (knumad_pmd_mapped(km->mm, rstart)) {
+		if (!r) {
+			addr = rend;
+			continue;
+		}
+		if (f.huge) {
 			s = rstart;
 			e = rend;
 		} else {
@@ -1035,8 +1164,7 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 			km->scanned += nr;
 			atomic_long_add(nr, &knumad_pages_scanned);
 			/* a huge page is one entry and one fault: one sample */
-			*budget -= min((e - s) >> PAGE_SHIFT,
-				       (unsigned long)KNUMAD_SAMPLE_PAGES);
+			*budget -= min_t(long, nr, KNUMAD_SAMPLE_PAGES);
 		}
 		addr = rend;
 		cond_resched();
@@ -1045,23 +1173,36 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 	return true;
 }
 
-/* Arm up to *@budget pages of @km; true when a pass over it completed. */
+/*
+ * Arm up to *@budget pages of @km; true when a pass over it completed.
+ * Regions are allocated here, in the knumad thread, and charged to the
+ * process's memcg; those outside the eligible VMAs are freed.
+ */
 static bool knumad_scan_mm(struct knumad_mm *km, long *budget)
 {
+	struct mem_cgroup *memcg = get_mem_cgroup_from_mm(km->mm), *old;
 	struct vm_area_struct *vma;
 	struct vma_iterator vmi;
+	bool done = false;
 
+	old = set_active_memcg(memcg);
 	vma_iter_init(&vmi, km->mm, km->scan_addr);
 	for_each_vma(vmi, vma) {
 		if (!knumad_vma_eligible(vma))
 			continue;
+		knumad_regions_drop(km, km->scan_addr, vma->vm_start);
 		if (!knumad_scan_vma(km, vma, budget))
-			return false;
+			goto out;
 		knumad_charge(&km->scan_ns);
 	}
+	knumad_regions_drop(km, km->scan_addr, ULONG_MAX);
 	km->scan_addr = 0;
 	km->seq++;
-	return true;
+	done = true;
+out:
+	set_active_memcg(old);
+	mem_cgroup_put(memcg);
+	return done;
 }
 
 /* Undo change_prot_numa() on everything knumad may have armed in @mm. */
@@ -1257,8 +1398,9 @@ out:
 
 /*
  * One pass: visit the processes round-robin from where the last pass
- * stopped until pages_to_scan pages are armed or every process was
- * visited once.
+ * stopped until pages_to_scan pages are spent or every process was
+ * visited once.  The next pass starts with the process after the last
+ * one visited.
  */
 static void knumad_pass(unsigned long *tokens, bool disarm)
 {
@@ -1305,14 +1447,18 @@ static void knumad_pass(unsigned long *tokens, bool disarm)
 
 		done = knumad_do_mm(km, &b, &budget, disarm);
 
+		/*
+		 * The next process goes next, whether this one's pass
+		 * completed or not (it continues where it stopped when its
+		 * turn comes again): a process with a large address space
+		 * does not keep the others waiting until its pass ends.
+		 */
 		spin_lock(&knumad_mm_lock);
-		if (done || km->exited) {
-			if (list_is_last(&km->node, &knumad_scan.mms)) {
-				knumad_scan.cursor = NULL;
-				wrapped = true;
-			} else {
-				knumad_scan.cursor = list_next_entry(km, node);
-			}
+		if (list_is_last(&km->node, &knumad_scan.mms)) {
+			knumad_scan.cursor = NULL;
+			wrapped = true;
+		} else {
+			knumad_scan.cursor = list_next_entry(km, node);
 		}
 		if (km->exited) {
 			/* It exited while we held it: ours to free. */
@@ -1515,6 +1661,8 @@ void knumad_show(struct seq_file *m, struct pid_namespace *ns,
 	}
 	spin_unlock(&km->lock);
 	rcu_read_unlock();
+	seq_printf(m, "knumad regions %lu max %lu\n",
+		   READ_ONCE(km->nr_regions), KNUMAD_MAX_REGIONS);
 	seq_printf(m, "knumad scanned %lu hint_faults %lu local %lu migrated %lu thp %lu failed %lu scan_ns %llu migrate_ns %llu opt_out %d faults",
 		   READ_ONCE(km->scanned), READ_ONCE(km->hint_faults),
 		   READ_ONCE(km->hint_faults_local),
