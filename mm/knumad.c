@@ -929,6 +929,28 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 	}
 }
 
+/*
+ * Forget @km's migration work: knumad was disabled or the process opted
+ * out.  The queued folios' references go (they would keep up to 64
+ * folios, huge ones too, from compaction and offlining), and the marked
+ * regions are not moved.
+ */
+static void knumad_drop_work(struct knumad_mm *km)
+{
+	unsigned long index = 0;
+	struct knumad_region *r;
+	unsigned int i;
+
+	spin_lock(&km->lock);
+	km->pending = false;
+	for (i = 0; i < km->nr_queued; i++)
+		folio_put(km->queue[i].folio);
+	km->nr_queued = 0;
+	spin_unlock(&km->lock);
+	xa_for_each_marked(&km->regions, index, r, XA_MARK_0)
+		xa_clear_mark(&km->regions, index, XA_MARK_0);
+}
+
 /* Migration work for @km; mmap_lock is held for read. */
 static void knumad_migrate(struct knumad_mm *km, struct knumad_batch *b)
 {
@@ -1377,12 +1399,16 @@ static bool knumad_do_mm(struct knumad_mm *km, struct knumad_batch *b,
 	if (disarm) {
 		if (km->scanned)
 			knumad_disarm_mm(mm);
+		knumad_drop_work(km);
+		goto out;
+	}
+	if (test_bit(MMF_NUMA_BALANCING_DISABLE, &mm->flags)) {
+		knumad_drop_work(km);	/* opted out: nothing moves */
 		goto out;
 	}
 	knumad_migrate(km, b);
 	knumad_charge(&km->migrate_ns);
-	if (!test_bit(MMF_NUMA_BALANCING_DISABLE, &mm->flags))
-		done = knumad_scan_mm(km, budget);
+	done = knumad_scan_mm(km, budget);
 out:
 	mmap_read_unlock(mm);
 	if (disarm) {
@@ -1517,7 +1543,11 @@ static void knumad_migrate_pass(unsigned long *tokens)
 		if (mmget_not_zero(km->mm)) {
 			mmap_read_lock(km->mm);
 			knumad_charge_start();
-			knumad_migrate(km, &b);
+			if (test_bit(MMF_NUMA_BALANCING_DISABLE,
+				     &km->mm->flags))
+				knumad_drop_work(km);
+			else
+				knumad_migrate(km, &b);
 			knumad_charge(&km->migrate_ns);
 			mmap_read_unlock(km->mm);
 			mmput(km->mm);

@@ -1190,4 +1190,50 @@ TEST_F_TIMEOUT(knumad, sparse_process_costs_what_it_uses, 300)
 	EXPECT_LT(slab1 - slab0, 32 * 1024);
 }
 
+/*
+ * A process that opts out while knumad is still moving its memory (the
+ * rate limit at 1 MiB/s keeps marked regions waiting): what was marked
+ * stays where it is.  The batch in flight may finish: at most 2% of the
+ * buffer moves in the 10 s after a 1 s grace; before the fix the marked
+ * regions went on moving at the rate limit (up to 15% in 10 s).
+ */
+TEST_F_TIMEOUT(knumad, opt_out_stops_moves, 120)
+{
+	unsigned long len = 64 * MB;
+	volatile int stop = 0;
+	struct hammer h[2];
+	double t0, s0 = 0, s1, s2;
+	char *buf;
+	int i;
+
+	ASSERT_EQ(0, knumad_set("migrate_rate_limit_mbps", "1"));
+	buf = map_aligned(len, 0);
+	ASSERT_NE(NULL, buf);
+	touch(buf, len);
+	ASSERT_GE(share_on(buf, len, 0), 0.95);
+	for (i = 0; i < 2; i++)
+		hammer_start(&h[i], buf, len, self->far, &stop);
+	t0 = now_s();
+	while (now_s() - t0 < 60) {
+		s0 = share_on(buf, len, self->far);
+		if (s0 >= 0.01)
+			break;
+		usleep(100000);
+	}
+	ASSERT_EQ(0, prctl(PR_SET_NUMA_BALANCING_DISABLE, 1, 0, 0, 0));
+	sleep(1);
+	s1 = share_on(buf, len, self->far);
+	sleep(10);
+	s2 = share_on(buf, len, self->far);
+	stop = 1;
+	for (i = 0; i < 2; i++)
+		pthread_join(h[i].thread, NULL);
+	TH_LOG("on node %d: %.1f%% when opting out after %.1f s, %.1f%% 1 s later, %.1f%% 10 s after that",
+	       self->far, s0 * 100, now_s() - t0 - 11, s1 * 100, s2 * 100);
+	ASSERT_GE(s0, 0.01);
+	ASSERT_LT(s1, 0.5);
+	EXPECT_LT(s2 - s1, 0.02);
+	munmap(buf, len);
+}
+
 TEST_HARNESS_MAIN
