@@ -40,8 +40,10 @@
  *	    knumad_mm::lock		(regions' counters, the queue, the
  *					 thread counts, the implicit group)
  *	      xa_lock of knumad_mm::threads
- *	knumad_mm_lock			(the slot list; taken alone, never
- *					 while sleeping)
+ *	knumad_mm_lock			(the slot list; never while
+ *					 sleeping)
+ *	  knumad_pending_lock		(the pending list; also inside
+ *					 knumad_mm::lock, innermost)
  * Implicit groups are created and dissolved with no lock of ours held and
  * without mmap_lock (memsched_mutex, task locks and group locks nest
  * inside nothing of knumad's).
@@ -172,7 +174,10 @@ struct knumad_queued {
  * @mm:	the address space, pinned by mmgrab().
  * @exited:	the process exited while the thread held the slot.
  * @pending:	folios are queued or regions marked: migration work waits.
- * @gen:	the last migration pass that visited the slot.
+ *		Under @lock; set with knumad_set_pending().
+ * @pending_node: on knumad_scan.pending while @pending (and while the
+ *		thread is about to find it has nothing left to do), under
+ *		knumad_pending_lock.
  * @lock:	protects @regions' contents, @queue, @nr_queued, @faults.
  * @regions:	struct knumad_region by address >> KNUMAD_REGION_SHIFT;
  *		entries are made by the scanner where memory is present,
@@ -208,7 +213,7 @@ struct knumad_mm {
 	struct mm_struct *mm;
 	bool exited;
 	bool pending;
-	unsigned int gen;
+	struct list_head pending_node;
 	spinlock_t lock;		/* see @lock above */
 	struct xarray regions;
 	unsigned long nr_regions;
@@ -232,13 +237,17 @@ struct knumad_mm {
 };
 
 static DEFINE_SPINLOCK(knumad_mm_lock);
+static DEFINE_SPINLOCK(knumad_pending_lock);
 static struct {
 	struct list_head mms;		/* struct knumad_mm, round-robin */
 	struct knumad_mm *cursor;	/* where scanning continues */
 	struct knumad_mm *busy;		/* the slot a migration pass works on */
-	unsigned int gen;		/* migration passes */
+	/* slots with migration work, oldest first (knumad_pending_lock) */
+	struct list_head pending;
+	unsigned long nr_pending;	/* entries in @pending */
 } knumad_scan = {
 	.mms = LIST_HEAD_INIT(knumad_scan.mms),
+	.pending = LIST_HEAD_INIT(knumad_scan.pending),
 };
 
 static struct task_struct *knumad_thread;
@@ -428,11 +437,13 @@ void knumad_enter(struct mm_struct *mm)
 
 	if (!knumad_possible || mm->knumad)
 		return;
-	km = kmem_cache_zalloc(knumad_mm_cache, GFP_KERNEL | __GFP_NOWARN);
+	km = kmem_cache_zalloc(knumad_mm_cache,
+			       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!km)
 		return;		/* the process is simply not scanned */
 	km->mm = mm;
 	spin_lock_init(&km->lock);
+	INIT_LIST_HEAD(&km->pending_node);
 	xa_init(&km->regions);
 	xa_init(&km->threads);
 	mmgrab(mm);
@@ -458,6 +469,32 @@ static void knumad_implicit_drop(struct knumad_mm *km)
 	memsched_group_put(group);
 }
 
+/* Take @km off the pending list (it may not be on it). */
+static void knumad_pending_del(struct knumad_mm *km)
+{
+	spin_lock(&knumad_pending_lock);
+	if (!list_empty(&km->pending_node)) {
+		list_del_init(&km->pending_node);
+		knumad_scan.nr_pending--;
+	}
+	spin_unlock(&knumad_pending_lock);
+}
+
+/* Migration work waits in @km: put it on the pending list.  Under @lock. */
+static void knumad_set_pending(struct knumad_mm *km)
+{
+	lockdep_assert_held(&km->lock);
+	if (km->pending)
+		return;
+	km->pending = true;
+	spin_lock(&knumad_pending_lock);
+	if (list_empty(&km->pending_node)) {
+		list_add_tail(&km->pending_node, &knumad_scan.pending);
+		knumad_scan.nr_pending++;
+	}
+	spin_unlock(&knumad_pending_lock);
+}
+
 static void knumad_mm_free(struct knumad_mm *km)
 {
 	struct knumad_thread *kt;
@@ -465,6 +502,7 @@ static void knumad_mm_free(struct knumad_mm *km)
 	unsigned long index;
 	unsigned int i;
 
+	knumad_pending_del(km);
 	knumad_implicit_drop(km);
 	for (i = 0; i < km->nr_queued; i++)
 		folio_put(km->queue[i].folio);
@@ -493,6 +531,8 @@ void knumad_exit(struct mm_struct *mm)
 	} else {
 		list_del(&km->node);
 	}
+	/* a migration pass finds slots there under knumad_mm_lock */
+	knumad_pending_del(km);
 	spin_unlock(&knumad_mm_lock);
 	if (free)
 		knumad_mm_free(km);
@@ -682,7 +722,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		knumad_queue(km, folio, addr, target);
 		xa_set_mark(&km->regions, addr >> KNUMAD_REGION_SHIFT,
 			    XA_MARK_0);
-		km->pending = true;
+		knumad_set_pending(km);
 		wake = !READ_ONCE(knumad_work_pending) &&
 		       !xchg(&knumad_work_pending, true);
 	}
@@ -943,6 +983,7 @@ static void knumad_drop_work(struct knumad_mm *km)
 
 	spin_lock(&km->lock);
 	km->pending = false;
+	knumad_pending_del(km);
 	for (i = 0; i < km->nr_queued; i++)
 		folio_put(km->queue[i].folio);
 	km->nr_queued = 0;
@@ -956,13 +997,14 @@ static void knumad_migrate(struct knumad_mm *km, struct knumad_batch *b)
 {
 	spin_lock(&km->lock);
 	km->pending = false;
+	knumad_pending_del(km);
 	spin_unlock(&km->lock);
 	knumad_migrate_queued(km, b);
 	knumad_migrate_regions(km, b);
 	/* What the budget or a contended mmap_lock left waits. */
 	if (xa_marked(&km->regions, XA_MARK_0)) {
 		spin_lock(&km->lock);
-		km->pending = true;
+		knumad_set_pending(km);
 		spin_unlock(&km->lock);
 	}
 }
@@ -1512,31 +1554,36 @@ static void knumad_pass(unsigned long *tokens, bool disarm)
 
 /*
  * Between two scans: migrate what the faults asked for, in every process
- * that has work pending, within the rate limit.  Each slot is visited
- * once; knumad_scan.busy keeps it from being freed meanwhile.
+ * that has work pending, within the rate limit, oldest first.  The slots
+ * come off the pending list one at a time (O(1) under the locks); at most
+ * as many as were on it when the pass began, so a slot that still has
+ * work waits for the next pass.  knumad_scan.busy keeps the slot from
+ * being freed meanwhile.
  */
 static void knumad_migrate_pass(unsigned long *tokens)
 {
 	struct knumad_batch b = { .folios = LIST_HEAD_INIT(b.folios) };
-	unsigned int gen;
 	struct knumad_mm *km;
+	unsigned long left;
 
 	b.budget = *tokens;
+	spin_lock(&knumad_pending_lock);
+	left = knumad_scan.nr_pending;
+	spin_unlock(&knumad_pending_lock);
 	spin_lock(&knumad_mm_lock);
-	gen = ++knumad_scan.gen;
-	for (;;) {
-		bool found = false;
-
-		list_for_each_entry(km, &knumad_scan.mms, node) {
-			if (km->gen != gen && !km->exited &&
-			    READ_ONCE(km->pending)) {
-				found = true;
-				break;
-			}
+	while (left-- && b.budget) {
+		spin_lock(&knumad_pending_lock);
+		km = list_first_entry_or_null(&knumad_scan.pending,
+					      struct knumad_mm, pending_node);
+		if (km) {
+			list_del_init(&km->pending_node);
+			knumad_scan.nr_pending--;
 		}
-		if (!found || !b.budget)
+		spin_unlock(&knumad_pending_lock);
+		if (!km)
 			break;
-		km->gen = gen;
+		if (km->exited)
+			continue;	/* whoever holds it frees it */
 		knumad_scan.busy = km;
 		spin_unlock(&knumad_mm_lock);
 
@@ -1582,18 +1629,7 @@ static bool knumad_wait_done(void)
 /* Whether a process still has migration work waiting. */
 static bool knumad_pending_slots(void)
 {
-	struct knumad_mm *km;
-	bool pending = false;
-
-	spin_lock(&knumad_mm_lock);
-	list_for_each_entry(km, &knumad_scan.mms, node) {
-		if (READ_ONCE(km->pending)) {
-			pending = true;
-			break;
-		}
-	}
-	spin_unlock(&knumad_mm_lock);
-	return pending;
+	return !list_empty_careful(&knumad_scan.pending);
 }
 
 /*
