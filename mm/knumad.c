@@ -5,9 +5,11 @@
  * Every scan_sleep_millisecs the knumad thread arms NUMA hinting faults
  * (change_prot_numa()) on at most pages_to_scan pages, taken round-robin
  * from the registered processes.  It does not arm every page: in each
- * 2 MiB region of an eligible VMA it arms one chunk of KNUMAD_SAMPLE_PAGES
- * pages (a different chunk every 8 passes over the process), or the whole
- * huge page if the region is mapped by one.
+ * 2 MiB region of an eligible VMA with memory present it arms one chunk of
+ * KNUMAD_SAMPLE_PAGES pages (a different chunk every 8 passes over the
+ * process), or the whole huge page if the region is mapped by one.  Empty
+ * ranges are skipped a page-table entry at a time (2 MiB to 512 GiB), so
+ * the work and the regions kept follow resident memory, not address space.
  *
  * The fault side, knumad_hint_fault(), is called from do_numa_page() and
  * do_huge_pmd_numa_page().  It learns, per region, from which node the
@@ -38,8 +40,10 @@
  *	    knumad_mm::lock		(regions' counters, the queue, the
  *					 thread counts, the implicit group)
  *	      xa_lock of knumad_mm::threads
- *	knumad_mm_lock			(the slot list; taken alone, never
- *					 while sleeping)
+ *	knumad_mm_lock			(the slot list; never while
+ *					 sleeping)
+ *	  knumad_pending_lock		(the pending list; also inside
+ *					 knumad_mm::lock, innermost)
  * Implicit groups are created and dissolved with no lock of ours held and
  * without mmap_lock (memsched_mutex, task locks and group locks nest
  * inside nothing of knumad's).
@@ -55,6 +59,7 @@
 #include <linux/knumad.h>
 #include <linux/memsched.h>
 #include <linux/mempolicy.h>
+#include <linux/memcontrol.h>
 #include <linux/migrate.h>
 #include <linux/pagewalk.h>
 #include <linux/kthread.h>
@@ -110,6 +115,18 @@
  */
 #define KNUMAD_ACTIVE_SHIFT		3
 #define KNUMAD_ACTIVE_WINDOW_NS		NSEC_PER_SEC
+/*
+ * Regions a process may have: one per 2 MiB with memory present, so this
+ * covers 512 GiB of resident memory (about 16 MiB of regions, charged to
+ * the process's memcg).  Regions past the bound are not sampled.
+ */
+#define KNUMAD_MAX_REGIONS	BIT(18)
+/*
+ * Empty page-table entries (at any level: a PMD entry skips 2 MiB, a PUD
+ * entry 1 GiB, a P4D/PGD entry 512 GiB) the scan skips per page of its
+ * pages_to_scan budget.  A page table with no page present costs a page.
+ */
+#define KNUMAD_HOLE_ENTRIES	64
 
 /**
  * struct knumad_region - what knumad learned about one 2 MiB region
@@ -178,11 +195,17 @@ struct knumad_queued {
  * @mm:	the address space, pinned by mmgrab().
  * @exited:	the process exited while the thread held the slot.
  * @pending:	folios are queued or regions marked: migration work waits.
- * @gen:	the last migration pass that visited the slot.
+ *		Under @lock; set with knumad_set_pending().
+ * @pending_node: on knumad_scan.pending while @pending (and while the
+ *		thread is about to find it has nothing left to do), under
+ *		knumad_pending_lock.
  * @lock:	protects @regions' contents, @queue, @nr_queued, @faults.
  * @regions:	struct knumad_region by address >> KNUMAD_REGION_SHIFT;
- *		entries are made by the scanner and freed with the slot.
+ *		entries are made by the scanner where memory is present,
+ *		and freed by it where none is (any more) or with the slot.
  *		XA_MARK_0 marks a region waiting for a bulk move.
+ *		Entries are freed under @lock, which faults hold to use one.
+ * @nr_regions:	entries in @regions, at most KNUMAD_MAX_REGIONS.
  * @seq:	completed passes over this address space.
  * @scan_addr:	where the next pass continues.
  * @queue:	folios the faults asked the thread to move.
@@ -213,9 +236,10 @@ struct knumad_mm {
 	struct mm_struct *mm;
 	bool exited;
 	bool pending;
-	unsigned int gen;
+	struct list_head pending_node;
 	spinlock_t lock;		/* see @lock above */
 	struct xarray regions;
+	unsigned long nr_regions;
 	unsigned int seq;
 	unsigned long scan_addr;
 	struct knumad_queued queue[KNUMAD_QUEUE_LEN];
@@ -237,13 +261,17 @@ struct knumad_mm {
 };
 
 static DEFINE_SPINLOCK(knumad_mm_lock);
+static DEFINE_SPINLOCK(knumad_pending_lock);
 static struct {
 	struct list_head mms;		/* struct knumad_mm, round-robin */
 	struct knumad_mm *cursor;	/* where scanning continues */
 	struct knumad_mm *busy;		/* the slot a migration pass works on */
-	unsigned int gen;		/* migration passes */
+	/* slots with migration work, oldest first (knumad_pending_lock) */
+	struct list_head pending;
+	unsigned long nr_pending;	/* entries in @pending */
 } knumad_scan = {
 	.mms = LIST_HEAD_INIT(knumad_scan.mms),
+	.pending = LIST_HEAD_INIT(knumad_scan.pending),
 };
 
 static struct task_struct *knumad_thread;
@@ -433,11 +461,13 @@ void knumad_enter(struct mm_struct *mm)
 
 	if (!knumad_possible || mm->knumad)
 		return;
-	km = kmem_cache_zalloc(knumad_mm_cache, GFP_KERNEL | __GFP_NOWARN);
+	km = kmem_cache_zalloc(knumad_mm_cache,
+			       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!km)
 		return;		/* the process is simply not scanned */
 	km->mm = mm;
 	spin_lock_init(&km->lock);
+	INIT_LIST_HEAD(&km->pending_node);
 	xa_init(&km->regions);
 	xa_init(&km->threads);
 	mmgrab(mm);
@@ -463,6 +493,32 @@ static void knumad_implicit_drop(struct knumad_mm *km)
 	memsched_group_put(group);
 }
 
+/* Take @km off the pending list (it may not be on it). */
+static void knumad_pending_del(struct knumad_mm *km)
+{
+	spin_lock(&knumad_pending_lock);
+	if (!list_empty(&km->pending_node)) {
+		list_del_init(&km->pending_node);
+		knumad_scan.nr_pending--;
+	}
+	spin_unlock(&knumad_pending_lock);
+}
+
+/* Migration work waits in @km: put it on the pending list.  Under @lock. */
+static void knumad_set_pending(struct knumad_mm *km)
+{
+	lockdep_assert_held(&km->lock);
+	if (km->pending)
+		return;
+	km->pending = true;
+	spin_lock(&knumad_pending_lock);
+	if (list_empty(&km->pending_node)) {
+		list_add_tail(&km->pending_node, &knumad_scan.pending);
+		knumad_scan.nr_pending++;
+	}
+	spin_unlock(&knumad_pending_lock);
+}
+
 static void knumad_mm_free(struct knumad_mm *km)
 {
 	struct knumad_thread *kt;
@@ -470,6 +526,7 @@ static void knumad_mm_free(struct knumad_mm *km)
 	unsigned long index;
 	unsigned int i;
 
+	knumad_pending_del(km);
 	knumad_implicit_drop(km);
 	for (i = 0; i < km->nr_queued; i++)
 		folio_put(km->queue[i].folio);
@@ -498,6 +555,8 @@ void knumad_exit(struct mm_struct *mm)
 	} else {
 		list_del(&km->node);
 	}
+	/* a migration pass finds slots there under knumad_mm_lock */
+	knumad_pending_del(km);
 	spin_unlock(&knumad_mm_lock);
 	if (free)
 		knumad_mm_free(km);
@@ -718,7 +777,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		knumad_queue(km, folio, addr, target);
 		xa_set_mark(&km->regions, addr >> KNUMAD_REGION_SHIFT,
 			    XA_MARK_0);
-		km->pending = true;
+		knumad_set_pending(km);
 		wake = !READ_ONCE(knumad_work_pending) &&
 		       !xchg(&knumad_work_pending, true);
 	}
@@ -994,18 +1053,42 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 	}
 }
 
+/*
+ * Forget @km's migration work: knumad was disabled or the process opted
+ * out.  The queued folios' references go (they would keep up to 64
+ * folios, huge ones too, from compaction and offlining), and the marked
+ * regions are not moved.
+ */
+static void knumad_drop_work(struct knumad_mm *km)
+{
+	unsigned long index = 0;
+	struct knumad_region *r;
+	unsigned int i;
+
+	spin_lock(&km->lock);
+	km->pending = false;
+	knumad_pending_del(km);
+	for (i = 0; i < km->nr_queued; i++)
+		folio_put(km->queue[i].folio);
+	km->nr_queued = 0;
+	spin_unlock(&km->lock);
+	xa_for_each_marked(&km->regions, index, r, XA_MARK_0)
+		xa_clear_mark(&km->regions, index, XA_MARK_0);
+}
+
 /* Migration work for @km; mmap_lock is held for read. */
 static void knumad_migrate(struct knumad_mm *km, struct knumad_batch *b)
 {
 	spin_lock(&km->lock);
 	km->pending = false;
+	knumad_pending_del(km);
 	spin_unlock(&km->lock);
 	knumad_migrate_queued(km, b);
 	knumad_migrate_regions(km, b);
 	/* What the budget or a contended mmap_lock left waits. */
 	if (xa_marked(&km->regions, XA_MARK_0)) {
 		spin_lock(&km->lock);
-		km->pending = true;
+		knumad_set_pending(km);
 		spin_unlock(&km->lock);
 	}
 }
@@ -1021,25 +1104,117 @@ static struct knumad_region *knumad_region(struct knumad_mm *km,
 
 	if (r)
 		return r;
+	if (km->nr_regions >= KNUMAD_MAX_REGIONS)
+		return NULL;
+	/* charged to the process's memcg: see knumad_scan_mm() */
 	r = kzalloc(struct_size(r, weight, nr_node_ids),
-		    GFP_KERNEL | __GFP_NOWARN);
+		    GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!r)
 		return NULL;
 	r->target = NUMA_NO_NODE;
 	r->last_nid = NUMA_NO_NODE;
-	if (xa_err(xa_store(&km->regions, index, r, GFP_KERNEL))) {
+	if (xa_err(xa_store(&km->regions, index, r,
+			    GFP_KERNEL_ACCOUNT | __GFP_NOWARN))) {
 		kfree(r);
 		return NULL;
 	}
+	WRITE_ONCE(km->nr_regions, km->nr_regions + 1);
 	return r;
 }
 
-static bool knumad_pmd_mapped(struct mm_struct *mm, unsigned long addr)
+/*
+ * Free the regions that lie wholly in [@start, @end): no memory is
+ * present there (any more).  Faults use a region under km->lock only.
+ */
+static void knumad_regions_drop(struct knumad_mm *km, unsigned long start,
+				unsigned long end)
 {
-	pmd_t *pmd = mm_find_pmd(mm, addr);
+	unsigned long first = DIV_ROUND_UP(start, KNUMAD_REGION_SIZE);
+	unsigned long last = end >> KNUMAD_REGION_SHIFT;
+	struct knumad_region *r;
+	unsigned long index;
 
-	return pmd && pmd_trans_huge(pmdp_get_lockless(pmd));
+	if (last <= first)
+		return;
+	xa_for_each_range(&km->regions, index, r, first, last - 1) {
+		spin_lock(&km->lock);
+		xa_erase(&km->regions, index);
+		WRITE_ONCE(km->nr_regions, km->nr_regions - 1);
+		spin_unlock(&km->lock);
+		kfree(r);
+	}
 }
+
+/*
+ * Finding the next region with memory present: a page walk, which skips
+ * an empty PGD, P4D, PUD or PMD entry at the cost of reading it, counted
+ * in @entries against @max_entries.
+ */
+struct knumad_find {
+	long entries;
+	long max_entries;
+	bool present;		/* found memory in the region at @addr */
+	bool huge;		/* ... mapped by a huge page */
+	unsigned long addr;
+	unsigned long stop;	/* where the walk ran out of @max_entries */
+};
+
+static int knumad_find_hole(unsigned long addr, unsigned long next,
+			    int depth, struct mm_walk *walk)
+{
+	struct knumad_find *f = walk->private;
+
+	if (++f->entries < f->max_entries)
+		return 0;
+	f->stop = next;
+	return 1;
+}
+
+static int knumad_find_pmd(pmd_t *pmd, unsigned long addr,
+			   unsigned long end, struct mm_walk *walk)
+{
+	struct knumad_find *f = walk->private;
+	spinlock_t *ptl;	/* the page table lock of @pmd */
+	pte_t *start_pte, *pte;
+	unsigned long a;
+
+	ptl = pmd_trans_huge_lock(pmd, walk->vma);
+	if (ptl) {
+		__acquire(ptl);	/* for sparse: taken by pmd_trans_huge_lock() */
+		f->huge = pmd_present(*pmd);
+		spin_unlock(ptl);
+		if (f->huge) {
+			f->present = true;
+			f->addr = addr;
+			return 1;
+		}
+		return knumad_find_hole(addr, end, 1, walk);
+	}
+	start_pte = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
+	if (!start_pte) {
+		walk->action = ACTION_AGAIN;
+		return 0;
+	}
+	__acquire(RCU);	/* for sparse: pte_unmap() ends it */
+	for (pte = start_pte, a = addr; a < end; pte++, a += PAGE_SIZE)
+		if (pte_present(ptep_get(pte)))
+			break;
+	pte_unmap_unlock(start_pte, ptl);
+	if (a < end) {
+		f->present = true;
+		f->addr = addr;
+		return 1;
+	}
+	/* a page table with nothing present: a page of budget */
+	f->entries += KNUMAD_HOLE_ENTRIES - 1;
+	return knumad_find_hole(addr, end, 1, walk);
+}
+
+static const struct mm_walk_ops knumad_find_ops = {
+	.pmd_entry = knumad_find_pmd,
+	.pte_hole = knumad_find_hole,
+	.walk_lock = PGWALK_RDLOCK,
+};
 
 /*
  * change_prot_numa(), but also on top-tier nodes when kernel.numa_balancing
@@ -1063,8 +1238,11 @@ static long knumad_arm(struct vm_area_struct *vma, unsigned long start,
 }
 
 /*
- * Arm the sample of each region of @vma from km->scan_addr on, until
- * *@budget pages are armed.  Returns false when the budget ran out first.
+ * Arm the sample of each region of @vma with memory present, from
+ * km->scan_addr on, until the *@budget pages are spent: armed pages, a
+ * page per region visited, a page per KNUMAD_HOLE_ENTRIES empty entries
+ * skipped.  Regions where no memory is present are freed on the way.
+ * Returns false when the budget ran out first.
  */
 static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 			    long *budget)
@@ -1078,11 +1256,9 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 	unsigned long addr = max(km->scan_addr, vma->vm_start);
 
 	while (addr < vma->vm_end) {
-		unsigned long rstart = addr & ~(KNUMAD_REGION_SIZE - 1);
-		unsigned long rend = min(rstart + KNUMAD_REGION_SIZE,
-					 vma->vm_end);
+		struct knumad_find f = { .max_entries = 1 };
+		unsigned long rstart, rend, s, e;
 		struct knumad_region *r;
-		unsigned long s, e;
 		bool idle;
 		long nr;
 
@@ -1090,10 +1266,27 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 			km->scan_addr = addr;
 			return false;
 		}
+		f.max_entries = *budget * KNUMAD_HOLE_ENTRIES;
+		walk_page_range_vma(vma, addr, vma->vm_end, &knumad_find_ops,
+				    &f);
+		*budget -= DIV_ROUND_UP(f.entries, KNUMAD_HOLE_ENTRIES);
+		if (!f.present) {
+			rend = f.stop ? f.stop : vma->vm_end;
+			knumad_regions_drop(km, addr, rend);
+			addr = rend;
+			continue;
+		}
+		rstart = f.addr & ~(KNUMAD_REGION_SIZE - 1);
+		rend = min(rstart + KNUMAD_REGION_SIZE, vma->vm_end);
+		knumad_regions_drop(km, addr, rstart);
+		addr = max(addr, rstart);
+		*budget -= 1;
 		r = knumad_region(km, rstart);
-		if (!r)
-			break;
-		if (knumad_pmd_mapped(km->mm, rstart)) {
+		if (!r) {
+			addr = rend;
+			continue;
+		}
+		if (f.huge) {
 			s = rstart;
 			e = rend;
 		} else {
@@ -1119,8 +1312,7 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 			km->scanned += nr;
 			atomic_long_add(nr, &knumad_pages_scanned);
 			/* a huge page is one entry and one fault: one sample */
-			*budget -= min((e - s) >> PAGE_SHIFT,
-				       (unsigned long)KNUMAD_SAMPLE_PAGES);
+			*budget -= min_t(long, nr, KNUMAD_SAMPLE_PAGES);
 		}
 		addr = rend;
 		cond_resched();
@@ -1129,23 +1321,36 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 	return true;
 }
 
-/* Arm up to *@budget pages of @km; true when a pass over it completed. */
+/*
+ * Arm up to *@budget pages of @km; true when a pass over it completed.
+ * Regions are allocated here, in the knumad thread, and charged to the
+ * process's memcg; those outside the eligible VMAs are freed.
+ */
 static bool knumad_scan_mm(struct knumad_mm *km, long *budget)
 {
+	struct mem_cgroup *memcg = get_mem_cgroup_from_mm(km->mm), *old;
 	struct vm_area_struct *vma;
 	struct vma_iterator vmi;
+	bool done = false;
 
+	old = set_active_memcg(memcg);
 	vma_iter_init(&vmi, km->mm, km->scan_addr);
 	for_each_vma(vmi, vma) {
 		if (!knumad_vma_eligible(vma))
 			continue;
+		knumad_regions_drop(km, km->scan_addr, vma->vm_start);
 		if (!knumad_scan_vma(km, vma, budget))
-			return false;
+			goto out;
 		knumad_charge(&km->scan_ns);
 	}
+	knumad_regions_drop(km, km->scan_addr, ULONG_MAX);
 	km->scan_addr = 0;
 	km->seq++;
-	return true;
+	done = true;
+out:
+	set_active_memcg(old);
+	mem_cgroup_put(memcg);
+	return done;
 }
 
 /* Undo change_prot_numa() on everything knumad may have armed in @mm. */
@@ -1185,22 +1390,11 @@ static void knumad_disarm_mm(struct mm_struct *mm)
 void knumad_opt_out(struct mm_struct *mm)
 {
 	struct knumad_mm *km = READ_ONCE(mm->knumad);
-	struct knumad_region *r;
-	unsigned long index;
-	unsigned int i;
 
 	mmap_assert_write_locked(mm);
 	knumad_disarm_mm(mm);
-	if (!km)
-		return;
-	spin_lock(&km->lock);
-	for (i = 0; i < km->nr_queued; i++)
-		folio_put(km->queue[i].folio);
-	km->nr_queued = 0;
-	xa_for_each_marked(&km->regions, index, r, XA_MARK_0)
-		xa_clear_mark(&km->regions, index, XA_MARK_0);
-	km->pending = false;
-	spin_unlock(&km->lock);
+	if (km)
+		knumad_drop_work(km);
 }
 
 /* Halve the recent faults of @km and its threads; forget idle threads. */
@@ -1383,12 +1577,16 @@ static bool knumad_do_mm(struct knumad_mm *km, struct knumad_batch *b,
 	if (disarm) {
 		if (km->scanned)
 			knumad_disarm_mm(mm);
+		knumad_drop_work(km);
+		goto out;
+	}
+	if (test_bit(MMF_NUMA_BALANCING_DISABLE, &mm->flags)) {
+		knumad_drop_work(km);	/* opted out: nothing moves */
 		goto out;
 	}
 	knumad_migrate(km, b);
 	knumad_charge(&km->migrate_ns);
-	if (!test_bit(MMF_NUMA_BALANCING_DISABLE, &mm->flags))
-		done = knumad_scan_mm(km, budget);
+	done = knumad_scan_mm(km, budget);
 out:
 	mmap_read_unlock(mm);
 	if (disarm) {
@@ -1404,8 +1602,9 @@ out:
 
 /*
  * One pass: visit the processes round-robin from where the last pass
- * stopped until pages_to_scan pages are armed or every process was
- * visited once.
+ * stopped until pages_to_scan pages are spent or every process was
+ * visited once.  The next pass starts with the process after the last
+ * one visited.
  */
 static void knumad_pass(unsigned long *tokens, bool disarm)
 {
@@ -1452,14 +1651,18 @@ static void knumad_pass(unsigned long *tokens, bool disarm)
 
 		done = knumad_do_mm(km, &b, &budget, disarm);
 
+		/*
+		 * The next process goes next, whether this one's pass
+		 * completed or not (it continues where it stopped when its
+		 * turn comes again): a process with a large address space
+		 * does not keep the others waiting until its pass ends.
+		 */
 		spin_lock(&knumad_mm_lock);
-		if (done || km->exited) {
-			if (list_is_last(&km->node, &knumad_scan.mms)) {
-				knumad_scan.cursor = NULL;
-				wrapped = true;
-			} else {
-				knumad_scan.cursor = list_next_entry(km, node);
-			}
+		if (list_is_last(&km->node, &knumad_scan.mms)) {
+			knumad_scan.cursor = NULL;
+			wrapped = true;
+		} else {
+			knumad_scan.cursor = list_next_entry(km, node);
 		}
 		if (km->exited) {
 			/* It exited while we held it: ours to free. */
@@ -1487,38 +1690,47 @@ static void knumad_pass(unsigned long *tokens, bool disarm)
 
 /*
  * Between two scans: migrate what the faults asked for, in every process
- * that has work pending, within the rate limit.  Each slot is visited
- * once; knumad_scan.busy keeps it from being freed meanwhile.
+ * that has work pending, within the rate limit, oldest first.  The slots
+ * come off the pending list one at a time (O(1) under the locks); at most
+ * as many as were on it when the pass began, so a slot that still has
+ * work waits for the next pass.  knumad_scan.busy keeps the slot from
+ * being freed meanwhile.
  */
 static void knumad_migrate_pass(unsigned long *tokens)
 {
 	struct knumad_batch b = { .folios = LIST_HEAD_INIT(b.folios) };
-	unsigned int gen;
 	struct knumad_mm *km;
+	unsigned long left;
 
 	b.budget = *tokens;
+	spin_lock(&knumad_pending_lock);
+	left = knumad_scan.nr_pending;
+	spin_unlock(&knumad_pending_lock);
 	spin_lock(&knumad_mm_lock);
-	gen = ++knumad_scan.gen;
-	for (;;) {
-		bool found = false;
-
-		list_for_each_entry(km, &knumad_scan.mms, node) {
-			if (km->gen != gen && !km->exited &&
-			    READ_ONCE(km->pending)) {
-				found = true;
-				break;
-			}
+	while (left-- && b.budget) {
+		spin_lock(&knumad_pending_lock);
+		km = list_first_entry_or_null(&knumad_scan.pending,
+					      struct knumad_mm, pending_node);
+		if (km) {
+			list_del_init(&km->pending_node);
+			knumad_scan.nr_pending--;
 		}
-		if (!found || !b.budget)
+		spin_unlock(&knumad_pending_lock);
+		if (!km)
 			break;
-		km->gen = gen;
+		if (km->exited)
+			continue;	/* whoever holds it frees it */
 		knumad_scan.busy = km;
 		spin_unlock(&knumad_mm_lock);
 
 		if (mmget_not_zero(km->mm)) {
 			mmap_read_lock(km->mm);
 			knumad_charge_start();
-			knumad_migrate(km, &b);
+			if (test_bit(MMF_NUMA_BALANCING_DISABLE,
+				     &km->mm->flags))
+				knumad_drop_work(km);
+			else
+				knumad_migrate(km, &b);
 			knumad_charge(&km->migrate_ns);
 			mmap_read_unlock(km->mm);
 			mmput(km->mm);
@@ -1553,18 +1765,7 @@ static bool knumad_wait_done(void)
 /* Whether a process still has migration work waiting. */
 static bool knumad_pending_slots(void)
 {
-	struct knumad_mm *km;
-	bool pending = false;
-
-	spin_lock(&knumad_mm_lock);
-	list_for_each_entry(km, &knumad_scan.mms, node) {
-		if (READ_ONCE(km->pending)) {
-			pending = true;
-			break;
-		}
-	}
-	spin_unlock(&knumad_mm_lock);
-	return pending;
+	return !list_empty_careful(&knumad_scan.pending);
 }
 
 /*
@@ -1662,6 +1863,8 @@ void knumad_show(struct seq_file *m, struct pid_namespace *ns,
 	}
 	spin_unlock(&km->lock);
 	rcu_read_unlock();
+	seq_printf(m, "knumad regions %lu max %lu\n",
+		   READ_ONCE(km->nr_regions), KNUMAD_MAX_REGIONS);
 	seq_printf(m, "knumad scanned %lu hint_faults %lu local %lu migrated %lu thp %lu failed %lu scan_ns %llu migrate_ns %llu opt_out %d faults",
 		   READ_ONCE(km->scanned), READ_ONCE(km->hint_faults),
 		   READ_ONCE(km->hint_faults_local),
