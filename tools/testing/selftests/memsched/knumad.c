@@ -1098,9 +1098,15 @@ TEST_F_TIMEOUT(knumad, move_does_not_reclaim_on_destination, 180)
 	       share_on(buf, len, self->far) * 100, stall1 - stall0);
 	kill(hog, SIGKILL);
 	waitpid(hog, NULL, 0);
-	/* some moved (the test measured something), not below the marks */
+	/*
+	 * Some moved (the test measured something); not below the marks
+	 * but for 4 MiB of slack: a batch (up to 2 MiB) is checked before
+	 * it moves, and the hammers and the kernel allocate there too.  The
+	 * old rules took the node to 37 MiB free against 58 MiB of marks,
+	 * with 210 direct reclaim/compaction stalls.
+	 */
 	EXPECT_GT(share_on(buf, len, self->far), 0.0);
-	EXPECT_GE(free_end, high * page_kb);
+	EXPECT_GE(free_end, high * page_kb - 4096);
 	EXPECT_EQ(stall0, stall1);
 	munmap(buf, len);
 }
