@@ -355,8 +355,10 @@ out_unlock:
 	return ERR_PTR(err);
 }
 
-static int memsched_group_add_mm(struct memsched_group *group,
-				 struct mm_struct *mm);
+static struct memsched_mm *memsched_mm_alloc(void);
+static void memsched_group_add_mm(struct memsched_group *group,
+				  struct mm_struct *mm,
+				  struct memsched_mm **new);
 
 /**
  * memsched_group_create_implicit - a group for a whole process
@@ -377,6 +379,7 @@ struct memsched_group *memsched_group_create_implicit(struct mm_struct *mm,
 						      const nodemask_t *allowed)
 {
 	struct memsched_group *group;
+	struct memsched_mm *link;
 	int err;
 
 	group = memsched_group_alloc(nid, allowed);
@@ -394,10 +397,13 @@ struct memsched_group *memsched_group_create_implicit(struct mm_struct *mm,
 	}
 	atomic_inc(&memsched_node_groups[nid]);
 	/* From here on the release work undoes everything. */
-	if (memsched_group_add_mm(group, mm)) {
+	link = memsched_mm_alloc();
+	if (!link) {
 		memsched_group_put(group);
 		return NULL;
 	}
+	memsched_group_add_mm(group, mm, &link);
+	kfree(link);
 	return group;
 }
 
@@ -803,28 +809,74 @@ static int memsched_check_range(struct mm_struct *mm, unsigned long start,
 	return err;
 }
 
-/* Remember that @mm bound ranges to @group, for later home changes. */
-static int memsched_group_add_mm(struct memsched_group *group,
-				 struct mm_struct *mm)
+/* A link for memsched_group_add_mm(), charged to the caller's memcg. */
+static struct memsched_mm *memsched_mm_alloc(void)
 {
-	struct memsched_mm *link, *new;
+	return kmalloc(sizeof(struct memsched_mm), GFP_KERNEL_ACCOUNT);
+}
 
-	new = kmalloc(sizeof(*new), GFP_KERNEL);
-	if (!new)
-		return -ENOMEM;
+/*
+ * Move @group's links to address spaces that are gone (no users left)
+ * to @dead; the group lock is held.
+ */
+static void memsched_prune_mms(struct memsched_group *group,
+			       struct list_head *dead)
+{
+	struct memsched_mm *link, *tmp;
+
+	lockdep_assert_held(&group->lock);
+	list_for_each_entry_safe(link, tmp, &group->mms, node) {
+		if (atomic_read(&link->mm->mm_users))
+			continue;
+		list_move(&link->node, dead);
+		group->nr_mms--;
+	}
+}
+
+static void memsched_free_mms(struct list_head *dead)
+{
+	struct memsched_mm *link, *tmp;
+
+	list_for_each_entry_safe(link, tmp, dead, node) {
+		mmdrop(link->mm);
+		kfree(link);
+	}
+}
+
+/*
+ * Remember that @mm bound ranges to @group, for later home changes,
+ * with the link in *@new (taken, and *@new cleared, if @mm had none).
+ * Links of address spaces that are gone are dropped on the way, so a
+ * group holds at most one link per live address space that bound a
+ * range to it: a long-lived group whose short-lived users fork, bind
+ * and exit does not grow, nor pin their mm_structs.
+ */
+static void memsched_group_add_mm(struct memsched_group *group,
+				  struct mm_struct *mm,
+				  struct memsched_mm **new)
+{
+	struct memsched_mm *link;
+	LIST_HEAD(dead);
+	bool found = false;
+
 	spin_lock(&group->lock);
+	memsched_prune_mms(group, &dead);
 	list_for_each_entry(link, &group->mms, node) {
 		if (link->mm == mm) {
-			spin_unlock(&group->lock);
-			kfree(new);
-			return 0;
+			found = true;
+			break;
 		}
 	}
-	mmgrab(mm);
-	new->mm = mm;
-	list_add_tail(&new->node, &group->mms);
+	if (!found) {
+		link = *new;
+		*new = NULL;
+		mmgrab(mm);
+		link->mm = mm;
+		list_add_tail(&link->node, &group->mms);
+		group->nr_mms++;
+	}
 	spin_unlock(&group->lock);
-	return 0;
+	memsched_free_mms(&dead);
 }
 
 /*
@@ -987,6 +1039,7 @@ static long memsched_mbind(unsigned long start, unsigned long len, int ms_id,
 {
 	struct mm_struct *mm = current->mm;
 	struct memsched_group *group = NULL;
+	struct memsched_mm *link;
 	unsigned long end;
 	nodemask_t nodes;
 	long err;
@@ -1015,14 +1068,20 @@ static long memsched_mbind(unsigned long start, unsigned long len, int ms_id,
 		goto out;
 	}
 
-	err = memsched_group_add_mm(group, mm);
-	if (err)
+	/* The link is made only once the binding exists. */
+	link = memsched_mm_alloc();
+	err = -ENOMEM;
+	if (!link)
 		goto out;
 	nodes = nodemask_of_node(READ_ONCE(group->home_nid));
 	err = do_mbind(start, len, MPOL_PREFERRED, 0, &nodes,
 		       (flags & MS_MBIND_MOVE) ? MPOL_MF_MOVE : 0, group);
-	if (!err && !(flags & MS_MBIND_MOVE))
-		err = memsched_queue_move(group, mm, start, end);
+	if (!err) {
+		memsched_group_add_mm(group, mm, &link);
+		if (!(flags & MS_MBIND_MOVE))
+			err = memsched_queue_move(group, mm, start, end);
+	}
+	kfree(link);
 out:
 	if (group)
 		memsched_group_put(group);
@@ -1185,28 +1244,32 @@ static void memsched_count_group_mm(struct memsched_group *group,
 unsigned long memsched_group_pages(struct memsched_group *group)
 {
 	unsigned long *pages, total = 0;
+	struct mm_struct **mms = NULL;
 	struct memsched_mm *link;
-	int i, n, nid;
+	int i, n = 0, max, nid;
 
 	pages = kcalloc(MAX_NUMNODES, sizeof(*pages), GFP_KERNEL);
-	if (!pages)
-		return 0;
-	/* Entries are only ever added to @mms while the group lives. */
-	for (i = 0; ; i++) {
-		struct mm_struct *mm = NULL;
-
-		n = 0;
-		spin_lock(&group->lock);
-		list_for_each_entry(link, &group->mms, node) {
-			if (n++ == i) {
-				mm = link->mm;
-				mmgrab(mm);
-				break;
-			}
-		}
-		spin_unlock(&group->lock);
-		if (!mm)
+	spin_lock(&group->lock);
+	max = group->nr_mms;
+	spin_unlock(&group->lock);
+	if (pages && max)
+		mms = kcalloc(max, sizeof(*mms), GFP_KERNEL);
+	if (!mms)
+		goto out;
+	/* One pass over the links: the live address spaces, grabbed. */
+	spin_lock(&group->lock);
+	list_for_each_entry(link, &group->mms, node) {
+		if (n == max)
 			break;
+		if (!atomic_read(&link->mm->mm_users))
+			continue;
+		mmgrab(link->mm);
+		mms[n++] = link->mm;
+	}
+	spin_unlock(&group->lock);
+	for (i = 0; i < n; i++) {
+		struct mm_struct *mm = mms[i];
+
 		if (group->implicit) {
 			/* The whole process's memory follows its threads. */
 			total += get_mm_rss(mm);
@@ -1218,6 +1281,8 @@ unsigned long memsched_group_pages(struct memsched_group *group)
 	}
 	for_each_node(nid)
 		total += pages[nid];
+out:
+	kfree(mms);
 	kfree(pages);
 	return total;
 }
@@ -1320,11 +1385,11 @@ int proc_pid_memsched(struct seq_file *m, struct pid_namespace *ns,
 			   pg->threads, pg->ranges);
 		memsched_show_pages(m, pg->pages);
 		spin_lock(&group->lock);
-		seq_printf(m, " ns_home %lld ns_away %lld moves %u reason %s%s\n",
+		seq_printf(m, " ns_home %lld ns_away %lld moves %u reason %s%s mms %u\n",
 			   atomic64_read(&group->ns_home),
 			   atomic64_read(&group->ns_away), group->home_moves,
 			   group->move_reason,
-			   group->implicit ? " implicit" : "");
+			   group->implicit ? " implicit" : "", group->nr_mms);
 		spin_unlock(&group->lock);
 		memsched_group_put(pg->group);
 		kfree(pg);

@@ -35,11 +35,14 @@ struct task_struct;
  *		under rcu_read_lock().
  * @home_nid:	the node the group's threads and memory belong on.
  *		Written under @lock, read locklessly with READ_ONCE().
- * @lock:	protects @tasks, @nr_tasks, @mms and @moves.
+ * @lock:	protects @tasks, @nr_tasks, @mms, @nr_mms and @moves.
  * @tasks:	member threads, linked by task_struct::memsched_node.
  * @nr_tasks:	number of entries on @tasks.
  * @mms:	address spaces that bound ranges to the group
- *		(struct memsched_mm), so a home change can find them.
+ *		(struct memsched_mm), so a home change can find them; links
+ *		of address spaces that are gone are dropped when the next
+ *		one is added, so at most one per live address space.
+ * @nr_mms:	entries on @mms.
  * @moves:	pending background moves (struct memsched_move).
  * @move_work:	the rate-limited background mover.
  * @release_work: frees the group once @ref drops to zero.
@@ -69,6 +72,7 @@ struct memsched_group {
 	struct list_head tasks;
 	unsigned int nr_tasks;
 	struct list_head mms;
+	unsigned int nr_mms;
 	struct list_head moves;
 	struct delayed_work move_work;
 	struct work_struct release_work;

@@ -261,6 +261,63 @@ out:
 	ms_tbind(0, MS_ID_NONE, 0);
 }
 
+/* "mms <n>" of group @id in /proc/self/memsched, or -1. */
+static long group_mms(long id)
+{
+	char line[768], *p;
+	FILE *f = fopen("/proc/self/memsched", "r");
+	long n = -1;
+	int gid;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "group %d home", &gid) == 1 && gid == id &&
+		    (p = strstr(line, " mms ")))
+			n = strtol(p + 5, NULL, 10);
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/*
+ * A group remembers the address spaces that bound ranges to it, for home
+ * changes.  200 short-lived children each bind a page and exit: their
+ * links go (the group kept, and pinned, every mm_struct that ever bound
+ * memory).
+ */
+TEST(group_forgets_exited_address_spaces)
+{
+	long pg = page_size(), id;
+	char *p, *q;
+	int i, status;
+
+	id = ms_tbind(0, MS_ID_NEW, 0);
+	ASSERT_GT(id, 0);
+	p = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, ms_mbind(p, pg, id, 0));
+	EXPECT_EQ(1, group_mms(id));
+	for (i = 0; i < 200; i++) {
+		pid_t pid = fork();
+
+		ASSERT_GE(pid, 0);
+		if (pid == 0) {
+			q = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			_exit(q == MAP_FAILED || ms_mbind(q, pg, id, 0));
+		}
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_EQ(0, WEXITSTATUS(status));
+	}
+	/* one more binding here drops the links of the exited */
+	ASSERT_EQ(0, ms_mbind(p + pg, pg, id, 0));
+	TH_LOG("links after 200 children bound a page and exited: %ld",
+	       group_mms(id));
+	EXPECT_EQ(1, group_mms(id));
+	munmap(p, 2 * pg);
+	ms_tbind(0, MS_ID_NONE, 0);
+}
+
 int main(int argc, char **argv)
 {
 	self_exe = "/proc/self/exe";
