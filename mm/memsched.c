@@ -347,6 +347,7 @@ static struct memsched_group *memsched_group_create(void)
 	}
 	mutex_unlock(&memsched_mutex);
 	atomic_inc(&memsched_node_groups[group->home_nid]);
+	memsched_balance_kick();
 	return group;
 
 out_unlock:
@@ -396,6 +397,7 @@ struct memsched_group *memsched_group_create_implicit(struct mm_struct *mm,
 		return NULL;
 	}
 	atomic_inc(&memsched_node_groups[nid]);
+	memsched_balance_kick();
 	/* From here on the release work undoes everything. */
 	link = memsched_mm_alloc();
 	if (!link) {
@@ -719,8 +721,17 @@ static long memsched_tbind(struct task_struct *t, int ms_id)
 	struct memsched_group *group = NULL;
 	long err;
 
-	if (ms_id == MS_ID_GET)
+	/*
+	 * Reading another process's group needs what reading its
+	 * /proc/<pid>/memsched needs: group ids say which processes of
+	 * other users work together.
+	 */
+	if (ms_id == MS_ID_GET) {
+		if (!same_thread_group(t, current) &&
+		    !ptrace_may_access(t, PTRACE_MODE_READ_REALCREDS))
+			return -EPERM;
 		return memsched_group_id_of(t);
+	}
 	if (t->flags & PF_KTHREAD)
 		return -EINVAL;
 	if (!same_thread_group(t, current) &&

@@ -110,6 +110,7 @@ bool memsched_node_has_room(int nid, unsigned long nr);
 
 /* kernel/sched/numa.c */
 void memsched_sched_fork(struct task_struct *p);
+void memsched_balance_kick(void);
 
 int proc_pid_memsched(struct seq_file *m, struct pid_namespace *ns,
 		      struct pid *pid, struct task_struct *task);

@@ -273,10 +273,23 @@ static bool memsched_should_move(const struct memsched_node_balance *src,
 	return before > 0 && abs(after) + 512 <= before;
 }
 
-/* Is @n short of memory? */
+/*
+ * Is @n short of memory?  A node that has lost all its memory (mark 0:
+ * no managed pages) is: its groups have nothing at home.
+ */
 static bool memsched_mem_short(const struct memsched_node_balance *n)
 {
-	return n->free < n->mark;
+	return !n->mark || n->free < n->mark;
+}
+
+/*
+ * Take @threads off @n's count.  The counts were summed a moment
+ * before, and a group may have gained members since: never below zero.
+ */
+static void memsched_node_sub_threads(struct memsched_node_balance *n,
+				      unsigned int threads)
+{
+	n->threads -= min(threads, n->threads);
 }
 
 /*
@@ -415,15 +428,17 @@ static void memsched_balance_fn(struct work_struct *work)
 	struct memsched_node_balance *nodes;
 	struct memsched_group *group;
 	unsigned long id = 0, pages;
-	bool moved = false;
+	bool moved = false, groups = false;
 	int nid, dst;
 
 	nodes = kcalloc(nr_node_ids, sizeof(*nodes), GFP_KERNEL);
 	if (!nodes)
 		goto out;
 	for_each_online_node(nid) {
-		nodes[nid].cpus = cpumask_weight_and(cpumask_of_node(nid),
-						     cpu_online_mask);
+		/* a node without memory cannot be a home, CPUs or not */
+		if (node_state(nid, N_MEMORY))
+			nodes[nid].cpus = cpumask_weight_and(cpumask_of_node(nid),
+							     cpu_online_mask);
 		nodes[nid].free = sum_zone_node_page_state(nid, NR_FREE_PAGES);
 		nodes[nid].mark = memsched_node_mark(nid);
 	}
@@ -431,6 +446,7 @@ static void memsched_balance_fn(struct work_struct *work)
 		nid = READ_ONCE(group->home_nid);
 		nodes[nid].threads += READ_ONCE(group->nr_tasks);
 		memsched_group_put(group);
+		groups = true;
 	}
 
 	id = 0;
@@ -451,7 +467,7 @@ static void memsched_balance_fn(struct work_struct *work)
 		trace_memsched_group_move(group->id, nid, dst, threads, pages,
 					  reason);
 		memsched_group_set_home(group, dst, reason);
-		nodes[nid].threads -= threads;
+		memsched_node_sub_threads(&nodes[nid], threads);
 		nodes[dst].threads += threads;
 		/* The memory follows: count it where it is going. */
 		pages = min(pages, nodes[dst].free);
@@ -462,18 +478,26 @@ next:
 		memsched_group_put(group);
 	}
 	kfree(nodes);
+	/* No group: sleep until memsched_balance_kick() wakes us. */
+	if (!groups)
+		return;
 out:
 	queue_delayed_work(system_unbound_wq, &memsched_balance_work,
 			   MEMSCHED_BALANCE_INTERVAL);
 }
 
-static int __init memsched_sched_init(void)
+/**
+ * memsched_balance_kick - a group was created: make sure the balancer runs
+ *
+ * The balancer stops when it finds no group, so an idle machine pays
+ * nothing for it; every new group restarts it.
+ */
+void memsched_balance_kick(void)
 {
-	if (num_possible_nodes() > 1)
+	if (num_possible_nodes() > 1 &&
+	    !delayed_work_pending(&memsched_balance_work))
 		queue_delayed_work(system_unbound_wq, &memsched_balance_work,
 				   MEMSCHED_BALANCE_INTERVAL);
-	return 0;
 }
-late_initcall(memsched_sched_init);
 
 #include "tests/numa-kunit.h"

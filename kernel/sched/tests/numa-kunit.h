@@ -142,6 +142,21 @@ static void memsched_test_mem_vetoes_cpu_move(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, memsched_least_loaded(nodes, &both, 102400), 0);
 }
 
+/* A node whose memory is all gone is short of it; counts never wrap. */
+static void memsched_test_edge_cases(struct kunit *test)
+{
+	struct memsched_node_balance gone = { .cpus = 2, .free = 0, .mark = 0 };
+	struct memsched_node_balance n = { .cpus = 2, .threads = 1 };
+
+	KUNIT_EXPECT_TRUE(test, memsched_mem_short(&gone));
+	/* a group grew between the count and the move */
+	memsched_node_sub_threads(&n, 3);
+	KUNIT_EXPECT_EQ(test, n.threads, 0U);
+	n.threads = 5;
+	memsched_node_sub_threads(&n, 3);
+	KUNIT_EXPECT_EQ(test, n.threads, 2U);
+}
+
 static struct kunit_case memsched_sched_test_cases[] = {
 	KUNIT_CASE(memsched_test_move_evens_out),
 	KUNIT_CASE(memsched_test_move_hysteresis),
@@ -151,6 +166,7 @@ static struct kunit_case memsched_sched_test_cases[] = {
 	KUNIT_CASE(memsched_test_mem_fits),
 	KUNIT_CASE(memsched_test_mem_pressure_moves),
 	KUNIT_CASE(memsched_test_mem_vetoes_cpu_move),
+	KUNIT_CASE(memsched_test_edge_cases),
 	{},
 };
 

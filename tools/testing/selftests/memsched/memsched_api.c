@@ -143,8 +143,11 @@ static int try_bind_root_pid(void *arg)
 		return 1;
 	if (ms_tbind(*(pid_t *)arg, MS_ID_NONE, 0) != -1 || errno != EPERM)
 		return 2;
-	/* Reading the group id needs no permission, as sched_getaffinity. */
-	if (ms_tbind(*(pid_t *)arg, MS_ID_GET, 0) < 0)
+	/*
+	 * Nor may it read the group id: as for /proc/<pid>/memsched
+	 * (PTRACE_MODE_READ).  The old code answered any caller.
+	 */
+	if (ms_tbind(*(pid_t *)arg, MS_ID_GET, 0) != -1 || errno != EPERM)
 		return 3;
 	return 0;
 }
