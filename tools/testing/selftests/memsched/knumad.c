@@ -831,7 +831,7 @@ TEST_F_TIMEOUT(knumad, implicit_group_brings_threads_and_memory_together,
 
 /*
  * A mostly idle thread does not keep a process from its home: the main
- * thread, pinned to node 0, writes a 2 MiB buffer of its own every 300 ms
+ * thread, pinned to node 0, writes a 2 MiB buffer of its own every 500 ms
  * (it takes hinting faults, a few per pass) while two unpinned threads
  * write 16 MiB each all the time.  The process fits one node through its
  * busy threads, so it gets an implicit group and keeps it.  Counting the
@@ -859,6 +859,12 @@ TEST_F_TIMEOUT(knumad, implicit_group_ignores_an_idle_pinned_thread, 150)
 	ASSERT_NE(NULL, own);
 	touch(buf, len);
 	touch(own, own_len);
+	/*
+	 * The setup above is real work for this thread (a CI run saw it
+	 * judged busy, 1.5 s of CPU): idle a while first, as the thread
+	 * this test is about would be.
+	 */
+	sleep(3);
 	for (i = 0; i < nthreads; i++) {
 		r[i].addr = buf + i * part;
 		r[i].len = part;
@@ -872,7 +878,7 @@ TEST_F_TIMEOUT(knumad, implicit_group_ignores_an_idle_pinned_thread, 150)
 		id = implicit_group(&home, &members);
 		if (id && members >= nthreads)
 			break;
-		usleep(300000);
+		usleep(500000);
 	}
 	TH_LOG("implicit group %d home %d with %d members after %.2f s",
 	       id, home, members, now_s() - t0);
@@ -880,7 +886,7 @@ TEST_F_TIMEOUT(knumad, implicit_group_ignores_an_idle_pinned_thread, 150)
 	/* and it keeps it while the pinned thread goes on faulting */
 	for (t1 = now_s(); now_s() - t1 < 10; ) {
 		touch(own, own_len);
-		usleep(300000);
+		usleep(500000);
 		id2 = implicit_group(&home2, &members);
 		if (id2 != id || home2 != home)
 			break;
