@@ -170,7 +170,8 @@ struct knumad_region {
  * @judged:	it had a complete window: @active means something.
  * @faults:	per node of the faulting CPU (nr_node_ids entries), halved
  *		after every pass over the process; the entry goes when they
- *		are all 0.
+ *		are all 0 and the thread was judged idle, or when the thread
+ *		is gone.
  *
  * In knumad_mm::threads, under knumad_mm::lock.
  */
@@ -363,13 +364,24 @@ static void knumad_region_decay(struct knumad_region *r, int nr_nodes)
 /*
  * Count one sample taken on @nid at @now of a folio last touched on
  * @last_nid (NUMA_NO_NODE: never), and return the region's destination.
+ * @home is the home node of the process's implicit group, or NUMA_NO_NODE.
+ *
  * A decided region keeps its destination while the samples are contested,
  * and changes it at most once per knumad_flip_wait(): 1 s after it was
  * decided, then 2, 4, ... 64 s, so memory used by turns from two nodes
  * moves at most 1 + log2(seconds) times.
+ *
+ * A process with a home keeps its unshared memory there, whatever the
+ * region learned: its threads prefer the home, and a region in its flip
+ * back-off would otherwise hold memory away from them for up to a minute,
+ * so a change to the home does not wait.  A region whose samples turn
+ * shared keeps the destination it has (the home, usually): it does not go
+ * back to what it learned, or its memory would move each time the share
+ * of cross-node samples crossed the line.
  */
 static int knumad_region_sample(struct knumad_region *r, int nr_nodes,
-				int nid, int last_nid, unsigned long now)
+				int nid, int last_nid, int home,
+				unsigned long now)
 {
 	int user;
 
@@ -382,12 +394,16 @@ static int knumad_region_sample(struct knumad_region *r, int nr_nodes,
 		if (last_nid != nid)
 			r->xnode++;
 	}
-	user = knumad_region_user(r->weight, nr_nodes, r->nr, r->known,
-				  r->xnode);
+	if (home != NUMA_NO_NODE)
+		user = r->xnode * 4 <= r->nr ? home : NUMA_NO_NODE;
+	else
+		user = knumad_region_user(r->weight, nr_nodes, r->nr, r->known,
+					  r->xnode);
 	if (user == NUMA_NO_NODE || user == r->target)
 		return r->target;
 	if (r->target != NUMA_NO_NODE) {
-		if (time_before(now, r->flip_at + knumad_flip_wait(r->flips)))
+		if (user != home &&
+		    time_before(now, r->flip_at + knumad_flip_wait(r->flips)))
 			return r->target;
 		r->flips++;
 	}
@@ -577,22 +593,11 @@ static int knumad_vma_home(struct vm_area_struct *vma)
 	return NUMA_NO_NODE;
 }
 
-/*
- * Where an unbound region's memory goes: the home of the process's
- * implicit group if it has one and the region's pages are not shared
- * across nodes, else what the region learned.  A process
- * with a home keeps its memory there, whatever a region learned before:
- * its threads prefer the home, and a region still in its flip backoff
- * would otherwise hold its memory away from them for up to a minute.  Under
- * knumad_mm::lock.
- */
-static int knumad_region_dest(struct knumad_mm *km, struct knumad_region *r)
+/* The home of @km's implicit group, or NUMA_NO_NODE; under km->lock. */
+static int knumad_implicit_home(struct knumad_mm *km)
 {
 	lockdep_assert_held(&km->lock);
-	/* pages shared across nodes stay put, as for any region */
-	if (km->implicit && r->xnode * 4 <= r->nr)
-		return READ_ONCE(km->implicit->home_nid);
-	return r->target;
+	return km->implicit ? READ_ONCE(km->implicit->home_nid) : NUMA_NO_NODE;
 }
 
 /* VMAs knumad arms: private anonymous memory it may move. */
@@ -726,6 +731,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 
 	atomic_long_inc(&knumad_hint_faults);
 	count_vm_numa_event(NUMA_HINT_FAULTS);
+	count_memcg_folio_events(folio, NUMA_HINT_FAULTS, 1);
 	if (nid == this_nid) {
 		atomic_long_inc(&knumad_hint_faults_local);
 		count_vm_numa_event(NUMA_HINT_FAULTS_LOCAL);
@@ -757,11 +763,11 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		r->last_nid = this_nid;
 		last = r->target;
 		target = knumad_region_sample(r, nr_node_ids, this_nid,
-					      last_nid, jiffies);
+					      last_nid, knumad_implicit_home(km),
+					      jiffies);
 		if (target != last)
 			trace_knumad_region_target(mm, addr & PMD_MASK, last,
 						   target);
-		target = knumad_region_dest(km, r);
 	}
 	/*
 	 * Never outside the faulting thread's cpuset mems, whatever the
@@ -893,8 +899,10 @@ static void knumad_migrate_batch(struct knumad_mm *km, struct knumad_batch *b,
 	if (!list_empty(&b->folios))
 		putback_movable_pages(&b->folios);
 
-	if (nr_succeeded)
+	if (nr_succeeded) {
 		count_vm_numa_events(NUMA_PAGE_MIGRATE, nr_succeeded);
+		count_memcg_events_mm(km->mm, NUMA_PAGE_MIGRATE, nr_succeeded);
+	}
 	trace_knumad_migrate(km->mm, nid, nr_succeeded,
 			     b->thp - min(thp_left, b->thp), failed);
 	km->pages_migrated += nr_succeeded;
@@ -1038,7 +1046,7 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 			/* the move may take the armed sample with it */
 			r->armed = false;
 			if (nid == NUMA_NO_NODE)
-				nid = knumad_region_dest(km, r);
+				nid = r->target;
 			/* the cpuset mems the last fault that asked allowed */
 			if (nid != NUMA_NO_NODE && !node_isset(nid, km->mems))
 				nid = NUMA_NO_NODE;
@@ -1231,8 +1239,10 @@ static long knumad_arm(struct vm_area_struct *vma, unsigned long start,
 	tlb_gather_mmu(&tlb, vma->vm_mm);
 	nr = change_protection(&tlb, vma, start, end,
 			       MM_CP_PROT_NUMA | MM_CP_NUMA_SAMPLE);
-	if (nr > 0)
+	if (nr > 0) {
 		count_vm_numa_events(NUMA_PTE_UPDATES, nr);
+		count_memcg_events_mm(vma->vm_mm, NUMA_PTE_UPDATES, nr);
+	}
 	tlb_finish_mmu(&tlb);
 	return nr;
 }
@@ -1397,7 +1407,24 @@ void knumad_opt_out(struct mm_struct *mm)
 		knumad_drop_work(km);
 }
 
-/* Halve the recent faults of @km and its threads; forget idle threads. */
+static void knumad_thread_del(struct knumad_mm *km, unsigned long tid,
+			      struct knumad_thread *kt)
+{
+	lockdep_assert_held(&km->lock);
+	xa_erase(&km->threads, tid);
+	kfree(kt);
+	km->nr_threads--;
+}
+
+/*
+ * Halve the recent faults of @km and its threads; forget threads with
+ * none left that were judged idle.  A thread that faults rarely (its
+ * memory is sampled 16 pages a pass, shared with its siblings) keeps its
+ * entry until it has a verdict, and keeps it while it is busy: it must
+ * not drop out of the count of threads that have to fit a node (two busy
+ * threads pinned to two nodes got an implicit group that way).
+ * knumad_active_threads() forgets threads that are gone.
+ */
 static void knumad_decay_faults(struct knumad_mm *km)
 {
 	struct knumad_thread *kt;
@@ -1413,60 +1440,64 @@ static void knumad_decay_faults(struct knumad_mm *km)
 			kt->faults[nid] >>= 1;
 			kt->total += kt->faults[nid];
 		}
-		if (!kt->total) {
-			xa_erase(&km->threads, index);
-			kfree(kt);
-			km->nr_threads--;
-		}
+		if (!kt->total && kt->judged && !kt->active)
+			knumad_thread_del(km, index, kt);
 	}
 	spin_unlock(&km->lock);
+}
+
+/* Did @ran ns of CPU in the @window ns up to now make a thread busy? */
+static bool knumad_busy(u64 ran, u64 window)
+{
+	return ran >= window >> KNUMAD_ACTIVE_SHIFT;
 }
 
 /*
  * What the process's active threads (see KNUMAD_ACTIVE_SHIFT) allow: the
  * CPUs all of them may run on (into @cpus), the cpuset mems of one of
- * them (into @mems).  *@unsure says a thread that faults like a busy one
- * has no verdict yet.  Returns the number of active threads.
+ * them (into @mems).  *@unsure says a thread without a verdict yet looks
+ * busy so far (judged over its life until its first window ends).
+ * Entries of threads that are gone are freed.  Returns the number of
+ * active threads.
  */
 static unsigned int knumad_active_threads(struct knumad_mm *km,
 					  struct cpumask *cpus,
 					  nodemask_t *mems, bool *unsure)
 {
 	struct task_struct *t, *one = NULL;
-	unsigned long index, busiest = 0;
 	u64 now = ktime_get_ns();
 	struct knumad_thread *kt;
 	unsigned int threads = 0;
+	unsigned long index;
 
 	*unsure = false;
 	cpumask_copy(cpus, cpu_online_mask);
 	rcu_read_lock();
 	spin_lock(&km->lock);
-	xa_for_each(&km->threads, index, kt)
-		busiest = max(busiest, kt->total);
 	xa_for_each(&km->threads, index, kt) {
 		u64 ran, was = kt->runtime, since = kt->seen_ns;
 
 		t = find_task_by_pid_ns(index, &init_pid_ns);
-		if (!t || t->mm != km->mm || (t->flags & PF_EXITING))
+		if (!t || t->mm != km->mm || (t->flags & PF_EXITING)) {
+			knumad_thread_del(km, index, kt);
 			continue;
+		}
 		/* a racy read of another task's runtime: an estimate */
 		ran = READ_ONCE(t->se.sum_exec_runtime);
 		if (!since || now - since >= KNUMAD_ACTIVE_WINDOW_NS) {
 			/* judged over a second at least; not when first seen */
 			kt->judged = since != 0;
-			kt->active = since &&
-				     ran - was >= (now - since) >>
-						  KNUMAD_ACTIVE_SHIFT;
+			kt->active = since && knumad_busy(ran - was, now - since);
 			kt->runtime = ran;
 			kt->seen_ns = now;
 		}
 		/*
-		 * No verdict yet, in its first window: unsure, if it faults
-		 * like a busy thread (a sporadic one may never get a verdict
-		 * before its counts decay and its entry goes).
+		 * No verdict yet: unsure if it was busy so far - since it
+		 * was first seen, or over its life when seen just now.
 		 */
-		if (!kt->judged && kt->total * 4 >= busiest)
+		if (!kt->judged &&
+		    (since ? knumad_busy(ran - was, now - since) :
+			     knumad_busy(ran, now - t->start_time)))
 			*unsure = true;
 		if (!kt->active)
 			continue;
@@ -1859,7 +1890,8 @@ void knumad_show(struct seq_file *m, struct pid_namespace *ns,
 		seq_printf(m, "knumad thread %d faults", tid);
 		for_each_node_state(nid, N_MEMORY)
 			seq_printf(m, " N%d=%lu", nid, kt->faults[nid]);
-		seq_putc(m, '\n');
+		seq_printf(m, " busy %s\n", !kt->judged ? "unknown" :
+			   kt->active ? "yes" : "no");
 	}
 	spin_unlock(&km->lock);
 	rcu_read_unlock();

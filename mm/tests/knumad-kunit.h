@@ -22,6 +22,14 @@ static struct knumad_region *knumad_test_region(struct kunit *test)
 	return r;
 }
 
+/* A sample of a process without a home */
+static int kt_sample(struct knumad_region *r, int nid, int last_nid,
+		     unsigned long now)
+{
+	return knumad_region_sample(r, KT_NODES, nid, last_nid, NUMA_NO_NODE,
+				    now);
+}
+
 /*
  * First touches say nothing: any number of them decides nothing.  Two
  * second touches from one node decide.
@@ -32,12 +40,11 @@ static void knumad_test_min_samples(struct kunit *test)
 	int i;
 
 	for (i = 0; i < 10; i++)
-		KUNIT_EXPECT_EQ(test, knumad_region_sample(r, KT_NODES, 1,
-							   NUMA_NO_NODE, 0),
+		KUNIT_EXPECT_EQ(test, kt_sample(r, 1, NUMA_NO_NODE, 0),
 				NUMA_NO_NODE);
-	KUNIT_EXPECT_EQ(test, knumad_region_sample(r, KT_NODES, 1, 1, 0),
+	KUNIT_EXPECT_EQ(test, kt_sample(r, 1, 1, 0),
 			NUMA_NO_NODE);
-	KUNIT_EXPECT_EQ(test, knumad_region_sample(r, KT_NODES, 1, 1, 0), 1);
+	KUNIT_EXPECT_EQ(test, kt_sample(r, 1, 1, 0), 1);
 	KUNIT_EXPECT_EQ(test, r->flips, 0U);
 }
 
@@ -67,10 +74,9 @@ static void knumad_test_shared_stays(struct kunit *test)
 	int i, target = NUMA_NO_NODE;
 
 	/* first touch, then each touch follows one from the other node */
-	knumad_region_sample(r, KT_NODES, 0, NUMA_NO_NODE, 0);
+	kt_sample(r, 0, NUMA_NO_NODE, 0);
 	for (i = 1; i < 200; i++)
-		target = knumad_region_sample(r, KT_NODES, i & 1, !(i & 1),
-					      i);
+		target = kt_sample(r, i & 1, !(i & 1), i);
 	KUNIT_EXPECT_EQ(test, target, NUMA_NO_NODE);
 	KUNIT_EXPECT_EQ(test, r->flips, 0U);
 }
@@ -83,7 +89,7 @@ static void knumad_test_flip_backoff(struct kunit *test)
 	int round, i, target, nid;
 
 	for (i = 0; i < 4; i++)
-		knumad_region_sample(r, KT_NODES, 0, 0, now);
+		kt_sample(r, 0, 0, now);
 	KUNIT_ASSERT_EQ(test, r->target, 0);
 	flipped = now;
 
@@ -91,8 +97,7 @@ static void knumad_test_flip_backoff(struct kunit *test)
 		nid = round & 1;
 		do {
 			now += HZ / 16;
-			target = knumad_region_sample(r, KT_NODES, nid, nid,
-						      now);
+			target = kt_sample(r, nid, nid, now);
 		} while (target != nid && now - flipped < 1000 * HZ);
 		KUNIT_EXPECT_EQ(test, target, nid);
 		/* never sooner than the back-off allows */
@@ -105,6 +110,54 @@ static void knumad_test_flip_backoff(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, knumad_flip_wait(100), 64UL * HZ);
 }
 
+/*
+ * A process with a home: an unshared region goes there at once, whatever
+ * it learned and however recently it flipped; when its samples turn
+ * shared and back, over and over, the destination stays the home (the
+ * memory moved 1 + 2 x 8 times here before the home was part of it).
+ */
+static void knumad_test_home_no_ping_pong(struct kunit *test)
+{
+	struct knumad_region *r = knumad_test_region(test);
+	int i, round, prev, target, changes = 0;
+	unsigned long now = 1000;
+
+	for (i = 0; i < 4; i++)
+		kt_sample(r, 1, 1, now);
+	KUNIT_ASSERT_EQ(test, r->target, 1);
+	prev = r->target;
+	for (round = 0; round < 8; round++) {
+		/* cross-node samples until they are over a quarter ... */
+		for (i = 0; i < 16; i++, now++) {
+			target = knumad_region_sample(r, KT_NODES, i & 1,
+						      !(i & 1), 0, now);
+			changes += target != prev;
+			prev = target;
+		}
+		KUNIT_EXPECT_GT(test, r->xnode * 4, r->nr);
+		/* ... then same-node ones until they are under it */
+		for (i = 0; i < 64; i++, now++) {
+			target = knumad_region_sample(r, KT_NODES, 1, 1, 0,
+						      now);
+			changes += target != prev;
+			prev = target;
+		}
+		KUNIT_EXPECT_LE(test, r->xnode * 4, r->nr);
+	}
+	KUNIT_EXPECT_EQ(test, target, 0);
+	KUNIT_EXPECT_EQ(test, changes, 1);
+}
+
+/* A thread that ran an eighth of the window is busy. */
+static void knumad_test_busy(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, knumad_busy(NSEC_PER_SEC / 8, NSEC_PER_SEC));
+	KUNIT_EXPECT_FALSE(test, knumad_busy(NSEC_PER_SEC / 8 - 1,
+					     NSEC_PER_SEC));
+	/* a thread seen at its birth has no window: unsure, not idle */
+	KUNIT_EXPECT_TRUE(test, knumad_busy(0, 0));
+}
+
 /* Counts halve at KNUMAD_DECAY_AT, so they stay bounded. */
 static void knumad_test_decay(struct kunit *test)
 {
@@ -112,7 +165,7 @@ static void knumad_test_decay(struct kunit *test)
 	int i;
 
 	for (i = 0; i < 10000; i++)
-		knumad_region_sample(r, KT_NODES, 2, 2, i);
+		kt_sample(r, 2, 2, i);
 	KUNIT_EXPECT_LE(test, r->nr, (unsigned int)KNUMAD_DECAY_AT);
 	KUNIT_EXPECT_EQ(test, r->weight[2], r->nr);
 	KUNIT_EXPECT_EQ(test, r->target, 2);
@@ -196,6 +249,8 @@ static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_majority),
 	KUNIT_CASE(knumad_test_shared_stays),
 	KUNIT_CASE(knumad_test_flip_backoff),
+	KUNIT_CASE(knumad_test_home_no_ping_pong),
+	KUNIT_CASE(knumad_test_busy),
 	KUNIT_CASE(knumad_test_decay),
 	KUNIT_CASE(knumad_test_rate),
 	KUNIT_CASE(knumad_test_implicit_fits),
