@@ -27,6 +27,7 @@
  *
  *   task_struct::alloc_lock (task_lock)
  *     memsched_group::lock
+ *       callback_lock (cpuset)		(memsched_group_mems())
  *
  * memsched_mutex is never taken with mmap_lock, a task lock or a group
  * lock held.  A group's refcount may drop to zero under any of them: the
@@ -48,6 +49,7 @@
 #include <linux/ptrace.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -79,16 +81,22 @@ static atomic_t memsched_node_groups[MAX_NUMNODES];
 static unsigned int memsched_max_groups_per_user __read_mostly = 1024;
 static unsigned int memsched_move_interval_ms __read_mostly = 10;
 
-/* An address space that bound ranges to a group; holds an mm_count ref. */
+/*
+ * An address space that bound ranges to a group; holds an mm_count ref,
+ * and a reference to the process's thread-group pid (NULL for an implicit
+ * group), whose cpuset mems bound where the mover may take its memory.
+ */
 struct memsched_mm {
 	struct list_head node;
 	struct mm_struct *mm;
+	struct pid *pid;
 };
 
 /* A range whose present pages the background mover still has to move. */
 struct memsched_move {
 	struct list_head node;
 	struct mm_struct *mm;		/* mm_count ref */
+	struct pid *pid;		/* referenced: see struct memsched_mm */
 	unsigned long next, end;
 };
 
@@ -263,6 +271,7 @@ static void memsched_release_fn(struct work_struct *work)
 
 	list_for_each_entry_safe(link, tmp, &group->mms, node) {
 		mmdrop(link->mm);
+		put_pid(link->pid);
 		kfree(link);
 	}
 	call_rcu(&group->rcu, memsched_group_free_rcu);
@@ -329,6 +338,11 @@ static struct memsched_group *memsched_group_create(void)
 	if (!group)
 		return ERR_PTR(-ENOMEM);
 	group->owner = owner;
+	/*
+	 * Counted at its home before the id makes it visible: from then on
+	 * the balancer may move the home, and moves the count with it.
+	 */
+	atomic_inc(&memsched_node_groups[group->home_nid]);
 
 	mutex_lock(&memsched_mutex);
 	n = xa_to_value(xa_load(&memsched_user_groups, uid));
@@ -346,19 +360,19 @@ static struct memsched_group *memsched_group_create(void)
 		goto out_unlock;
 	}
 	mutex_unlock(&memsched_mutex);
-	atomic_inc(&memsched_node_groups[group->home_nid]);
 	memsched_balance_kick();
 	return group;
 
 out_unlock:
 	mutex_unlock(&memsched_mutex);
+	atomic_dec(&memsched_node_groups[group->home_nid]);
 	kfree(group);
 	return ERR_PTR(err);
 }
 
 static struct memsched_mm *memsched_mm_alloc(void);
 static void memsched_group_add_mm(struct memsched_group *group,
-				  struct mm_struct *mm,
+				  struct mm_struct *mm, struct pid *pid,
 				  struct memsched_mm **new);
 
 /**
@@ -389,14 +403,16 @@ struct memsched_group *memsched_group_create_implicit(struct mm_struct *mm,
 	group->owner = GLOBAL_ROOT_UID;
 	group->implicit = true;
 	group->move_reason = "knumad";
+	/* counted before it is visible: see memsched_group_create() */
+	atomic_inc(&memsched_node_groups[nid]);
 	mutex_lock(&memsched_mutex);
 	err = memsched_group_add_id(group);
 	mutex_unlock(&memsched_mutex);
 	if (err) {
+		atomic_dec(&memsched_node_groups[nid]);
 		kfree(group);
 		return NULL;
 	}
-	atomic_inc(&memsched_node_groups[nid]);
 	memsched_balance_kick();
 	/* From here on the release work undoes everything. */
 	link = memsched_mm_alloc();
@@ -404,7 +420,8 @@ struct memsched_group *memsched_group_create_implicit(struct mm_struct *mm,
 		memsched_group_put(group);
 		return NULL;
 	}
-	memsched_group_add_mm(group, mm, &link);
+	/* no move is queued for an implicit group: no pid needed */
+	memsched_group_add_mm(group, mm, NULL, &link);
 	kfree(link);
 	return group;
 }
@@ -444,8 +461,8 @@ struct memsched_group *memsched_group_next(unsigned long *id)
 }
 
 static int memsched_queue_move(struct memsched_group *group,
-			       struct mm_struct *mm, unsigned long start,
-			       unsigned long end);
+			       struct mm_struct *mm, struct pid *pid,
+			       unsigned long start, unsigned long end);
 
 /*
  * Give @group a new home: new pages go there at once, present pages of
@@ -454,8 +471,7 @@ static int memsched_queue_move(struct memsched_group *group,
 void memsched_group_set_home(struct memsched_group *group, int nid,
 			     const char *reason)
 {
-	struct memsched_mm *link;
-	struct mm_struct **mms;
+	struct memsched_mm *link, *mms;
 	int old, i, n = 0, max = 0;
 
 	spin_lock(&group->lock);
@@ -480,8 +496,10 @@ void memsched_group_set_home(struct memsched_group *group, int nid,
 			break;
 		if (!atomic_read(&link->mm->mm_users))
 			continue;
+		/* copies, with references: the link may be pruned */
 		mmgrab(link->mm);
-		mms[n++] = link->mm;
+		mms[n].mm = link->mm;
+		mms[n++].pid = get_pid(link->pid);
 	}
 	spin_unlock(&group->lock);
 
@@ -493,11 +511,38 @@ void memsched_group_set_home(struct memsched_group *group, int nid,
 		 * process's memory to the new home as it samples it.
 		 */
 		if (!group->implicit)
-			memsched_queue_move(group, mms[i], 0,
-					    mms[i]->task_size);
-		mmdrop(mms[i]);
+			memsched_queue_move(group, mms[i].mm, mms[i].pid, 0,
+					    mms[i].mm->task_size);
+		mmdrop(mms[i].mm);
+		put_pid(mms[i].pid);
 	}
 	kfree(mms);
+}
+
+/**
+ * memsched_group_mems - the nodes @group's home may be on now
+ * @group:	the group.
+ * @mems:	gets @group->allowed, less what a member thread's cpuset
+ *		forbids now (an admin may have shrunk cpuset.mems since the
+ *		group was made, or a member joined from a smaller cpuset).
+ *
+ * For the balancer, once per group per pass: O(members).  The ranges'
+ * processes are checked by the mover itself, per process.
+ */
+void memsched_group_mems(struct memsched_group *group, nodemask_t *mems)
+{
+	struct task_struct *t;
+
+	*mems = group->allowed;
+	rcu_read_lock();
+	spin_lock(&group->lock);
+	list_for_each_entry(t, &group->tasks, memsched_node) {
+		nodemask_t allowed = cpuset_mems_allowed(t);
+
+		nodes_and(*mems, *mems, allowed);
+	}
+	spin_unlock(&group->lock);
+	rcu_read_unlock();
 }
 
 /* May current put threads or memory into @group? */
@@ -532,10 +577,13 @@ static void memsched_task_unlink(struct task_struct *t,
 
 /*
  * Move @t into @group (NULL: out of its group).  Fails with -ESRCH once
- * @t is exiting: memsched_exit() has run or is about to.
+ * @t is exiting: memsched_exit() has run or is about to.  With @if_none,
+ * only if @t is in no group yet: the check and the join are one step
+ * under the task lock, so an ms_tbind() of a new thread is never undone
+ * by its creator's memsched_post_fork().
  */
 static int memsched_task_set_group(struct task_struct *t,
-				   struct memsched_group *group)
+				   struct memsched_group *group, bool if_none)
 {
 	struct memsched_group *old;
 
@@ -545,7 +593,7 @@ static int memsched_task_set_group(struct task_struct *t,
 		return -ESRCH;
 	}
 	old = memsched_task_group(t);
-	if (old == group) {
+	if (old == group || (old && if_none)) {
 		task_unlock(t);
 		return 0;
 	}
@@ -592,11 +640,11 @@ void memsched_post_fork(struct task_struct *p)
 	/*
 	 * Unless ms_tbind() already put the new thread somewhere, or the
 	 * group is the parent process's implicit one and the child is a
-	 * process of its own.
+	 * process of its own - one that shares the address space for now
+	 * (vfork(), posix_spawn()) included: it is about to exec.
 	 */
-	if (!rcu_access_pointer(p->memsched_group) &&
-	    (!group->implicit || p->mm == current->mm))
-		memsched_task_set_group(p, group);
+	if (!group->implicit || same_thread_group(p, current))
+		memsched_task_set_group(p, group, true);
 	memsched_group_put(group);
 }
 
@@ -752,7 +800,7 @@ static long memsched_tbind(struct task_struct *t, int ms_id)
 		}
 	}
 
-	err = memsched_task_set_group(t, group);
+	err = memsched_task_set_group(t, group, false);
 	if (!err && ms_id == MS_ID_NEW)
 		err = group->id;
 	if (group)
@@ -850,6 +898,7 @@ static void memsched_free_mms(struct list_head *dead)
 
 	list_for_each_entry_safe(link, tmp, dead, node) {
 		mmdrop(link->mm);
+		put_pid(link->pid);
 		kfree(link);
 	}
 }
@@ -863,7 +912,7 @@ static void memsched_free_mms(struct list_head *dead)
  * and exit does not grow, nor pin their mm_structs.
  */
 static void memsched_group_add_mm(struct memsched_group *group,
-				  struct mm_struct *mm,
+				  struct mm_struct *mm, struct pid *pid,
 				  struct memsched_mm **new)
 {
 	struct memsched_mm *link;
@@ -883,6 +932,7 @@ static void memsched_group_add_mm(struct memsched_group *group,
 		*new = NULL;
 		mmgrab(mm);
 		link->mm = mm;
+		link->pid = get_pid(pid);
 		list_add_tail(&link->node, &group->mms);
 		group->nr_mms++;
 	}
@@ -896,8 +946,8 @@ static void memsched_group_add_mm(struct memsched_group *group,
  * so repeated calls cannot queue unbounded work.
  */
 static int memsched_queue_move(struct memsched_group *group,
-			       struct mm_struct *mm, unsigned long start,
-			       unsigned long end)
+			       struct mm_struct *mm, struct pid *pid,
+			       unsigned long start, unsigned long end)
 {
 	struct memsched_move *move, *new;
 
@@ -916,6 +966,7 @@ static int memsched_queue_move(struct memsched_group *group,
 	}
 	mmgrab(mm);
 	new->mm = mm;
+	new->pid = get_pid(pid);
 	new->next = start;
 	new->end = end;
 	memsched_group_get(group);
@@ -926,20 +977,46 @@ static int memsched_queue_move(struct memsched_group *group,
 }
 
 /*
+ * The cpuset mems of the process @pid (its thread-group leader) now, into
+ * @mems; false if it is gone.  Cgroup v1 lets threads of one process sit
+ * in different cpusets; the leader's stands for the process, as
+ * mm->owner does for the memory controller.
+ */
+static bool memsched_pid_mems(struct pid *pid, nodemask_t *mems)
+{
+	struct task_struct *t;
+
+	rcu_read_lock();
+	t = pid_task(pid, PIDTYPE_TGID);
+	if (t)
+		get_task_struct(t);
+	rcu_read_unlock();
+	if (!t)
+		return false;
+	*mems = cpuset_mems_allowed(t);
+	put_task_struct(t);
+	return true;
+}
+
+/*
  * Move home the pages of [start, end) of @mm, or of the first part of it
  * that has VMAs; only the VMAs that still follow @group (the range may have
- * been unbound or rebound meanwhile).  Returns where the next step starts.
+ * been unbound or rebound meanwhile), and only to a home the process's
+ * cpuset allows now: the mover runs in a kworker, which no cpuset
+ * confines, and the home may have been chosen for other members, or
+ * before an admin shrank cpuset.mems.  Returns where the next step starts.
  */
 static unsigned long memsched_move_chunk(struct memsched_group *group,
-					 struct mm_struct *mm,
+					 struct mm_struct *mm, struct pid *pid,
 					 unsigned long start, unsigned long end)
 {
 	VMA_ITERATOR(vmi, mm, start);
 	unsigned long spans[8][2];
 	struct vm_area_struct *vma;
+	nodemask_t mems;
 	int i, n = 0;
 
-	if (!mmget_not_zero(mm))
+	if (!memsched_pid_mems(pid, &mems) || !mmget_not_zero(mm))
 		return ULONG_MAX;
 	mmap_read_lock(mm);
 	for_each_vma_range(vmi, vma, end) {
@@ -981,6 +1058,8 @@ static unsigned long memsched_move_chunk(struct memsched_group *group,
 	for (i = 0; i < n; i++) {
 		int nid = READ_ONCE(group->home_nid);
 
+		if (!node_isset(nid, mems))
+			break;	/* stays where the cpuset put it */
 		/*
 		 * Folios still in a CPU's LRU batch cannot be isolated:
 		 * drain the batches and try once more.
@@ -1019,7 +1098,7 @@ static void memsched_move_fn(struct work_struct *work)
 	 * Only this work removes entries, so @move stays valid unlocked;
 	 * ms_mbind() may widen it meanwhile, under the group lock.
 	 */
-	next = memsched_move_chunk(group, move->mm, start, end);
+	next = memsched_move_chunk(group, move->mm, move->pid, start, end);
 
 	spin_lock(&group->lock);
 	if (move->next == start)	/* not rewound by a new binding */
@@ -1040,6 +1119,7 @@ static void memsched_move_fn(struct work_struct *work)
 	}
 	if (done) {
 		mmdrop(move->mm);
+		put_pid(move->pid);
 		kfree(move);
 		memsched_group_put(group);
 	}
@@ -1088,9 +1168,11 @@ static long memsched_mbind(unsigned long start, unsigned long len, int ms_id,
 	err = do_mbind(start, len, MPOL_PREFERRED, 0, &nodes,
 		       (flags & MS_MBIND_MOVE) ? MPOL_MF_MOVE : 0, group);
 	if (!err) {
-		memsched_group_add_mm(group, mm, &link);
+		memsched_group_add_mm(group, mm, task_tgid(current), &link);
 		if (!(flags & MS_MBIND_MOVE))
-			err = memsched_queue_move(group, mm, start, end);
+			err = memsched_queue_move(group, mm,
+						  task_tgid(current), start,
+						  end);
 	}
 	kfree(link);
 out:

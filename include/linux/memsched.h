@@ -48,7 +48,8 @@ struct task_struct;
  * @release_work: frees the group once @ref drops to zero.
  * @rcu:	deferred free.
  * @allowed:	nodes the group may have its home on: the creator's cpuset
- *		mems when it was created.  Immutable.
+ *		mems when it was created.  Immutable; the balancer narrows
+ *		it to the members' current mems (memsched_group_mems()).
  * @ns_home:	runtime of member threads on the home node, in ns.
  * @ns_away:	runtime of member threads elsewhere, in ns.
  * @home_moves:	how often the home changed.  Under @lock.
@@ -99,6 +100,7 @@ struct memsched_group *memsched_group_next(unsigned long *id);
 void memsched_group_set_home(struct memsched_group *group, int nid,
 			     const char *reason);
 unsigned long memsched_group_pages(struct memsched_group *group);
+void memsched_group_mems(struct memsched_group *group, nodemask_t *mems);
 struct memsched_group *memsched_group_create_implicit(struct mm_struct *mm,
 						      int nid,
 						      const nodemask_t *allowed);

@@ -382,25 +382,27 @@ static unsigned long memsched_node_mark(int nid)
 /*
  * Where, if anywhere, should @group move, and why?  Returns the node or
  * NUMA_NO_NODE; *@reason says why.  Counts the group's memory only when
- * the CPUs alone would move it or its home is short of memory.
+ * the CPUs alone would move it or its home is short of memory.  @mems:
+ * the nodes its members' cpusets allow now (memsched_group_mems()); a
+ * home outside them is left at once, like a home without CPUs.
  */
 static int memsched_balance_dst(struct memsched_node_balance *nodes,
 				struct memsched_group *group,
-				unsigned int threads, unsigned long *pages,
-				const char **reason)
+				const nodemask_t *mems, unsigned int threads,
+				unsigned long *pages, const char **reason)
 {
 	int nid = READ_ONCE(group->home_nid), dst;
 	struct memsched_node_balance *src = &nodes[nid];
 
 	*pages = 0;
-	dst = memsched_least_loaded(nodes, &group->allowed, ULONG_MAX);
+	dst = memsched_least_loaded(nodes, mems, ULONG_MAX);
 	if (dst == NUMA_NO_NODE)
 		return NUMA_NO_NODE;
-	if (!src->cpus) {
+	if (!src->cpus || !node_isset(nid, *mems)) {
 		/* Evacuate: to a node the memory fits on, else spill. */
 		*pages = memsched_balance_pages(group);
-		*reason = "no-cpus";
-		nid = memsched_least_loaded(nodes, &group->allowed, *pages);
+		*reason = src->cpus ? "cpuset" : "no-cpus";
+		nid = memsched_least_loaded(nodes, mems, *pages);
 		return nid == NUMA_NO_NODE ? dst : nid;
 	}
 	if (!memsched_mem_short(src) &&
@@ -408,7 +410,7 @@ static int memsched_balance_dst(struct memsched_node_balance *nodes,
 		return NUMA_NO_NODE;
 
 	*pages = memsched_balance_pages(group);
-	dst = memsched_least_loaded(nodes, &group->allowed, *pages);
+	dst = memsched_least_loaded(nodes, mems, *pages);
 	if (dst == NUMA_NO_NODE || dst == nid)
 		return NUMA_NO_NODE;
 	*reason = "balance";
@@ -429,11 +431,16 @@ static void memsched_balance_fn(struct work_struct *work)
 	struct memsched_group *group;
 	unsigned long id = 0, pages;
 	bool moved = false, groups = false;
+	nodemask_t *mems;
 	int nid, dst;
 
 	nodes = kcalloc(nr_node_ids, sizeof(*nodes), GFP_KERNEL);
-	if (!nodes)
+	mems = kmalloc(sizeof(*mems), GFP_KERNEL);
+	if (!nodes || !mems) {
+		kfree(nodes);
+		kfree(mems);
 		goto out;
+	}
 	for_each_online_node(nid) {
 		/* a node without memory cannot be a home, CPUs or not */
 		if (node_state(nid, N_MEMORY))
@@ -455,12 +462,13 @@ static void memsched_balance_fn(struct work_struct *work)
 		const char *reason;
 
 		nid = READ_ONCE(group->home_nid);
+		memsched_group_mems(group, mems);
 		/* One move per pass, a home kept a while; evacuations all. */
-		if (nodes[nid].cpus &&
+		if (nodes[nid].cpus && node_isset(nid, *mems) &&
 		    (moved || time_before(jiffies, READ_ONCE(group->home_since) +
 					  MEMSCHED_MIN_RESIDENCY)))
 			goto next;
-		dst = memsched_balance_dst(nodes, group, threads, &pages,
+		dst = memsched_balance_dst(nodes, group, mems, threads, &pages,
 					   &reason);
 		if (dst == NUMA_NO_NODE)
 			goto next;
@@ -478,6 +486,7 @@ next:
 		memsched_group_put(group);
 	}
 	kfree(nodes);
+	kfree(mems);
 	/* No group: sleep until memsched_balance_kick() wakes us. */
 	if (!groups)
 		return;
