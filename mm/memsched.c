@@ -571,6 +571,15 @@ static void memsched_task_unlink(struct task_struct *t,
 	spin_lock(&group->lock);
 	list_del_init(&t->memsched_node);
 	group->nr_tasks--;
+	/*
+	 * Fold the task's runtime into the group's.  A tick on another CPU
+	 * may add to it meanwhile: that tick's time is lost - a few ms, for
+	 * a statistic.
+	 */
+	atomic64_add(t->memsched_ns_home, &group->ns_home);
+	atomic64_add(t->memsched_ns_away, &group->ns_away);
+	t->memsched_ns_home = 0;
+	t->memsched_ns_away = 0;
 	spin_unlock(&group->lock);
 	RCU_INIT_POINTER(t->memsched_group, NULL);
 }
@@ -603,6 +612,8 @@ static int memsched_task_set_group(struct task_struct *t,
 		memsched_group_get(group);
 		/* Runtime before joining is not the group's; look home soon. */
 		t->memsched_runtime = t->se.sum_exec_runtime;
+		t->memsched_ns_home = 0;
+		t->memsched_ns_away = 0;
 		t->memsched_next_pull = 0;
 		spin_lock(&group->lock);
 		list_add_tail(&t->memsched_node, &group->tasks);
@@ -699,6 +710,8 @@ void memsched_join_implicit(struct memsched_group *group)
 		memsched_group_get(group);
 		/* Runtime before joining is not the group's; look home soon. */
 		t->memsched_runtime = t->se.sum_exec_runtime;
+		t->memsched_ns_home = 0;
+		t->memsched_ns_away = 0;
 		t->memsched_next_pull = 0;
 		rcu_assign_pointer(t->memsched_group, group);
 	}
@@ -1454,10 +1467,31 @@ static void memsched_show_ranges(struct seq_file *m, struct mm_struct *mm,
 	kfree(pages);
 }
 
+/*
+ * @group's runtime at home and away: what left members folded in, plus
+ * what the members' ticks counted since (memsched_task_tick() counts per
+ * task, so the tick writes no shared cache line).  O(members); under the
+ * group lock.
+ */
+static void memsched_group_ns(struct memsched_group *group, u64 *home,
+			      u64 *away)
+{
+	struct task_struct *t;
+
+	lockdep_assert_held(&group->lock);
+	*home = atomic64_read(&group->ns_home);
+	*away = atomic64_read(&group->ns_away);
+	list_for_each_entry(t, &group->tasks, memsched_node) {
+		*home += READ_ONCE(t->memsched_ns_home);
+		*away += READ_ONCE(t->memsched_ns_away);
+	}
+}
+
 int proc_pid_memsched(struct seq_file *m, struct pid_namespace *ns,
 		      struct pid *pid, struct task_struct *task)
 {
 	struct memsched_proc_group *pg;
+	u64 ns_home, ns_away;
 	struct mm_struct *mm;
 	struct xarray groups;
 	unsigned long id;
@@ -1478,9 +1512,9 @@ int proc_pid_memsched(struct seq_file *m, struct pid_namespace *ns,
 			   pg->threads, pg->ranges);
 		memsched_show_pages(m, pg->pages);
 		spin_lock(&group->lock);
-		seq_printf(m, " ns_home %lld ns_away %lld moves %u reason %s%s mms %u\n",
-			   atomic64_read(&group->ns_home),
-			   atomic64_read(&group->ns_away), group->home_moves,
+		memsched_group_ns(group, &ns_home, &ns_away);
+		seq_printf(m, " ns_home %llu ns_away %llu moves %u reason %s%s mms %u\n",
+			   ns_home, ns_away, group->home_moves,
 			   group->move_reason,
 			   group->implicit ? " implicit" : "", group->nr_mms);
 		spin_unlock(&group->lock);

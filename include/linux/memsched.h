@@ -50,8 +50,10 @@ struct task_struct;
  * @allowed:	nodes the group may have its home on: the creator's cpuset
  *		mems when it was created.  Immutable; the balancer narrows
  *		it to the members' current mems (memsched_group_mems()).
- * @ns_home:	runtime of member threads on the home node, in ns.
- * @ns_away:	runtime of member threads elsewhere, in ns.
+ * @ns_home:	runtime of former member threads on the home node, in ns;
+ *		current members keep their own count until they leave
+ *		(task_struct::memsched_ns_home).
+ * @ns_away:	the same, elsewhere.
  * @home_moves:	how often the home changed.  Under @lock.
  * @home_since:	jiffies of the last home change.  Under @lock.
  * @move_reason: why the home last changed (a static string).  Under @lock.

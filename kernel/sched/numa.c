@@ -81,17 +81,40 @@ static int memsched_idle_cpu_on(struct task_struct *p, int nid)
 	return -1;
 }
 
+/*
+ * Where the search for an idle CPU at @home starts: @prev_cpu if it is
+ * there (its cache may still be warm), else an allowed home CPU taken
+ * round-robin, so wakeups do not all pile onto the first CPU of the node.
+ * nr_cpu_ids if @p may run on none.
+ */
+static int memsched_home_target(struct task_struct *p, int prev_cpu, int home)
+{
+	if (cpu_to_node(prev_cpu) == home &&
+	    cpumask_test_cpu(prev_cpu, p->cpus_ptr))
+		return prev_cpu;
+	return cpumask_any_and_distribute(cpumask_of_node(home), p->cpus_ptr);
+}
+
+/*
+ * Called under p->pi_lock for every wakeup of a task that fair.c placed:
+ * one RCU load for an ungrouped task.  For a grouped one placed away
+ * from home, the search for an idle home CPU is select_idle_sibling()'s
+ * on the home LLC - bounded by SIS_UTIL, idle cores first - not a walk of
+ * the whole node.
+ */
 int memsched_select_cpu(struct task_struct *p, int prev_cpu, int new_cpu)
 {
-	int home = memsched_task_home(p), cpu;
+	int home = memsched_task_home(p), cpu, target;
 
 	if (home == NUMA_NO_NODE || cpu_to_node(new_cpu) == home)
 		return new_cpu;
-	if (cpu_to_node(prev_cpu) == home && memsched_cpu_idle(prev_cpu) &&
-	    cpumask_test_cpu(prev_cpu, p->cpus_ptr))
-		return prev_cpu;
-	cpu = memsched_idle_cpu_on(p, home);
-	if (cpu >= 0)
+	target = memsched_home_target(p, prev_cpu, home);
+	if (target >= nr_cpu_ids)
+		return new_cpu;
+	cpu = memsched_idle_sibling(p, prev_cpu, target);
+	/* it answers @target when it found nothing idle */
+	if (cpu_to_node(cpu) == home && memsched_cpu_idle(cpu) &&
+	    cpumask_test_cpu(cpu, p->cpus_ptr))
 		return cpu;
 	/* Work-conserving: an idle CPU away from home beats a busy home. */
 	if (memsched_cpu_idle(new_cpu))
@@ -201,7 +224,11 @@ void memsched_task_tick(struct rq *rq, struct task_struct *curr)
 	nid = READ_ONCE(group->home_nid);
 	home = cpu_to_node(cpu_of(rq)) == nid;
 	curr->memsched_runtime = runtime;
-	atomic64_add(delta, home ? &group->ns_home : &group->ns_away);
+	/* the task's own counters: memsched_task_unlink() folds them */
+	if (home)
+		curr->memsched_ns_home += delta;
+	else
+		curr->memsched_ns_away += delta;
 	rcu_read_unlock();
 
 	if (home && (!static_branch_unlikely(&sched_numa_balancing) ||
