@@ -26,9 +26,10 @@
  * per region are enough to move all of it, instead of one fault per page.
  *
  * Registration follows khugepaged: a slot (struct knumad_mm) per address
- * space, made at fork and exec, hanging off mm_struct::knumad, holding an
- * mmgrab() reference, and freed at exit - or by the scanner, if it is
- * scanning the slot when the process exits.
+ * space, made lazily (knumad_task_tick(): the process's first tick while
+ * knumad is enabled), hanging off mm_struct::knumad, holding an mmgrab()
+ * reference, and freed at exit - or by the scanner, if it is scanning
+ * the slot when the process exits.
  *
  * A process that fits one node (its active threads and its memory) gets
  * an implicit memsched group whose home node its threads prefer; see
@@ -116,6 +117,25 @@
 #define KNUMAD_ACTIVE_SHIFT		3
 #define KNUMAD_ACTIVE_WINDOW_NS		NSEC_PER_SEC
 /*
+ * A process fits a node when the CPU its active threads used - the sum of
+ * their shares of a CPU, in 1/1024ths, each at most 1024 - is at most the
+ * node's CPUs plus KNUMAD_FIT_SLACK: two busy threads and a main thread
+ * that polls now and then fit two CPUs.  It keeps its group up to
+ * KNUMAD_KEEP_SLACK: the hysteresis that keeps a thread near a threshold
+ * (a periodic job under a debug kernel) from taking the group away and
+ * giving it back by turns.
+ */
+#define KNUMAD_FIT_SLACK		256
+#define KNUMAD_KEEP_SLACK		512
+/*
+ * The same hysteresis for affinity: a new group's home must be a node
+ * every active thread may run on; a group is kept while every thread that
+ * used at least a quarter of a CPU (this share, in 1/1024ths) may run
+ * there.  A pinned thread near 1/8 of a CPU then cannot take the group of
+ * the threads doing the work away and give it back by turns.
+ */
+#define KNUMAD_KEEP_SHARE		256
+/*
  * Regions a process may have: one per 2 MiB with memory present, so this
  * covers 512 GiB of resident memory (about 16 MiB of regions, charged to
  * the process's memcg).  Regions past the bound are not sampled.
@@ -166,7 +186,9 @@ struct knumad_region {
  * @seen_ns:	when the thread's current activity window began (0: not
  *		looked at yet).
  * @runtime:	the thread's sum_exec_runtime then.
- * @active:	the verdict of its last complete window.
+ * @active:	the verdict of its last complete window: it ran at least
+ *		1/8 of it (KNUMAD_ACTIVE_SHIFT).
+ * @share:	the share of a CPU it used in that window, in 1/1024ths.
  * @judged:	it had a complete window: @active means something.
  * @faults:	per node of the faulting CPU (nr_node_ids entries), halved
  *		after every pass over the process; the entry goes when they
@@ -181,6 +203,7 @@ struct knumad_thread {
 	u64 runtime;
 	bool active;
 	bool judged;
+	unsigned int share;
 	unsigned long faults[];
 };
 
@@ -424,26 +447,29 @@ static unsigned long knumad_rate_pages(unsigned int mbps, unsigned long ms)
  * @cpus:	per node, the online CPUs every active thread may run on.
  * @room:	per node, the most pages a process may hold there (half the
  *		node).
- * @threads:	its active threads (those with recent faults).
+ * @demand:	the CPU its active threads used, in 1/1024ths of a CPU.
  * @rss:	its resident pages.
- * It fits a node when its threads have a CPU each there and its memory
- * the room; among those, the node most of the faults come from wins (so
- * the threads move as little as possible), the lower id on a tie.
+ * It fits a node when its demand fits the CPUs there (KNUMAD_FIT_SLACK)
+ * and its memory the room; among those, the node most of the faults come
+ * from wins (so the threads move as little as possible), the lower id on
+ * a tie.
  */
 static int knumad_implicit_node(const unsigned long *faults,
 				const unsigned int *cpus,
 				const unsigned long *room, int nr_nodes,
-				unsigned int threads, unsigned long rss)
+				unsigned int demand, unsigned long rss)
 {
 	unsigned long total = 0;
 	int nid, best = NUMA_NO_NODE;
 
 	for (nid = 0; nid < nr_nodes; nid++)
 		total += faults[nid];
-	if (!threads || total < KNUMAD_IMPLICIT_MIN_FAULTS)
+	if (!demand || total < KNUMAD_IMPLICIT_MIN_FAULTS)
 		return NUMA_NO_NODE;
 	for (nid = 0; nid < nr_nodes; nid++) {
-		if (threads > cpus[nid] || rss > room[nid])
+		if (!cpus[nid] ||
+		    demand > cpus[nid] * 1024 + KNUMAD_FIT_SLACK ||
+		    rss > room[nid])
 			continue;
 		if (best == NUMA_NO_NODE || faults[nid] > faults[best])
 			best = nid;
@@ -453,29 +479,26 @@ static int knumad_implicit_node(const unsigned long *faults,
 
 /*
  * Does a process with an implicit group still fit its home?  A quarter
- * more memory than it needed to get the group is allowed, so a process
- * near the limit does not gain and lose its group by turns.
+ * more memory than it needed to get the group is allowed, and half a CPU
+ * more demand (KNUMAD_KEEP_SLACK), so a process near a limit does not
+ * gain and lose its group by turns.
  */
 static bool knumad_implicit_keeps(unsigned int cpus, unsigned long room,
-				  unsigned int threads, unsigned long rss)
+				  unsigned int demand, unsigned long rss)
 {
-	return threads <= cpus && rss <= room + room / 4;
+	return cpus && demand <= cpus * 1024 + KNUMAD_KEEP_SLACK &&
+	       rss <= room + room / 4;
 }
 
 /* ---------------------------------------------------------------------- */
 /* Registration */
 
-bool knumad_scans(struct mm_struct *mm)
-{
-	return READ_ONCE(knumad_enabled) && READ_ONCE(mm->knumad) &&
-	       !test_bit(MMF_NUMA_BALANCING_DISABLE, &mm->flags);
-}
-
-void knumad_enter(struct mm_struct *mm)
+/* Give @mm a slot; in process context, for a thread of @mm. */
+static void knumad_enter(struct mm_struct *mm)
 {
 	struct knumad_mm *km;
 
-	if (!knumad_possible || mm->knumad)
+	if (!knumad_possible || READ_ONCE(mm->knumad))
 		return;
 	km = kmem_cache_zalloc(knumad_mm_cache,
 			       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
@@ -486,12 +509,61 @@ void knumad_enter(struct mm_struct *mm)
 	INIT_LIST_HEAD(&km->pending_node);
 	xa_init(&km->regions);
 	xa_init(&km->threads);
+	/* two threads of the process may race here: one slot wins */
+	if (cmpxchg(&mm->knumad, NULL, km)) {
+		kmem_cache_free(knumad_mm_cache, km);
+		return;
+	}
 	mmgrab(mm);
-	WRITE_ONCE(mm->knumad, km);
 
 	spin_lock(&knumad_mm_lock);
 	list_add_tail(&km->node, &knumad_scan.mms);
 	spin_unlock(&knumad_mm_lock);
+}
+
+static void knumad_register_fn(struct callback_head *work)
+{
+	work->next = work;	/* no longer queued */
+	if (current->mm && !(current->flags & PF_EXITING))
+		knumad_enter(current->mm);
+}
+
+/**
+ * knumad_task_fork - set up a new task's registration work
+ * @p:	the new task (dup_task_struct() copied its parent's).
+ */
+void knumad_task_fork(struct task_struct *p)
+{
+	init_task_work(&p->knumad_work, knumad_register_fn);
+	p->knumad_work.next = &p->knumad_work;	/* not queued */
+}
+
+/**
+ * knumad_task_tick - register the current process lazily
+ * @curr:	the task the tick interrupted.
+ *
+ * Processes are registered as khugepaged registers its mm_slots: only
+ * once they run, and only while knumad is enabled.  The first tick of a
+ * thread of an unregistered process queues task work that allocates the
+ * slot on the way back to user space; a process that exits before a tick
+ * (most of a fork-heavy workload) or runs while knumad is off costs
+ * nothing.  A few loads per tick otherwise.
+ */
+void knumad_task_tick(struct task_struct *curr)
+{
+	struct callback_head *work = &curr->knumad_work;
+	struct mm_struct *mm = curr->mm;
+
+	if (!READ_ONCE(knumad_enabled) || !mm || READ_ONCE(mm->knumad) ||
+	    (curr->flags & (PF_KTHREAD | PF_EXITING)) || work->next != work)
+		return;
+	task_work_add(curr, work, TWA_RESUME);
+}
+
+bool knumad_scans(struct mm_struct *mm)
+{
+	return READ_ONCE(knumad_enabled) && READ_ONCE(mm->knumad) &&
+	       !test_bit(MMF_NUMA_BALANCING_DISABLE, &mm->flags);
 }
 
 /* The process loses its implicit group: every member thread leaves it. */
@@ -737,9 +809,19 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		count_vm_numa_event(NUMA_HINT_FAULTS_LOCAL);
 	}
 
-	last = cpu_pid_to_cpupid(raw_smp_processor_id(), current->pid);
-	last = folio_xchg_last_cpupid(folio, last);
-	last_nid = cpupid_pid_unset(last) ? NUMA_NO_NODE : cpupid_to_nid(last);
+	/*
+	 * In memory tiering mode the field holds the access time of a folio
+	 * on a slow tier: leave it to mainline, and learn from the region's
+	 * previous sample instead (below).
+	 */
+	if (folio_use_access_time(folio)) {
+		last_nid = NUMA_NO_NODE;
+	} else {
+		last = cpu_pid_to_cpupid(raw_smp_processor_id(), current->pid);
+		last = folio_xchg_last_cpupid(folio, last);
+		last_nid = cpupid_pid_unset(last) ? NUMA_NO_NODE :
+						    cpupid_to_nid(last);
+	}
 
 	spin_lock(&km->lock);
 	km->hint_faults++;
@@ -1363,7 +1445,16 @@ out:
 	return done;
 }
 
-/* Undo change_prot_numa() on everything knumad may have armed in @mm. */
+/*
+ * Undo change_prot_numa() on everything knumad may have armed in @mm: the
+ * VMAs it arms, and those it armed before they took an mbind() policy or
+ * became unmovable (the policy does not change the PTEs).  Restoring
+ * vm_page_prot is what mprotect() does under the write lock; under the
+ * read lock it is the counterpart of arming, which mainline's
+ * change_prot_numa() does under the read lock too: page table locks
+ * serialize it against faults, and nothing that changes vm_page_prot
+ * runs without the write lock.
+ */
 static void knumad_disarm_mm(struct mm_struct *mm)
 {
 	struct vm_area_struct *vma;
@@ -1374,7 +1465,9 @@ static void knumad_disarm_mm(struct mm_struct *mm)
 	for_each_vma(vmi, vma) {
 		unsigned long cp_flags = 0;
 
-		if (!knumad_vma_eligible(vma))
+		if (!vma_is_anonymous(vma) || !vma_is_accessible(vma) ||
+		    (vma->vm_flags & (VM_HUGETLB | VM_PFNMAP | VM_IO |
+				      VM_MIXEDMAP | VM_SHARED)))
 			continue;
 		if (vma_wants_manual_pte_write_upgrade(vma))
 			cp_flags = MM_CP_TRY_CHANGE_WRITABLE;
@@ -1452,16 +1545,28 @@ static bool knumad_busy(u64 ran, u64 window)
 	return ran >= window >> KNUMAD_ACTIVE_SHIFT;
 }
 
+/* The share of a CPU @ran ns in @window ns are, in 1/1024ths; at most 1. */
+static unsigned int knumad_share(u64 ran, u64 window)
+{
+	if (!window || ran >= window)
+		return 1024;
+	return div64_u64(ran * 1024, window);
+}
+
 /*
  * What the process's active threads (see KNUMAD_ACTIVE_SHIFT) allow: the
- * CPUs all of them may run on (into @cpus), the cpuset mems of one of
- * them (into @mems).  *@unsure says a thread without a verdict yet looks
+ * CPUs all of them may run on (into @cpus), the CPUs all of those that
+ * used KNUMAD_KEEP_SHARE may run on (into @keep_cpus), the cpuset mems of
+ * one of them (into @mems), and the CPU they used, in 1/1024ths (into
+ * *@demand).  *@unsure says a thread without a verdict yet looks
  * busy so far (judged over its life until its first window ends).
  * Entries of threads that are gone are freed.  Returns the number of
  * active threads.
  */
 static unsigned int knumad_active_threads(struct knumad_mm *km,
 					  struct cpumask *cpus,
+					  struct cpumask *keep_cpus,
+					  unsigned int *demand,
 					  nodemask_t *mems, bool *unsure)
 {
 	struct task_struct *t, *one = NULL;
@@ -1471,7 +1576,9 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 	unsigned long index;
 
 	*unsure = false;
+	*demand = 0;
 	cpumask_copy(cpus, cpu_online_mask);
+	cpumask_copy(keep_cpus, cpu_online_mask);
 	rcu_read_lock();
 	spin_lock(&km->lock);
 	xa_for_each(&km->threads, index, kt) {
@@ -1488,6 +1595,8 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 			/* judged over a second at least; not when first seen */
 			kt->judged = since != 0;
 			kt->active = since && knumad_busy(ran - was, now - since);
+			kt->share = since ? knumad_share(ran - was, now - since) :
+					    0;
 			kt->runtime = ran;
 			kt->seen_ns = now;
 		}
@@ -1502,7 +1611,10 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 		if (!kt->active)
 			continue;
 		threads++;
+		*demand += kt->share;
 		cpumask_and(cpus, cpus, t->cpus_ptr);
+		if (kt->share >= KNUMAD_KEEP_SHARE)
+			cpumask_and(keep_cpus, keep_cpus, t->cpus_ptr);
 		if (!one) {
 			one = t;
 			get_task_struct(one);
@@ -1528,12 +1640,12 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
  */
 static void knumad_implicit_update(struct knumad_mm *km)
 {
+	unsigned int *cpus, threads, demand, keep_cpus;
+	cpumask_var_t allowed, keep_allowed;
 	unsigned long *faults, *room, rss;
-	unsigned int *cpus, threads;
-	bool unsure;
 	struct memsched_group *group;
-	cpumask_var_t allowed;
 	nodemask_t mems;
+	bool unsure;
 	int nid, home;
 
 	if (test_bit(MMF_NUMA_BALANCING_DISABLE, &km->mm->flags) ||
@@ -1544,11 +1656,14 @@ static void knumad_implicit_update(struct knumad_mm *km)
 	faults = kcalloc(nr_node_ids, sizeof(*faults), GFP_KERNEL);
 	room = kcalloc(nr_node_ids, sizeof(*room), GFP_KERNEL);
 	cpus = kcalloc(nr_node_ids, sizeof(*cpus), GFP_KERNEL);
-	if (!faults || !room || !cpus || !zalloc_cpumask_var(&allowed,
-							     GFP_KERNEL))
+	if (!faults || !room || !cpus ||
+	    !zalloc_cpumask_var(&allowed, GFP_KERNEL))
 		goto out_free;
+	if (!zalloc_cpumask_var(&keep_allowed, GFP_KERNEL))
+		goto out_allowed;
 
-	threads = knumad_active_threads(km, allowed, &mems, &unsure);
+	threads = knumad_active_threads(km, allowed, keep_allowed, &demand,
+					&mems, &unsure);
 	spin_lock(&km->lock);
 	memcpy(faults, km->faults, nr_node_ids * sizeof(*faults));
 	spin_unlock(&km->lock);
@@ -1566,15 +1681,16 @@ static void knumad_implicit_update(struct knumad_mm *km)
 	group = km->implicit;	/* only this thread changes it */
 	if (group) {
 		home = READ_ONCE(group->home_nid);
-		if (!knumad_implicit_keeps(cpus[home], room[home], threads,
-					   rss))
+		keep_cpus = cpumask_weight_and(cpumask_of_node(home),
+					       keep_allowed);
+		if (!knumad_implicit_keeps(keep_cpus, room[home], demand, rss))
 			knumad_implicit_drop(km);
 		goto out;
 	}
 	/* a new group only once every thread with faults is judged */
 	if (unsure)
 		goto out;
-	home = knumad_implicit_node(faults, cpus, room, nr_node_ids, threads,
+	home = knumad_implicit_node(faults, cpus, room, nr_node_ids, demand,
 				    rss);
 	if (home == NUMA_NO_NODE)
 		goto out;
@@ -1587,6 +1703,8 @@ static void knumad_implicit_update(struct knumad_mm *km)
 	trace_memsched_group_move(group->id, NUMA_NO_NODE, home, threads, rss,
 				  "knumad");
 out:
+	free_cpumask_var(keep_allowed);
+out_allowed:
 	free_cpumask_var(allowed);
 out_free:
 	kfree(cpus);

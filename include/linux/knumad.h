@@ -14,11 +14,13 @@
 struct folio;
 struct pid_namespace;
 struct seq_file;
+struct task_struct;
 struct vm_area_struct;
 
 #ifdef CONFIG_KNUMAD
 
-void knumad_enter(struct mm_struct *mm);
+void knumad_task_fork(struct task_struct *p);
+void knumad_task_tick(struct task_struct *curr);
 void knumad_exit(struct mm_struct *mm);
 bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		       struct folio *folio);
@@ -36,7 +38,8 @@ static inline void knumad_mm_init(struct mm_struct *mm)
 #else /* !CONFIG_KNUMAD */
 
 static inline void knumad_mm_init(struct mm_struct *mm) { }
-static inline void knumad_enter(struct mm_struct *mm) { }
+static inline void knumad_task_fork(struct task_struct *p) { }
+static inline void knumad_task_tick(struct task_struct *curr) { }
 static inline void knumad_exit(struct mm_struct *mm) { }
 static inline bool knumad_hint_fault(struct vm_area_struct *vma,
 				     unsigned long addr, struct folio *folio)

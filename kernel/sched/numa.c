@@ -34,6 +34,7 @@
  * changes a home through memsched_group_set_home() (mm/memsched.c).
  */
 #include <linux/cpumask_api.h>
+#include <linux/knumad.h>
 #include <linux/memsched.h>
 #include <linux/mm_api.h>
 #include <linux/mmu_context.h>
@@ -215,6 +216,7 @@ void memsched_task_tick(struct rq *rq, struct task_struct *curr)
 	bool home;
 	int nid;
 
+	knumad_task_tick(curr);
 	rcu_read_lock();
 	group = rcu_dereference(curr->memsched_group);
 	if (!group) {
@@ -248,6 +250,9 @@ void memsched_sched_fork(struct task_struct *p)
 	p->memsched_work.next = &p->memsched_work;
 	p->memsched_runtime = 0;
 	p->memsched_next_pull = 0;
+	p->memsched_ns_home = 0;
+	p->memsched_ns_away = 0;
+	knumad_task_fork(p);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -190,17 +190,17 @@ static void knumad_test_implicit_fits(struct kunit *test)
 	unsigned long room[KT_NODES] = { 1000, 1000, 1000, 1000 };
 
 	KUNIT_EXPECT_EQ(test, knumad_implicit_node(faults, cpus, room,
-						   KT_NODES, 2, 500), 1);
+						   KT_NODES, 2048, 500), 1);
 	/* too few recent faults to tell */
 	faults[1] = 10;
 	KUNIT_EXPECT_EQ(test, knumad_implicit_node(faults, cpus, room,
-						   KT_NODES, 2, 500),
+						   KT_NODES, 2048, 500),
 			NUMA_NO_NODE);
 	/* a tie: the lower node */
 	faults[0] = 20;
 	faults[1] = 20;
 	KUNIT_EXPECT_EQ(test, knumad_implicit_node(faults, cpus, room,
-						   KT_NODES, 2, 500), 0);
+						   KT_NODES, 2048, 500), 0);
 	/* no thread faulted lately: nothing to place */
 	KUNIT_EXPECT_EQ(test, knumad_implicit_node(faults, cpus, room,
 						   KT_NODES, 0, 500),
@@ -214,34 +214,46 @@ static void knumad_test_implicit_too_big(struct kunit *test)
 	unsigned int cpus[KT_NODES] = { 2, 2, 2, 2 };
 	unsigned long room[KT_NODES] = { 1000, 1000, 1000, 1000 };
 
-	/* 3 threads on 2-CPU nodes */
+	/* two busy threads and a quarter of a CPU more fit 2 CPUs ... */
 	KUNIT_EXPECT_EQ(test, knumad_implicit_node(faults, cpus, room,
-						   KT_NODES, 3, 500),
+						   KT_NODES, 2304, 500), 1);
+	/* ... a little more does not */
+	KUNIT_EXPECT_EQ(test, knumad_implicit_node(faults, cpus, room,
+						   KT_NODES, 2305, 500),
+			NUMA_NO_NODE);
+	/* 3 busy threads on 2-CPU nodes */
+	KUNIT_EXPECT_EQ(test, knumad_implicit_node(faults, cpus, room,
+						   KT_NODES, 3072, 500),
 			NUMA_NO_NODE);
 	/* more memory than half a node */
 	KUNIT_EXPECT_EQ(test, knumad_implicit_node(faults, cpus, room,
-						   KT_NODES, 2, 1001),
+						   KT_NODES, 2048, 1001),
 			NUMA_NO_NODE);
 	/* a thread may not run on node 1: the next best node that fits */
 	cpus[1] = 0;
 	KUNIT_EXPECT_EQ(test, knumad_implicit_node(faults, cpus, room,
-						   KT_NODES, 2, 500), 0);
+						   KT_NODES, 2048, 500), 0);
 	/* threads pinned to different nodes fit none */
 	memset(cpus, 0, sizeof(cpus));
 	KUNIT_EXPECT_EQ(test, knumad_implicit_node(faults, cpus, room,
-						   KT_NODES, 2, 500),
+						   KT_NODES, 2048, 500),
 			NUMA_NO_NODE);
 }
 
-/* A group is kept with a quarter more memory than it took to get it. */
+/*
+ * A group is kept with a quarter more memory than it took to get it, and
+ * half a CPU more demand.
+ */
 static void knumad_test_implicit_keeps(struct kunit *test)
 {
-	KUNIT_EXPECT_TRUE(test, knumad_implicit_keeps(2, 1000, 2, 1000));
-	KUNIT_EXPECT_TRUE(test, knumad_implicit_keeps(2, 1000, 2, 1250));
-	KUNIT_EXPECT_FALSE(test, knumad_implicit_keeps(2, 1000, 2, 1251));
-	KUNIT_EXPECT_FALSE(test, knumad_implicit_keeps(2, 1000, 3, 10));
-	KUNIT_EXPECT_FALSE(test, knumad_implicit_keeps(0, 1000, 1, 10));
+	KUNIT_EXPECT_TRUE(test, knumad_implicit_keeps(2, 1000, 2048, 1000));
+	KUNIT_EXPECT_TRUE(test, knumad_implicit_keeps(2, 1000, 2048, 1250));
+	KUNIT_EXPECT_FALSE(test, knumad_implicit_keeps(2, 1000, 2048, 1251));
+	KUNIT_EXPECT_FALSE(test, knumad_implicit_keeps(2, 1000, 3072, 10));
+	KUNIT_EXPECT_FALSE(test, knumad_implicit_keeps(0, 1000, 1024, 10));
 	KUNIT_EXPECT_TRUE(test, knumad_implicit_keeps(2, 1000, 0, 10));
+	KUNIT_EXPECT_TRUE(test, knumad_implicit_keeps(2, 1000, 2560, 10));
+	KUNIT_EXPECT_FALSE(test, knumad_implicit_keeps(2, 1000, 2561, 10));
 }
 
 static struct kunit_case knumad_test_cases[] = {
