@@ -710,8 +710,6 @@ void memsched_join_implicit(struct memsched_group *group)
 		memsched_group_get(group);
 		/* Runtime before joining is not the group's; look home soon. */
 		t->memsched_runtime = t->se.sum_exec_runtime;
-		t->memsched_ns_home = 0;
-		t->memsched_ns_away = 0;
 		t->memsched_next_pull = 0;
 		rcu_assign_pointer(t->memsched_group, group);
 	}
@@ -852,18 +850,17 @@ SYSCALL_DEFINE3(ms_tbind, pid_t, tid, int, ms_id, unsigned long, flags)
 
 /*
  * [start, end) must be mapped with no hole (-EFAULT) and by mappings a
- * binding can serve (-EOPNOTSUPP).  Checked before anything changes, so a
- * refused call leaves every VMA as it was.
+ * binding can serve (-EOPNOTSUPP).  mmap_lock held.
  */
-static int memsched_check_range(struct mm_struct *mm, unsigned long start,
-				unsigned long end)
+static int memsched_range_ok(struct mm_struct *mm, unsigned long start,
+			     unsigned long end)
 {
 	VMA_ITERATOR(vmi, mm, start);
 	struct vm_area_struct *vma;
 	unsigned long addr = start;
 	int err = 0;
 
-	mmap_read_lock(mm);
+	mmap_assert_locked(mm);
 	for_each_vma_range(vmi, vma, end) {
 		if (vma->vm_start > addr) {
 			err = -EFAULT;
@@ -877,6 +874,37 @@ static int memsched_check_range(struct mm_struct *mm, unsigned long start,
 	}
 	if (!err && addr < end)
 		err = -EFAULT;
+	return err;
+}
+
+/**
+ * memsched_mbind_check - may [@start, @end) of @mm be bound to @group?
+ * @mm:		the address space; mmap_lock held for write.
+ * @start:	page-aligned start.
+ * @end:	end.
+ * @group:	the group; NULL (plain mbind(), or an unbinding) passes.
+ *
+ * do_mbind() calls this under the write lock it changes the VMAs under,
+ * so a refused call leaves every VMA as it was, and a MAP_FIXED racing
+ * with ms_mbind() cannot slip a hugetlb or PFNMAP mapping in between the
+ * early check and the binding.
+ *
+ * Return: 0 or the errno of memsched_range_ok().
+ */
+int memsched_mbind_check(struct mm_struct *mm, unsigned long start,
+			 unsigned long end, struct memsched_group *group)
+{
+	return group ? memsched_range_ok(mm, start, end) : 0;
+}
+
+/* The same, early, for a clear answer before any work is done. */
+static int memsched_check_range(struct mm_struct *mm, unsigned long start,
+				unsigned long end)
+{
+	int err;
+
+	mmap_read_lock(mm);
+	err = memsched_range_ok(mm, start, end);
 	mmap_read_unlock(mm);
 	return err;
 }
@@ -1077,9 +1105,11 @@ static unsigned long memsched_move_chunk(struct memsched_group *group,
 		 * Folios still in a CPU's LRU batch cannot be isolated:
 		 * drain the batches and try once more.
 		 */
-		if (mpol_migrate_range(mm, spans[i][0], spans[i][1], nid) > 0) {
+		if (mpol_migrate_range(mm, spans[i][0], spans[i][1], nid,
+				       group) > 0) {
 			lru_add_drain_all();
-			mpol_migrate_range(mm, spans[i][0], spans[i][1], nid);
+			mpol_migrate_range(mm, spans[i][0], spans[i][1],
+					   nid, group);
 		}
 	}
 	mmput(mm);
@@ -1167,8 +1197,8 @@ static long memsched_mbind(unsigned long start, unsigned long len, int ms_id,
 		goto out;
 
 	if (!group) {
-		nodes_clear(nodes);
-		err = do_mbind(start, len, MPOL_DEFAULT, 0, &nodes, 0, NULL);
+		/* only what follows a group: an mbind() policy stays */
+		err = mpol_memsched_unbind(mm, start, end);
 		goto out;
 	}
 

@@ -17,6 +17,7 @@
 #include <linux/atomic.h>
 #include <uapi/linux/memsched.h>
 
+struct mm_struct;
 struct seq_file;
 struct pid_namespace;
 struct pid;
@@ -158,6 +159,9 @@ static inline int memsched_mpol_node(const struct mempolicy *pol, int nid)
 	return pol->msgroup ? READ_ONCE(pol->msgroup->home_nid) : nid;
 }
 
+int memsched_mbind_check(struct mm_struct *mm, unsigned long start,
+			 unsigned long end, struct memsched_group *group);
+
 #else /* !CONFIG_MEMSCHED */
 
 static inline void memsched_fork(struct task_struct *p) { }
@@ -177,6 +181,13 @@ static inline bool memsched_mpol_equal(const struct mempolicy *a,
 static inline int memsched_mpol_node(const struct mempolicy *pol, int nid)
 {
 	return nid;
+}
+
+static inline int memsched_mbind_check(struct mm_struct *mm,
+				       unsigned long start, unsigned long end,
+				       struct memsched_group *group)
+{
+	return 0;
 }
 
 #endif /* CONFIG_MEMSCHED */

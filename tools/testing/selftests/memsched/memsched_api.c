@@ -363,6 +363,29 @@ TEST_F(range, split_and_merge_counted_in_maps)
 	EXPECT_EQ(0, memsched_lines("range", self->id));
 }
 
+/*
+ * ms_mbind(MS_ID_NONE) unbinds what is bound and nothing else: a policy
+ * the process set with mbind() stays.  It used to reset the whole range
+ * to the default policy, as mbind(MPOL_DEFAULT) does.
+ */
+TEST_F(range, unbind_keeps_an_mbind_policy)
+{
+	unsigned long node0 = 1, nodes;
+	char *p = self->p;
+	long pg = self->pg;
+
+	ASSERT_EQ(0, sys_mbind(p, 4 * pg, MPOL_BIND, &node0, 64, 0));
+	ASSERT_EQ(0, ms_mbind(p + 4 * pg, 4 * pg, self->id, 0));
+	EXPECT_EQ(MPOL_PREFERRED, addr_policy(p + 4 * pg, &nodes));
+	ASSERT_EQ(0, ms_mbind(p, 16 * pg, MS_ID_NONE, 0));
+	EXPECT_EQ(MPOL_BIND, addr_policy(p, &nodes));
+	EXPECT_EQ(1UL, nodes);
+	EXPECT_EQ(MPOL_DEFAULT, addr_policy(p + 4 * pg, &nodes));
+	EXPECT_EQ(0, memsched_lines("range", self->id));
+	/* bound, mbind()-bound and default: three VMAs became two */
+	EXPECT_EQ(2, vmas_in(p, p + 16 * pg));
+}
+
 TEST_F(range, different_groups_do_not_merge)
 {
 	char *p = self->p;

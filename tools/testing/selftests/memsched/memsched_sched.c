@@ -548,6 +548,25 @@ TEST_F_TIMEOUT(sched, offlining_a_node_moves_its_groups, 60)
 	}
 }
 
+/* Does the /proc/self/numa_maps line of the VMA at @addr contain @what? */
+static bool numa_maps_has(void *addr, const char *what)
+{
+	char line[1024], start[32];
+	bool found = false;
+	FILE *f = fopen("/proc/self/numa_maps", "r");
+
+	if (!f)
+		return false;
+	snprintf(start, sizeof(start), "%lx ", (unsigned long)addr);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, start, strlen(start))) {
+			found = strstr(line, what) != NULL;
+			break;
+		}
+	fclose(f);
+	return found;
+}
+
 /*
  * A home change moves the group's ranges, and only they cost work: a
  * 64 TiB PROT_NONE reservation below the bound range (an address-space
@@ -558,11 +577,13 @@ TEST_F_TIMEOUT(sched, mover_skips_unbound_address_space, 90)
 {
 	unsigned long len = 8UL << 20, big = 64UL << 40, n = len / page_size();
 	int g, cpu, home = -1, dst, cpus = sysconf(_SC_NPROCESSORS_CONF);
-	long ids[4], id = -1;
+	long ids[4], id = -1, policy_mode;
+	unsigned long policy_nodes;
 	long long hn, an;
 	unsigned int moves;
-	char *buf, *res;
+	char *buf, *res, want[32];
 	double t0, t1, share = 0;
+	bool maps_line;
 
 	if (nr_nodes() < 2 || getuid())
 		SKIP(return, "needs 2 nodes and root");
@@ -604,11 +625,18 @@ TEST_F_TIMEOUT(sched, mover_skips_unbound_address_space, 90)
 	}
 	TH_LOG("home %d -> %d after %.1f s; %.1f%% of the 8 MiB range there %.1f s later",
 	       home, dst, t1 - t0, share * 100, now() - t1);
+	/* get_mempolicy() and numa_maps answer the home now, not then */
+	policy_mode = addr_policy(buf, &policy_nodes);
+	snprintf(want, sizeof(want), "prefer:%d", dst);
+	maps_line = numa_maps_has(buf, want);
 	for (cpu = 0; cpu < cpus; cpu++)
 		if (cpu_node(cpu) == home || cpu_node(cpu) < 0)
 			set_online(cpu, 1);
 	EXPECT_NE(home, dst);
 	EXPECT_GE(share, 0.95);
+	EXPECT_EQ(MPOL_PREFERRED, policy_mode);
+	EXPECT_EQ(1UL << dst, policy_nodes);
+	EXPECT_TRUE(maps_line);
 	munmap(res, big);
 	munmap(buf, len);
 }

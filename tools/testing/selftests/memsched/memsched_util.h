@@ -24,6 +24,7 @@
 #define MPOL_PREFERRED	1
 #define MPOL_BIND	2
 #define MPOL_MF_MOVE	(1 << 1)
+#define MPOL_F_ADDR	(1 << 1)
 
 static inline long ms_tbind(pid_t tid, int id, unsigned long flags)
 {
@@ -47,6 +48,17 @@ static inline long sys_set_mempolicy(int mode, const unsigned long *nodes,
 				     unsigned long maxnode)
 {
 	return syscall(__NR_set_mempolicy, mode, nodes, maxnode);
+}
+
+/* The policy of the VMA at @addr: its mode, and its nodes in *@nodes. */
+static inline long addr_policy(void *addr, unsigned long *nodes)
+{
+	int mode = -1;
+
+	*nodes = 0;
+	if (syscall(__NR_get_mempolicy, &mode, nodes, 64, addr, MPOL_F_ADDR))
+		return -1;
+	return mode;
 }
 
 static inline long sys_move_pages(int pid, unsigned long count, void **pages,
