@@ -510,11 +510,12 @@ static void knumad_enter(struct mm_struct *mm)
 	xa_init(&km->regions);
 	xa_init(&km->threads);
 	/* two threads of the process may race here: one slot wins */
+	mmgrab(mm);
 	if (cmpxchg(&mm->knumad, NULL, km)) {
+		mmdrop(mm);
 		kmem_cache_free(knumad_mm_cache, km);
 		return;
 	}
-	mmgrab(mm);
 
 	spin_lock(&knumad_mm_lock);
 	list_add_tail(&km->node, &knumad_scan.mms);
@@ -540,7 +541,8 @@ void knumad_task_fork(struct task_struct *p)
 
 /**
  * knumad_task_tick - register the current process lazily
- * @curr:	the task the tick interrupted.
+ * @curr:	the task running on the ticking CPU (for a nohz_full CPU's
+ *		remote tick, not current): task work may be queued on it.
  *
  * Processes are registered as khugepaged registers its mm_slots: only
  * once they run, and only while knumad is enabled.  The first tick of a
@@ -554,10 +556,13 @@ void knumad_task_tick(struct task_struct *curr)
 	struct callback_head *work = &curr->knumad_work;
 	struct mm_struct *mm = curr->mm;
 
+	/* user workers (io_uring, vhost) share a process's mm: its threads */
 	if (!READ_ONCE(knumad_enabled) || !mm || READ_ONCE(mm->knumad) ||
-	    (curr->flags & (PF_KTHREAD | PF_EXITING)) || work->next != work)
+	    (curr->flags & (PF_KTHREAD | PF_USER_WORKER | PF_EXITING)) ||
+	    READ_ONCE(work->next) != work)
 		return;
-	task_work_add(curr, work, TWA_RESUME);
+	/* under the rq lock: no allocation (KASAN's aux stack) here */
+	task_work_add(curr, work, TWA_RESUME | TWAF_NO_ALLOC);
 }
 
 bool knumad_scans(struct mm_struct *mm)
@@ -1550,7 +1555,7 @@ static unsigned int knumad_share(u64 ran, u64 window)
 {
 	if (!window || ran >= window)
 		return 1024;
-	return div64_u64(ran * 1024, window);
+	return mul_u64_u64_div_u64(ran, 1024, window);
 }
 
 /*
@@ -1589,8 +1594,13 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 			knumad_thread_del(km, index, kt);
 			continue;
 		}
-		/* a racy read of another task's runtime: an estimate */
+		/*
+		 * A racy read of another task's runtime: an estimate.  Less
+		 * than before means another thread with the same tid.
+		 */
 		ran = READ_ONCE(t->se.sum_exec_runtime);
+		if (ran < was)
+			was = ran;
 		if (!since || now - since >= KNUMAD_ACTIVE_WINDOW_NS) {
 			/* judged over a second at least; not when first seen */
 			kt->judged = since != 0;

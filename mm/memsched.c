@@ -573,13 +573,12 @@ static void memsched_task_unlink(struct task_struct *t,
 	group->nr_tasks--;
 	/*
 	 * Fold the task's runtime into the group's.  A tick on another CPU
-	 * may add to it meanwhile: that tick's time is lost - a few ms, for
-	 * a statistic.
+	 * that read the group before it changed may still add one tick's
+	 * time to the task's counters afterwards: it goes to the task's next
+	 * group, if any - a few ms, for a statistic, and never counted twice.
 	 */
-	atomic64_add(t->memsched_ns_home, &group->ns_home);
-	atomic64_add(t->memsched_ns_away, &group->ns_away);
-	t->memsched_ns_home = 0;
-	t->memsched_ns_away = 0;
+	atomic64_add(atomic64_xchg(&t->memsched_ns_home, 0), &group->ns_home);
+	atomic64_add(atomic64_xchg(&t->memsched_ns_away, 0), &group->ns_away);
 	spin_unlock(&group->lock);
 	RCU_INIT_POINTER(t->memsched_group, NULL);
 }
@@ -612,8 +611,8 @@ static int memsched_task_set_group(struct task_struct *t,
 		memsched_group_get(group);
 		/* Runtime before joining is not the group's; look home soon. */
 		t->memsched_runtime = t->se.sum_exec_runtime;
-		t->memsched_ns_home = 0;
-		t->memsched_ns_away = 0;
+		atomic64_set(&t->memsched_ns_home, 0);
+		atomic64_set(&t->memsched_ns_away, 0);
 		t->memsched_next_pull = 0;
 		spin_lock(&group->lock);
 		list_add_tail(&t->memsched_node, &group->tasks);
@@ -699,6 +698,9 @@ void memsched_join_implicit(struct memsched_group *group)
 	}
 	if (old)
 		memsched_task_unlink(t, old);
+	/* zero before the task is on the list memsched_group_ns() sums */
+	atomic64_set(&t->memsched_ns_home, 0);
+	atomic64_set(&t->memsched_ns_away, 0);
 	spin_lock(&group->lock);
 	if (!group->dissolved) {
 		list_add_tail(&t->memsched_node, &group->tasks);
@@ -1512,8 +1514,8 @@ static void memsched_group_ns(struct memsched_group *group, u64 *home,
 	*home = atomic64_read(&group->ns_home);
 	*away = atomic64_read(&group->ns_away);
 	list_for_each_entry(t, &group->tasks, memsched_node) {
-		*home += READ_ONCE(t->memsched_ns_home);
-		*away += READ_ONCE(t->memsched_ns_away);
+		*home += atomic64_read(&t->memsched_ns_home);
+		*away += atomic64_read(&t->memsched_ns_away);
 	}
 }
 

@@ -86,35 +86,44 @@ static int memsched_idle_cpu_on(struct task_struct *p, int nid)
  * Where the search for an idle CPU at @home starts: @prev_cpu if it is
  * there (its cache may still be warm), else an allowed home CPU taken
  * round-robin, so wakeups do not all pile onto the first CPU of the node.
- * nr_cpu_ids if @p may run on none.
+ * -1 if that CPU is not active (hotplug) or @p may run on none.
  */
 static int memsched_home_target(struct task_struct *p, int prev_cpu, int home)
 {
-	if (cpu_to_node(prev_cpu) == home &&
+	int cpu;
+
+	if (cpu_to_node(prev_cpu) == home && cpu_active(prev_cpu) &&
 	    cpumask_test_cpu(prev_cpu, p->cpus_ptr))
 		return prev_cpu;
-	return cpumask_any_and_distribute(cpumask_of_node(home), p->cpus_ptr);
+	cpu = cpumask_any_and_distribute(cpumask_of_node(home), p->cpus_ptr);
+	return cpu < nr_cpu_ids && cpu_active(cpu) ? cpu : -1;
 }
 
 /*
- * Called under p->pi_lock for every wakeup of a task that fair.c placed:
- * one RCU load for an ungrouped task.  For a grouped one placed away
- * from home, the search for an idle home CPU is select_idle_sibling()'s
- * on the home LLC - bounded by SIS_UTIL, idle cores first - not a walk of
- * the whole node.
+ * Called under p->pi_lock for every placement of a task that fair.c
+ * placed: one RCU load for an ungrouped task.  For a grouped one placed
+ * away from home, a wakeup searches for an idle home CPU with
+ * select_idle_sibling() on the home LLC - bounded by SIS_UTIL, idle cores
+ * first - not with a walk of the whole node.  Fork and exec (once per
+ * task) walk the home node's CPUs instead: select_idle_sibling() would
+ * sync the load average of a task that is not attached yet, which
+ * mainline avoids for a new task; so does a wakeup whose starting CPU
+ * is going away.
  */
-int memsched_select_cpu(struct task_struct *p, int prev_cpu, int new_cpu)
+int memsched_select_cpu(struct task_struct *p, int prev_cpu, int new_cpu,
+			int wake_flags)
 {
 	int home = memsched_task_home(p), cpu, target;
 
 	if (home == NUMA_NO_NODE || cpu_to_node(new_cpu) == home)
 		return new_cpu;
 	target = memsched_home_target(p, prev_cpu, home);
-	if (target >= nr_cpu_ids)
-		return new_cpu;
-	cpu = memsched_idle_sibling(p, prev_cpu, target);
-	/* it answers @target when it found nothing idle */
-	if (cpu_to_node(cpu) == home && memsched_cpu_idle(cpu) &&
+	if (target >= 0 && (wake_flags & WF_TTWU))
+		/* it answers @target when it found nothing idle */
+		cpu = memsched_idle_sibling(p, prev_cpu, target);
+	else
+		cpu = memsched_idle_cpu_on(p, home);
+	if (cpu >= 0 && cpu_to_node(cpu) == home && memsched_cpu_idle(cpu) &&
 	    cpumask_test_cpu(cpu, p->cpus_ptr))
 		return cpu;
 	/* Work-conserving: an idle CPU away from home beats a busy home. */
@@ -226,11 +235,12 @@ void memsched_task_tick(struct rq *rq, struct task_struct *curr)
 	nid = READ_ONCE(group->home_nid);
 	home = cpu_to_node(cpu_of(rq)) == nid;
 	curr->memsched_runtime = runtime;
-	/* the task's own counters: memsched_task_unlink() folds them */
-	if (home)
-		curr->memsched_ns_home += delta;
-	else
-		curr->memsched_ns_away += delta;
+	/*
+	 * The task's own counters (its cache line, not the group's):
+	 * memsched_task_unlink() folds them into the group's.
+	 */
+	atomic64_add(delta, home ? &curr->memsched_ns_home :
+				   &curr->memsched_ns_away);
 	rcu_read_unlock();
 
 	if (home && (!static_branch_unlikely(&sched_numa_balancing) ||
@@ -241,7 +251,8 @@ void memsched_task_tick(struct rq *rq, struct task_struct *curr)
 	curr->memsched_next_pull = jiffies + MEMSCHED_PULL_INTERVAL;
 	if (!home && !cpumask_intersects(cpumask_of_node(nid), curr->cpus_ptr))
 		return;
-	task_work_add(curr, work, TWA_RESUME);
+	/* under the rq lock: no allocation (KASAN's aux stack) here */
+	task_work_add(curr, work, TWA_RESUME | TWAF_NO_ALLOC);
 }
 
 void memsched_sched_fork(struct task_struct *p)
@@ -250,8 +261,8 @@ void memsched_sched_fork(struct task_struct *p)
 	p->memsched_work.next = &p->memsched_work;
 	p->memsched_runtime = 0;
 	p->memsched_next_pull = 0;
-	p->memsched_ns_home = 0;
-	p->memsched_ns_away = 0;
+	atomic64_set(&p->memsched_ns_home, 0);
+	atomic64_set(&p->memsched_ns_away, 0);
 	knumad_task_fork(p);
 }
 
