@@ -13,7 +13,7 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-reps=${REPS:-5}
+reps=${REPS:-3}
 configs=("$@")
 [ ${#configs[@]} -gt 0 ] || configs=(nomemsched bench)
 "$TOP/scripts/kernel.sh" bench headers >/dev/null
@@ -38,10 +38,10 @@ for mode in $modes; do
 	for b in hackbench messaging; do
 		t=$(for i in $(seq "$reps"); do
 			if [ $b = hackbench ]; then
-				$pre hackbench -g 8 -l 2000 2>/dev/null |
+				$pre hackbench -g 4 -l 1000 2>/dev/null |
 					awk '/^Time:/ {print $2}'
 			else
-				$pre perf bench sched messaging -g 8 -l 300 \
+				$pre perf bench sched messaging -g 4 -l 200 \
 					2>/dev/null | awk '/Total time:/ {print $3}'
 			fi
 		done)
