@@ -55,7 +55,7 @@ for k in $knumad; do
 	[ "$k" = off ] || echo "$k" >/sys/kernel/mm/knumad/enabled
 	for bg in 0 300; do
 		for i in $(seq "$reps"); do
-			echo "result $label knumad=$k $($forkcost 2000 $bg)"
+			echo "result $label knumad=$k $($forkcost 400 $bg)"
 		done
 	done
 done
