@@ -678,13 +678,17 @@ static int knumad_implicit_home(struct knumad_mm *km)
 }
 
 /* VMAs knumad arms: private anonymous memory it may move. */
+/* Private anonymous memory with ordinary PTEs: what arming can touch. */
+static bool knumad_vma_armable(struct vm_area_struct *vma)
+{
+	return vma_is_anonymous(vma) && vma_is_accessible(vma) &&
+	       !(vma->vm_flags & (VM_HUGETLB | VM_PFNMAP | VM_IO |
+				  VM_MIXEDMAP | VM_SHARED));
+}
+
 static bool knumad_vma_eligible(struct vm_area_struct *vma)
 {
-	if (!vma_is_anonymous(vma) || !vma_is_accessible(vma) ||
-	    !vma_migratable(vma))
-		return false;
-	if (vma->vm_flags & (VM_HUGETLB | VM_PFNMAP | VM_IO | VM_MIXEDMAP |
-			     VM_SHARED))
+	if (!knumad_vma_armable(vma) || !vma_migratable(vma))
 		return false;
 	/* An explicit mbind() policy wins; a memsched binding is ours. */
 	if (vma->vm_policy && !vma->vm_policy->msgroup)
@@ -1470,9 +1474,7 @@ static void knumad_disarm_mm(struct mm_struct *mm)
 	for_each_vma(vmi, vma) {
 		unsigned long cp_flags = 0;
 
-		if (!vma_is_anonymous(vma) || !vma_is_accessible(vma) ||
-		    (vma->vm_flags & (VM_HUGETLB | VM_PFNMAP | VM_IO |
-				      VM_MIXEDMAP | VM_SHARED)))
+		if (!knumad_vma_armable(vma))
 			continue;
 		if (vma_wants_manual_pte_write_upgrade(vma))
 			cp_flags = MM_CP_TRY_CHANGE_WRITABLE;
