@@ -850,12 +850,17 @@ SYSCALL_DEFINE3(ms_tbind, pid_t, tid, int, ms_id, unsigned long, flags)
 /* Mappings a binding cannot serve: no struct pages, or not migratable. */
 #define MEMSCHED_VM_UNSUPPORTED	(VM_HUGETLB | VM_PFNMAP | VM_IO | VM_MIXEDMAP)
 
-/*
- * [start, end) must be mapped with no hole (-EFAULT) and by mappings a
- * binding can serve (-EOPNOTSUPP).  mmap_lock held.
+/**
+ * memsched_range_check - can [@start, @end) of @mm be bound, or unbound?
+ * @mm:		the address space; mmap_lock held.
+ * @start:	page-aligned start.
+ * @end:	end.
+ *
+ * Return: 0; -EFAULT if part of the range is not mapped; -EOPNOTSUPP if
+ * part of it is a mapping a binding cannot serve.
  */
-static int memsched_range_ok(struct mm_struct *mm, unsigned long start,
-			     unsigned long end)
+int memsched_range_check(struct mm_struct *mm, unsigned long start,
+			 unsigned long end)
 {
 	VMA_ITERATOR(vmi, mm, start);
 	struct vm_area_struct *vma;
@@ -891,24 +896,12 @@ static int memsched_range_ok(struct mm_struct *mm, unsigned long start,
  * with ms_mbind() cannot slip a hugetlb or PFNMAP mapping in between the
  * early check and the binding.
  *
- * Return: 0 or the errno of memsched_range_ok().
+ * Return: 0 or the errno of memsched_range_check().
  */
 int memsched_mbind_check(struct mm_struct *mm, unsigned long start,
 			 unsigned long end, struct memsched_group *group)
 {
-	return group ? memsched_range_ok(mm, start, end) : 0;
-}
-
-/* The same, early, for a clear answer before any work is done. */
-static int memsched_check_range(struct mm_struct *mm, unsigned long start,
-				unsigned long end)
-{
-	int err;
-
-	mmap_read_lock(mm);
-	err = memsched_range_ok(mm, start, end);
-	mmap_read_unlock(mm);
-	return err;
+	return group ? memsched_range_check(mm, start, end) : 0;
 }
 
 /* A link for memsched_group_add_mm(), charged to the caller's memcg. */
@@ -1194,10 +1187,11 @@ static long memsched_mbind(unsigned long start, unsigned long len, int ms_id,
 			goto out;
 	}
 
-	err = memsched_check_range(mm, start, end);
-	if (err)
-		goto out;
-
+	/*
+	 * The range is checked under the mmap write lock the VMAs change
+	 * under (memsched_mbind_check(), mpol_memsched_unbind()), so a
+	 * refused call changes nothing.
+	 */
 	if (!group) {
 		/* only what follows a group: an mbind() policy stays */
 		err = mpol_memsched_unbind(mm, start, end);

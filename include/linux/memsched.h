@@ -159,6 +159,8 @@ static inline int memsched_mpol_node(const struct mempolicy *pol, int nid)
 	return pol->msgroup ? READ_ONCE(pol->msgroup->home_nid) : nid;
 }
 
+int memsched_range_check(struct mm_struct *mm, unsigned long start,
+			 unsigned long end);
 int memsched_mbind_check(struct mm_struct *mm, unsigned long start,
 			 unsigned long end, struct memsched_group *group);
 

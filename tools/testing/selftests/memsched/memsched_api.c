@@ -322,6 +322,22 @@ TEST_F(range, hole_in_the_middle_is_efault)
 	EXPECT_EQ(0, memsched_lines("range", self->id));
 }
 
+/* A refused unbinding changes nothing: both bound pieces stay bound. */
+TEST_F(range, unbind_over_a_hole_changes_nothing)
+{
+	char *p = self->p;
+	long pg = self->pg;
+
+	ASSERT_EQ(0, ms_mbind(p, 8 * pg, self->id, 0));
+	ASSERT_EQ(0, munmap(p + 4 * pg, pg));
+	ASSERT_EQ(2, memsched_lines("range", self->id));
+	EXPECT_EQ(-1, ms_mbind(p, 8 * pg, MS_ID_NONE, 0));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(2, memsched_lines("range", self->id));
+	EXPECT_EQ(0, ms_mbind(p, 4 * pg, MS_ID_NONE, 0));
+	EXPECT_EQ(1, memsched_lines("range", self->id));
+}
+
 TEST_F(range, hugetlb_is_eopnotsupp)
 {
 	long huge = 2 << 20;
@@ -333,6 +349,9 @@ TEST_F(range, hugetlb_is_eopnotsupp)
 	if (h == MAP_FAILED)
 		SKIP(return, "no hugetlb pages");
 	EXPECT_EQ(-1, ms_mbind(h, huge, self->id, 0));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	/* unbinding checks the range the same way, under the write lock */
+	EXPECT_EQ(-1, ms_mbind(h, huge, MS_ID_NONE, 0));
 	EXPECT_EQ(EOPNOTSUPP, errno);
 	munmap(h, huge);
 	write_str("/proc/sys/vm/nr_hugepages", "0");
