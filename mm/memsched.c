@@ -66,6 +66,11 @@
 
 /* Bytes of address space the background mover handles per step. */
 #define MEMSCHED_MOVE_CHUNK	(2UL << 20)
+/*
+ * How long a pending move waits for a thread of its process to take the
+ * next step before the kworker takes it instead (no member thread ran).
+ */
+#define MEMSCHED_OWNER_GRACE	msecs_to_jiffies(100)
 
 /* Protects memsched_ids' allocation cursor and memsched_user_groups. */
 static DEFINE_MUTEX(memsched_mutex);
@@ -92,12 +97,27 @@ struct memsched_mm {
 	struct pid *pid;
 };
 
-/* A range whose present pages the background mover still has to move. */
+/*
+ * A range whose present pages the background mover still has to move.
+ * Steps are taken by a member thread of the group running in @mm, as task
+ * work, so the CPU they cost is the owner's (memsched_move_owner_step());
+ * by the group's kworker when no such thread took one for
+ * MEMSCHED_OWNER_GRACE.  One step at a time (@busy): the one taking it
+ * owns the entry until it is done.
+ */
 struct memsched_move {
 	struct list_head node;
 	struct mm_struct *mm;		/* mm_count ref */
 	struct pid *pid;		/* referenced: see struct memsched_mm */
-	unsigned long next, end;
+	unsigned long next, end;	/* under group->lock */
+	/*
+	 * The lowest start of a range bound while a step was running
+	 * (ULONG_MAX: none): the step may have skipped past it.
+	 */
+	unsigned long rescan;
+	unsigned long last;		/* jiffies of the last step */
+	unsigned long owner_last;	/* of the last step an owner took */
+	bool busy;			/* a step is being taken */
 };
 
 /* ---------------------------------------------------------------------- */
@@ -295,7 +315,7 @@ static struct memsched_group *memsched_group_alloc(int nid,
 {
 	struct memsched_group *group;
 
-	group = kzalloc(sizeof(*group), GFP_KERNEL);
+	group = kzalloc(sizeof(*group), GFP_KERNEL_ACCOUNT);
 	if (!group)
 		return NULL;
 	refcount_set(&group->ref, 1);
@@ -987,7 +1007,7 @@ static int memsched_queue_move(struct memsched_group *group,
 {
 	struct memsched_move *move, *new;
 
-	new = kmalloc(sizeof(*new), GFP_KERNEL);
+	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
 	if (!new)
 		return -ENOMEM;
 	spin_lock(&group->lock);
@@ -995,6 +1015,8 @@ static int memsched_queue_move(struct memsched_group *group,
 		if (move->mm == mm) {
 			move->next = min(move->next, start);
 			move->end = max(move->end, end);
+			if (move->busy)
+				move->rescan = min(move->rescan, start);
 			spin_unlock(&group->lock);
 			kfree(new);
 			return 0;
@@ -1005,10 +1027,18 @@ static int memsched_queue_move(struct memsched_group *group,
 	new->pid = get_pid(pid);
 	new->next = start;
 	new->end = end;
+	new->rescan = ULONG_MAX;
+	/* an owner may take the first step at once */
+	new->last = jiffies -
+		    msecs_to_jiffies(READ_ONCE(memsched_move_interval_ms));
+	new->owner_last = jiffies;
 	memsched_group_get(group);
 	list_add_tail(&new->node, &group->moves);
+	WRITE_ONCE(group->nr_moves, group->nr_moves + 1);
+	WRITE_ONCE(group->move_due, jiffies);
 	spin_unlock(&group->lock);
-	queue_delayed_work(system_unbound_wq, &group->move_work, 0);
+	queue_delayed_work(system_unbound_wq, &group->move_work,
+			   MEMSCHED_OWNER_GRACE);
 	return 0;
 }
 
@@ -1038,7 +1068,7 @@ static bool memsched_pid_mems(struct pid *pid, nodemask_t *mems)
  * Move home the pages of [start, end) of @mm, or of the first part of it
  * that has VMAs; only the VMAs that still follow @group (the range may have
  * been unbound or rebound meanwhile), and only to a home the process's
- * cpuset allows now: the mover runs in a kworker, which no cpuset
+ * cpuset allows now: the step may run in a kworker, which no cpuset
  * confines, and the home may have been chosen for other members, or
  * before an admin shrank cpuset.mems.  Returns where the next step starts.
  */
@@ -1111,56 +1141,125 @@ static unsigned long memsched_move_chunk(struct memsched_group *group,
 	return end;
 }
 
-static void memsched_move_fn(struct work_struct *work)
+/*
+ * Take the next step of a pending move of @group: of @mm's if @mm is given
+ * (an owner's task work), else of the first one no owner stepped for
+ * MEMSCHED_OWNER_GRACE (the kworker); none before the rate limit allows.
+ * Returns whether a step was taken.
+ */
+static bool memsched_move_step(struct memsched_group *group,
+			       struct mm_struct *mm)
 {
-	struct memsched_group *group = container_of(to_delayed_work(work),
-					struct memsched_group, move_work);
+	unsigned long interval =
+		msecs_to_jiffies(READ_ONCE(memsched_move_interval_ms));
 	struct memsched_move *move;
 	unsigned long start, end, next;
-	bool done, more;
+	bool found = false, done;
 
 	spin_lock(&group->lock);
-	move = list_first_entry_or_null(&group->moves, struct memsched_move,
-					node);
-	if (move) {
-		start = move->next;
-		end = min(move->end, start + MEMSCHED_MOVE_CHUNK);
-		if (end < start)	/* wrapped */
-			end = move->end;
+	list_for_each_entry(move, &group->moves, node) {
+		if (move->busy || (mm && move->mm != mm))
+			continue;
+		if (!mm && time_before(jiffies,
+				       move->owner_last + MEMSCHED_OWNER_GRACE))
+			continue;
+		if (time_before(jiffies, move->last + interval))
+			continue;
+		found = true;
+		break;
 	}
+	if (!found) {
+		/*
+		 * Nothing of @mm's is due: members look again at most once
+		 * an interval between them (the move may be another
+		 * process's, which the kworker takes).
+		 */
+		if (mm)
+			WRITE_ONCE(group->move_due, jiffies + interval);
+		spin_unlock(&group->lock);
+		return false;
+	}
+	move->busy = true;
+	start = move->next;
+	end = min(move->end, start + MEMSCHED_MOVE_CHUNK);
+	if (end < start)	/* wrapped */
+		end = move->end;
 	spin_unlock(&group->lock);
-	if (!move)
-		return;
 
-	/*
-	 * Only this work removes entries, so @move stays valid unlocked;
-	 * ms_mbind() may widen it meanwhile, under the group lock.
-	 */
+	/* @move is ours while busy; ms_mbind() may widen it meanwhile */
 	next = memsched_move_chunk(group, move->mm, move->pid, start, end);
 
 	spin_lock(&group->lock);
+	move->busy = false;
+	move->last = jiffies;
+	WRITE_ONCE(group->move_due, jiffies + interval);
+	if (mm)
+		move->owner_last = jiffies;
 	if (move->next == start)	/* not rewound by a new binding */
 		move->next = next;
+	/* nor skipped a range bound meanwhile */
+	move->next = min(move->next, move->rescan);
+	move->rescan = ULONG_MAX;
 	done = move->next >= move->end;
-	if (done)
+	if (done) {
 		list_del(&move->node);
-	else	/* round-robin between address spaces */
+		WRITE_ONCE(group->nr_moves, group->nr_moves - 1);
+	} else {	/* round-robin between address spaces */
 		list_move_tail(&move->node, &group->moves);
-	more = !list_empty(&group->moves);
+	}
 	spin_unlock(&group->lock);
 
-	if (more) {
-		unsigned int ms = READ_ONCE(memsched_move_interval_ms);
-
-		queue_delayed_work(system_unbound_wq, &group->move_work,
-				   msecs_to_jiffies(ms));
-	}
 	if (done) {
 		mmdrop(move->mm);
 		put_pid(move->pid);
 		kfree(move);
 		memsched_group_put(group);
 	}
+	return true;
+}
+
+/*
+ * The kworker: steps of moves whose process has no member thread running
+ * (a sleeping process, or one that bound ranges without joining).
+ */
+static void memsched_move_fn(struct work_struct *work)
+{
+	struct memsched_group *group = container_of(to_delayed_work(work),
+					struct memsched_group, move_work);
+	unsigned long delay = MEMSCHED_OWNER_GRACE;
+
+	if (memsched_move_step(group, NULL))
+		delay = msecs_to_jiffies(READ_ONCE(memsched_move_interval_ms));
+	if (READ_ONCE(group->nr_moves))
+		queue_delayed_work(system_unbound_wq, &group->move_work, delay);
+}
+
+/**
+ * memsched_move_owner_step - a member thread's share of its group's moves
+ *
+ * Task work queued by memsched_task_tick() while the group has pending
+ * moves: the current thread takes the next step of its own process's move,
+ * so the CPU and allocations of the migration are charged to the process
+ * (and its cgroups) whose memory moves, as NUMA balancing's scanning is.
+ */
+void memsched_move_owner_step(void)
+{
+	struct memsched_group *group;
+	struct task_struct *p = current;
+
+	/* a thread being killed does not move memory on its way out */
+	if (!p->mm || fatal_signal_pending(p))
+		return;
+	rcu_read_lock();
+	group = rcu_dereference(p->memsched_group);
+	if (group && !refcount_inc_not_zero(&group->ref))
+		group = NULL;
+	rcu_read_unlock();
+	if (!group)
+		return;
+	if (READ_ONCE(group->nr_moves))
+		memsched_move_step(group, p->mm);
+	memsched_group_put(group);
 }
 
 static long memsched_mbind(unsigned long start, unsigned long len, int ms_id,

@@ -36,7 +36,8 @@ struct task_struct;
  *		under rcu_read_lock().
  * @home_nid:	the node the group's threads and memory belong on.
  *		Written under @lock, read locklessly with READ_ONCE().
- * @lock:	protects @tasks, @nr_tasks, @mms, @nr_mms and @moves.
+ * @lock:	protects @tasks, @nr_tasks, @mms, @nr_mms, @moves (and the
+ *		entries' fields) and the writes of @nr_moves and @move_due.
  * @tasks:	member threads, linked by task_struct::memsched_node.
  * @nr_tasks:	number of entries on @tasks.
  * @mms:	address spaces that bound ranges to the group
@@ -45,7 +46,12 @@ struct task_struct;
  *		one is added, so at most one per live address space.
  * @nr_mms:	entries on @mms.
  * @moves:	pending background moves (struct memsched_move).
- * @move_work:	the rate-limited background mover.
+ * @nr_moves:	entries on @moves; written under @lock, read locklessly
+ *		by the tick (memsched_task_tick()).
+ * @move_due:	jiffies before which no step of a move is due: a hint
+ *		for the tick, written by each step.
+ * @move_work:	the rate-limited background mover, for moves no member
+ *		thread takes steps of.
  * @release_work: frees the group once @ref drops to zero.
  * @rcu:	deferred free.
  * @allowed:	nodes the group may have its home on: the creator's cpuset
@@ -78,6 +84,8 @@ struct memsched_group {
 	struct list_head mms;
 	unsigned int nr_mms;
 	struct list_head moves;
+	unsigned int nr_moves;
+	unsigned long move_due;
 	struct delayed_work move_work;
 	struct work_struct release_work;
 	struct rcu_head rcu;
@@ -112,6 +120,8 @@ void memsched_group_dissolve(struct memsched_group *group);
 
 struct folio *memsched_alloc_dst(struct folio *src, unsigned long nid);
 bool memsched_node_has_room(int nid, unsigned long nr);
+
+void memsched_move_owner_step(void);
 
 /* kernel/sched/numa.c */
 void memsched_sched_fork(struct task_struct *p);

@@ -17,7 +17,9 @@
  *				is not.  This is NUMA_HOT of the 2012 draft.
  *   memsched_task_tick()	runtime accounting on and off home, and a
  *				rate-limited pull back home when a home CPU
- *				is idle.
+ *				is idle; a member thread also takes the
+ *				steps of its process's pending memory moves,
+ *				so their CPU is charged to it.
  *   memsched_preferred_nid()	mainline NUMA balancing's preferred node is
  *				the home node for grouped threads, so the
  *				two never fight.
@@ -185,17 +187,16 @@ static struct task_struct *memsched_swap_partner(struct task_struct *p,
 }
 
 /*
- * Task work, in the thread's own context: move it home if a home CPU is
- * idle, or swap it with a thread that is away from home where it is.
+ * Task work, in the thread's own context: take a step of its process's
+ * pending memory move (memsched_move_owner_step()), and if the tick asked
+ * for it, move the thread home if a home CPU is idle, or swap it with a
+ * thread that is away from home where it is.
  */
-static void memsched_pull_home(struct callback_head *work)
+static void memsched_pull_home(struct task_struct *p, int home)
 {
-	struct task_struct *p = current, *t;
-	int home = memsched_task_home(p), cpu, from = task_cpu(p);
+	int cpu, from = task_cpu(p);
+	struct task_struct *t;
 
-	work->next = work;	/* no longer queued */
-	if (home == NUMA_NO_NODE || (p->flags & PF_EXITING))
-		return;
 	if (static_branch_unlikely(&sched_numa_balancing) &&
 	    p->numa_preferred_nid != home)
 		sched_setnuma(p, home);
@@ -216,13 +217,32 @@ static void memsched_pull_home(struct callback_head *work)
 	put_task_struct(t);
 }
 
+static void memsched_task_work(struct callback_head *work)
+{
+	struct task_struct *p = current;
+	bool pull = p->memsched_pull;
+	int home;
+
+	/* cleared first: a tick from here on may queue the work again */
+	WRITE_ONCE(p->memsched_pull, false);
+	barrier();
+	work->next = work;	/* no longer queued */
+	if (p->flags & PF_EXITING)
+		return;
+	/* the pull first: the move step may sleep, and CPUs change */
+	home = memsched_task_home(p);
+	if (pull && home != NUMA_NO_NODE)
+		memsched_pull_home(p, home);
+	memsched_move_owner_step();
+}
+
 void memsched_task_tick(struct rq *rq, struct task_struct *curr)
 {
 	struct callback_head *work = &curr->memsched_work;
 	struct memsched_group *group;
 	u64 runtime = curr->se.sum_exec_runtime;
 	u64 delta = runtime - curr->memsched_runtime;
-	bool home;
+	bool home, pull = false, move;
 	int nid;
 
 	knumad_task_tick(curr);
@@ -241,26 +261,34 @@ void memsched_task_tick(struct rq *rq, struct task_struct *curr)
 	 */
 	atomic64_add(delta, home ? &curr->memsched_ns_home :
 				   &curr->memsched_ns_away);
+	/* a step of a pending move of the group's memory is due */
+	move = READ_ONCE(group->nr_moves) &&
+	       time_after_eq(jiffies, READ_ONCE(group->move_due));
 	rcu_read_unlock();
 
-	if (home && (!static_branch_unlikely(&sched_numa_balancing) ||
-		     curr->numa_preferred_nid == nid))
+	if (work->next != work)
+		return;	/* queued already */
+	if ((!home || (static_branch_unlikely(&sched_numa_balancing) &&
+		       curr->numa_preferred_nid != nid)) &&
+	    !time_before(jiffies, curr->memsched_next_pull)) {
+		curr->memsched_next_pull = jiffies + MEMSCHED_PULL_INTERVAL;
+		pull = home || cpumask_intersects(cpumask_of_node(nid),
+						  curr->cpus_ptr);
+	}
+	if (!pull && !move)
 		return;
-	if (time_before(jiffies, curr->memsched_next_pull) || work->next != work)
-		return;
-	curr->memsched_next_pull = jiffies + MEMSCHED_PULL_INTERVAL;
-	if (!home && !cpumask_intersects(cpumask_of_node(nid), curr->cpus_ptr))
-		return;
+	curr->memsched_pull = pull;
 	/* under the rq lock: no allocation (KASAN's aux stack) here */
 	task_work_add(curr, work, TWA_RESUME | TWAF_NO_ALLOC);
 }
 
 void memsched_sched_fork(struct task_struct *p)
 {
-	init_task_work(&p->memsched_work, memsched_pull_home);
+	init_task_work(&p->memsched_work, memsched_task_work);
 	p->memsched_work.next = &p->memsched_work;
 	p->memsched_runtime = 0;
 	p->memsched_next_pull = 0;
+	p->memsched_pull = false;
 	atomic64_set(&p->memsched_ns_home, 0);
 	atomic64_set(&p->memsched_ns_away, 0);
 	knumad_task_fork(p);

@@ -8,7 +8,10 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <pthread.h>
+#include <stdatomic.h>
 #include <time.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include "../kselftest_harness.h"
 #include "memsched_util.h"
@@ -198,6 +201,104 @@ TEST(new_groups_spread_over_nodes)
 	EXPECT_NE(homes[0], homes[1]);
 	munmap(p, 2 * pg);
 	ms_tbind(0, MS_ID_NONE, 0);
+}
+
+static atomic_int spin_stop;
+static atomic_int spin_tid;
+
+static void *spin(void *arg)
+{
+	volatile unsigned long n = 0;
+
+	atomic_store(&spin_tid, syscall(SYS_gettid));
+	while (!atomic_load_explicit(&spin_stop, memory_order_relaxed))
+		n++;
+	return NULL;
+}
+
+/* System time of thread @tid of this process, in ms; -1 on error. */
+static long thread_stime_ms(int tid)
+{
+	unsigned long utime, stime;
+	char path[64], buf[1024], *p;
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	p = p ? strrchr(buf, ')') : NULL;
+	if (!p)
+		return -1;
+	/* after "comm)": state is field 3, utime 14, stime 15 */
+	n = sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+		   &utime, &stime);
+	if (n != 2)
+		return -1;
+	return stime * 1000 / sysconf(_SC_CLK_TCK);
+}
+
+/*
+ * A background move is taken by a member thread running in the process,
+ * so its CPU is the process's, not a kworker's (review finding 5): a
+ * member that only spins in user space gains the move's system time.
+ */
+TEST(background_move_charged_to_owner)
+{
+	unsigned long len = 64UL << 20, n = len / page_size();
+	long id, st0, st1, on = 0;
+	pthread_t th;
+	double t0;
+	char *p;
+	int home;
+
+	if (nr_nodes() < 2)
+		SKIP(return, "needs 2 nodes");
+	ASSERT_EQ(0, write_str("/sys/kernel/mm/memsched/move_interval_ms",
+			       "10"));
+	id = ms_tbind(0, MS_ID_NEW, 0);
+	ASSERT_GT(id, 0);
+	p = map_guarded(len);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, madvise(p, len, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, ms_mbind(p, page_size(), id, 0));
+	home = group_home(id, NULL, 0);
+	ASSERT_GE(home, 0);
+	ASSERT_EQ(0, ms_mbind(p, page_size(), MS_ID_NONE, 0));
+	ASSERT_EQ(0, populate_away(p, len, home));
+	ASSERT_EQ(0, pages_on_node(p, n, home));
+
+	/* the spinner joins the group; this thread leaves it and sleeps */
+	atomic_store(&spin_stop, 0);
+	atomic_store(&spin_tid, 0);
+	ASSERT_EQ(0, pthread_create(&th, NULL, spin, NULL));
+	while (!atomic_load(&spin_tid))
+		usleep(1000);
+	ASSERT_EQ(0, ms_tbind(0, MS_ID_NONE, 0));
+	usleep(200000);
+	st0 = thread_stime_ms(atomic_load(&spin_tid));
+
+	t0 = now();
+	ASSERT_EQ(0, ms_mbind(p, len, id, 0));
+	while (now() - t0 < 60) {
+		usleep(200000);
+		on = pages_on_node(p, n, home);
+		if (on >= (long)n * 99 / 100)
+			break;
+	}
+	st1 = thread_stime_ms(atomic_load(&spin_tid));
+	atomic_store(&spin_stop, 1);
+	pthread_join(th, NULL);
+	TH_LOG("%ld of %lu pages home after %.2f s; the spinning member's system time %ld -> %ld ms",
+	       on, n, now() - t0, st0, st1);
+	EXPECT_GE(on, (long)n * 99 / 100);
+	ASSERT_GE(st0, 0);
+	/* a user-space spinner gains system time only by taking the steps */
+	EXPECT_GE(st1 - st0, 100);
+	munmap(p, len);
 }
 
 TEST_HARNESS_MAIN
