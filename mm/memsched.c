@@ -916,12 +916,35 @@ int memsched_range_check(struct mm_struct *mm, unsigned long start,
  * with ms_mbind() cannot slip a hugetlb or PFNMAP mapping in between the
  * early check and the binding.
  *
- * Return: 0 or the errno of memsched_range_check().
+ * Return: 0, the errno of memsched_range_check(), or -EACCES if part of
+ * the range maps a file with a shared policy that was not opened for
+ * writing.
  */
 int memsched_mbind_check(struct mm_struct *mm, unsigned long start,
 			 unsigned long end, struct memsched_group *group)
 {
-	return group ? memsched_range_check(mm, start, end) : 0;
+	VMA_ITERATOR(vmi, mm, start);
+	struct vm_area_struct *vma;
+	int err;
+
+	if (!group)
+		return 0;
+	err = memsched_range_check(mm, start, end);
+	if (err)
+		return err;
+	/*
+	 * A mapping with a shared policy (tmpfs, memfd, shared anonymous
+	 * memory) takes the binding into its file: it decides where every
+	 * mapper's pages go and keeps the group alive as long as the file
+	 * lives.  That is for a file the caller opened for writing, not
+	 * for a private mapping of someone else's file.
+	 */
+	for_each_vma_range(vmi, vma, end) {
+		if (vma->vm_ops && vma->vm_ops->set_policy && vma->vm_file &&
+		    !(vma->vm_file->f_mode & FMODE_WRITE))
+			return -EACCES;
+	}
+	return 0;
 }
 
 /* A link for memsched_group_add_mm(), charged to the caller's memcg. */

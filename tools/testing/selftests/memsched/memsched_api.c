@@ -4,8 +4,13 @@
  * as an unprivileged user, the per-user group quota, the sysfs knobs, and
  * VMA splitting and merging counted in /proc/self/maps.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include "../kselftest_harness.h"
 #include "memsched_util.h"
@@ -336,6 +341,41 @@ TEST_F(range, unbind_over_a_hole_changes_nothing)
 	EXPECT_EQ(2, memsched_lines("range", self->id));
 	EXPECT_EQ(0, ms_mbind(p, 4 * pg, MS_ID_NONE, 0));
 	EXPECT_EQ(1, memsched_lines("range", self->id));
+}
+
+/*
+ * A binding of a file mapping with a shared policy (tmpfs, memfd) goes
+ * into the file: it decides where every mapper's pages go and keeps the
+ * group alive as long as the file lives.  Only a file opened for writing
+ * may be bound.  (make stress found an unprivileged process binding its
+ * own executable, a root-owned file on tmpfs mapped read-only: the group
+ * and the user's quota slot outlived the process.)
+ */
+TEST_F(range, readonly_shared_file_is_eacces)
+{
+	long pg = self->pg;
+	int fd = memfd_create("ro", 0), rfd;
+	char path[64];
+	void *p, *q;
+
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, ftruncate(fd, 4 * pg));
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	rfd = open(path, O_RDONLY);
+	ASSERT_GE(rfd, 0);
+	p = mmap(NULL, 4 * pg, PROT_READ, MAP_PRIVATE, rfd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, ms_mbind(p, 4 * pg, self->id, 0));
+	EXPECT_EQ(EACCES, errno);
+	/* the same file through a descriptor open for writing: bound */
+	q = mmap(NULL, 4 * pg, PROT_READ, MAP_PRIVATE, fd, 0);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_EQ(0, ms_mbind(q, 4 * pg, self->id, 0));
+	EXPECT_EQ(0, ms_mbind(q, 4 * pg, MS_ID_NONE, 0));
+	munmap(p, 4 * pg);
+	munmap(q, 4 * pg);
+	close(rfd);
+	close(fd);
 }
 
 TEST_F(range, hugetlb_is_eopnotsupp)
