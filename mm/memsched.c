@@ -1060,8 +1060,7 @@ static int memsched_queue_move(struct memsched_group *group,
 	WRITE_ONCE(group->nr_moves, group->nr_moves + 1);
 	WRITE_ONCE(group->move_due, jiffies);
 	spin_unlock(&group->lock);
-	queue_delayed_work(system_unbound_wq, &group->move_work,
-			   MEMSCHED_OWNER_GRACE);
+	queue_delayed_work(system_unbound_wq, &group->move_work, 0);
 	return 0;
 }
 
@@ -1183,8 +1182,13 @@ static bool memsched_move_step(struct memsched_group *group,
 	list_for_each_entry(move, &group->moves, node) {
 		if (move->busy || (mm && move->mm != mm))
 			continue;
-		if (!mm && time_before(jiffies,
-				       move->owner_last + MEMSCHED_OWNER_GRACE))
+		/*
+		 * The kworker leaves a move to its owners for a while, but
+		 * not one of an address space that is gone: its step ends
+		 * it, and drops the group reference the move holds.
+		 */
+		if (!mm && atomic_read(&move->mm->mm_users) &&
+		    time_before(jiffies, move->owner_last + MEMSCHED_OWNER_GRACE))
 			continue;
 		if (time_before(jiffies, move->last + interval))
 			continue;
@@ -1249,10 +1253,16 @@ static void memsched_move_fn(struct work_struct *work)
 {
 	struct memsched_group *group = container_of(to_delayed_work(work),
 					struct memsched_group, move_work);
-	unsigned long delay = MEMSCHED_OWNER_GRACE;
+	unsigned long delay;
 
-	if (memsched_move_step(group, NULL))
-		delay = msecs_to_jiffies(READ_ONCE(memsched_move_interval_ms));
+	delay = msecs_to_jiffies(READ_ONCE(memsched_move_interval_ms));
+	/*
+	 * Look again an interval later either way: for a move whose owners
+	 * stopped, or whose process exited (the group and its owner's quota
+	 * are freed soon after the process, not a grace period later).
+	 */
+	if (!memsched_move_step(group, NULL))
+		delay = max(delay, 1UL);
 	if (READ_ONCE(group->nr_moves))
 		queue_delayed_work(system_unbound_wq, &group->move_work, delay);
 }
