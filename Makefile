@@ -7,7 +7,7 @@ CPUS ?= 4
 MEM ?= 2G
 S := scripts
 
-.PHONY: help deps tree kernel run shell test selftests bench clean distclean
+.PHONY: help deps tree kernel run shell test selftests stress bench clean distclean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -42,6 +42,9 @@ selftests: kernel ## build and run only the memsched kselftests (NODES...)
 		INSTALL_PATH=$(CURDIR)/build/kselftest/install install >/dev/null
 	@cd build/kselftest/install && $(CURDIR)/$(S)/vm-run --config $(CONFIG) \
 		--nodes $(NODES) --cpus $(CPUS) --mem $(MEM) -- ./run_kselftest.sh
+
+stress: tree ## fuzzing, fault injection, abuse, hotplug (STRESS_S per phase)
+	@$(S)/stress.sh
 
 bench: tree ## knumad vs kernel.numa_balancing on the bench kernel (BENCH_MB)
 	@$(S)/bench.sh

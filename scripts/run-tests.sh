@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything CI runs, in order, never stopping early: style, static checks,
-# builds, KUnit, kselftests on 2 and 4 nodes, and the harness's own tests.
+# builds, KUnit, kselftests on 2 and 4 nodes, the harness's own tests, and
+# a 2-minute slice of `make stress`.
 # Ends with "N passed, N failed"; exits non-zero on any failure.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
@@ -180,6 +181,24 @@ if "$TOP/scripts/kernel.sh" test headers >/dev/null 2>&1 &&
 else
 	result fail "kselftest build" "(log $log)"
 	tail -n 20 "$log"
+fi
+
+# 7. a slice of `make stress`: every phase, 15 s each, on 2 nodes
+step "stress slice: STRESS_S=15 on 2 nodes"
+log=$LOGS/stress-slice.log
+STRESS_S=15 STRESS_NODES=2 "$TOP/scripts/stress.sh" >"$log" 2>&1
+rc=$?
+read -r stp stf < <(tail -n 1 "$log" | awk '/passed,.*failed/ {print $1, $3}')
+if [ -z "${stp:-}" ]; then
+	result fail "stress slice: no result" "(exit $rc, log $log)"
+	tail -n 15 "$log"
+else
+	PASS=$((PASS + stp)) FAIL=$((FAIL + stf))
+	echo "  stress slice: $stp passed, $stf failed (log ${log#"$TOP"/})"
+	if [ "$stf" != 0 ] || [ $rc != 0 ]; then
+		FAILED+=("stress slice ($stf)")
+		grep -E 'FAIL|vm-run' "$log" | head -n 10
+	fi
 fi
 
 echo

@@ -1,0 +1,366 @@
+#!/bin/bash
+# The guest half of `make stress` (scripts/stress.sh runs it in vm-run on
+# the test kernel): fuzzing, fault injection, unprivileged abuse, hotplug
+# and memory pressure, STRESS_S seconds per phase, with knumad at
+# aggressive knobs throughout.  One "stress: ok|FAIL <what>" line per
+# check and "stress: info <what>" lines with the numbers; the exit status
+# is the number of failed checks.  vm-run fails the run on any kernel
+# report (WARN, BUG, KASAN, lockdep, RCU stall, hung task, kmemleak).
+#   stress-guest.sh SECONDS TOOLS KSELFTESTS [PHASE...]
+# PHASE: fuzz faults abuse hotplug (default: all).
+set -u
+S=$1 T=$2 KS=$3
+shift 3
+phases=${*:-fuzz faults abuse hotplug}
+K=/sys/kernel/mm/knumad M=/sys/kernel/mm/memsched
+W=/tmp/stress
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+nfail=0
+
+ok() { echo "stress: ok   $*"; }
+bad() { echo "stress: FAIL $*"; nfail=$((nfail + 1)); }
+info() { echo "stress: info $*"; }
+check() {	# check "what" command...
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else bad "$what"; fi
+}
+knumad_pid() { pgrep -x knumad | head -n 1; }
+# CPU time of a task in ms (utime + stime)
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) * 1000 / hz}' "/proc/$1/stat"; }
+aggressive() {
+	echo 1 >$K/enabled
+	echo 100 >$K/scan_sleep_millisecs
+	echo 65536 >$K/pages_to_scan
+	echo 4096 >$K/migrate_rate_limit_mbps
+}
+alive() {	# the guest still answers: processes, /proc, memsched, knumad
+	local out
+	out=$(sh -c 'echo alive' 2>&1) && [ "$out" = alive ] &&
+		cat /proc/self/memsched >/dev/null && [ -n "$(knumad_pid)" ] &&
+		grep -q MemFree /proc/meminfo
+}
+
+nodes=$(ls -d /sys/devices/system/node/node[0-9]* | wc -l)
+# Everything runs from tmpfs: a process whose allocations are failed on
+# purpose can break a 9p mount for everyone (seen with cache=none: every
+# stat then fails with EINVAL), and this script and the tools are on one.
+if [ "$0" != $W/bin/stress-guest.sh ]; then
+	mkdir -p $W/bin $W/ks && chmod 1777 $W || exit 99
+	cp "$0" "$T"/* $W/bin/ && cp -r "$KS"/memsched $W/ks/ || exit 99
+	exec bash $W/bin/stress-guest.sh "$S" $W/bin $W/ks $phases
+fi
+cd $W || exit 99
+echo 32 >/proc/sys/vm/nr_hugepages
+aggressive
+info "$nodes nodes, $(nproc) CPUs, ${S}s per phase, knumad: sleep $(cat $K/scan_sleep_millisecs) ms, pages_to_scan $(cat $K/pages_to_scan), rate $(cat $K/migrate_rate_limit_mbps) MiB/s"
+
+# Memory for knumad to move all along (implicit groups form for it).
+touch $W/run
+( while [ -e $W/run ]; do
+	if [ -e $W/pause ]; then sleep 1; continue; fi
+	"$T/misplaced" -m 32 -t 20 -f $((nodes - 1)) >/dev/null 2>&1
+  done ) &
+bg_misplaced=$!
+
+phase_fuzz() {
+	local rc n trinity_pid
+	info "fuzz: trinity -g vm as nobody and msfuzz (root and nobody) for ${S}s"
+	mkdir -p $W/trinity && chown nobody $W/trinity
+	# trinity takes a while to set up under TCG: the clock starts when
+	# its children run
+	(cd $W/trinity && exec "${NOBODY[@]}" trinity -q -g vm -C 2 -l off \
+		--disable-fds=sockets,perf,pseudo,drm </dev/null >$W/trinity.log 2>&1) &
+	trinity_pid=$!
+	for n in $(seq 120); do
+		grep -q 'fd providers' $W/trinity.log && break
+		sleep 0.5
+	done
+	"$T/msfuzz" -t "$S" -p 4 -T 3 -u 65534 >$W/msfuzz.log 2>&1
+	rc=$?
+	pkill -INT trinity	# main prints "Ran N syscalls" once its children are gone
+	for n in $(seq 60); do
+		pgrep trinity >/dev/null || break
+		sleep 0.5
+	done
+	pkill -KILL trinity
+	wait $trinity_pid
+	grep '^msfuzz: \(total\|tbind\|mbind\|prctl\|unexpected\|worker\)' $W/msfuzz.log |
+		sed 's/^/stress: info /'
+	grep 'UNEXPECTED' $W/msfuzz.log | head -n 5
+	check "fuzz: msfuzz answers were all success or documented errnos (exit $rc)" \
+		test $rc = 0
+	# its total, or if it had to be killed, its last progress line
+	n=$(grep -o 'Ran [0-9]* syscalls' $W/trinity.log | tail -n 1 | grep -o '[0-9]*')
+	[ -n "$n" ] || n=$(grep -o '[0-9]* iterations' $W/trinity.log | tail -n 1 | grep -o '[0-9]*')
+	info "fuzz: trinity (as nobody, -g vm, sockets/perf/pseudo/drm fds off: trinity 2023.01 segfaults making sockets here): $(grep -E 'Ran [0-9]* syscalls|[0-9]+ iterations' $W/trinity.log | tail -n 1)"
+	check "fuzz: trinity ran syscalls (${n:-0})" test "${n:-0}" -gt 0
+	[ "${n:-0}" -gt 0 ] || tail -n 8 $W/trinity.log
+	check "fuzz: the guest still answers" alive
+}
+
+phase_faults() {
+	local rc f0 f1 f2 m0 m1 m2 kp pid half=$((S / 2 > 5 ? S / 2 : 5))
+	info "faults: every allocation of ms_tbind/ms_mbind failed in turn (memsched_faults)"
+	(cd "$KS/memsched" && ./memsched_faults) >$W/faults.log 2>&1
+	rc=$?
+	grep -E '^#.*(calls|made under)' $W/faults.log | sed 's/^# */stress: info faults: /'
+	grep -E '^not ok' $W/faults.log
+	check "faults: memsched_faults (exit $rc)" test $rc = 0
+
+	# knumad's own allocations and migrations fail, then succeed again.
+	kp=$(knumad_pid)
+	for d in failslab fail_page_alloc; do
+		echo Y >/sys/kernel/debug/$d/task-filter
+		echo 0 >/sys/kernel/debug/$d/verbose
+		echo -1 >/sys/kernel/debug/$d/times
+		echo 1 >/sys/kernel/debug/$d/interval
+		echo N >/sys/kernel/debug/$d/ignore-gfp-wait
+		echo 100 >/sys/kernel/debug/$d/probability
+	done
+	echo N >/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem
+	echo 0 >/sys/kernel/debug/fail_page_alloc/min-order
+	# every allocation of knumad failing: it samples and moves nothing
+	f0=$(cat $K/migrate_failed) m0=$(cat $K/pages_migrated)
+	echo 1 >/proc/"$kp"/make-it-fail
+	"$T/misplaced" -m 64 -t $((2 * half)) -f $((nodes - 1)) >$W/faults-misplaced.log 2>&1 &
+	pid=$!
+	sleep "$half"
+	f1=$(cat $K/migrate_failed) m1=$(cat $K/pages_migrated)
+	info "faults: knumad failing all its allocations for ${half}s: migrate_failed +$((f1 - f0)), pages_migrated +$((m1 - m0))"
+	# only its page allocations (the migrations' destinations) failing
+	echo 0 >/sys/kernel/debug/failslab/probability
+	sleep "$half"
+	echo 0 >/proc/"$kp"/make-it-fail
+	f2=$(cat $K/migrate_failed) m2=$(cat $K/pages_migrated)
+	wait $pid
+	info "faults: then only its page allocations for ${half}s: migrate_failed +$((f2 - f1)), pages_migrated +$((m2 - m1))"
+	check "faults: knumad counted the migrations that failed" test $((f2 - f1)) -gt 0
+	# and retries once allocations work again
+	"$T/misplaced" -m 64 -t 120 -f $((nodes - 1)) >$W/faults-after.log 2>&1
+	rc=$?
+	info "faults: then $(grep -o 'to95_s=[^ ]* final_pct=[^ ]*' $W/faults-after.log)"
+	check "faults: knumad moves memory again once allocations work (exit $rc)" \
+		test $rc = 0
+
+	# Random slab failures (1 in 20) in fuzzing processes.
+	for d in failslab fail_page_alloc; do
+		echo 0 >/sys/kernel/debug/$d/probability
+	done
+	echo 5 >/sys/kernel/debug/failslab/probability
+	"$T/msfuzz" -F -t "$half" -p 2 -T 2 -u 65534 >$W/msfuzz-faults.log 2>&1
+	rc=$?
+	echo 0 >/sys/kernel/debug/failslab/probability
+	grep '^msfuzz: \(total\|tbind\|mbind\|unexpected\|worker\)' $W/msfuzz-faults.log |
+		sed 's/^/stress: info faults: /'
+	grep 'UNEXPECTED' $W/msfuzz-faults.log | head -n 5
+	check "faults: msfuzz with 5% of its slab allocations failing (exit $rc)" test $rc = 0
+	check "faults: the guest still answers" alive
+}
+
+phase_abuse() {
+	local f v w out n s0 s1 c0 c1 p0 p1 kp what secs bound cpu pid mapcount
+	info "abuse: an unprivileged user against the knobs, the quota, memory and knumad"
+	# knobs: nobody can write any
+	for f in $(find $K $M -maxdepth 1 -type f -perm -u=w); do
+		v=$(cat "$f")
+		if "${NOBODY[@]}" sh -c "echo 7 >$f" 2>/dev/null || [ "$(cat "$f")" != "$v" ]; then
+			bad "abuse: nobody wrote $f"
+		fi
+	done
+	ok "abuse: no knob under $K or $M is writable by nobody"
+
+	# groups of earlier phases are released asynchronously: a count
+	# short of the quota must recover, a leaked one would not
+	echo 64 >$M/max_groups_per_user
+	for n in 1 2 3 4 5 6; do
+		out=$("${NOBODY[@]}" "$T/msabuse" groups)
+		[ "$out" = "msabuse: groups 64 errno EDQUOT" ] && break
+		sleep 2
+	done
+	info "abuse: $out (max_groups_per_user 64, try $n)"
+	check "abuse: group quota holds ($out)" test "$out" = "msabuse: groups 64 errno EDQUOT"
+	echo 1024 >$M/max_groups_per_user
+
+	# VMA splitting: bounded by vm.max_map_count (lowered to 16384 here,
+	# for time: every ms_mbind() splits under KASAN), charged to the memcg
+	mapcount=$(cat /proc/sys/vm/max_map_count)
+	echo 16384 >/proc/sys/vm/max_map_count
+	echo +memory >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
+	mkdir -p /sys/fs/cgroup/abuse
+	s0=$(awk '/SUnreclaim/ {print $2}' /proc/meminfo)
+	: >$W/split.log
+	sh -c 'echo $$ >/sys/fs/cgroup/abuse/cgroup.procs &&
+		exec "$@"' sh "${NOBODY[@]}" "$T/msabuse" split 100000 >$W/split.log 2>&1 &
+	pid=$!
+	for n in $(seq 600); do	# it holds the ranges 2 s after saying so
+		grep -q 'msabuse: split' $W/split.log && break
+		sleep 0.2
+	done
+	s1=$(awk '/SUnreclaim/ {print $2}' /proc/meminfo)
+	wait $pid
+	out=$(grep 'msabuse: split' $W/split.log)
+	info "abuse: $out; max_map_count $(cat /proc/sys/vm/max_map_count); SUnreclaim +$((s1 - s0)) kB; cgroup memory.peak $(cat /sys/fs/cgroup/abuse/memory.peak 2>/dev/null || echo ?) bytes"
+	check "abuse: splitting stops at max_map_count ($out)" \
+		sh -c "echo '$out' | grep -q 'errno ENOMEM'"
+	echo "$mapcount" >/proc/sys/vm/max_map_count
+	rmdir /sys/fs/cgroup/abuse 2>/dev/null
+
+	# knumad's CPU while nobody runs each abuse, at the default knobs and
+	# with nothing else running: its work per second (pages armed, base
+	# pages here) is bounded by pages_to_scan / scan_sleep_millisecs
+	touch $W/pause
+	pkill -x misplaced
+	echo 1000 >$K/scan_sleep_millisecs
+	echo 4096 >$K/pages_to_scan
+	echo 256 >$K/migrate_rate_limit_mbps
+	kp=$(knumad_pid)
+	secs=$((S / 3 > 5 ? S / 3 : 5))
+	bound=$((4096 * 1000 / 1000))
+	# The sparse process is knumad's worst case per unit of its budget:
+	# every unit is a 2 MiB region visited for one page.  Its CPU at the
+	# default knobs is the bound for the others, and must follow
+	# pages_to_scan: a quarter of the budget, at most about half the CPU.
+	worst=
+	for what in sparse sparse-quarter dense forks churn; do
+		[ $what = sparse-quarter ] && echo 1024 >$K/pages_to_scan
+		c0=$(cpu_ms "$kp") p0=$(cat $K/pages_scanned)
+		case $what in
+		dense) "${NOBODY[@]}" "$T/msabuse" dense 256 "$secs" ;;
+		sparse*) "${NOBODY[@]}" "$T/msabuse" sparse "$secs" ;;
+		*) "${NOBODY[@]}" "$T/msabuse" $what "$secs" ;;
+		esac >$W/abuse-$what.log 2>&1
+		c1=$(cpu_ms "$kp") p1=$(cat $K/pages_scanned)
+		echo 4096 >$K/pages_to_scan
+		cpu=$(echo "scale=2; ($c1 - $c0) / 10 / $secs" | bc)
+		info "abuse: $what for ${secs}s ($(grep -o 'msabuse: .*' $W/abuse-$what.log | tail -n 1)): knumad ${cpu}% of a CPU, $(((p1 - p0) / secs)) pages armed/s (knobs allow $bound/s)"
+		check "abuse: $what: knumad arms at most pages_to_scan per scan_sleep (+25%)" \
+			test $(((p1 - p0) / secs)) -le $((bound * 5 / 4))
+		case $what in
+		sparse) worst=$cpu ;;
+		sparse-quarter)
+			check "abuse: a quarter of pages_to_scan, knumad's CPU ${cpu}% <= half of ${worst}% (+0.3)" \
+				test "$(echo "$cpu <= $worst / 2 + 0.3" | bc)" = 1 ;;
+		*)
+			check "abuse: $what: knumad's CPU (${cpu}%) <= the sparse case's (${worst}%) +0.5" \
+				test "$(echo "$cpu <= $worst + 0.5" | bc)" = 1 ;;
+		esac
+	done
+	rm -f $W/pause
+	aggressive
+	check "abuse: the guest still answers" alive
+}
+
+phase_hotplug() {
+	local last cpus c i pid pids epids home bad_home t0 knob vals v w
+	last=$((nodes - 1))
+	cpus=$(tr ',' ' ' </sys/devices/system/node/node$last/cpulist)
+	case "$cpus" in *-*) cpus=$(seq ${cpus%-*} ${cpus#*-}) ;; esac
+	info "hotplug: node $last's CPUs ($(echo $cpus)) offline and online, memory filled, processes killed with moves queued, knumad toggled, knobs garbled"
+
+	# groups live while their node's CPUs go away and come back
+	"$T/vnuma" -n "$nodes" -c 1 -m 16 -t $((S + 30)) >$W/vnuma.log 2>&1 &
+	pid=$!
+	sleep 3
+	bad_home=0
+	t0=$SECONDS
+	while [ $((SECONDS - t0)) -lt $((S / 2 > 6 ? S / 2 : 6)) ]; do
+		for c in $cpus; do echo 0 >/sys/devices/system/cpu/cpu$c/online; done
+		sleep 3
+		home=$(awk '/^group/ {print $4}' /proc/$pid/memsched 2>/dev/null | sort -u | tr '\n' ' ')
+		case " $home" in *" $last "*) bad_home=$((bad_home + 1)) ;; esac
+		for c in $cpus; do echo 1 >/sys/devices/system/cpu/cpu$c/online; done
+		sleep 1
+	done
+	check "hotplug: no group kept its home on node $last while it had no CPU ($bad_home times)" \
+		test $bad_home = 0
+	kill $pid 2>/dev/null
+	wait $pid 2>/dev/null
+
+	# fill the node a group lives on: the group's memory spills, no OOM
+	dmesg | grep -c 'Out of memory\|oom-kill' >$W/oom0
+	"$T/msabuse" bound 64 $((S / 4 + 5)) >$W/bound.log 2>&1 &
+	pid=$!
+	for i in $(seq 100); do
+		grep -q 'home [0-9]' $W/bound.log && break
+		sleep 0.2
+	done
+	home=$(grep -o 'home [0-9]*' $W/bound.log | awk '{print $2}')
+	c=$(awk '/MemFree/ {print int($4 / 1024)}' /sys/devices/system/node/node${home:-0}/meminfo)
+	"$T/msabuse" fill "${home:-0}" "$c" 3 >$W/fill.log 2>&1
+	"$T/msabuse" bound 64 1 >$W/bound2.log 2>&1
+	wait $pid
+	info "hotplug: $(cat $W/bound.log); $(cat $W/fill.log); then $(cat $W/bound2.log)"
+	check "hotplug: nothing OOM-killed while a group's node was full" \
+		test "$(dmesg | grep -c 'Out of memory\|oom-kill')" = "$(cat $W/oom0)"
+	check "hotplug: a range bound on a full node was still populated" \
+		grep -q 'msabuse: bound 64 MiB' $W/bound2.log
+	check "hotplug: the node filled was the group's home (${home:-none})" \
+		grep -q "preferring node ${home:-none}:" $W/fill.log
+
+	# processes killed or exec'd with background moves queued
+	pids= epids=
+	for i in $(seq 20); do
+		"$T/msabuse" queued 32 &
+		pids="$pids $!"
+		"$T/msabuse" queued 32 exec &
+		epids="$epids $!"
+	done
+	sleep 1
+	for p in $pids; do kill -9 "$p" 2>/dev/null; sleep 0.$((RANDOM % 3)); done
+	wait $pids $epids 2>/dev/null
+	ok "hotplug: 20 processes killed and 20 exec'd with moves queued"
+
+	# knumad on and off while it works; knobs garbled by several writers
+	t0=$SECONDS
+	( while [ $((SECONDS - t0)) -lt $((S / 4 + 3)) ]; do
+		echo 0 >$K/enabled; sleep 0.2; echo 1 >$K/enabled; sleep 0.3
+	  done ) &
+	pids=$!
+	for w in 1 2 3; do
+		( while [ $((SECONDS - t0)) -lt $((S / 4 + 3)) ]; do
+			for knob in $K/scan_sleep_millisecs $K/pages_to_scan \
+				    $K/migrate_rate_limit_mbps $M/move_interval_ms \
+				    $M/max_groups_per_user; do
+				for v in -1 0 1 4294967296 18446744073709551616 abc '' \
+					 ' 5' '5 ' 0x10 $((RANDOM)) $((RANDOM % 100 + 1)); do
+					echo "$v" >$knob 2>/dev/null
+				done
+			done
+		  done ) &
+		pids="$pids $!"
+	done
+	wait $pids
+	vals=
+	for knob in $K/scan_sleep_millisecs $K/pages_to_scan $K/migrate_rate_limit_mbps \
+		    $M/move_interval_ms $M/max_groups_per_user $K/enabled; do
+		vals="$vals $(basename $knob)=$(cat $knob)"
+	done
+	info "hotplug: knobs after the writers:$vals"
+	check "hotplug: every knob reads a valid value after garbage writes" \
+		awk -v s="$vals" 'BEGIN { n = split(s, a, " "); for (i = 1; i <= n; i++) {
+			split(a[i], kv, "="); v = kv[2] + 0;
+			if (kv[2] !~ /^[0-9]+$/) exit 1;
+			if (kv[1] == "scan_sleep_millisecs" && (v < 1 || v > 3600000)) exit 1;
+			if (kv[1] == "pages_to_scan" && (v < 1 || v > 16777216)) exit 1;
+			if (kv[1] == "migrate_rate_limit_mbps" && (v < 1 || v > 1048576)) exit 1;
+			if (kv[1] == "move_interval_ms" && v > 60000) exit 1;
+			if (kv[1] == "max_groups_per_user" && v < 1) exit 1;
+			if (kv[1] == "enabled" && v > 1) exit 1 } }'
+	echo 1024 >$M/max_groups_per_user
+	echo 10 >$M/move_interval_ms
+	aggressive
+	check "hotplug: the guest still answers" alive
+}
+
+for ph in $phases; do
+	start=$SECONDS
+	"phase_$ph"
+	info "$ph: $((SECONDS - start)) s"
+done
+rm -f $W/run
+kill $bg_misplaced 2>/dev/null
+wait 2>/dev/null
+info "knumad totals: $(for f in full_scans pages_scanned hint_faults pages_migrated thp_migrated migrate_failed; do printf '%s %s, ' $f "$(cat $K/$f)"; done)"
+echo "stress: $nfail failed"
+exit $nfail
