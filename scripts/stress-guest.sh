@@ -150,6 +150,8 @@ phase_faults() {
 	echo 5 >/sys/kernel/debug/failslab/probability
 	"$T/msfuzz" -F -t "$half" -p 2 -T 2 -u 65534 >$W/msfuzz-faults.log 2>&1
 	rc=$?
+	grep -iE 'fatal|glibc|abort|smash' $W/msfuzz-faults.log | head -n 3 |
+		sed 's/^/stress: info faults: msfuzz said: /'
 	echo 0 >/sys/kernel/debug/failslab/probability
 	grep '^msfuzz: \(total\|tbind\|mbind\|unexpected\|worker\)' $W/msfuzz-faults.log |
 		sed 's/^/stress: info faults: /'
@@ -241,7 +243,7 @@ phase_abuse() {
 		sparse) worst=$cpu ;;
 		sparse-quarter)
 			check "abuse: a quarter of pages_to_scan, knumad's CPU ${cpu}% <= half of ${worst}% (+0.3)" \
-				test "$(echo "$cpu <= $worst / 2 + 0.3" | bc)" = 1 ;;
+				test "$(echo "scale=3; $cpu <= $worst / 2 + 0.3" | bc)" = 1 ;;
 		*)
 			check "abuse: $what: knumad's CPU (${cpu}%) <= the sparse case's (${worst}%) +0.5" \
 				test "$(echo "$cpu <= $worst + 0.5" | bc)" = 1 ;;
