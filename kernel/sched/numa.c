@@ -187,10 +187,8 @@ static struct task_struct *memsched_swap_partner(struct task_struct *p,
 }
 
 /*
- * Task work, in the thread's own context: take a step of its process's
- * pending memory move (memsched_move_owner_step()), and if the tick asked
- * for it, move the thread home if a home CPU is idle, or swap it with a
- * thread that is away from home where it is.
+ * Move @p (current) home if a home CPU is idle, or swap it with a thread
+ * that is away from home where @p is.
  */
 static void memsched_pull_home(struct task_struct *p, int home)
 {
@@ -217,6 +215,11 @@ static void memsched_pull_home(struct task_struct *p, int home)
 	put_task_struct(t);
 }
 
+/*
+ * Task work, in the thread's own context: the pull home if the tick asked
+ * for it, then a step of its process's pending memory move
+ * (memsched_move_owner_step()).
+ */
 static void memsched_task_work(struct callback_head *work)
 {
 	struct task_struct *p = current;
