@@ -655,16 +655,27 @@ void memsched_fork(struct task_struct *p)
 	memsched_sched_fork(p);
 }
 
-/* The child can no longer fail to be created: join the parent's group. */
-void memsched_post_fork(struct task_struct *p)
+/*
+ * A reference on @t's group, or NULL: another thread may take @t out of
+ * it and drop its last reference at any time.
+ */
+static struct memsched_group *memsched_task_group_get(struct task_struct *t)
 {
 	struct memsched_group *group;
 
 	rcu_read_lock();
-	group = rcu_dereference(current->memsched_group);
+	group = rcu_dereference(t->memsched_group);
 	if (group && !refcount_inc_not_zero(&group->ref))
 		group = NULL;
 	rcu_read_unlock();
+	return group;
+}
+
+/* The child can no longer fail to be created: join the parent's group. */
+void memsched_post_fork(struct task_struct *p)
+{
+	struct memsched_group *group = memsched_task_group_get(current);
+
 	if (!group)
 		return;
 	/*
@@ -1283,11 +1294,7 @@ void memsched_move_owner_step(void)
 	/* a thread being killed does not move memory on its way out */
 	if (!p->mm || fatal_signal_pending(p))
 		return;
-	rcu_read_lock();
-	group = rcu_dereference(p->memsched_group);
-	if (group && !refcount_inc_not_zero(&group->ref))
-		group = NULL;
-	rcu_read_unlock();
+	group = memsched_task_group_get(p);
 	if (!group)
 		return;
 	if (READ_ONCE(group->nr_moves))
