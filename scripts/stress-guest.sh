@@ -136,6 +136,52 @@ phase_faults() {
 	wait $pid
 	info "faults: then only its page allocations for ${half}s: migrate_failed +$((f2 - f1)), pages_migrated +$((m2 - m1))"
 	check "faults: knumad counted the migrations that failed" test $((f2 - f1)) -gt 0
+
+	# One failure at a time: armed with times=1, the next allocation
+	# knumad makes fails (slab and page allocator in turn), then the next
+	# one, while the background workload gives it pages to move.  The
+	# fault-injection stack traces (verbose=2) name the call site that
+	# failed; the distinct knumad functions among them are reported
+	# (the page allocator prints none for a __GFP_NOWARN allocation, as
+	# a migration's destination is, and at most 10 every 5 s).
+	local lines0 armed=0 hit=0 d sites end
+	lines0=$(dmesg | wc -l)
+	for d in failslab fail_page_alloc; do
+		echo 0 >/sys/kernel/debug/$d/times
+		echo 100 >/sys/kernel/debug/$d/probability
+		echo 2 >/sys/kernel/debug/$d/verbose
+	done
+	echo 1 >/proc/"$kp"/make-it-fail
+	end=$((SECONDS + half))
+	while [ $SECONDS -lt $end ]; do
+		d=failslab
+		[ $((armed % 2)) = 1 ] && d=fail_page_alloc
+		armed=$((armed + 1))
+		echo 1 >/sys/kernel/debug/$d/times
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			[ "$(cat /sys/kernel/debug/$d/times)" = 0 ] && break
+			sleep 0.1
+		done
+		if [ "$(cat /sys/kernel/debug/$d/times)" = 0 ]; then
+			hit=$((hit + 1))
+		else
+			echo 0 >/sys/kernel/debug/$d/times
+		fi
+		sleep 0.5	# the stack-trace rate limit: 10 per 5 s
+	done
+	echo 0 >/proc/"$kp"/make-it-fail
+	for d in failslab fail_page_alloc; do
+		echo 0 >/sys/kernel/debug/$d/verbose
+		echo -1 >/sys/kernel/debug/$d/times
+	done
+	sites=$(dmesg | tail -n +"$((lines0 + 1))" | awk '
+		/FAULT_INJECTION: forcing a failure/ { want = 1; next }
+		want && /knumad_[a-z_]*\+0x/ {
+			match($0, /knumad_[a-z_]*\+/)
+			print substr($0, RSTART, RLENGTH - 1); want = 0 }' |
+		sort | uniq -c | sort -rn | awk '{printf "%s%s x%s", sep, $2, $1; sep = ", "}')
+	info "faults: single failures: $armed armed, $hit injected into knumad; knumad call sites in the traces printed: ${sites:-none}"
+	check "faults: single failures reached knumad" test "$hit" -gt 0
 	# and retries once allocations work again
 	"$T/misplaced" -m 64 -t 120 -f $((nodes - 1)) >$W/faults-after.log 2>&1
 	rc=$?
@@ -223,7 +269,10 @@ phase_abuse() {
 	# The sparse process is knumad's worst case per unit of its budget:
 	# every unit is a 2 MiB region visited for one page.  Its CPU at the
 	# default knobs is the bound for the others, and must follow
-	# pages_to_scan: a quarter of the budget, at most about half the CPU.
+	# pages_to_scan: a quarter of the budget cuts the walk to a quarter,
+	# while the cost of each pass (a wake-up, the process list, mmap_lock)
+	# stays; measured 0.50 (S=60) and 0.56 (S=120) of the CPU at the full
+	# budget, so the check asks for at most two thirds.
 	worst=
 	for what in sparse sparse-quarter dense forks churn; do
 		[ $what = sparse-quarter ] && echo 1024 >$K/pages_to_scan
@@ -242,8 +291,8 @@ phase_abuse() {
 		case $what in
 		sparse) worst=$cpu ;;
 		sparse-quarter)
-			check "abuse: a quarter of pages_to_scan, knumad's CPU ${cpu}% <= half of ${worst}% (+0.3)" \
-				test "$(echo "scale=3; $cpu <= $worst / 2 + 0.3" | bc)" = 1 ;;
+			check "abuse: a quarter of pages_to_scan, knumad's CPU ${cpu}% <= 2/3 of ${worst}% (+0.3)" \
+				test "$(echo "scale=3; $cpu <= $worst * 2 / 3 + 0.3" | bc)" = 1 ;;
 		*)
 			check "abuse: $what: knumad's CPU (${cpu}%) <= the sparse case's (${worst}%) +0.5" \
 				test "$(echo "$cpu <= $worst + 0.5" | bc)" = 1 ;;
