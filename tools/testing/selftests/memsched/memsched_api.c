@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include "../kselftest_harness.h"
 #include "memsched_util.h"
@@ -459,6 +460,122 @@ TEST_F(range, different_groups_do_not_merge)
 	ASSERT_EQ(0, ms_mbind(p + 4 * pg, 4 * pg, self->id, 0));
 	EXPECT_EQ(2, vmas_in(p, p + 16 * pg));
 	EXPECT_EQ(0, memsched_lines("range", other));
+}
+
+/* slab_unreclaimable of the cgroup at @dir, once the stats are flushed */
+static long slab_bytes(const char *dir)
+{
+	char path[128], line[128];
+	long v = -1;
+	FILE *f;
+
+	sleep(3);	/* memcg statistics are flushed every 2 s */
+	snprintf(path, sizeof(path), "%s/memory.stat", dir);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "slab_unreclaimable %ld", &v) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+#define CHARGE_RANGES 16000L
+
+/*
+ * Child of bound_ranges_are_charged, in @dir: the slab bytes charged for
+ * CHARGE_RANGES ranges split off by mprotect() (VMAs only) and for as many
+ * bound by ms_mbind() (VMAs and one memory policy each), into res[0..1].
+ */
+static int charge_child(const char *dir, long *res)
+{
+	unsigned long len = 2 * CHARGE_RANGES * page_size();
+	long pg = page_size(), i, before;
+	char buf[32], procs[160], *p;
+	int id;
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+	snprintf(buf, sizeof(buf), "%d", getpid());
+	if (write_str(procs, buf))
+		return 4;
+	id = ms_tbind(0, MS_ID_NEW, 0);
+	if (id <= 0)
+		return 5;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return 6;
+	before = slab_bytes(dir);
+	for (i = 0; i < CHARGE_RANGES; i++)
+		if (mprotect(p + 2 * i * pg, pg, PROT_READ))
+			return 7;
+	res[0] = slab_bytes(dir) - before;
+	munmap(p, len);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return 6;
+	before = slab_bytes(dir);
+	for (i = 0; i < CHARGE_RANGES; i++)
+		if (ms_mbind(p + 2 * i * pg, pg, id, 0))
+			return 8;
+	res[1] = slab_bytes(dir) - before;
+	munmap(p, len);
+	return 0;
+}
+
+/*
+ * A bound range is a VMA and a memory policy.  A process can hold as many
+ * as vm.max_map_count of them; the VMAs were charged to its memory cgroup,
+ * the policies were not.  Split the same number of ranges with mprotect()
+ * and with ms_mbind(): the second must cost about one policy more each.
+ */
+FIXTURE(charge) {
+};
+
+FIXTURE_SETUP(charge)
+{
+}
+
+FIXTURE_TEARDOWN(charge)
+{
+}
+
+TEST_F_TIMEOUT(charge, bound_ranges_are_charged, 180)
+{
+	const char *dir = "/sys/fs/cgroup/memsched-charge";
+	long *res, policy, status;
+	int st;
+	pid_t pid;
+
+	if (getuid())
+		SKIP(return, "needs root for a cgroup");
+	if (write_str("/sys/fs/cgroup/cgroup.subtree_control", "+memory"))
+		SKIP(return, "no cgroup2 memory controller");
+	if (read_long("/proc/sys/vm/max_map_count") < 3 * CHARGE_RANGES)
+		SKIP(return, "vm.max_map_count below %ld", 3 * CHARGE_RANGES);
+	policy = read_long("/sys/kernel/slab/numa_policy/slab_size");
+	if (policy <= 0)
+		SKIP(return, "no /sys/kernel/slab/numa_policy");
+	res = mmap(NULL, page_size(), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, res);
+	mkdir(dir, 0755);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0)
+		_exit(charge_child(dir, res));
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	rmdir(dir);
+	ASSERT_TRUE(WIFEXITED(st));
+	status = WEXITSTATUS(st);
+	if (status == 4)
+		SKIP(return, "cannot enter the cgroup");
+	ASSERT_EQ(0, status);
+	TH_LOG("%ld ranges: mprotect %ld bytes of slab, ms_mbind %ld; a policy is %ld",
+	       CHARGE_RANGES, res[0], res[1], policy);
+	EXPECT_GT(res[0], 0);
+	EXPECT_GE(res[1] - res[0], CHARGE_RANGES * policy / 2);
 }
 
 TEST(without_group_syscall_numbers)
