@@ -46,7 +46,7 @@ selftests: kernel ## build and run only the memsched kselftests (NODES...)
 stress: tree ## fuzzing, fault injection, abuse, hotplug (STRESS_S per phase)
 	@$(S)/stress.sh
 
-bench: tree ## knumad vs kernel.numa_balancing on the bench kernel (BENCH_MB)
+bench: tree ## every workload x none/mainline/numad/knumad/memsched/hardbind (BENCH_*)
 	@$(S)/bench.sh
 
 clean: ## remove the kernel builds, keep the unpacked source

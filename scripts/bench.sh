@@ -1,48 +1,59 @@
 #!/usr/bin/env bash
-# `make bench`: knumad against mainline NUMA balancing on the same
-# misplaced-private workload, in the same guest, with the bench kernel (no
-# debugging options).  Each case: SIZE MiB first touched on node 0, then
-# used by 2 threads on node 1 only; the time to 95% on node 1, the passes
-# of the balancer in charge, hinting faults, pages migrated and CPU time.
-# Results: stdout and build/bench-results/<date>.txt.
+# `make bench`: every workload of tools/memsched/numabench.c (and perf
+# bench numa mem) in every mode - none, mainline NUMA balancing, numad,
+# knumad, memsched groups, hard binding - one after another in the same
+# guest, on the bench kernel (no debugging options), on 2 and 4 nodes.
+#   BENCH_REPS       repetitions of each automatic mode (default 3)
+#   BENCH_BASE_REPS  repetitions of none and hardbind (default 1: they do
+#                    not adapt, so they do not vary much)
+#   BENCH_ONLY       workloads, comma-separated (default all): misplaced,
+#                    numa02, numa01t, shared, vnuma, perf, idle
+#   BENCH_NODES      node counts (default "2 4")
+#   BENCH_SECS       measured seconds per run (default 8)
+# Output in build/bench-results/: bench.md, bench.json, *.png, raw-*.txt.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 config=${CONFIG:-bench}
-size=${BENCH_MB:-256}
+reps=${BENCH_REPS:-3}
+base_reps=${BENCH_BASE_REPS:-1}
+only=${BENCH_ONLY:-all}
+node_counts=${BENCH_NODES:-2 4}
+secs=${BENCH_SECS:-8}
+for v in "$reps" "$base_reps" "$secs"; do
+	case "$v" in ''|*[!0-9]*) die "BENCH_REPS, BENCH_BASE_REPS and BENCH_SECS take numbers" ;; esac
+done
+case "$only" in all|*[!a-z0-9,]*) [ "$only" = all ] || die "BENCH_ONLY: workload names, comma-separated" ;; esac
+
+"$TOP/scripts/deps.sh"
+"$TOP/scripts/tree.sh" >/dev/null
 "$TOP/scripts/kernel.sh" "$config"
 "$TOP/scripts/kernel.sh" "$config" headers >/dev/null
-mkdir -p "$BUILD/tools" "$BUILD/bench-results"
-gcc -Wall -O2 -o "$BUILD/tools/misplaced" "$TOP/tools/memsched/misplaced.c" \
-	-lpthread
+tools=$BUILD/bench-tools
+res=$BUILD/bench-results
+mkdir -p "$tools" "$res"
+# static: the guest runs it with no library read over 9p
+gcc -static -Wall -O2 -I"$BUILD/$config/usr/include" -o "$tools/numabench" \
+	"$TOP/tools/memsched/numabench.c" -lpthread
 
-cat >"$BUILD/tools/bench-guest.sh" <<'GUEST'
-set -e
-tool=$1 size=$2
-k=/sys/kernel/mm/knumad
-nb=/proc/sys/kernel/numa_balancing
-uname -r
-for thp in "" --thp; do
-	echo "--- knumad (enabled=1, kernel.numa_balancing=0), default knobs:" \
-		"scan_sleep_millisecs=$(cat $k/scan_sleep_millisecs)" \
-		"pages_to_scan=$(cat $k/pages_to_scan)" \
-		"migrate_rate_limit_mbps=$(cat $k/migrate_rate_limit_mbps)"
-	echo 0 >$nb
-	echo 1 >$k/enabled
-	"$tool" -m "$size" -t 300 $thp --label "knumad${thp:+-thp}" || true
-	echo 0 >$k/enabled
-	echo "--- mainline (kernel.numa_balancing=1, knumad off), default sysctls:" \
-		"scan_delay_ms=$(cat /proc/sys/kernel/numa_balancing_scan_delay_ms 2>/dev/null || echo ?)" \
-		"scan_size_mb=$(cat /proc/sys/kernel/numa_balancing_scan_size_mb 2>/dev/null || echo ?)"
-	echo 1 >$nb
-	"$tool" -m "$size" -t 300 $thp --label "mainline${thp:+-thp}" || true
-	echo 0 >$nb
+# 39 runs per repetition of the automatic modes, 19 per base repetition
+# (bench-guest.sh's plan), each about SECS + 10 s: twice that, and a margin
+timeout=$(((reps * 39 + base_reps * 19) * (secs + 10) * 2 + 600))
+start=$(date +%s)
+raws=()
+for n in $node_counts; do
+	raw=$res/raw-${n}nodes.txt
+	msg "bench on $n nodes (raw output: ${raw#"$TOP"/})"
+	set +e
+	"$TOP/scripts/vm-run" --config "$config" --nodes "$n" --cpus 4 --mem 4G \
+		--timeout "$timeout" -- bash "$TOP/scripts/bench-guest.sh" "$tools" \
+		"$reps" "$base_reps" "$secs" "$only" 2>&1 | tee "$raw" |
+		grep --line-buffered -a '^bench:'
+	rc=${PIPESTATUS[0]}
+	set -e
+	[ "$rc" = 0 ] || die "the $n-node guest failed (exit $rc): $raw"
+	grep -q '^bench: done' "$raw" || die "the $n-node run did not finish: $raw"
+	raws+=("$raw")
 done
-GUEST
-out="$BUILD/bench-results/$(date +%Y%m%d-%H%M%S).txt"
-"$TOP/scripts/vm-run" --config "$config" --nodes 2 --cpus 4 --mem 2G \
-	--timeout 1500 -- bash "$BUILD/tools/bench-guest.sh" \
-	"$BUILD/tools/misplaced" "$size" | tee "$out"
-echo
-echo "== summary ($out)"
-grep '^result' "$out" | sed 's/^result //'
+python3 "$TOP/scripts/bench-report.py" "$res" "${raws[@]}"
+msg "make bench took $(($(date +%s) - start)) s; table: ${res#"$TOP"/}/bench.md"

@@ -8,7 +8,7 @@ pkgs=(
 	"$LINUX_SOURCE_PKG" qemu-system-x86 make gcc flex bison bc libelf-dev
 	libssl-dev cpio dwarves xz-utils patch rsync python3 perl sparse
 	gcc-12-plugin-dev ccache busybox-static numactl libnuma-dev linux-perf
-	kmod trinity
+	kmod trinity numad gnuplot-nox
 )
 
 missing=()

@@ -1,0 +1,368 @@
+#!/usr/bin/env python3
+"""bench-report.py RESULTS_DIR RAW...: the tables and plots of `make bench`.
+
+Reads the guests' raw output (scripts/bench-guest.sh: a "run" line, the
+workload's lines, numabench's "json" line per run) and writes into
+RESULTS_DIR: bench.json (every run, every sample), bench.md (the tables)
+and one PNG per workload and node count (locality over time, one line per
+mode: the mean of the repetitions at each sample).
+"""
+import json
+import math
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+MODES = ["none", "mainline", "numad", "knumad", "memsched", "hardbind"]
+ORDER = ["misplaced", "numa02", "numa01t", "shared", "vnuma", "perf", "idle"]
+# perf bench numa mem's summary lines: " main,      0.962, secs,    NUMA-convergence-latency"
+PERF_RE = re.compile(r"^\s*\S+,\s+(-?[\d.]+),\s+(\S+?),?\s+(\S+)\s*$")
+
+
+def parse(paths):
+    runs = []
+    for path in paths:
+        cur = None
+        with open(path, errors="replace") as f:
+            for line in f:
+                line = line.rstrip("\r\n")
+                if line.startswith("run "):
+                    w, thp, mode, rep, nodes = line.split()[1:6]
+                    cur = {"workload": w, "thp": int(thp), "mode": mode,
+                           "rep": int(rep), "nodes": int(nodes), "perf": {}}
+                elif cur and line.startswith("json "):
+                    try:
+                        data = json.loads(line[5:])
+                    except ValueError:
+                        print(f"bench-report: {path}: a broken json line", file=sys.stderr)
+                        cur = None
+                        continue
+                    data.pop("label", None)
+                    for key in ("workload", "thp", "nodes", "mode"):
+                        data.pop(key, None)
+                    cur.update(data)
+                    cost = (7 * cur["pte_updates"] + 5000 * cur["hint_faults"]
+                            + 19 * cur["numa_pages_migrated"]) / 1e6
+                    cur["cost"] = round(cost, 3)
+                    cur["kernel_cpu"] = round(cur["sys_cpu"] + cur["knumad_cpu"]
+                                              + cur["numad_cpu"], 3)
+                    # ping-pong: pages moved per page misplaced at the start
+                    # (undefined when under 1% of the pages were); moved:
+                    # pages moved per page of the workload
+                    cur["pingpong"] = (round(cur["pgmigrate_success"] / cur["misplaced"], 3)
+                                       if cur["pages"] and cur["misplaced"] >= 0.01 * cur["pages"]
+                                       else None)
+                    cur["moved"] = (round(cur["pgmigrate_success"] / cur["pages"], 3)
+                                    if cur["pages"] else None)
+                    runs.append(cur)
+                    cur = None
+                elif cur and cur["workload"] == "perf":
+                    m = PERF_RE.match(line)
+                    if m:
+                        cur["perf"][m.group(3)] = float(m.group(1))
+    return runs
+
+
+def variant(r):
+    return r["workload"] + (" thp" if r["thp"] else "")
+
+
+def med(vals):
+    vals = [v for v in vals if v is not None]
+    return statistics.median(vals) if vals else None
+
+
+def t95_of(r):
+    return r["t95"] if r.get("t95", -1) >= 0 else math.inf
+
+
+def fmt_t(v):
+    if v is None:
+        return "-"
+    return "never" if v == math.inf else f"{v:.1f}"
+
+
+def fmt_n(v):
+    if v is None:
+        return "-"
+    if v >= 1e6:
+        return f"{v / 1e6:.1f}M"
+    if v >= 1e4:
+        return f"{v / 1e3:.0f}k"
+    if v >= 1e3:
+        return f"{v / 1e3:.1f}k"
+    return f"{v:.0f}"
+
+
+def spread(vals, f):
+    vals = [v for v in vals if v is not None]
+    if len(vals) < 2:
+        return ""
+    return f" ({f(min(vals))}-{f(max(vals))})"
+
+
+def ratio(a, b):
+    if a is None or b is None:
+        return "-"
+    if a == math.inf and b == math.inf:
+        return "both never"
+    if a == math.inf:
+        return "never vs " + fmt_t(b)
+    if b == math.inf:
+        return fmt_t(a) + " vs never"
+    if b == 0:
+        return "-" if a == 0 else "inf"
+    return f"{a / b:.2f}"
+
+
+def groups(runs):
+    out = {}
+    for r in runs:
+        out.setdefault((variant(r), r["nodes"]), {}).setdefault(r["mode"], []).append(r)
+    key = lambda k: (ORDER.index(k[0].split()[0]), k[0], k[1])
+    return {k: out[k] for k in sorted(out, key=key)}
+
+
+def best_mode(var, modes):
+    """The best mode other than hardbind: the highest final locality (2
+    points count as a tie), then the lowest t95, then the least kernel CPU;
+    on the shared workload, where moving is the wrong answer, the fewest
+    pages moved, then the least kernel CPU."""
+    cand = {m: rs for m, rs in modes.items() if m != "hardbind"}
+    if not cand:
+        return None
+    if var.startswith("shared"):
+        return min(cand, key=lambda m: (med([r["moved"] for r in cand[m]]),
+                                        med([r["kernel_cpu"] for r in cand[m]])))
+    top = max(med([r["final"] for r in rs]) for rs in cand.values())
+    near = [m for m, rs in cand.items() if med([r["final"] for r in rs]) >= top - 0.02]
+    return min(near, key=lambda m: (med([t95_of(r) for r in cand[m]]),
+                                    med([r["kernel_cpu"] for r in cand[m]])))
+
+
+def main_table(g):
+    lines = ["| workload | nodes | " + " | ".join(MODES) + " |",
+             "|---|---|" + "---|" * len(MODES)]
+    for (var, nodes), modes in g.items():
+        if var.startswith(("perf", "idle")):
+            continue
+        best = best_mode(var, modes)
+        cells = []
+        for m in MODES:
+            rs = modes.get(m)
+            if not rs:
+                cells.append("")
+                continue
+            t = [t95_of(r) for r in rs]
+            fin = [r["final"] * 100 for r in rs]
+            cell = (f"{fmt_t(med(t))}{spread(t, fmt_t)} s / "
+                    f"{med(fin):.0f}%{spread(fin, lambda v: f'{v:.0f}')} / "
+                    f"{fmt_n(med([r['hint_faults'] for r in rs]))} / "
+                    f"{med([r['kernel_cpu'] for r in rs]):.2f} s")
+            cells.append(f"**{cell}**" if m == best else cell)
+        lines.append(f"| {var} | {nodes} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def knumad_table(g):
+    lines = ["| workload | nodes | t95 knumad/mainline | t95 knumad/numad | "
+             "hint faults knumad/mainline | cost knumad/mainline | "
+             "kernel CPU knumad/mainline | final knumad/hardbind | "
+             "ping-pong knumad, mainline, numad | throughput knumad/none |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for (var, nodes), modes in g.items():
+        if var.startswith(("perf", "idle")) or "knumad" not in modes:
+            continue
+        k = modes["knumad"]
+        mm = lambda m, f: med([f(r) for r in modes[m]]) if m in modes else None
+        hf = lambda m: mm(m, lambda r: r["hint_faults"])
+        cost = lambda m: mm(m, lambda r: r["cost"])
+        pp = [mm(m, lambda r: r["pingpong"]) for m in ("knumad", "mainline", "numad")]
+        fin_k, fin_h = mm("knumad", lambda r: r["final"]), mm("hardbind", lambda r: r["final"])
+        thr_k, thr_n = mm("knumad", lambda r: r["ops"]), mm("none", lambda r: r["ops"])
+        lines.append(
+            f"| {var} | {nodes} | {ratio(mm('knumad', t95_of), mm('mainline', t95_of))} | "
+            f"{ratio(mm('knumad', t95_of), mm('numad', t95_of))} | "
+            f"{ratio(hf('knumad'), hf('mainline'))} ({fmt_n(hf('knumad'))} vs {fmt_n(hf('mainline'))}) | "
+            f"{ratio(cost('knumad'), cost('mainline'))} | "
+            f"{ratio(mm('knumad', lambda r: r['kernel_cpu']), mm('mainline', lambda r: r['kernel_cpu']))} | "
+            f"{ratio(fin_k, fin_h)} | "
+            + ", ".join("-" if v is None else f"{v:.2f}" for v in pp)
+            + f" | {ratio(thr_k, thr_n)} |")
+        del k
+    return lines
+
+
+def perf_table(g):
+    names = []
+    for (var, nodes), modes in g.items():
+        for rs in modes.values():
+            for r in rs:
+                for n in r["perf"]:
+                    if n not in names and ("convergence" in n or "GB" in n or "speed" in n):
+                        names.append(n)
+    lines = ["| nodes | mode | n | " + " | ".join(names) + " | hint faults | kernel CPU s |",
+             "|---|---|---|" + "---|" * (len(names) + 2)]
+    for (var, nodes), modes in g.items():
+        if not var.startswith("perf"):
+            continue
+        for m in MODES:
+            if m not in modes:
+                continue
+            rs = modes[m]
+            vals = [med([r["perf"].get(n) for r in rs]) for n in names]
+            lines.append(f"| {nodes} | {m} | {len(rs)} | "
+                         + " | ".join("-" if v is None else f"{v:.3f}" for v in vals)
+                         + f" | {fmt_n(med([r['hint_faults'] for r in rs]))}"
+                         + f" | {med([r['kernel_cpu'] for r in rs]):.2f} |")
+    return lines if len(lines) > 2 else []
+
+
+def detail_table(g):
+    cols = ["n", "t90 s", "t95 s", "final %", "near %", "misplaced at start", "pages moved",
+            "moved/pages", "ping-pong", "PTE updates", "hint faults", "cost", "knumad CPU s",
+            "numad CPU s", "workload sys s", "machine sys s", "Mops/s"]
+    lines = ["| workload | nodes | mode | " + " | ".join(cols) + " |",
+             "|---|---|---|" + "---|" * len(cols)]
+    for (var, nodes), modes in g.items():
+        if var.startswith(("perf", "idle")):
+            continue
+        for m in MODES:
+            rs = modes.get(m)
+            if not rs:
+                continue
+            md = lambda f: med([f(r) for r in rs])
+            tt = lambda key: med([math.inf if r[key] < 0 else r[key] for r in rs])
+            pp = md(lambda r: r["pingpong"])
+            vals = [str(len(rs)), fmt_t(tt("t90")), fmt_t(tt("t95")),
+                    f"{md(lambda r: r['final']) * 100:.1f}", f"{md(lambda r: r['near']) * 100:.0f}",
+                    fmt_n(md(lambda r: r["misplaced"])), fmt_n(md(lambda r: r["pgmigrate_success"])),
+                    f"{md(lambda r: r['moved']):.2f}", "-" if pp is None else f"{pp:.2f}",
+                    fmt_n(md(lambda r: r["pte_updates"])), fmt_n(md(lambda r: r["hint_faults"])),
+                    f"{md(lambda r: r['cost']):.2f}", f"{md(lambda r: r['knumad_cpu']):.2f}",
+                    f"{md(lambda r: r['numad_cpu']):.2f}", f"{md(lambda r: r['sys_cpu']):.2f}",
+                    f"{md(lambda r: r['machine_sys']):.2f}",
+                    f"{md(lambda r: r['ops'] / r['secs']) / 1e6:.1f}"]
+            lines.append(f"| {var} | {nodes} | {m} | " + " | ".join(vals) + " |")
+    return lines
+
+
+def idle_table(g):
+    lines = ["| nodes | mode | knumad CPU ms/s | numad CPU ms/s | workload sys CPU ms/s | "
+             "hint faults/s | PTE updates/s | pages migrated |",
+             "|---|---|---|---|---|---|---|---|"]
+    for (var, nodes), modes in g.items():
+        if var != "idle":
+            continue
+        for m in MODES:
+            if m not in modes:
+                continue
+            rs = modes[m]
+            per_s = lambda f: med([f(r) / r["secs"] for r in rs])
+            lines.append(
+                f"| {nodes} | {m} | {per_s(lambda r: r['knumad_cpu']) * 1000:.1f} | "
+                f"{per_s(lambda r: r['numad_cpu']) * 1000:.1f} | "
+                f"{per_s(lambda r: r['sys_cpu']) * 1000:.1f} | "
+                f"{per_s(lambda r: r['hint_faults']):.1f} | "
+                f"{per_s(lambda r: r['pte_updates']):.0f} | "
+                f"{fmt_n(med([r['pgmigrate_success'] for r in rs]))} |")
+    return lines
+
+
+def plots(g, outdir):
+    made = []
+    for (var, nodes), modes in g.items():
+        if var.startswith(("perf", "idle")):
+            continue
+        name = f"{var.replace(' ', '-')}-{nodes}nodes"
+        dat = os.path.join(outdir, name + ".dat")
+        series = []
+        with open(dat, "w") as f:
+            for m in MODES:
+                rs = modes.get(m)
+                if not rs:
+                    continue
+                n = min(len(r["samples"]) for r in rs)
+                f.write(f"# {m}\n")
+                for i in range(n):
+                    t = statistics.mean(r["samples"][i][0] for r in rs)
+                    loc = statistics.mean(r["samples"][i][1] for r in rs)
+                    f.write(f"{t:.2f} {loc * 100:.1f}\n")
+                f.write("\n\n")
+                series.append(m)
+        png = os.path.join(outdir, name + ".png")
+        plot = ", ".join(f"'{dat}' index {i} with lines lw 2 title '{m}'"
+                         for i, m in enumerate(series))
+        script = (f"set terminal png size 720,420\nset output '{png}'\n"
+                  f"set title \"{var}, {nodes} nodes: share of pages on the node of their user\"\n"
+                  "set xlabel 'seconds'\nset ylabel 'locality %'\n"
+                  "set yrange [0:105]\nset key bottom right\nset grid\n"
+                  f"plot {plot}\n")
+        try:
+            subprocess.run(["gnuplot"], input=script, text=True, check=True,
+                           capture_output=True)
+            made.append(os.path.basename(png))
+        except (OSError, subprocess.CalledProcessError) as e:
+            print(f"bench-report: no plot {png}: {e}", file=sys.stderr)
+    return made
+
+
+def main():
+    outdir, raws = sys.argv[1], sys.argv[2:]
+    runs = parse(raws)
+    if not runs:
+        sys.exit("bench-report: no runs in " + " ".join(raws))
+    meta = []
+    for path in raws:
+        with open(path, errors="replace") as f:
+            meta += [l.rstrip("\r\n") for l in f if l.startswith("bench: ")]
+    with open(os.path.join(outdir, "bench.json"), "w") as f:
+        json.dump({"meta": meta, "runs": runs}, f, indent=1)
+    g = groups(runs)
+    pngs = plots(g, outdir)
+    reps = max(r["rep"] for r in runs)
+    md = ["# make bench", "",
+          "Generated by scripts/bench-report.py from " + ", ".join(os.path.basename(p) for p in raws)
+          + f"; {len(runs)} runs, up to {reps} repetitions per mode.", ""]
+    md += ["```"] + [m for m in meta if not m.startswith("bench: [")] + ["```", ""]
+    md += ["Under TCG a remote access costs no more than a local one: throughput",
+           "shows overhead, not the NUMA penalty. Compare placement, faults and CPU.", "",
+           "## Locality", "",
+           "Cell: time to 95% locality (median, min-max over repetitions; "
+           "'never' = not within the run) / final locality (median of the last 2 s) / "
+           "NUMA hint faults / kernel-side CPU (workload system time + knumad thread + "
+           "numad daemon, over the measured window). t95 is the time from which locality "
+           "stays at 95% or more to the end of the run. Bold: the best mode other than "
+           "hardbind - the highest final locality (within 2 points), then the lowest t95, "
+           "then the least CPU; on `shared`, the fewest pages moved, then the least CPU.", ""]
+    md += main_table(g)
+    md += ["", "## knumad against the others", "",
+           "Ratios of medians (below 1: knumad faster / fewer). cost = mmtests' "
+           "(7*numa_pte_updates + 5000*numa_hint_faults + 19*numa_pages_migrated)/1e6. "
+           "Ping-pong = pages migrated / pages misplaced when the run started.", ""]
+    md += knumad_table(g)
+    md += ["", "## Every mode in detail (medians)", "",
+           "near = share of the samples in which a thread ran on the node holding most "
+           "of its memory; pages moved = pgmigrate_success (every migration: balancing, "
+           "numad's and memsched's moves, compaction); machine sys = system + softirq "
+           "time of all CPUs (kworkers included) over the window.", ""]
+    md += detail_table(g)
+    pt = perf_table(g)
+    if pt:
+        md += ["", "## perf bench numa mem (its own figures, medians)", ""] + pt
+    it = idle_table(g)
+    if len(it) > 2:
+        md += ["", "## Idle and many-process cost", "",
+               "1 GiB resident and never touched again, plus 100 processes of 1 MiB "
+               "that wake every 100 ms; per second of the measured window.", ""] + it
+    if pngs:
+        md += ["", "## Plots", ""] + [f"![{p}]({p})" for p in pngs]
+    with open(os.path.join(outdir, "bench.md"), "w") as f:
+        f.write("\n".join(md) + "\n")
+    print("\n".join(md))
+
+
+if __name__ == "__main__":
+    main()
