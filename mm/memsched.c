@@ -628,16 +628,26 @@ static int memsched_task_set_group(struct task_struct *t,
 	if (old)
 		memsched_task_unlink(t, old);
 	if (group) {
-		memsched_group_get(group);
 		/* Runtime before joining is not the group's; look home soon. */
 		t->memsched_runtime = t->se.sum_exec_runtime;
 		atomic64_set(&t->memsched_ns_home, 0);
 		atomic64_set(&t->memsched_ns_away, 0);
 		t->memsched_next_pull = 0;
 		spin_lock(&group->lock);
-		list_add_tail(&t->memsched_node, &group->tasks);
-		group->nr_tasks++;
-		spin_unlock(&group->lock);
+		/*
+		 * A thread forked while knumad dissolves its parent's
+		 * implicit group would stay in it for good: the dissolve
+		 * takes out the members it finds, once.
+		 */
+		if (group->dissolved) {
+			spin_unlock(&group->lock);
+			group = NULL;
+		} else {
+			memsched_group_get(group);
+			list_add_tail(&t->memsched_node, &group->tasks);
+			group->nr_tasks++;
+			spin_unlock(&group->lock);
+		}
 	}
 	rcu_assign_pointer(t->memsched_group, group);
 	task_unlock(t);
