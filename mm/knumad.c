@@ -100,9 +100,21 @@
 #define KNUMAD_REARM_PASSES	8
 /* After the n-th change of destination, wait 2^n seconds (up to 64 s). */
 #define KNUMAD_MAX_FLIP_SHIFT	6
+/*
+ * A pass over a process whose samples were all local (no remote fault,
+ * so no folio queued and no destination changed) and that got no group
+ * doubles the passes it then sits out, up to 2^KNUMAD_MAX_BACKOFF - 1 (7 s at the default
+ * scan_sleep_millisecs): an idle or settled process costs an eighth of
+ * a busy one, and one that needs a move is back to every pass at once.
+ * The samples it has armed stay armed meanwhile.
+ */
+#define KNUMAD_MAX_BACKOFF	3
 /* Threads whose faults a process keeps statistics for. */
 #define KNUMAD_MAX_THREADS	1024
-/* Recent faults a process needs before it gets an implicit group. */
+/*
+ * Recent faults (each counted twice, see knumad_implicit_node()) a
+ * process needs before it gets an implicit group.
+ */
 #define KNUMAD_IMPLICIT_MIN_FAULTS	32
 /*
  * A thread with recent faults is active when it ran at least 1/8 of the
@@ -190,7 +202,13 @@ struct knumad_region {
  *		1/8 of it (KNUMAD_ACTIVE_SHIFT).
  * @share:	the share of a CPU it used in that window, in 1/1024ths.
  * @judged:	it had a complete window: @active means something.
- * @faults:	per node of the faulting CPU (nr_node_ids entries), halved
+ * @part:	the part (knumad_mm::parts index) a split process assigned
+ *		the thread to, or NUMA_NO_NODE.
+ * @mem_nid:	scratch for knumad_split_assign(): where most of the memory
+ *		it touches is, ...
+ * @cpu_nid:	... and where it runs, among the nodes with room.
+ * @faults:	per node of the faulting CPU (nr_node_ids entries), then
+ *		per node of the faulting folio (nr_node_ids more), halved
  *		after every pass over the process; the entry goes when they
  *		are all 0 and the thread was judged idle, or when the thread
  *		is gone.
@@ -204,6 +222,9 @@ struct knumad_thread {
 	bool active;
 	bool judged;
 	unsigned int share;
+	int part;
+	int mem_nid;
+	int cpu_nid;
 	unsigned long faults[];
 };
 
@@ -243,17 +264,29 @@ struct knumad_queued {
  * @migrate_failed: pages that could not be moved.
  * @scan_ns:	CPU time knumad spent scanning this process.
  * @migrate_ns:	CPU time knumad spent moving its memory.
- * @faults:	hinting faults per node of the faulting CPU, halved after
- *		every pass over the process.
+ * @faults:	hinting faults per node of the faulting CPU (nr_node_ids
+ *		entries), then per node of the faulting folio (nr_node_ids
+ *		more), halved after every pass over the process.
  * @threads:	struct knumad_thread by global tid, under @lock.
  * @nr_threads:	entries in @threads.
  * @implicit:	the implicit memsched group that gives the process a home
  *		node (referenced), or NULL.  Set and cleared by the thread,
  *		read by faults under @lock.
+ * @parts:	a process whose active threads fit no one node is split:
+ *		one implicit group per node it needs (nr_node_ids entries,
+ *		referenced, NULL where none), each thread in one of them
+ *		(knumad_thread::part).  NULL until the process is first
+ *		split.  Entries set and cleared like @implicit; never both.
  * @explicit:	a thread of the process was seen in a group it chose with
  *		ms_tbind(): the process places itself, no implicit group.
  * @mems:	the cpuset mems of the thread whose fault last queued work;
  *		a bulk move goes nowhere else.  Under @lock.
+ * @busy:	since its last completed pass, the process had a remote
+ *		fault (which may queue a move or change a destination), or
+ *		its groups changed.  Under @lock.
+ * @backoff:	log2 of the passes it sits out after a pass without
+ *		work (KNUMAD_MAX_BACKOFF); only the thread uses it.
+ * @skip:	passes it still sits out; only the thread uses it.
  */
 struct knumad_mm {
 	struct list_head node;
@@ -279,8 +312,12 @@ struct knumad_mm {
 	struct xarray threads;
 	unsigned int nr_threads;
 	struct memsched_group *implicit;
+	struct memsched_group **parts;
 	bool explicit;
 	nodemask_t mems;
+	bool busy;
+	unsigned int backoff;
+	unsigned int skip;
 	unsigned long faults[];
 };
 
@@ -443,16 +480,20 @@ static unsigned long knumad_rate_pages(unsigned int mbps, unsigned long ms)
 
 /*
  * The home node for a process that fits one node, or NUMA_NO_NODE.
- * @faults:	its recent faults per node of the faulting CPU.
+ * @faults:	its recent faults per node of the faulting CPU plus those
+ *		per node of the faulted folio (each fault counts twice).
  * @cpus:	per node, the online CPUs every active thread may run on.
  * @room:	per node, the most pages a process may hold there (half the
  *		node).
  * @demand:	the CPU its active threads used, in 1/1024ths of a CPU.
  * @rss:	its resident pages.
  * It fits a node when its demand fits the CPUs there (KNUMAD_FIT_SLACK)
- * and its memory the room; among those, the node most of the faults come
- * from wins (so the threads move as little as possible), the lower id on
- * a tie.
+ * and its memory the room; among those, the node with the most faults
+ * wins - on the memory there or from CPUs there: a node holding the
+ * memory wins over one the threads merely ran on (threads move at their
+ * next wakeup, memory a page at a time: two processes whose memory sits
+ * on two nodes are not both sent to the node their threads happened to
+ * run on) - the lower id on a tie.
  */
 static int knumad_implicit_node(const unsigned long *faults,
 				const unsigned int *cpus,
@@ -571,7 +612,39 @@ bool knumad_scans(struct mm_struct *mm)
 	       !test_bit(MMF_NUMA_BALANCING_DISABLE, &mm->flags);
 }
 
-/* The process loses its implicit group: every member thread leaves it. */
+/* Dissolve and release one group taken out of @km. */
+static void knumad_group_release(struct memsched_group *group)
+{
+	if (!group)
+		return;
+	memsched_group_dissolve(group);
+	memsched_group_put(group);
+}
+
+/* Forget the parts of a split process; every member thread leaves them. */
+static void knumad_parts_drop(struct knumad_mm *km)
+{
+	struct memsched_group *group;
+	struct knumad_thread *kt;
+	unsigned long index;
+	int i;
+
+	if (!km->parts)
+		return;
+	spin_lock(&km->lock);
+	xa_for_each(&km->threads, index, kt)
+		kt->part = NUMA_NO_NODE;
+	spin_unlock(&km->lock);
+	for (i = 0; i < nr_node_ids; i++) {
+		spin_lock(&km->lock);
+		group = km->parts[i];
+		km->parts[i] = NULL;
+		spin_unlock(&km->lock);
+		knumad_group_release(group);
+	}
+}
+
+/* The process loses its implicit group(s): every member thread leaves. */
 static void knumad_implicit_drop(struct knumad_mm *km)
 {
 	struct memsched_group *group;
@@ -580,10 +653,8 @@ static void knumad_implicit_drop(struct knumad_mm *km)
 	group = km->implicit;
 	km->implicit = NULL;
 	spin_unlock(&km->lock);
-	if (!group)
-		return;
-	memsched_group_dissolve(group);
-	memsched_group_put(group);
+	knumad_group_release(group);
+	knumad_parts_drop(km);
 }
 
 /* Take @km off the pending list (it may not be on it). */
@@ -629,6 +700,7 @@ static void knumad_mm_free(struct knumad_mm *km)
 	xa_for_each(&km->threads, index, kt)
 		kfree(kt);
 	xa_destroy(&km->threads);
+	kfree(km->parts);
 	WRITE_ONCE(km->mm->knumad, NULL);
 	mmdrop(km->mm);
 	kmem_cache_free(knumad_mm_cache, km);
@@ -668,13 +740,6 @@ static int knumad_vma_home(struct vm_area_struct *vma)
 	if (pol && pol->msgroup)
 		return READ_ONCE(pol->msgroup->home_nid);
 	return NUMA_NO_NODE;
-}
-
-/* The home of @km's implicit group, or NUMA_NO_NODE; under km->lock. */
-static int knumad_implicit_home(struct knumad_mm *km)
-{
-	lockdep_assert_held(&km->lock);
-	return km->implicit ? READ_ONCE(km->implicit->home_nid) : NUMA_NO_NODE;
 }
 
 /* VMAs knumad arms: private anonymous memory it may move. */
@@ -731,11 +796,13 @@ static void knumad_join_fn(struct callback_head *work)
 }
 
 /*
- * Count the fault for the current thread, and make it join the process's
- * implicit group on its way back to user space if it is not in it (nor in
- * a group of its own choosing).
+ * Count the fault, taken on @this_nid on a folio on @mem_nid, for the
+ * current thread, and make it join the implicit group knumad chose for it
+ * (its process's, or its part's if the process is split) on its way back
+ * to user space if it is not in it (nor in a group of its own choosing).
  */
-static void knumad_thread_fault(struct knumad_mm *km, int this_nid)
+static void knumad_thread_fault(struct knumad_mm *km, int this_nid,
+				int mem_nid)
 {
 	struct memsched_group *group, *implicit = km->implicit;
 	struct knumad_thread *kt;
@@ -745,8 +812,10 @@ static void knumad_thread_fault(struct knumad_mm *km, int this_nid)
 	lockdep_assert_held(&km->lock);
 	kt = xa_load(&km->threads, current->pid);
 	if (!kt && km->nr_threads < KNUMAD_MAX_THREADS) {
-		kt = kzalloc(struct_size(kt, faults, nr_node_ids),
+		kt = kzalloc(struct_size(kt, faults, 2 * nr_node_ids),
 			     GFP_NOWAIT | __GFP_NOWARN);
+		if (kt)
+			kt->part = NUMA_NO_NODE;
 		if (kt && xa_err(xa_store(&km->threads, current->pid, kt,
 					  GFP_NOWAIT | __GFP_NOWARN))) {
 			kfree(kt);
@@ -757,7 +826,10 @@ static void knumad_thread_fault(struct knumad_mm *km, int this_nid)
 	}
 	if (kt) {
 		kt->faults[this_nid]++;
+		kt->faults[nr_node_ids + mem_nid]++;
 		kt->total++;
+		if (!implicit && km->parts && kt->part != NUMA_NO_NODE)
+			implicit = km->parts[kt->part];
 	}
 
 	/*
@@ -836,8 +908,11 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 	km->hint_faults++;
 	if (nid == this_nid)
 		km->hint_faults_local++;
+	else
+		km->busy = true;	/* misplaced, or shared: keep looking */
 	km->faults[this_nid]++;
-	knumad_thread_fault(km, this_nid);
+	km->faults[nr_node_ids + nid]++;
+	knumad_thread_fault(km, this_nid, nid);
 
 	target = knumad_vma_home(vma);
 	if (target == NUMA_NO_NODE) {
@@ -853,12 +928,19 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 			last_nid = r->last_nid;
 		r->last_nid = this_nid;
 		last = r->target;
+		/*
+		 * Only a process with one home keeps its memory there: the
+		 * parts of a split one each learn where they are used.
+		 */
 		target = knumad_region_sample(r, nr_node_ids, this_nid,
-					      last_nid, knumad_implicit_home(km),
-					      jiffies);
-		if (target != last)
+					      last_nid, km->implicit ?
+					      READ_ONCE(km->implicit->home_nid) :
+					      NUMA_NO_NODE, jiffies);
+		if (target != last) {
+			km->busy = true;
 			trace_knumad_region_target(mm, addr & PMD_MASK, last,
 						   target);
+		}
 	}
 	/*
 	 * Never outside the faulting thread's cpuset mems, whatever the
@@ -871,6 +953,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 	if (target != NUMA_NO_NODE && target != nid &&
 	    node_state(target, N_MEMORY)) {
 		km->mems = cpuset_current_mems_allowed;
+		km->busy = true;
 		knumad_queue(km, folio, addr, target);
 		xa_set_mark(&km->regions, addr >> KNUMAD_REGION_SHIFT,
 			    XA_MARK_0);
@@ -1532,12 +1615,13 @@ static void knumad_decay_faults(struct knumad_mm *km)
 	int nid;
 
 	spin_lock(&km->lock);
-	for (nid = 0; nid < nr_node_ids; nid++)
+	for (nid = 0; nid < 2 * nr_node_ids; nid++)
 		km->faults[nid] >>= 1;
 	xa_for_each(&km->threads, index, kt) {
 		kt->total = 0;
 		for (nid = 0; nid < nr_node_ids; nid++) {
 			kt->faults[nid] >>= 1;
+			kt->faults[nr_node_ids + nid] >>= 1;
 			kt->total += kt->faults[nid];
 		}
 		if (!kt->total && kt->judged && !kt->active)
@@ -1645,16 +1729,305 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 }
 
 /*
+ * Add the member threads of the groups at home on each node to @threads
+ * (nr_node_ids entries), @km's own implicit groups left out: the CPUs the
+ * threads of other groups already prefer.  O(groups); only for a process
+ * about to get or rearrange its groups.  In the knumad thread, which
+ * alone changes @km's groups.
+ */
+static void knumad_claimed(struct knumad_mm *km, unsigned long *threads)
+{
+	struct memsched_group *group;
+	unsigned long id = 0;
+	bool own;
+	int i;
+
+	while ((group = memsched_group_next(&id))) {
+		own = group == km->implicit;
+		for (i = 0; km->parts && !own && i < nr_node_ids; i++)
+			own = group == km->parts[i];
+		if (!own)
+			threads[READ_ONCE(group->home_nid)] +=
+				READ_ONCE(group->nr_tasks);
+		memsched_group_put(group);
+	}
+}
+
+/* May @t run on a CPU of @nid? */
+static bool knumad_may_run(struct task_struct *t, int nid)
+{
+	return cpumask_intersects(cpumask_of_node(nid), t->cpus_ptr);
+}
+
+/* The home of part @part of a split process; under km->lock. */
+static int knumad_part_home(struct knumad_mm *km, int part)
+{
+	struct memsched_group *group = km->parts[part];
+
+	return group ? READ_ONCE(group->home_nid) : part;
+}
+
+/*
+ * The part to put a thread in at @nid: the one at home there, else a new
+ * one made there (@want: the home each part without a group is to be
+ * made at).  A part's index names it; the group balancer may have moved
+ * its home since it was made.  NUMA_NO_NODE if every index is taken.
+ */
+static int knumad_part_at(struct knumad_mm *km, int *want, int nid)
+{
+	int part;
+
+	for (part = 0; part < nr_node_ids; part++)
+		if (km->parts[part] ? knumad_part_home(km, part) == nid :
+				      want[part] == nid)
+			return part;
+	for (part = 0; part < nr_node_ids; part++) {
+		if (!km->parts[part] && want[part] == NUMA_NO_NODE) {
+			want[part] = nid;
+			return part;
+		}
+	}
+	return NUMA_NO_NODE;
+}
+
+/* The node of @v's largest entry that @t may run on and has room, if any. */
+static int knumad_split_best(const unsigned long *v, struct task_struct *t,
+			     const unsigned long *cap)
+{
+	int nid, best = NUMA_NO_NODE;
+
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		if (!cap[nid] || !v[nid] || !knumad_may_run(t, nid))
+			continue;
+		if (best == NUMA_NO_NODE || v[nid] > v[best])
+			best = nid;
+	}
+	return best;
+}
+
+/* The node @t may run on with the most room left, if any. */
+static int knumad_split_roomiest(struct task_struct *t,
+				 const unsigned long *load,
+				 const unsigned long *cap)
+{
+	int nid, best = NUMA_NO_NODE;
+
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		if (!cap[nid] || !knumad_may_run(t, nid))
+			continue;
+		if (best == NUMA_NO_NODE ||
+		    (long)(cap[nid] - load[nid]) > (long)(cap[best] - load[best]))
+			best = nid;
+	}
+	return best;
+}
+
+/*
+ * Assign the active threads of a split process to parts, in CPU shares
+ * (1/1024ths) against each node's @cap (the CPUs there its threads may
+ * use and other groups' threads leave, and KNUMAD_FIT_SLACK; 0 where no
+ * home may be); @load receives what each node got.  A thread keeps its
+ * part while it may run at the part's home and the home has room (half a
+ * CPU more, KNUMAD_KEEP_SLACK, against flapping): assignments are sticky,
+ * so a thread and its memory settle.  The others go, in this order of
+ * preference while there is room: to the node holding most of the memory
+ * they touch if they run there too, to that node, to the node they run
+ * on, and then to the node with the most room.  Returns whether a thread
+ * changed part.  Under RCU and km->lock: one task lookup per thread and
+ * stage, and O(nodes) per lookup.
+ */
+static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
+				const unsigned long *cap, int *want)
+{
+	const unsigned long keep = KNUMAD_KEEP_SLACK - KNUMAD_FIT_SLACK;
+	struct knumad_thread *kt;
+	struct task_struct *t;
+	bool changed = false;
+	unsigned long index;
+	int stage, nid, part;
+
+	lockdep_assert_held(&km->lock);
+	xa_for_each(&km->threads, index, kt) {
+		t = find_task_by_pid_ns(index, &init_pid_ns);
+		kt->mem_nid = NUMA_NO_NODE;
+		kt->cpu_nid = NUMA_NO_NODE;
+		if (t && kt->active) {
+			kt->mem_nid = knumad_split_best(kt->faults +
+							nr_node_ids, t, cap);
+			kt->cpu_nid = knumad_split_best(kt->faults, t, cap);
+		}
+		if (kt->part == NUMA_NO_NODE)
+			continue;
+		nid = knumad_part_home(km, kt->part);
+		if (!t || !cap[nid] || !knumad_may_run(t, nid) ||
+		    (kt->active && load[nid] + kt->share > cap[nid] + keep)) {
+			kt->part = NUMA_NO_NODE;
+			changed = true;
+			continue;
+		}
+		if (kt->active)
+			load[nid] += kt->share;
+	}
+	for (stage = 0; stage < 4; stage++) {
+		xa_for_each(&km->threads, index, kt) {
+			if (!kt->active || kt->part != NUMA_NO_NODE)
+				continue;
+			switch (stage) {
+			case 0:
+				nid = kt->mem_nid == kt->cpu_nid ?
+				      kt->mem_nid : NUMA_NO_NODE;
+				break;
+			case 1:
+				nid = kt->mem_nid;
+				break;
+			case 2:
+				nid = kt->cpu_nid;
+				break;
+			default:
+				t = find_task_by_pid_ns(index, &init_pid_ns);
+				nid = t ? knumad_split_roomiest(t, load, cap) :
+					  NUMA_NO_NODE;
+				break;
+			}
+			if (nid == NUMA_NO_NODE ||
+			    (stage < 3 && load[nid] + kt->share > cap[nid]))
+				continue;
+			part = knumad_part_at(km, want, nid);
+			if (part == NUMA_NO_NODE)
+				continue;
+			kt->part = part;
+			load[nid] += kt->share;
+			changed = true;
+		}
+	}
+	return changed;
+}
+
+/*
+ * A process whose active threads fit no one node is split: one implicit
+ * group per node it needs, each active thread in one (see
+ * knumad_split_assign()).  The scheduler keeps each thread at its part's
+ * home, so the regions each thread uses learn one node and move there -
+ * what mainline's per-task preferred node and task swapping achieve, with
+ * the group balancer's rules for moving a home.  Parts nobody is assigned
+ * to are dissolved.  @mems: the cpuset mems of the process's threads.
+ */
+static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
+{
+	struct memsched_group **parts = km->parts, *group;
+	unsigned long *load, *cap, *members;
+	struct knumad_thread *kt;
+	cpumask_var_t usable;
+	struct task_struct *t;
+	unsigned long index;
+	bool changed;
+	int nid, *want;
+
+	if (!parts) {
+		/* the process makes us hold it: charged to it, as regions */
+		struct mem_cgroup *memcg = get_mem_cgroup_from_mm(km->mm);
+		struct mem_cgroup *old = set_active_memcg(memcg);
+
+		parts = kcalloc(nr_node_ids, sizeof(*parts),
+				GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+		set_active_memcg(old);
+		mem_cgroup_put(memcg);
+		if (!parts)
+			return;
+		spin_lock(&km->lock);
+		km->parts = parts;
+		spin_unlock(&km->lock);
+	}
+	load = kcalloc(3 * nr_node_ids, sizeof(*load), GFP_KERNEL);
+	want = kmalloc_array(nr_node_ids, sizeof(*want), GFP_KERNEL);
+	if (!load || !want || !zalloc_cpumask_var(&usable, GFP_KERNEL)) {
+		kfree(want);
+		kfree(load);
+		return;
+	}
+	cap = load + nr_node_ids;
+	members = cap + nr_node_ids;
+	for (nid = 0; nid < nr_node_ids; nid++)
+		want[nid] = NUMA_NO_NODE;
+
+	/* the CPUs any active thread may use */
+	rcu_read_lock();
+	spin_lock(&km->lock);
+	xa_for_each(&km->threads, index, kt) {
+		t = find_task_by_pid_ns(index, &init_pid_ns);
+		if (t && kt->active)
+			cpumask_or(usable, usable, t->cpus_ptr);
+	}
+	spin_unlock(&km->lock);
+	rcu_read_unlock();
+	cpumask_and(usable, usable, cpu_online_mask);
+
+	/* ... there, that other groups' threads do not prefer yet */
+	knumad_claimed(km, members);
+	for_each_node_mask(nid, *mems) {
+		unsigned int cpus;
+
+		if (nid >= nr_node_ids || !node_state(nid, N_MEMORY))
+			continue;
+		cpus = cpumask_weight_and(cpumask_of_node(nid), usable);
+		if (!cpus)
+			continue;
+		cap[nid] = (cpus - min_t(unsigned long, cpus, members[nid])) *
+			   1024 + KNUMAD_FIT_SLACK;
+	}
+	memset(members, 0, nr_node_ids * sizeof(*members));
+
+	rcu_read_lock();
+	spin_lock(&km->lock);
+	changed = knumad_split_assign(km, load, cap, want);
+	xa_for_each(&km->threads, index, kt)
+		if (kt->part != NUMA_NO_NODE)
+			members[kt->part]++;
+	/* threads join their new part at their next fault: sample soon */
+	if (changed)
+		km->busy = true;
+	spin_unlock(&km->lock);
+	rcu_read_unlock();
+
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		if (members[nid] && !parts[nid]) {
+			int home = want[nid] == NUMA_NO_NODE ? nid : want[nid];
+
+			group = memsched_group_create_implicit(km->mm, home,
+							       mems);
+			if (!group)
+				continue;	/* the next pass tries again */
+			spin_lock(&km->lock);
+			parts[nid] = group;
+			spin_unlock(&km->lock);
+			trace_memsched_group_move(group->id, NUMA_NO_NODE, home,
+						  members[nid], 0, "knumad");
+		} else if (!members[nid] && parts[nid]) {
+			spin_lock(&km->lock);
+			group = parts[nid];
+			parts[nid] = NULL;
+			spin_unlock(&km->lock);
+			knumad_group_release(group);
+		}
+	}
+	free_cpumask_var(usable);
+	kfree(want);
+	kfree(load);
+}
+
+/*
  * After a pass over the process: give it an implicit group with a home
  * node if it fits one node, or take the group away if it no longer fits
- * its home (the group balancer may have moved the home meanwhile).
+ * its home (the group balancer may have moved the home meanwhile).  A
+ * process with two or more active threads that fit no one node's CPUs
+ * is split instead (knumad_split_update()).
  * Called without mmap_lock: creating a group takes memsched_mutex.
  */
 static void knumad_implicit_update(struct knumad_mm *km)
 {
-	unsigned int *cpus, threads, demand, keep_cpus;
+	unsigned int *cpus, *left, threads, demand, keep_cpus;
 	cpumask_var_t allowed, keep_allowed;
-	unsigned long *faults, *room, rss;
+	unsigned long *faults, *room, *claimed, rss;
 	struct memsched_group *group;
 	nodemask_t mems;
 	bool unsure;
@@ -1676,8 +2049,15 @@ static void knumad_implicit_update(struct knumad_mm *km)
 
 	threads = knumad_active_threads(km, allowed, keep_allowed, &demand,
 					&mems, &unsure);
+	/*
+	 * Where its memory is, then where its threads run: the faults by
+	 * both, so a node holding the memory and running some of the
+	 * threads wins (the threads are cheaper to move), and memory on a
+	 * node without CPUs leaves the choice to the threads.
+	 */
 	spin_lock(&km->lock);
-	memcpy(faults, km->faults, nr_node_ids * sizeof(*faults));
+	for (nid = 0; nid < nr_node_ids; nid++)
+		faults[nid] = km->faults[nid] + km->faults[nr_node_ids + nid];
 	spin_unlock(&km->lock);
 	rss = get_mm_rss(km->mm);
 	for_each_node_mask(nid, mems) {
@@ -1702,15 +2082,52 @@ static void knumad_implicit_update(struct knumad_mm *km)
 	/* a new group only once every thread with faults is judged */
 	if (unsure)
 		goto out;
-	home = knumad_implicit_node(faults, cpus, room, nr_node_ids, demand,
-				    rss);
-	if (home == NUMA_NO_NODE)
+	if (!threads) {
+		knumad_parts_drop(km);
 		goto out;
+	}
+	/*
+	 * First the nodes whose CPUs other groups' threads leave free: two
+	 * processes with their memory on one node are not both sent there
+	 * to wait MEMSCHED_MIN_RESIDENCY for the group balancer.
+	 */
+	claimed = kcalloc(nr_node_ids, sizeof(*claimed), GFP_KERNEL);
+	left = kcalloc(nr_node_ids, sizeof(*left), GFP_KERNEL);
+	if (!claimed || !left) {
+		kfree(claimed);
+		kfree(left);
+		goto out;
+	}
+	knumad_claimed(km, claimed);
+	for (nid = 0; nid < nr_node_ids; nid++)
+		left[nid] = cpus[nid] - min_t(unsigned long, cpus[nid],
+					      claimed[nid]);
+	home = knumad_implicit_node(faults, left, room, nr_node_ids, demand,
+				    rss);
+	kfree(left);
+	kfree(claimed);
+	if (home == NUMA_NO_NODE)
+		home = knumad_implicit_node(faults, cpus, room, nr_node_ids,
+					    demand, rss);
+	if (home == NUMA_NO_NODE) {
+		bool fits = false;
+
+		for (nid = 0; nid < nr_node_ids; nid++)
+			if (demand <= cpus[nid] * 1024 + KNUMAD_FIT_SLACK)
+				fits = true;
+		if (threads >= 2 && !fits)
+			knumad_split_update(km, &mems);
+		else
+			knumad_parts_drop(km);
+		goto out;
+	}
+	knumad_parts_drop(km);
 	group = memsched_group_create_implicit(km->mm, home, &mems);
 	if (!group)
 		goto out;
 	spin_lock(&km->lock);
 	km->implicit = group;
+	km->busy = true;	/* its threads and memory move */
 	spin_unlock(&km->lock);
 	trace_memsched_group_move(group->id, NUMA_NO_NODE, home, threads, rss,
 				  "knumad");
@@ -1722,6 +2139,22 @@ out_free:
 	kfree(cpus);
 	kfree(room);
 	kfree(faults);
+}
+
+/* After a completed pass: how many passes @km sits out now. */
+static void knumad_backoff(struct knumad_mm *km)
+{
+	bool busy;
+
+	spin_lock(&km->lock);
+	busy = km->busy;
+	km->busy = false;
+	spin_unlock(&km->lock);
+	if (busy)
+		km->backoff = 0;
+	else if (km->backoff < KNUMAD_MAX_BACKOFF)
+		km->backoff++;
+	km->skip = (1U << km->backoff) - 1;
 }
 
 /* Work for one process: migrate what is due, then arm the next sample. */
@@ -1755,6 +2188,7 @@ out:
 	} else if (done) {
 		knumad_implicit_update(km);
 		knumad_decay_faults(km);
+		knumad_backoff(km);
 	}
 	knumad_charge(&km->scan_ns);
 	mmput(mm);
@@ -1810,7 +2244,13 @@ static void knumad_pass(unsigned long *tokens, bool disarm)
 		if (!first)
 			first = km;
 
-		done = knumad_do_mm(km, &b, &budget, disarm);
+		if (km->skip && !READ_ONCE(km->busy) && !disarm) {
+			/* it had nothing to move lately: sit this one out */
+			km->skip--;
+			done = true;
+		} else {
+			done = knumad_do_mm(km, &b, &budget, disarm);
+		}
 
 		/*
 		 * The next process goes next, whether this one's pass
@@ -2160,7 +2600,7 @@ static const struct attribute_group knumad_attr_group = {
 
 static int __init knumad_init(void)
 {
-	size_t size = struct_size_t(struct knumad_mm, faults, nr_node_ids);
+	size_t size = struct_size_t(struct knumad_mm, faults, 2 * nr_node_ids);
 	int err;
 
 	knumad_mm_cache = kmem_cache_create("knumad_mm", size, 0, SLAB_PANIC,

@@ -11,7 +11,7 @@
 #   memsched  explicit groups (numa02, vnuma), nothing automatic
 #   hardbind  threads pinned and memory bound (MPOL_BIND): the ideal
 set -u
-tools=$1 reps=$2 base_reps=$3 secs=$4 only=$5
+tools=$1 reps=$2 base_reps=$3 secs=$4 only=$5 only_modes=${6:-all}
 k=/sys/kernel/mm/knumad
 nb=/proc/sys/kernel/numa_balancing
 nodes=$(ls -d /sys/devices/system/node/node[0-9]* | wc -l)
@@ -104,6 +104,7 @@ for p in "${plan[@]}"; do
 		set -- $modes
 		for _ in $(seq $(((r - 1) % $#))); do set -- "${@:2}" "$1"; done
 		for m in "$@"; do
+			case ",$only_modes," in *",$m,"*|",all,") ;; *) continue ;; esac
 			case $m in none|hardbind) [ "$r" -le "$base_reps" ] || continue ;; esac
 			runs+=("$w $thp $m $r")
 		done

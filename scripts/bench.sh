@@ -8,6 +8,8 @@
 #                    not adapt, so they do not vary much)
 #   BENCH_ONLY       workloads, comma-separated (default all): misplaced,
 #                    numa02, numa01t, shared, vnuma, perf, idle
+#   BENCH_MODES      modes, comma-separated (default all): none, mainline,
+#                    numad, knumad, memsched, hardbind
 #   BENCH_NODES      node counts (default "2 4")
 #   BENCH_SECS       measured seconds per run (default 8)
 # Output in build/bench-results/: bench.md, bench.json, *.png, raw-*.txt.
@@ -18,12 +20,14 @@ config=${CONFIG:-bench}
 reps=${BENCH_REPS:-3}
 base_reps=${BENCH_BASE_REPS:-1}
 only=${BENCH_ONLY:-all}
+modes=${BENCH_MODES:-all}
 node_counts=${BENCH_NODES:-2 4}
 secs=${BENCH_SECS:-8}
 for v in "$reps" "$base_reps" "$secs"; do
 	case "$v" in ''|*[!0-9]*) die "BENCH_REPS, BENCH_BASE_REPS and BENCH_SECS take numbers" ;; esac
 done
 case "$only" in all|*[!a-z0-9,]*) [ "$only" = all ] || die "BENCH_ONLY: workload names, comma-separated" ;; esac
+case "$modes" in all|*[!a-z,]*) [ "$modes" = all ] || die "BENCH_MODES: mode names, comma-separated" ;; esac
 
 "$TOP/scripts/deps.sh"
 "$TOP/scripts/tree.sh" >/dev/null
@@ -47,7 +51,7 @@ for n in $node_counts; do
 	set +e
 	"$TOP/scripts/vm-run" --config "$config" --nodes "$n" --cpus 4 --mem 4G \
 		--timeout "$timeout" -- bash "$TOP/scripts/bench-guest.sh" "$tools" \
-		"$reps" "$base_reps" "$secs" "$only" 2>&1 | tee "$raw" |
+		"$reps" "$base_reps" "$secs" "$only" "$modes" 2>&1 | tee "$raw" |
 		grep --line-buffered -a '^bench:'
 	rc=${PIPESTATUS[0]}
 	set -e

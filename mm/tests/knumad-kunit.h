@@ -182,7 +182,7 @@ static void knumad_test_rate(struct kunit *test)
 			div_u64(1ULL << 40, PAGE_SIZE));
 }
 
-/* A process that fits a node gets the node most of its faults come from. */
+/* A process that fits a node gets the node with most of its faults. */
 static void knumad_test_implicit_fits(struct kunit *test)
 {
 	unsigned long faults[KT_NODES] = { 10, 50, 0, 0 };
