@@ -102,11 +102,12 @@
 #define KNUMAD_MAX_FLIP_SHIFT	6
 /*
  * A pass over a process whose samples were all local (no remote fault,
- * so no folio queued and no destination changed) and that got no group
- * doubles the passes it then sits out, up to 2^KNUMAD_MAX_BACKOFF - 1 (7 s at the default
- * scan_sleep_millisecs): an idle or settled process costs an eighth of
- * a busy one, and one that needs a move is back to every pass at once.
- * The samples it has armed stay armed meanwhile.
+ * so no folio queued and no destination changed) and whose groups did
+ * not change doubles the passes it then sits out, up to
+ * 2^KNUMAD_MAX_BACKOFF - 1 (7 s at the default scan_sleep_millisecs): an
+ * idle or settled process costs an eighth of a busy one, and a remote
+ * fault brings it back to every pass at once.  The samples it has armed
+ * stay armed meanwhile.
  */
 #define KNUMAD_MAX_BACKOFF	3
 /* Threads whose faults a process keeps statistics for. */
