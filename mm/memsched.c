@@ -37,6 +37,7 @@
 #define pr_fmt(fmt) "memsched: " fmt
 
 #include <linux/cpuset.h>
+#include <linux/hugetlb.h>
 #include <linux/kobject.h>
 #include <linux/memsched.h>
 #include <linux/migrate.h>
@@ -213,6 +214,16 @@ struct folio *memsched_alloc_dst(struct folio *src, unsigned long nid)
 {
 	int order = folio_order(src);
 	gfp_t gfp = __GFP_THISNODE;
+
+	if (folio_test_hugetlb(src)) {
+		/* from @nid's pool, or a surplus page if overcommit allows */
+		struct hstate *h = folio_hstate(src);
+		nodemask_t nmask = nodemask_of_node(nid);
+
+		return alloc_hugetlb_folio_nodemask(h, nid, &nmask,
+						    htlb_alloc_mask(h) |
+						    __GFP_THISNODE, false);
+	}
 
 	if (order > 0)
 		gfp |= GFP_TRANSHUGE_LIGHT;
@@ -889,7 +900,24 @@ SYSCALL_DEFINE3(ms_tbind, pid_t, tid, int, ms_id, unsigned long, flags)
 #define MS_MBIND_VALID	MS_MBIND_MOVE
 
 /* Mappings a binding cannot serve: no struct pages, or not migratable. */
-#define MEMSCHED_VM_UNSUPPORTED	(VM_HUGETLB | VM_PFNMAP | VM_IO | VM_MIXEDMAP)
+#define MEMSCHED_VM_UNSUPPORTED	(VM_PFNMAP | VM_IO | VM_MIXEDMAP)
+
+/*
+ * Would binding [@start, @end) have to split @vma, a hugetlb mapping, off
+ * a huge page boundary?  hugetlb VMAs split only at their page size, so
+ * such a call is refused whole, before any VMA changes.
+ */
+static bool memsched_hugetlb_misaligned(struct vm_area_struct *vma,
+					unsigned long start, unsigned long end)
+{
+	unsigned long mask;
+
+	if (!is_vm_hugetlb_page(vma))
+		return false;
+	mask = vma_kernel_pagesize(vma) - 1;
+	return (start > vma->vm_start && (start & mask)) ||
+	       (end < vma->vm_end && (end & mask));
+}
 
 /**
  * memsched_range_check - can [@start, @end) of @mm be bound, or unbound?
@@ -898,7 +926,8 @@ SYSCALL_DEFINE3(ms_tbind, pid_t, tid, int, ms_id, unsigned long, flags)
  * @end:	end.
  *
  * Return: 0; -EFAULT if part of the range is not mapped; -EOPNOTSUPP if
- * part of it is a mapping a binding cannot serve.
+ * part of it is a mapping a binding cannot serve; -EINVAL if it would split
+ * a hugetlb mapping inside a huge page.
  */
 int memsched_range_check(struct mm_struct *mm, unsigned long start,
 			 unsigned long end)
@@ -916,6 +945,10 @@ int memsched_range_check(struct mm_struct *mm, unsigned long start,
 		}
 		if (vma->vm_flags & MEMSCHED_VM_UNSUPPORTED) {
 			err = -EOPNOTSUPP;
+			break;
+		}
+		if (memsched_hugetlb_misaligned(vma, start, end)) {
+			err = -EINVAL;
 			break;
 		}
 		addr = vma->vm_end;
@@ -1361,6 +1394,15 @@ static long memsched_mbind(unsigned long start, unsigned long len, int ms_id,
 			err = memsched_queue_move(group, mm,
 						  task_tgid(current), start,
 						  end);
+		else
+			/*
+			 * do_mbind() moved what this process alone maps;
+			 * the pages of a shared file that other processes
+			 * map too (a vhost-user back end's view of guest
+			 * RAM) follow the group as well.
+			 */
+			mpol_migrate_range(mm, start, end,
+					   READ_ONCE(group->home_nid), group);
 	}
 	kfree(link);
 out:
@@ -1490,8 +1532,25 @@ static int memsched_count_pmd(pmd_t *pmd, unsigned long addr,
 	return 0;
 }
 
+#ifdef CONFIG_HUGETLB_PAGE
+static int memsched_count_hugetlb(pte_t *pte, unsigned long hmask,
+				  unsigned long addr, unsigned long end,
+				  struct mm_walk *walk)
+{
+	pte_t ptent = huge_ptep_get(walk->mm, addr, pte);
+
+	if (pte_present(ptent))
+		memsched_count_folio(walk->private, page_folio(pte_page(ptent)),
+				     (end - addr) >> PAGE_SHIFT);
+	return 0;
+}
+#else
+#define memsched_count_hugetlb NULL
+#endif
+
 static const struct mm_walk_ops memsched_count_ops = {
 	.pmd_entry	= memsched_count_pmd,
+	.hugetlb_entry	= memsched_count_hugetlb,
 	.walk_lock	= PGWALK_RDLOCK,
 };
 

@@ -379,22 +379,43 @@ TEST_F(range, readonly_shared_file_is_eacces)
 	close(fd);
 }
 
-TEST_F(range, hugetlb_is_eopnotsupp)
+/*
+ * hugetlb ranges bind and unbind, but only at huge page boundaries: a
+ * call that would split a hugetlb VMA inside a huge page is EINVAL and
+ * changes nothing, not even the VMAs before it in the range.
+ */
+TEST_F(range, hugetlb_binds_at_huge_page_boundaries)
 {
 	long huge = 2 << 20;
-	void *h;
+	char *h;
 
 	write_str("/proc/sys/vm/nr_hugepages", "2");
-	h = mmap(NULL, huge, PROT_READ | PROT_WRITE,
+	h = mmap(NULL, 2 * huge, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
-	if (h == MAP_FAILED)
+	if (h == MAP_FAILED) {
+		write_str("/proc/sys/vm/nr_hugepages", "0");
 		SKIP(return, "no hugetlb pages");
-	EXPECT_EQ(-1, ms_mbind(h, huge, self->id, 0));
-	EXPECT_EQ(EOPNOTSUPP, errno);
+	}
+	/* half a huge page, at either end */
+	EXPECT_EQ(-1, ms_mbind(h, huge / 2, self->id, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ms_mbind(h + huge / 2, huge / 2, self->id, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(1, vmas_in(h, h + 2 * huge));
+	EXPECT_EQ(0, memsched_lines("range", self->id));
+	/* one huge page of two: the VMA splits there */
+	EXPECT_EQ(0, ms_mbind(h + huge, huge, self->id, 0));
+	EXPECT_EQ(2, vmas_in(h, h + 2 * huge));
+	EXPECT_EQ(1, memsched_lines("range", self->id));
 	/* unbinding checks the range the same way, under the write lock */
-	EXPECT_EQ(-1, ms_mbind(h, huge, MS_ID_NONE, 0));
-	EXPECT_EQ(EOPNOTSUPP, errno);
-	munmap(h, huge);
+	EXPECT_EQ(-1, ms_mbind(h + huge, huge / 2, MS_ID_NONE, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(1, memsched_lines("range", self->id));
+	EXPECT_EQ(0, ms_mbind(h, 2 * huge, MS_ID_NONE, 0));
+	EXPECT_EQ(0, memsched_lines("range", self->id));
+	/* hugetlb VMAs do not merge back (->close), as after mbind() */
+	EXPECT_EQ(2, vmas_in(h, h + 2 * huge));
+	munmap(h, 2 * huge);
 	write_str("/proc/sys/vm/nr_hugepages", "0");
 }
 

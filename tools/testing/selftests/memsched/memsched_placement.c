@@ -183,6 +183,154 @@ TEST_F(placement, memfd_range_goes_home)
 	close(fd);
 }
 
+/*
+ * A shared file mapping that another process maps too - a vhost-user back
+ * end's view of a VMM's memfd guest RAM - moves home whole: MS_MBIND_MOVE
+ * and the background mover both.  Before, MPOL_MF_MOVE's rule left every
+ * page mapped twice where it was.
+ */
+static void shared_file_moves(struct __test_metadata *_metadata, int fd,
+			      long len, long npages, long stride, int home,
+			      int id, bool sync)
+{
+	int tochild[2], fromchild[2], status;
+	double t0;
+	long n = 0;
+	char *a, c;
+	pid_t pid;
+
+	a = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, a);
+	ASSERT_EQ(0, populate_away(a, len, home));
+	ASSERT_EQ(0, pages_on_node_stride(a, npages, stride, home));
+	ASSERT_EQ(0, pipe(tochild));
+	ASSERT_EQ(0, pipe(fromchild));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		/* the second mapper: maps and reads every page, then waits */
+		char *b = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+		long i, sum = 0;
+
+		if (b == MAP_FAILED)
+			_exit(1);
+		for (i = 0; i < len; i += page_size())
+			sum += ((volatile char *)b)[i];
+		if (write(fromchild[1], "r", 1) != 1 ||
+		    read(tochild[0], &c, 1) != 1)
+			_exit(2);
+		_exit(sum == len / page_size() ? 0 : 3);
+	}
+	ASSERT_EQ(1, read(fromchild[0], &c, 1));
+	t0 = now();
+	ASSERT_EQ(0, ms_mbind(a, len, id, sync ? MS_MBIND_MOVE : 0));
+	while (now() - t0 < 20) {
+		n = pages_on_node_stride(a, npages, stride, home);
+		if (n == npages || sync)
+			break;
+		usleep(10000);
+	}
+	EXPECT_EQ(npages, n);
+	TH_LOG("%s: %ld of %ld pages mapped by two processes home after %.3f s",
+	       sync ? "MS_MBIND_MOVE" : "background", n, npages, now() - t0);
+	ASSERT_EQ(1, write(tochild[1], "x", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	munmap(a, len);
+}
+
+TEST_F(placement, memfd_shared_with_another_process_moves)
+{
+	long n = 512, len = n * page_size();
+	int fd;
+
+	fd = memfd_create("vhost", 0);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, ftruncate(fd, len));
+	/* every mapper writes 1 to each page it populates */
+	shared_file_moves(_metadata, fd, len, n, page_size(), self->home,
+			  self->id, true);
+	close(fd);
+	fd = memfd_create("vhost-bg", 0);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, ftruncate(fd, len));
+	shared_file_moves(_metadata, fd, len, n, page_size(), self->home,
+			  self->id, false);
+	close(fd);
+}
+
+/* Reserve @per huge pages on every node; returns 0 or -1. */
+static int hugetlb_pool(int per)
+{
+	char path[128], val[16];
+	int nid;
+
+	snprintf(val, sizeof(val), "%d", per);
+	for (nid = 0; nid < nr_nodes(); nid++) {
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/node/node%d/hugepages/hugepages-2048kB/nr_hugepages",
+			 nid);
+		if (write_str(path, val))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * hugetlb: a bound range's huge pages are allocated at home, and present
+ * ones move home whole, from the home node's pool: with MS_MBIND_MOVE,
+ * in the background, and for a shared hugetlbfs file (memfd
+ * MFD_HUGETLB, as QEMU's memory-backend-memfd,hugetlb=on) that another
+ * process maps too.  Before, ms_mbind() refused hugetlb (EOPNOTSUPP).
+ */
+TEST_F(placement, hugetlb_range_goes_home)
+{
+	long huge = 2 << 20, n = 4, len = n * huge, pages[64] = {0};
+	double t0;
+	char *h;
+	int fd;
+
+	if (hugetlb_pool(3 * n))
+		SKIP(return, "cannot reserve huge pages");
+	h = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (h == MAP_FAILED) {
+		hugetlb_pool(0);
+		SKIP(return, "no hugetlb pages");
+	}
+	/* MS_MBIND_MOVE on the first half, the mover on the second */
+	ASSERT_EQ(0, populate_away(h, len, self->home));
+	ASSERT_EQ(0, pages_on_node_stride(h, n, huge, self->home));
+	ASSERT_EQ(0, ms_mbind(h, len / 2, self->id, MS_MBIND_MOVE));
+	EXPECT_EQ(n / 2, pages_on_node_stride(h, n / 2, huge, self->home));
+	t0 = now();
+	ASSERT_EQ(0, ms_mbind(h + len / 2, len / 2, self->id, 0));
+	while (now() - t0 < 20 &&
+	       pages_on_node_stride(h, n, huge, self->home) != n)
+		usleep(10000);
+	EXPECT_EQ(n, pages_on_node_stride(h, n, huge, self->home));
+	/* /proc/self/memsched counts them, in base pages */
+	EXPECT_EQ(self->home, group_home(self->id, pages, 64));
+	EXPECT_EQ(n * (huge / page_size()), pages[self->home]);
+	/* new huge pages of a bound range are allocated at home */
+	ASSERT_EQ(0, munmap(h, len));
+	h = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	ASSERT_NE(MAP_FAILED, h);
+	ASSERT_EQ(0, ms_mbind(h, len, self->id, 0));
+	touch(h, len);
+	EXPECT_EQ(n, pages_on_node_stride(h, n, huge, self->home));
+	ASSERT_EQ(0, munmap(h, len));
+	/* a hugetlbfs file that a second process maps */
+	fd = memfd_create("vhost-huge", MFD_HUGETLB);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, ftruncate(fd, len));
+	shared_file_moves(_metadata, fd, len, n, huge, self->home, self->id,
+			  true);
+	close(fd);
+	EXPECT_EQ(0, hugetlb_pool(0));
+}
+
 TEST(new_groups_spread_over_nodes)
 {
 	long pg = page_size(), ids[2];

@@ -234,6 +234,32 @@ static inline int vmas_in(void *start, void *end)
 }
 
 /*
+ * How many of the @npages pages, @stride bytes apart, from @addr are on
+ * @nid (move_pages query); -1 on error.
+ */
+static inline long pages_on_node_stride(void *addr, long npages, long stride,
+					int nid)
+{
+	void **pages = calloc(npages, sizeof(void *));
+	int *status = calloc(npages, sizeof(int));
+	long i, n = -1;
+
+	if (!pages || !status)
+		goto out;
+	for (i = 0; i < npages; i++)
+		pages[i] = (char *)addr + i * stride;
+	if (sys_move_pages(0, npages, pages, NULL, status, 0))
+		goto out;
+	n = 0;
+	for (i = 0; i < npages; i++)
+		n += status[i] == nid;
+out:
+	free(pages);
+	free(status);
+	return n;
+}
+
+/*
  * How many of the @npages pages at @addr are on each node (move_pages
  * query); returns the number on @nid.
  */
