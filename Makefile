@@ -7,7 +7,7 @@ CPUS ?= 4
 MEM ?= 2G
 S := scripts
 
-.PHONY: help deps tree kernel run shell test selftests stress bench clean distclean
+.PHONY: help deps tree kernel qemu run shell test selftests stress bench clean distclean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -22,6 +22,9 @@ tree: deps ## assemble build/src: Debian's linux-source + patches/ + overlay
 
 kernel: tree ## build one kernel: build/$(CONFIG)/arch/x86/boot/bzImage
 	@$(S)/kernel.sh $(CONFIG)
+
+qemu: deps ## Debian's QEMU + tools/qemu/patches: build/qemu/qemu-system-x86_64
+	@$(S)/qemu.sh
 
 run: ## the demo: boot a 2-node guest and show memsched at work
 	@$(MAKE) --no-print-directory kernel CONFIG=$(CONFIG)

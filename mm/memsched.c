@@ -553,27 +553,46 @@ void memsched_group_set_home(struct memsched_group *group, int nid,
 /**
  * memsched_group_mems - the nodes @group's home may be on now
  * @group:	the group.
- * @mems:	gets @group->allowed, less what a member thread's cpuset
- *		forbids now (an admin may have shrunk cpuset.mems since the
- *		group was made, or a member joined from a smaller cpuset).
+ * @mems:	gets the nodes that every member thread's cpuset and every
+ *		bound process's cpuset allow now.
  *
- * For the balancer, once per group per pass: O(members).  The ranges'
- * processes are checked by the mover itself, per process.
+ * Read now, not when the group was made: an admin may shrink cpuset.mems
+ * (the home must leave), and may widen it again - a VMM started confined
+ * to one node and then given the machine must be able to spread its
+ * groups.  A snapshot of the creator's cpuset kept such groups on node 0
+ * for good (found by the QEMU end-to-end test).  Only a group that has
+ * neither members nor bound processes left (a shmem file's policy keeps
+ * it) falls back to its creator's cpuset at creation, @group->allowed.
+ *
+ * For the balancer, once per group per pass: O(members + processes).
  */
 void memsched_group_mems(struct memsched_group *group, nodemask_t *mems)
 {
+	struct memsched_mm *link;
 	struct task_struct *t;
+	nodemask_t allowed;
+	bool any = false;
 
-	*mems = group->allowed;
+	nodes_setall(*mems);
 	rcu_read_lock();
 	spin_lock(&group->lock);
 	list_for_each_entry(t, &group->tasks, memsched_node) {
-		nodemask_t allowed = cpuset_mems_allowed(t);
-
+		allowed = cpuset_mems_allowed(t);
 		nodes_and(*mems, *mems, allowed);
+		any = true;
+	}
+	list_for_each_entry(link, &group->mms, node) {
+		t = pid_task(link->pid, PIDTYPE_TGID);
+		if (!t)
+			continue;
+		allowed = cpuset_mems_allowed(t);
+		nodes_and(*mems, *mems, allowed);
+		any = true;
 	}
 	spin_unlock(&group->lock);
 	rcu_read_unlock();
+	if (!any)
+		*mems = group->allowed;
 }
 
 /* May current put threads or memory into @group? */

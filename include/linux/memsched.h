@@ -54,9 +54,10 @@ struct task_struct;
  *		thread takes steps of.
  * @release_work: frees the group once @ref drops to zero.
  * @rcu:	deferred free.
- * @allowed:	nodes the group may have its home on: the creator's cpuset
- *		mems when it was created.  Immutable; the balancer narrows
- *		it to the members' current mems (memsched_group_mems()).
+ * @allowed:	the creator's cpuset mems when the group was created.
+ *		Immutable; the balancer uses it only for a group with no
+ *		member thread and no bound process left; otherwise their
+ *		current cpusets decide (memsched_group_mems()).
  * @ns_home:	runtime of former member threads on the home node, in ns;
  *		current members keep their own count until they leave
  *		(task_struct::memsched_ns_home).

@@ -694,6 +694,51 @@ TEST_F_TIMEOUT(sched, cpuset_confines_home_and_balancer, 60)
 		EXPECT_EQ(0, s[g].samples[1]);
 }
 
+/*
+ * A process started in a cpuset of node 0 and then given every node - a
+ * VMM started confined, as the QEMU end-to-end test does - gets its groups
+ * spread: the balancer reads the members' cpusets now.  It used to keep
+ * the creator's cpuset of the group's creation for good, and both homes
+ * stayed on node 0.
+ */
+TEST_F_TIMEOUT(sched, widened_cpuset_lets_groups_spread, 60)
+{
+	struct spinner s[2] = {};
+	volatile int stop = 0;
+	long long hn, an;
+	unsigned int moves;
+	int g, homes[2];
+	long ids[2];
+	double t0;
+
+	if (nr_nodes() < 2 || getuid())
+		SKIP(return, "needs 2 nodes and root");
+	if (enter_node0_cpuset())
+		SKIP(return, "no cgroup2 cpuset controller");
+	for (g = 0; g < 2; g++) {
+		ids[g] = new_group();
+		ASSERT_GT(ids[g], 0);
+		EXPECT_EQ(0, group_stats(ids[g], &hn, &an, &moves));
+		start(&s[g], 1, ids[g], &stop);
+	}
+	/* every CPU and node: the parent's cpuset */
+	ASSERT_EQ(0, write_str("/sys/fs/cgroup/memsched-node0/cpuset.mems",
+			       read_str("/sys/fs/cgroup/cpuset.mems.effective")));
+	ASSERT_EQ(0, write_str("/sys/fs/cgroup/memsched-node0/cpuset.cpus",
+			       read_str("/sys/fs/cgroup/cpuset.cpus.effective")));
+	t0 = now();
+	do {
+		usleep(200000);
+		for (g = 0; g < 2; g++)
+			homes[g] = group_stats(ids[g], &hn, &an, &moves);
+	} while (homes[0] == homes[1] && now() - t0 < 20);
+	TH_LOG("homes %d and %d %.1f s after the cpuset was widened",
+	       homes[0], homes[1], now() - t0);
+	stop = 1;
+	join_all(s, 2);
+	EXPECT_NE(homes[0], homes[1]);
+}
+
 TEST(ungrouped_spinners_spread_evenly)
 {
 	struct spinner s[4] = {};

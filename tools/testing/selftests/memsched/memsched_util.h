@@ -113,6 +113,25 @@ static inline int write_str(const char *path, const char *s)
 	return err;
 }
 
+/*
+ * The first line of a small file, without its newline, in a static
+ * buffer ("" on error): valid until the next call.
+ */
+static inline const char *read_str(const char *path)
+{
+	static char buf[256];
+	int fd = open(path, O_RDONLY);
+	ssize_t n = 0;
+
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	buf[n > 0 ? n : 0] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return buf;
+}
+
 /* Empty a file that empties on O_TRUNC (tracefs "trace"): 0 or -errno. */
 static inline int truncate_file(const char *path)
 {

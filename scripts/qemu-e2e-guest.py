@@ -1,0 +1,457 @@
+#!/usr/bin/env python3
+# Runs inside the project's guest (the "host" here): a QEMU with two guest
+# NUMA nodes and a real inner guest (a Debian kernel whose /init is
+# tools/memsched/vcpu-touch.c: every vCPU keeps writing its own guest node's
+# memory).  QEMU starts confined by a cpuset to host node 0, so the inner
+# guest first touches all its RAM there; once every vCPU has written its
+# memory the cpuset is widened to every host node and the script measures
+# how long each guest node's memory takes to reach the host node its vCPU
+# is kept on.
+#
+# --mode memsched: our QEMU with -numa node,...,memsched=on.  Asserts: each
+#   guest node's vCPU threads are in one group (/proc/<pid>/memsched), the
+#   groups get distinct homes, and >= 95% of each backend's pages are at
+#   their group's home within --limit seconds.  --hotplug also plugs a vCPU
+#   and a pc-dimm and checks that they join their node's group.
+# --mode knumad: an unmodified QEMU (Debian's), no memsched, knumad on.
+#   Reports how far automatic placement gets; asserts nothing.
+#
+# Backends, one per guest node (--backends KIND,KIND): ram, memfd-share
+# (memory-backend-memfd,share=on; --vhost maps it from a second process as
+# a vhost-user back end would), memfd-huge (memfd,hugetlb=on), file-huge
+# (memory-backend-file on a hugetlbfs mount).
+#
+# Output: one "e2e: ..." line per fact; the last line is "e2e: PASS ..." or
+# "e2e: FAIL ...".  Exit status 0 only on PASS.
+import argparse
+import ctypes
+import mmap
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+CG = '/sys/fs/cgroup'
+HUGE_DIR = '/run/e2e-hugetlbfs'
+failures = []
+
+
+def say(*a):
+    print('e2e:', *a, flush=True)
+
+
+def check(ok, what):
+    say(('ok   ' if ok else 'FAIL ') + what)
+    if not ok:
+        failures.append(what)
+    return ok
+
+
+def wr(path, val):
+    with open(path, 'w') as f:
+        f.write(str(val))
+
+
+def rd(path):
+    with open(path) as f:
+        return f.read()
+
+
+def host_nodes():
+    return sorted(int(d[4:]) for d in os.listdir('/sys/devices/system/node')
+                  if re.fullmatch(r'node\d+', d))
+
+
+def node_cpulist(n):
+    return rd(f'/sys/devices/system/node/node{n}/cpulist').strip()
+
+
+def cpu_node(cpu):
+    for n in host_nodes():
+        if os.path.exists(f'/sys/devices/system/node/node{n}/cpu{cpu}'):
+            return n
+    return -1
+
+
+def setup_cgroup():
+    if not os.path.exists(CG + '/cgroup.controllers'):
+        subprocess.run(['mount', '-t', 'cgroup2', 'none', CG], check=True)
+    wr(CG + '/cgroup.subtree_control', '+cpuset')
+    d = CG + '/e2e-qemu'
+    os.makedirs(d, exist_ok=True)
+    wr(d + '/cpuset.cpus', node_cpulist(0))
+    wr(d + '/cpuset.mems', '0')
+    return d
+
+
+def setup_hugetlb(pages_per_node):
+    for n in host_nodes():
+        p = (f'/sys/devices/system/node/node{n}/hugepages/'
+             'hugepages-2048kB/nr_hugepages')
+        wr(p, pages_per_node)
+        got = int(rd(p))
+        if got < pages_per_node:
+            say(f'FAIL only {got} of {pages_per_node} huge pages on node {n}')
+            sys.exit(1)
+    os.makedirs(HUGE_DIR, exist_ok=True)
+    subprocess.run(['mount', '-t', 'hugetlbfs', '-o', 'pagesize=2M', 'none',
+                    HUGE_DIR], check=True)
+
+
+def backend_arg(kind, i, mib):
+    common = f'id=m{i},size={mib}M'
+    if kind == 'ram':
+        return f'memory-backend-ram,{common}'
+    if kind == 'memfd-share':
+        return f'memory-backend-memfd,{common},share=on'
+    if kind == 'memfd-huge':
+        return f'memory-backend-memfd,{common},hugetlb=on,hugetlbsize=2M'
+    if kind == 'file-huge':
+        return (f'memory-backend-file,{common},mem-path={HUGE_DIR}/m{i},'
+                'share=on')
+    raise SystemExit(f'unknown backend {kind}')
+
+
+class Hmp:
+    def __init__(self, path):
+        for _ in range(100):
+            try:
+                self.s = socket.socket(socket.AF_UNIX)
+                self.s.connect(path)
+                break
+            except OSError:
+                time.sleep(0.1)
+        self.read_prompt()
+
+    def read_prompt(self):
+        buf = b''
+        while not buf.endswith(b'(qemu) '):
+            chunk = self.s.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+        return buf.decode(errors='replace')
+
+    def cmd(self, c):
+        self.s.sendall(c.encode() + b'\n')
+        out = self.read_prompt()
+        # drop the echo of the command and the prompt
+        lines = [l for l in out.replace('\r', '').split('\n')
+                 if l and not l.startswith('(qemu)') and c not in l]
+        return '\n'.join(lines)
+
+
+def memsched_state(pid):
+    """groups: id -> (home, {node: pages}); threads: tid -> group."""
+    groups, threads = {}, {}
+    try:
+        text = rd(f'/proc/{pid}/memsched')
+    except OSError:
+        return groups, threads
+    for line in text.splitlines():
+        m = re.match(r'group (\d+) home (-?\d+) .*pages(.*)', line)
+        if m:
+            pages = {int(a): int(b) for a, b in
+                     re.findall(r'N(\d+)=(\d+)', m.group(3))}
+            groups[int(m.group(1))] = (int(m.group(2)), pages)
+        m = re.match(r'thread (\d+) group (\d+)', line)
+        if m:
+            threads[int(m.group(1))] = int(m.group(2))
+    return groups, threads
+
+
+def vma_pages(pid, size):
+    """Pages per host node of the VMAs of exactly @size bytes (numa_maps)."""
+    sizes = {}
+    for line in rd(f'/proc/{pid}/maps').splitlines():
+        a, b = (int(x, 16) for x in line.split()[0].split('-'))
+        sizes[a] = b - a
+    pages = {}
+    for line in rd(f'/proc/{pid}/numa_maps').splitlines():
+        f = line.split()
+        if sizes.get(int(f[0], 16)) != size:
+            continue
+        kp = 1
+        m = re.search(r'kernelpagesize_kB=(\d+)', line)
+        if m:
+            kp = int(m.group(1)) // 4
+        for n, c in re.findall(r' N(\d+)=(\d+)', line):
+            pages[int(n)] = pages.get(int(n), 0) + int(c) * kp
+    return pages
+
+
+def vcpu_threads(pid):
+    """cpu index -> tid, from the thread names ("CPU 1/TCG")."""
+    out = {}
+    for t in os.listdir(f'/proc/{pid}/task'):
+        try:
+            comm = rd(f'/proc/{pid}/task/{t}/comm').strip()
+        except OSError:
+            continue
+        m = re.match(r'CPU (\d+)/', comm)
+        if m:
+            out[int(m.group(1))] = int(t)
+    return out
+
+
+def thread_node(pid, tid):
+    try:
+        stat = rd(f'/proc/{pid}/task/{tid}/stat')
+    except OSError:
+        return -1
+    return cpu_node(int(stat.rsplit(')', 1)[1].split()[36]))
+
+
+def vhost_mapper(pid, size):
+    """A second process that maps QEMU's memfd and reads its present pages,
+    as a vhost-user back end maps guest RAM (SCM_RIGHTS there, /proc here)."""
+    fd = None
+    for f in os.listdir(f'/proc/{pid}/fd'):
+        try:
+            if os.readlink(f'/proc/{pid}/fd/{f}').startswith('/memfd:'):
+                if os.stat(f'/proc/{pid}/fd/{f}').st_size == size:
+                    fd = f
+        except OSError:
+            pass
+    if fd is None:
+        return None
+    r, w = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.close(r)
+        libc = ctypes.CDLL(None, use_errno=True)
+        mfd = os.open(f'/proc/{pid}/fd/{fd}', os.O_RDONLY)
+        pg = mmap.PAGESIZE
+        vec = (ctypes.c_ubyte * (size // pg))()
+        mmap_fn = libc.mmap
+        mmap_fn.restype = ctypes.c_void_p
+        mmap_fn.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
+                            ctypes.c_int, ctypes.c_int, ctypes.c_long]
+        p = mmap_fn(None, size, mmap.PROT_READ, mmap.MAP_SHARED, mfd, 0)
+        libc.mincore(ctypes.c_void_p(p), ctypes.c_size_t(size), vec)
+        n = 0
+        for i in range(size // pg):
+            if vec[i] & 1:
+                ctypes.c_char.from_address(p + i * pg).value
+                n += 1
+        os.write(w, f'{n}\n'.encode())
+        os.close(w)
+        signal.pause()
+        os._exit(0)
+    os.close(w)
+    n = int(os.read(r, 64).decode().strip() or 0)
+    os.close(r)
+    return child, n
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--qemu', required=True)
+    ap.add_argument('--kernel', required=True)
+    ap.add_argument('--initrd', required=True)
+    ap.add_argument('--mode', choices=['memsched', 'knumad'], required=True)
+    ap.add_argument('--backends', default='ram,memfd-share')
+    ap.add_argument('--mib', type=int, default=128, help='guest MiB per node')
+    ap.add_argument('--touch-mib', type=int, default=16)
+    ap.add_argument('--limit', type=int, default=120)
+    ap.add_argument('--boot-limit', type=int, default=400)
+    ap.add_argument('--hotplug', action='store_true')
+    ap.add_argument('--vhost', action='store_true')
+    ap.add_argument('--workdir', default='.')
+    a = ap.parse_args()
+
+    kinds = a.backends.split(',')
+    nn = len(kinds)
+    # distinct sizes, so that numa_maps tells the backends apart
+    sizes = [a.mib + 32 * i for i in range(nn)]
+    huge = sum(s // 2 for s, k in zip(sizes, kinds) if k.endswith('huge'))
+    if huge:
+        setup_hugetlb(huge + 16)
+    cg = setup_cgroup()
+    if a.mode == 'knumad':
+        wr('/proc/sys/kernel/numa_balancing', 0)
+        wr('/sys/kernel/mm/knumad/enabled', 1)
+
+    serial = os.path.join(a.workdir, 'e2e-serial.log')
+    mon = f'/run/e2e-mon-{os.getpid()}.sock'
+    # Debian's firmware (seabios, option ROMs); a build tree looks only in
+    # its own pc-bios/, which the Debian source ships without blobs.
+    cmd = [a.qemu, '-L', '/usr/share/seabios', '-L', '/usr/share/qemu',
+           '-accel', 'tcg,thread=multi', '-nodefaults',
+           '-display', 'none', '-no-reboot', '-net', 'none',
+           '-serial', f'file:{serial}',
+           '-monitor', f'unix:{mon},server=on,wait=off',
+           '-smp', f'{nn},sockets={2 * nn},cores=1,threads=1,'
+           f'maxcpus={2 * nn}',
+           '-m', f'{sum(sizes)}M,slots=2,maxmem={sum(sizes) + 256}M',
+           '-kernel', a.kernel, '-initrd', a.initrd,
+           '-append', f'console=ttyS0 quiet panic=-1 '
+           f'vcpu_touch_mib={a.touch_mib}']
+    for i, k in enumerate(kinds):
+        cmd += ['-object', backend_arg(k, i, sizes[i])]
+        node = f'node,nodeid={i},cpus={i},cpus={i + nn},memdev=m{i}'
+        if a.mode == 'memsched':
+            node += ',memsched=on'
+        cmd += ['-numa', node]
+    say('command line:', ' '.join(cmd))
+
+    def confine():
+        wr(cg + '/cgroup.procs', os.getpid())
+
+    t_start = time.time()
+    q = subprocess.Popen(cmd, preexec_fn=confine, stderr=subprocess.PIPE)
+    pid = q.pid
+    # the inner guest boots and every vCPU writes its node's memory
+    done = False
+    while time.time() - t_start < a.boot_limit:
+        if q.poll() is not None:
+            say('FAIL QEMU exited', q.returncode, q.stderr.read().decode())
+            return 1
+        try:
+            done = f'all {nn} cpus done' in rd(serial)
+        except OSError:
+            pass
+        if done:
+            break
+        time.sleep(1)
+    t_boot = time.time() - t_start
+    if not check(done, f'inner guest booted and its {nn} vCPUs wrote '
+                 f'{a.touch_mib} MiB each ({t_boot:.0f} s)'):
+        say(rd(serial)[-2000:])
+        q.kill()
+        return 1
+    for line in rd(serial).splitlines():
+        if 'vcpu-touch: cpu' in line:
+            say('inner:', line.strip())
+    hmp = Hmp(mon)
+
+    def backend_pages(groups, node_groups):
+        res = []
+        for i in range(nn):
+            if a.mode == 'memsched':
+                home, pages = groups.get(node_groups[i], (-1, {}))
+            else:
+                pages = vma_pages(pid, sizes[i] << 20)
+                home = thread_node(pid, vcpu_threads(pid).get(i, -1))
+            tot = sum(pages.values()) or 1
+            res.append((home, pages, pages.get(home, 0) / tot))
+        return res
+
+    node_groups = {}
+    if a.mode == 'memsched':
+        info = hmp.cmd('info memsched')
+        say('info memsched (confined to host node 0):')
+        for l in info.splitlines():
+            say('  ' + l)
+            m = re.match(r'node (\d+): group (\d+)', l)
+            if m:
+                node_groups[int(m.group(1))] = int(m.group(2))
+        check(len(node_groups) == nn, f'{nn} guest nodes have a group')
+    groups, threads = memsched_state(pid)
+    before = backend_pages(groups, node_groups)
+    for i, (home, pages, frac) in enumerate(before):
+        say(f'before: guest node {i} ({kinds[i]}) pages {pages}')
+
+    mapper = None
+    if a.vhost and 'memfd-share' in kinds:
+        i = kinds.index('memfd-share')
+        mapper = vhost_mapper(pid, sizes[i] << 20)
+        check(mapper is not None and mapper[1] > 0,
+              f'a second process maps guest node {i}\'s memfd '
+              f'({mapper[1] if mapper else 0} pages present)')
+
+    # widen the cpuset: the kernel may now spread the guest nodes
+    wr(cg + '/cpuset.mems', ','.join(str(n) for n in host_nodes()))
+    wr(cg + '/cpuset.cpus', '0-%d' % (os.cpu_count() - 1))
+    t0 = time.time()
+    t95 = None
+    while time.time() - t0 < a.limit:
+        time.sleep(1)
+        groups, threads = memsched_state(pid)
+        now = backend_pages(groups, node_groups)
+        homes = [h for h, _, _ in now]
+        say(f't={time.time() - t0:5.1f}s ' + '  '.join(
+            f'node{i}@{h}:{f * 100:5.1f}%' for i, (h, _, f) in enumerate(now)))
+        if (len(set(homes)) == nn and min(homes) >= 0 and
+                all(f >= 0.95 for _, _, f in now)):
+            t95 = time.time() - t0
+            break
+    final = backend_pages(*memsched_state(pid)[:1], node_groups)
+    for i, (home, pages, frac) in enumerate(final):
+        say(f'final: guest node {i} ({kinds[i]}) home/vCPU node {home} '
+            f'pages {pages} at home {frac * 100:.1f}%')
+    if a.mode == 'memsched':
+        info = hmp.cmd('info memsched')
+        say('info memsched (after):')
+        for l in info.splitlines():
+            say('  ' + l)
+        groups, threads = memsched_state(pid)
+        vt = vcpu_threads(pid)
+        for i in range(nn):
+            g = node_groups.get(i)
+            tids = [vt.get(c) for c in (i,)]
+            check(all(threads.get(t) == g for t in tids),
+                  f'guest node {i}: vCPU thread(s) {tids} in group {g}')
+        homes = [groups.get(node_groups.get(i), (-1, {}))[0]
+                 for i in range(nn)]
+        check(len(set(homes)) == nn, f'groups have distinct homes {homes}')
+        check(t95 is not None,
+              f'>= 95% of every backend at its group\'s home: '
+              + (f'{t95:.1f} s' if t95 is not None else
+                 f'not within {a.limit} s'))
+        if mapper:
+            i = kinds.index('memfd-share')
+            check(final[i][2] >= 0.95, f'memfd pages mapped by a second '
+                  f'process too are home ({final[i][2] * 100:.1f}%)')
+    else:
+        say('knumad: ' + ('95% reached in %.1f s' % t95 if t95 is not None
+                          else f'95% not reached in {a.limit} s') +
+            '; knumad ' + ' '.join(
+                l.strip() for l in rd('/proc/vmstat').splitlines()
+                if l.startswith(('knumad', 'numa_pages_migrated'))))
+    if mapper:
+        os.kill(mapper[0], signal.SIGKILL)
+        os.waitpid(mapper[0], 0)
+
+    if a.mode == 'memsched' and a.hotplug:
+        # vCPU hot-plug: cpu index nn sits on guest node 0 (cpus=0,cpus=nn)
+        out = hmp.cmd(f'device_add qemu64-x86_64-cpu,id=hcpu,'
+                      f'socket-id={nn},core-id=0,thread-id=0')
+        time.sleep(1)
+        vt = vcpu_threads(pid)
+        tid = vt.get(nn)
+        groups, threads = memsched_state(pid)
+        check(tid is not None and threads.get(tid) == node_groups[0],
+              f'hot-plugged vCPU {nn} (thread {tid}) joined guest node 0\'s '
+              f'group {node_groups[0]} {out.strip()}')
+        g1 = node_groups[1]
+        before_ranges = rd(f'/proc/{pid}/memsched').count(f' group {g1} ')
+        out = hmp.cmd('object_add memory-backend-ram,id=dimm1m,size=64M')
+        out += hmp.cmd('device_add pc-dimm,id=dimm1,memdev=dimm1m,node=1')
+        time.sleep(0.5)
+        ranges = [l for l in rd(f'/proc/{pid}/memsched').splitlines()
+                  if l.startswith('range') and f' group {g1} ' in l]
+        check(len(ranges) >= 2, f'hot-plugged pc-dimm on guest node 1 is '
+              f'bound to its group {g1}: {len(ranges)} ranges '
+              f'{out.strip()}')
+        info = hmp.cmd('info memsched')
+        say('info memsched (after hot-plug):')
+        for l in info.splitlines():
+            say('  ' + l)
+        del before_ranges
+
+    q.kill()
+    q.wait()
+    if failures:
+        say(f'FAIL {len(failures)} checks: ' + '; '.join(failures))
+        return 1
+    say('PASS', f'mode={a.mode} backends={a.backends} boot={t_boot:.0f}s '
+        f't95={t95 if t95 is None else round(t95, 1)}s')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The QEMU end-to-end test: in the project's guest (NODES host nodes), the
+# patched QEMU (make qemu) runs a real inner guest with two guest NUMA
+# nodes, memsched=on, first confined to host node 0; see
+# scripts/qemu-e2e-guest.py for what it asserts.
+#
+# usage: scripts/qemu-e2e.sh [--nodes N] [--config test|bench] [--timeout S]
+#                            -- [qemu-e2e-guest.py options]
+# The inner guest: Debian's cloud kernel (linux-image-cloud-amd64, unpacked
+# from its .deb into build/inner, never installed) and an initramfs whose
+# /init is tools/memsched/vcpu-touch.c.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+nodes=2 config=test timeout=900
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--nodes) nodes=$2; shift 2 ;;
+	--config) config=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--) shift; break ;;
+	*) die "qemu-e2e.sh: unknown option $1" ;;
+	esac
+done
+
+INNER=$BUILD/inner
+prepare_inner() {
+	local pkg deb
+	mkdir -p "$INNER"
+	if [ ! -f "$INNER/vmlinuz" ]; then
+		pkg=$(apt-cache depends linux-image-cloud-amd64 |
+			awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+		[ -n "$pkg" ] || die "no linux-image-cloud-amd64 in the archive"
+		(cd "$INNER" && apt-get download -qq "$pkg" >/dev/null 2>&1) ||
+			die "apt-get download $pkg failed"
+		deb=$(ls "$INNER"/"$pkg"_*.deb | head -n1)
+		rm -rf "$INNER/x" && mkdir "$INNER/x"
+		dpkg-deb --fsys-tarfile "$deb" | tar -C "$INNER/x" -x ./boot
+		cp "$INNER"/x/boot/vmlinuz-* "$INNER/vmlinuz"
+		rm -rf "$INNER/x" "$deb"
+	fi
+	if [ ! -f "$INNER/initrd.gz" ] ||
+	   [ "$TOP/tools/memsched/vcpu-touch.c" -nt "$INNER/initrd.gz" ]; then
+		rm -rf "$INNER/root" && mkdir -p "$INNER/root"
+		gcc -static -O2 -pthread -Wall -o "$INNER/root/init" \
+			"$TOP/tools/memsched/vcpu-touch.c"
+		(cd "$INNER/root" && echo init | cpio -o -H newc 2>/dev/null) |
+			gzip -1 >"$INNER/initrd.gz"
+	fi
+}
+
+prepare_inner
+qemu=${E2E_QEMU:-$BUILD/qemu/qemu-system-x86_64}
+[ -x "$qemu" ] || die "no $qemu: run 'make qemu'"
+work=$BUILD/e2e-$nodes
+mkdir -p "$work"
+cd "$work"
+exec "$TOP/scripts/vm-run" --config "$config" --nodes "$nodes" \
+	--cpus $((nodes * 2)) --mem 2G --timeout "$timeout" -- \
+	python3 "$TOP/scripts/qemu-e2e-guest.py" --qemu "$qemu" \
+	--kernel "$INNER/vmlinuz" --initrd "$INNER/initrd.gz" \
+	--workdir "$work" "$@"
