@@ -68,6 +68,13 @@
 /* Bytes of address space the background mover handles per step. */
 #define MEMSCHED_MOVE_CHUNK	(2UL << 20)
 /*
+ * How often a move goes back over a range that left folios behind (a folio
+ * locked or referenced for a moment: a vCPU writing its huge page), and
+ * how long it waits first.  Bounded: a folio pinned for good stays.
+ */
+#define MEMSCHED_MOVE_RETRIES	3
+#define MEMSCHED_RETRY_DELAY	msecs_to_jiffies(500)
+/*
  * How long a pending move waits for a thread of its process to take the
  * next step before the kworker takes it instead (no member thread ran).
  */
@@ -116,6 +123,12 @@ struct memsched_move {
 	 * (ULONG_MAX: none): the step may have skipped past it.
 	 */
 	unsigned long rescan;
+	/*
+	 * The lowest start of a step that left folios behind (ULONG_MAX:
+	 * none), and how often the move went back there.
+	 */
+	unsigned long retry_from;
+	unsigned int retries;
 	unsigned long last;		/* jiffies of the last step */
 	unsigned long owner_last;	/* of the last step an owner took */
 	bool busy;			/* a step is being taken */
@@ -1124,6 +1137,7 @@ static int memsched_queue_move(struct memsched_group *group,
 	new->next = start;
 	new->end = end;
 	new->rescan = ULONG_MAX;
+	new->retry_from = ULONG_MAX;
 	/* an owner may take the first step at once */
 	new->last = jiffies -
 		    msecs_to_jiffies(READ_ONCE(memsched_move_interval_ms));
@@ -1165,11 +1179,13 @@ static bool memsched_pid_mems(struct pid *pid, nodemask_t *mems)
  * been unbound or rebound meanwhile), and only to a home the process's
  * cpuset allows now: the step may run in a kworker, which no cpuset
  * confines, and the home may have been chosen for other members, or
- * before an admin shrank cpuset.mems.  Returns where the next step starts.
+ * before an admin shrank cpuset.mems.  Returns where the next step starts;
+ * sets *@left if folios of the chunk could not be moved.
  */
 static unsigned long memsched_move_chunk(struct memsched_group *group,
 					 struct mm_struct *mm, struct pid *pid,
-					 unsigned long start, unsigned long end)
+					 unsigned long start, unsigned long end,
+					 bool *left)
 {
 	VMA_ITERATOR(vmi, mm, start);
 	unsigned long spans[8][2];
@@ -1228,8 +1244,9 @@ static unsigned long memsched_move_chunk(struct memsched_group *group,
 		if (mpol_migrate_range(mm, spans[i][0], spans[i][1], nid,
 				       group) > 0) {
 			lru_add_drain_all();
-			mpol_migrate_range(mm, spans[i][0], spans[i][1],
-					   nid, group);
+			if (mpol_migrate_range(mm, spans[i][0], spans[i][1],
+					       nid, group) > 0)
+				*left = true;
 		}
 	}
 	mmput(mm);
@@ -1249,7 +1266,7 @@ static bool memsched_move_step(struct memsched_group *group,
 		msecs_to_jiffies(READ_ONCE(memsched_move_interval_ms));
 	struct memsched_move *move;
 	unsigned long start, end, next;
-	bool found = false, done;
+	bool found = false, done, left = false;
 
 	spin_lock(&group->lock);
 	list_for_each_entry(move, &group->moves, node) {
@@ -1287,7 +1304,8 @@ static bool memsched_move_step(struct memsched_group *group,
 	spin_unlock(&group->lock);
 
 	/* @move is ours while busy; ms_mbind() may widen it meanwhile */
-	next = memsched_move_chunk(group, move->mm, move->pid, start, end);
+	next = memsched_move_chunk(group, move->mm, move->pid, start, end,
+				   &left);
 
 	spin_lock(&group->lock);
 	move->busy = false;
@@ -1300,7 +1318,18 @@ static bool memsched_move_step(struct memsched_group *group,
 	/* nor skipped a range bound meanwhile */
 	move->next = min(move->next, move->rescan);
 	move->rescan = ULONG_MAX;
+	if (left)
+		move->retry_from = min(move->retry_from, start);
 	done = move->next >= move->end;
+	if (done && move->retry_from != ULONG_MAX &&
+	    move->retries < MEMSCHED_MOVE_RETRIES) {
+		/* once more over what was left, a little later */
+		move->next = move->retry_from;
+		move->retry_from = ULONG_MAX;
+		move->retries++;
+		move->last = jiffies + MEMSCHED_RETRY_DELAY;
+		done = false;
+	}
 	if (done) {
 		list_del(&move->node);
 		WRITE_ONCE(group->nr_moves, group->nr_moves - 1);

@@ -28,8 +28,13 @@ prepare_inner() {
 	local pkg deb
 	mkdir -p "$INNER"
 	if [ ! -f "$INNER/vmlinuz" ]; then
-		pkg=$(apt-cache depends linux-image-cloud-amd64 |
+		pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
 			awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+		if [ -z "$pkg" ]; then	# a fresh machine: no package lists yet
+			apt-get update -qq >/dev/null 2>&1 || true
+			pkg=$(apt-cache depends linux-image-cloud-amd64 |
+				awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+		fi
 		[ -n "$pkg" ] || die "no linux-image-cloud-amd64 in the archive"
 		(cd "$INNER" && apt-get download -qq "$pkg" >/dev/null 2>&1) ||
 			die "apt-get download $pkg failed"
@@ -56,7 +61,7 @@ work=$BUILD/e2e-$nodes
 mkdir -p "$work"
 cd "$work"
 exec "$TOP/scripts/vm-run" --config "$config" --nodes "$nodes" \
-	--cpus $((nodes * 2)) --mem 2G --timeout "$timeout" -- \
+	--cpus $((nodes * 2)) --mem 3G --timeout "$timeout" -- \
 	python3 "$TOP/scripts/qemu-e2e-guest.py" --qemu "$qemu" \
 	--kernel "$INNER/vmlinuz" --initrd "$INNER/initrd.gz" \
 	--workdir "$work" "$@"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything CI runs, in order, never stopping early: style, static checks,
-# builds, KUnit, kselftests on 2 and 4 nodes, the harness's own tests, and
-# a 2-minute slice of `make stress`.
+# builds, KUnit, kselftests on 2 and 4 nodes, the harness's own tests, a
+# 2-minute slice of `make stress`, and the patched QEMU with its end-to-end
+# test (a real inner guest on 2 and 4 host nodes).
 # Ends with "N passed, N failed"; exits non-zero on any failure.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
@@ -199,6 +200,68 @@ else
 		FAILED+=("stress slice ($stf)")
 		grep -E 'FAIL|vm-run' "$log" | head -n 10
 	fi
+fi
+
+# 8. QEMU: build the patched QEMU, refuse what it must refuse, and the
+#    end-to-end test with a real inner guest on 2 and 4 host nodes
+step "make qemu"
+if "$TOP/scripts/qemu.sh" >"$LOGS/qemu.log" 2>&1; then
+	result pass "make qemu: build/qemu/qemu-system-x86_64"
+	qemu=$BUILD/qemu/qemu-system-x86_64
+	qargs=(-L /usr/share/seabios -L /usr/share/qemu -S -display none
+		-monitor none -serial none -nodefaults -m 64M)
+	# on this machine's own kernel, which has no memsched
+	step "qemu: start-up refusals"
+	out=$("$qemu" "${qargs[@]}" -object memory-backend-ram,id=m0,size=64M \
+		-numa node,memdev=m0,memsched=on 2>&1)
+	if [ $? -ne 0 ] && grep -q "has no memsched groups" <<<"$out"; then
+		result pass "qemu: memsched=on on a kernel without memsched fails at start-up"
+	else
+		result fail "qemu: memsched=on without memsched" "$out"
+	fi
+	out=$("$qemu" "${qargs[@]}" \
+		-object memory-backend-ram,id=m0,size=64M,host-nodes=0,policy=bind \
+		-numa node,memdev=m0,memsched=on 2>&1)
+	if [ $? -ne 0 ] && grep -q "conflicts with host-nodes/policy" <<<"$out"; then
+		result pass "qemu: memsched=on with host-nodes/policy=bind is refused"
+	else
+		result fail "qemu: memsched=on with host-nodes/policy=bind" "$out"
+	fi
+	out=$("$qemu" "${qargs[@]}" -numa node,memsched=on 2>&1)
+	if [ $? -ne 0 ] && grep -q "needs memdev=" <<<"$out"; then
+		result pass "qemu: memsched=on without memdev= is refused"
+	else
+		result fail "qemu: memsched=on without memdev=" "$out"
+	fi
+	timeout 5 "$qemu" "${qargs[@]}" -object memory-backend-ram,id=m0,size=64M \
+		-numa node,memdev=m0 >"$LOGS/qemu-plain.log" 2>&1
+	if [ $? -eq 124 ]; then
+		result pass "qemu: without memsched=on it runs on a kernel without memsched"
+	else
+		result fail "qemu: without memsched=on" "(log $LOGS/qemu-plain.log)"
+	fi
+	for n in 2 4; do
+		step "qemu end to end: a real guest, 4 guest nodes, $n host nodes"
+		log=$LOGS/qemu-e2e-${n}nodes.log
+		"$TOP/scripts/qemu-e2e.sh" --nodes "$n" -- --mode memsched \
+			--vhost --hotplug >"$log" 2>&1
+		rc=$?
+		while read -r what; do
+			case "$what" in
+			"ok "*) result pass "qemu e2e ${n}n: ${what#ok }" ;;
+			"FAIL "*) result fail "qemu e2e ${n}n: ${what#FAIL }" ;;
+			esac
+		done < <(sed -n 's/^e2e: \(ok \|FAIL \)\s*/\1/p' "$log" |
+			grep -v '^FAIL [0-9]* checks')
+		if [ $rc -ne 0 ] || ! grep -q '^e2e: PASS' "$log"; then
+			result fail "qemu e2e ${n}n: run" "(exit $rc, log $log)"
+			grep -E 'vm-run|FAIL|Error' "$log" | head -n 10
+		fi
+		grep -E '^e2e: (PASS|final|  node)' "$log" | sed 's/^/    /'
+	done
+else
+	result fail "make qemu" "(log $LOGS/qemu.log)"
+	tail -n 20 "$LOGS/qemu.log"
 fi
 
 echo
