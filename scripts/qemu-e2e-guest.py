@@ -289,7 +289,7 @@ def main():
     # Debian's firmware (seabios, option ROMs); a build tree looks only in
     # its own pc-bios/, which the Debian source ships without blobs.
     cmd = [a.qemu, '-L', '/usr/share/seabios', '-L', '/usr/share/qemu',
-           '-accel', 'tcg,thread=multi', '-nodefaults',
+           '-accel', 'tcg,thread=multi,tb-size=128', '-nodefaults',
            '-name', 'e2e,debug-threads=on',
            '-display', 'none', '-no-reboot', '-net', 'none',
            '-serial', f'file:{serial}',

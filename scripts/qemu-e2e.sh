@@ -61,7 +61,7 @@ work=$BUILD/e2e-$nodes
 mkdir -p "$work"
 cd "$work"
 exec "$TOP/scripts/vm-run" --config "$config" --nodes "$nodes" \
-	--cpus $((nodes * 2)) --mem 3G --timeout "$timeout" -- \
+	--cpus $((nodes * 2)) --mem $((nodes >= 4 ? nodes : 3))G --timeout "$timeout" -- \
 	python3 "$TOP/scripts/qemu-e2e-guest.py" --qemu "$qemu" \
 	--kernel "$INNER/vmlinuz" --initrd "$INNER/initrd.gz" \
 	--workdir "$work" "$@"
