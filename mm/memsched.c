@@ -229,13 +229,17 @@ struct folio *memsched_alloc_dst(struct folio *src, unsigned long nid)
 	gfp_t gfp = __GFP_THISNODE;
 
 	if (folio_test_hugetlb(src)) {
-		/* from @nid's pool, or a surplus page if overcommit allows */
+		/*
+		 * From @nid's pool; if that is empty, a temporary page of
+		 * the buddy allocator, but without reclaim or compaction,
+		 * like every other move.
+		 */
 		struct hstate *h = folio_hstate(src);
 		nodemask_t nmask = nodemask_of_node(nid);
 
-		return alloc_hugetlb_folio_nodemask(h, nid, &nmask,
-						    htlb_alloc_mask(h) |
-						    __GFP_THISNODE, false);
+		gfp = (htlb_alloc_mask(h) | __GFP_THISNODE | __GFP_NOWARN) &
+		      ~__GFP_RECLAIM;
+		return alloc_hugetlb_folio_nodemask(h, nid, &nmask, gfp, false);
 	}
 
 	if (order > 0)
@@ -244,6 +248,28 @@ struct folio *memsched_alloc_dst(struct folio *src, unsigned long nid)
 		gfp |= (GFP_HIGHUSER_MOVABLE | __GFP_NOMEMALLOC |
 			__GFP_NORETRY | __GFP_NOWARN) & ~__GFP_RECLAIM;
 	return __folio_alloc_node(gfp, order, nid);
+}
+
+/**
+ * memsched_may_move_all - may pages of @vma move that other processes map?
+ * @group:	the group @vma follows.
+ * @vma:	a VMA bound to @group.
+ *
+ * For a writable shared mapping (not a write-sealed memfd: VM_MAYWRITE)
+ * of a file that @group's owner owns - the memfd or hugetlbfs file of a
+ * VMM's guest RAM, which a vhost-user back end maps too - every mapper's
+ * pages follow the group, as MPOL_MF_MOVE_ALL moves them.  The owner is
+ * the group's, not the current task's: the background mover may run in a
+ * kworker.  Any other file keeps MPOL_MF_MOVE's rule.
+ */
+bool memsched_may_move_all(struct memsched_group *group,
+			   struct vm_area_struct *vma)
+{
+	const vm_flags_t want = VM_SHARED | VM_MAYWRITE;
+
+	if (!vma->vm_file || (vma->vm_flags & want) != want)
+		return false;
+	return uid_eq(file_inode(vma->vm_file)->i_uid, group->owner);
 }
 
 /**
@@ -566,16 +592,18 @@ void memsched_group_set_home(struct memsched_group *group, int nid,
 /**
  * memsched_group_mems - the nodes @group's home may be on now
  * @group:	the group.
- * @mems:	gets the nodes that every member thread's cpuset and every
- *		bound process's cpuset allow now.
+ * @mems:	gets the nodes that every member thread's cpuset allows now;
+ *		for a group without members, those every bound process's
+ *		cpuset allows; for a group with neither, its creator's
+ *		cpuset at creation (@group->allowed).
  *
  * Read now, not when the group was made: an admin may shrink cpuset.mems
  * (the home must leave), and may widen it again - a VMM started confined
  * to one node and then given the machine must be able to spread its
- * groups.  A snapshot of the creator's cpuset kept such groups on node 0
- * for good (found by the QEMU end-to-end test).  Only a group that has
- * neither members nor bound processes left (a shmem file's policy keeps
- * it) falls back to its creator's cpuset at creation, @group->allowed.
+ * groups.  Intersecting with the creator's cpuset at creation kept such
+ * groups on node 0 for good (found by the QEMU end-to-end test).  The
+ * members decide, as they run there; a bound process's own cpuset is
+ * honoured by the mover, which moves none of its pages out of it.
  *
  * For the balancer, once per group per pass: O(members + processes).
  */
@@ -594,13 +622,15 @@ void memsched_group_mems(struct memsched_group *group, nodemask_t *mems)
 		nodes_and(*mems, *mems, allowed);
 		any = true;
 	}
-	list_for_each_entry(link, &group->mms, node) {
-		t = pid_task(link->pid, PIDTYPE_TGID);
-		if (!t)
-			continue;
-		allowed = cpuset_mems_allowed(t);
-		nodes_and(*mems, *mems, allowed);
-		any = true;
+	if (!any) {
+		list_for_each_entry(link, &group->mms, node) {
+			t = pid_task(link->pid, PIDTYPE_TGID);
+			if (!t)
+				continue;
+			allowed = cpuset_mems_allowed(t);
+			nodes_and(*mems, *mems, allowed);
+			any = true;
+		}
 	}
 	spin_unlock(&group->lock);
 	rcu_read_unlock();
@@ -1124,6 +1154,7 @@ static int memsched_queue_move(struct memsched_group *group,
 		if (move->mm == mm) {
 			move->next = min(move->next, start);
 			move->end = max(move->end, end);
+			move->retries = 0;
 			if (move->busy)
 				move->rescan = min(move->rescan, start);
 			spin_unlock(&group->lock);
@@ -1321,8 +1352,10 @@ static bool memsched_move_step(struct memsched_group *group,
 	if (left)
 		move->retry_from = min(move->retry_from, start);
 	done = move->next >= move->end;
+	/* not for an address space that is gone */
 	if (done && move->retry_from != ULONG_MAX &&
-	    move->retries < MEMSCHED_MOVE_RETRIES) {
+	    move->retries < MEMSCHED_MOVE_RETRIES &&
+	    atomic_read(&move->mm->mm_users)) {
 		/* once more over what was left, a little later */
 		move->next = move->retry_from;
 		move->retry_from = ULONG_MAX;
@@ -1438,19 +1471,15 @@ static long memsched_mbind(unsigned long start, unsigned long len, int ms_id,
 		       (flags & MS_MBIND_MOVE) ? MPOL_MF_MOVE : 0, group);
 	if (!err) {
 		memsched_group_add_mm(group, mm, task_tgid(current), &link);
-		if (!(flags & MS_MBIND_MOVE))
-			err = memsched_queue_move(group, mm,
-						  task_tgid(current), start,
-						  end);
-		else
-			/*
-			 * do_mbind() moved what this process alone maps;
-			 * the pages of a shared file that other processes
-			 * map too (a vhost-user back end's view of guest
-			 * RAM) follow the group as well.
-			 */
-			mpol_migrate_range(mm, start, end,
-					   READ_ONCE(group->home_nid), group);
+		/*
+		 * With MS_MBIND_MOVE, do_mbind() moved what this process
+		 * alone maps; what is left - pages of a shared file that
+		 * other processes map too (a vhost-user back end's view of
+		 * guest RAM), folios that were busy - moves in the
+		 * background, at the mover's rate.
+		 */
+		err = memsched_queue_move(group, mm, task_tgid(current),
+					  start, end);
 	}
 	kfree(link);
 out:

@@ -56,8 +56,9 @@ struct task_struct;
  * @rcu:	deferred free.
  * @allowed:	the creator's cpuset mems when the group was created.
  *		Immutable; the balancer uses it only for a group with no
- *		member thread and no bound process left; otherwise their
- *		current cpusets decide (memsched_group_mems()).
+ *		member thread and no bound process left; otherwise the
+ *		members' (or the processes') current cpusets decide
+ *		(memsched_group_mems()).
  * @ns_home:	runtime of former member threads on the home node, in ns;
  *		current members keep their own count until they leave
  *		(task_struct::memsched_ns_home).
@@ -121,6 +122,8 @@ void memsched_group_dissolve(struct memsched_group *group);
 
 struct folio *memsched_alloc_dst(struct folio *src, unsigned long nid);
 bool memsched_node_has_room(int nid, unsigned long nr);
+bool memsched_may_move_all(struct memsched_group *group,
+			   struct vm_area_struct *vma);
 
 void memsched_move_owner_step(void);
 
