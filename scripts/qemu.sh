@@ -92,6 +92,9 @@ configure() {
 deps
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.ccache}
 export CCACHE_BASEDIR=$QDIR
+# -g puts the build directory into the hash; without this a fresh clone
+# (another build directory) never hits the cache of the previous one.
+export CCACHE_NOHASHDIR=1
 [ -n "$(ls "$QDIR"/dl/qemu_*.dsc 2>/dev/null)" ] || fetch_source
 stamp=$(tree_stamp)
 if [ "$(cat "$QDIR/.stamp" 2>/dev/null)" != "$stamp" ] || [ ! -d "$QDIR/obj" ]; then
