@@ -278,29 +278,10 @@ out:
 	return n;
 }
 
-/*
- * How many of the @npages pages at @addr are on each node (move_pages
- * query); returns the number on @nid.
- */
+/* How many of the @npages pages at @addr are on @nid; -1 on error. */
 static inline long pages_on_node(void *addr, long npages, int nid)
 {
-	void **pages = calloc(npages, sizeof(void *));
-	int *status = calloc(npages, sizeof(int));
-	long i, n = -1;
-
-	if (!pages || !status)
-		goto out;
-	for (i = 0; i < npages; i++)
-		pages[i] = (char *)addr + i * page_size();
-	if (sys_move_pages(0, npages, pages, NULL, status, 0))
-		goto out;
-	n = 0;
-	for (i = 0; i < npages; i++)
-		n += status[i] == nid;
-out:
-	free(pages);
-	free(status);
-	return n;
+	return pages_on_node_stride(addr, npages, page_size(), nid);
 }
 
 /* The @field ("MemFree", "MemTotal") of node @nid's meminfo in kB, or -1. */
