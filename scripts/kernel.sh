@@ -4,7 +4,7 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-cfg=${1:?usage: kernel.sh test|bench|nomemsched [make args]}
+cfg=${1:?usage: kernel.sh test|bench|nomemsched|inner [make args]}
 shift
 frag=$TOP/configs/$cfg.config
 [ -f "$frag" ] || die "no such config: $frag"
@@ -23,7 +23,15 @@ kmake=(make -C "$SRC" O="$out" CC="ccache gcc" HOSTCC="ccache gcc"
 
 configure() {
 	local want=$out/.config.wanted stamp=$out/.config.stamp sum
-	cat "$TOP/configs/base.config" "$frag" >"$want"
+	# A fragment whose first line says "# standalone" is the whole wish
+	# list; the others go on top of configs/base.config.
+	local base='configs/base.config + '
+	if head -n 1 "$frag" | grep -q '^# standalone'; then
+		base=
+		cat "$frag" >"$want"
+	else
+		cat "$TOP/configs/base.config" "$frag" >"$want"
+	fi
 	# The fragments, the source version and every Kconfig file the
 	# project changes decide the configuration.
 	sum=$(cat "$want" "$BUILD/pristine/.version" \
@@ -32,7 +40,7 @@ configure() {
 	if [ -f "$out/.config" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sum" ]; then
 		return
 	fi
-	msg "configuring $cfg (allnoconfig + configs/base.config + configs/$cfg.config)"
+	msg "configuring $cfg (allnoconfig + ${base}configs/$cfg.config)"
 	"${kmake[@]}" KCONFIG_ALLCONFIG="$want" allnoconfig >"$LOGS/config-$cfg.log" 2>&1 ||
 		{ tail -n 30 "$LOGS/config-$cfg.log"; die "configuration failed"; }
 	# Every option the fragments ask for must have stuck.

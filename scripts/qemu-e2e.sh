@@ -6,9 +6,12 @@
 #
 # usage: scripts/qemu-e2e.sh [--nodes N] [--config test|bench] [--timeout S]
 #                            -- [qemu-e2e-guest.py options]
-# The inner guest: Debian's cloud kernel (linux-image-cloud-amd64, unpacked
-# from its .deb into build/inner, never installed) and an initramfs whose
-# /init is tools/memsched/vcpu-touch.c.
+# The inner guest: a kernel and an initramfs whose /init is
+# tools/memsched/vcpu-touch.c.  The kernel (E2E_INNER): "own" (default), the
+# project's tree built with configs/inner.config (scripts/kernel.sh inner:
+# an initramfs-only guest, no memsched); or "debian", Debian's cloud kernel
+# (linux-image-cloud-amd64, unpacked from its .deb into build/e2e-inner,
+# never installed), a distribution kernel that takes longer to boot.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -23,11 +26,18 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-INNER=$BUILD/inner
+INNER=$BUILD/e2e-inner
+inner=${E2E_INNER:-own}
 prepare_inner() {
 	local pkg deb
 	mkdir -p "$INNER"
-	if [ ! -f "$INNER/vmlinuz" ]; then
+	if [ "$inner" = own ]; then
+		"$TOP/scripts/kernel.sh" inner >/dev/null ||
+			die "the inner guest's kernel did not build: $LOGS/build-inner.log"
+		cp "$BUILD/inner/arch/x86/boot/bzImage" "$INNER/vmlinuz-own"
+	elif [ "$inner" != debian ]; then
+		die "E2E_INNER: own or debian"
+	elif [ ! -f "$INNER/vmlinuz" ]; then
 		pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
 			awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
 		if [ -z "$pkg" ]; then	# a fresh machine: no package lists yet
@@ -63,5 +73,6 @@ cd "$work"
 exec "$TOP/scripts/vm-run" --config "$config" --nodes "$nodes" \
 	--cpus $((nodes * 2)) --mem $((nodes >= 4 ? nodes : 3))G --timeout "$timeout" -- \
 	python3 "$TOP/scripts/qemu-e2e-guest.py" --qemu "$qemu" \
-	--kernel "$INNER/vmlinuz" --initrd "$INNER/initrd.gz" \
+	--kernel "$INNER/vmlinuz$([ "$inner" = debian ] || echo -own)" \
+	--initrd "$INNER/initrd.gz" \
 	--workdir "$work" "$@"
