@@ -309,7 +309,63 @@ def plots(g, outdir):
     return made
 
 
+def qemu_section(outdir, modes):
+    """The real-VMM runs (scripts/qemu-e2e-guest.py output) as a table."""
+    rows = []
+    for m in modes:
+        path = os.path.join(outdir, f"raw-qemu-{m}.txt")
+        try:
+            with open(path, errors="replace") as f:
+                lines = [l.rstrip("\r\n") for l in f]
+        except OSError:
+            continue
+        t95, boot, vm = "never", "?", ""
+        for l in lines:
+            r = re.search(r"t95=([0-9.]+)s", l)
+            if r:
+                t95 = r.group(1) + " s"
+            r = re.search(r"^e2e: [a-z]+: 95% reached in ([0-9.]+) s", l)
+            if r:
+                t95 = r.group(1) + " s"
+            r = re.search(r"\(([0-9]+) s\)$", l)
+            if r and "inner guest booted" in l:
+                boot = r.group(1) + " s"
+            r = re.search(r"vmstat (.*)", l)
+            if r:
+                vm = r.group(1)
+        cells = []
+        for l in lines:
+            r = re.match(r"e2e: final: guest node (\d+) \(([a-z-]+)\) "
+                         r"home/vCPU node (-?\d+) pages (\{.*?\}) at home "
+                         r"([0-9.]+)%", l)
+            if r:
+                cells.append(f"{r.group(2)}: {r.group(5)}% on {r.group(3)}")
+        if not cells:
+            cells = ["no result (see " + os.path.basename(path) + ")"]
+        rows.append(f"| {m} | {boot} | {t95} | " + "<br>".join(cells)
+                    + f" | {vm} |")
+    return ["", "## QEMU: a real inner guest, 2 host nodes", "",
+            "scripts/qemu-e2e.sh: four guest nodes, one per backend "
+            "(memfd hugetlb, memfd share=on, file on hugetlbfs, ram), "
+            "RAM first touched while QEMU was confined to host node 0, then "
+            "the cpuset widened. memsched = the patched QEMU with "
+            "memsched=on; the other modes run Debian's unmodified QEMU. "
+            "Home = the group's home (memsched) or the node the guest "
+            "node's vCPU thread ran on at the end (the others); t95 = "
+            "every backend 95% at home and the homes spread, within "
+            "120 s.", "",
+            "| mode | inner boot | t95 | final locality per guest node "
+            "| vmstat at the end |",
+            "|---|---|---|---|---|"] + rows
+
+
 def main():
+    if sys.argv[1] == "--qemu":
+        md = qemu_section(sys.argv[2], sys.argv[3:])
+        with open(os.path.join(sys.argv[2], "bench.md"), "a") as f:
+            f.write("\n".join(md) + "\n")
+        print("\n".join(md))
+        return
     outdir, raws = sys.argv[1], sys.argv[2:]
     runs = parse(raws)
     if not runs:

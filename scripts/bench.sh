@@ -7,11 +7,16 @@
 #   BENCH_BASE_REPS  repetitions of none and hardbind (default 1: they do
 #                    not adapt, so they do not vary much)
 #   BENCH_ONLY       workloads, comma-separated (default all): misplaced,
-#                    numa02, numa01t, shared, vnuma, perf, idle
+#                    numa02, numa01t, shared, vnuma, perf, idle, qemu
 #   BENCH_MODES      modes, comma-separated (default all): none, mainline,
 #                    numad, knumad, memsched, hardbind
 #   BENCH_NODES      node counts (default "2 4")
 #   BENCH_SECS       measured seconds per run (default 8)
+#   BENCH_QEMU       qemu's modes (default "memsched knumad mainline
+#                    none"): a real inner guest with four guest
+#                    nodes (scripts/qemu-e2e.sh) in the patched QEMU with
+#                    memsched=on and in Debian's unmodified QEMU with
+#                    knumad, mainline NUMA balancing or neither, on 2 nodes
 # Output in build/bench-results/: bench.md, bench.json, *.png, raw-*.txt.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -44,14 +49,19 @@ gcc -static -Wall -O2 -I"$BUILD/$config/usr/include" -o "$tools/numabench" \
 # (bench-guest.sh's plan), each about SECS + 10 s: twice that, and a margin
 timeout=$(((reps * 39 + base_reps * 19) * (secs + 10) * 2 + 600))
 start=$(date +%s)
+# numabench's workloads, and the QEMU runs (qemu)
+nb_only=$(tr , '\n' <<<"$only" | grep -vx qemu | paste -sd, - || true)
+run_qemu=0
+[ "$only" = all ] || grep -qx qemu < <(tr , '\n' <<<"$only") && run_qemu=1
 raws=()
+[ -n "$nb_only" ] || node_counts=
 for n in $node_counts; do
 	raw=$res/raw-${n}nodes.txt
 	msg "bench on $n nodes (raw output: ${raw#"$TOP"/})"
 	set +e
 	"$TOP/scripts/vm-run" --config "$config" --nodes "$n" --cpus 4 --mem 4G \
 		--timeout "$timeout" -- bash "$TOP/scripts/bench-guest.sh" "$tools" \
-		"$reps" "$base_reps" "$secs" "$only" "$modes" 2>&1 | tee "$raw" |
+		"$reps" "$base_reps" "$secs" "$nb_only" "$modes" 2>&1 | tee "$raw" |
 		grep --line-buffered -a '^bench:'
 	rc=${PIPESTATUS[0]}
 	set -e
@@ -59,5 +69,24 @@ for n in $node_counts; do
 	grep -q '^bench: done' "$raw" || die "the $n-node run did not finish: $raw"
 	raws+=("$raw")
 done
-python3 "$TOP/scripts/bench-report.py" "$res" "${raws[@]}"
+[ ${#raws[@]} = 0 ] || python3 "$TOP/scripts/bench-report.py" "$res" "${raws[@]}"
+
+# A real VMM: the same inner guest and backends in every mode.  memsched
+# is the patched QEMU; the others run Debian's own qemu-system-x86_64.
+qmodes=${BENCH_QEMU:-memsched knumad mainline none}
+if [ $run_qemu = 1 ]; then
+	"$TOP/scripts/qemu.sh" >"$res/qemu-build.log" 2>&1 ||
+		die "make qemu failed: $res/qemu-build.log"
+	for m in $qmodes; do
+		raw=$res/raw-qemu-$m.txt
+		msg "QEMU, a real inner guest on 2 nodes: $m (raw output: ${raw#"$TOP"/})"
+		q=()
+		[ "$m" = memsched ] || q=(env E2E_QEMU=/usr/bin/qemu-system-x86_64)
+		"${q[@]}" "$TOP/scripts/qemu-e2e.sh" --nodes 2 --config "$config" \
+			-- --mode "$m" >"$raw" 2>&1 || [ "$m" != memsched ] ||
+			die "the memsched QEMU run failed: $raw"
+		grep -a -E '^e2e: (final|PASS|FAIL|[a-z]+: 95%)' "$raw" | sed 's/^/  /'
+	done
+	python3 "$TOP/scripts/bench-report.py" --qemu "$res" $qmodes
+fi
 msg "make bench took $(($(date +%s) - start)) s; table: ${res#"$TOP"/}/bench.md"
