@@ -350,6 +350,7 @@ def qemu_section(outdir, modes):
             "RAM first touched while QEMU was confined to host node 0, then "
             "the cpuset widened. memsched = the patched QEMU with "
             "memsched=on; the other modes run Debian's unmodified QEMU. "
+            "NUMA balancing and knumad are off except in their own mode. "
             "Home = the group's home (memsched) or the node the guest "
             "node's vCPU thread ran on at the end (the others); t95 = "
             "every backend 95% at home and the homes spread, within "
@@ -362,8 +363,16 @@ def qemu_section(outdir, modes):
 def main():
     if sys.argv[1] == "--qemu":
         md = qemu_section(sys.argv[2], sys.argv[3:])
-        with open(os.path.join(sys.argv[2], "bench.md"), "a") as f:
-            f.write("\n".join(md) + "\n")
+        # replaces the QEMU section of an earlier run, keeps the rest
+        path = os.path.join(sys.argv[2], "bench.md")
+        try:
+            with open(path) as f:
+                old = f.read()
+        except OSError:
+            old = "# make bench\n"
+        old = old.split("\n" + md[1] + "\n")[0].rstrip("\n") + "\n"
+        with open(path, "w") as f:
+            f.write(old + "\n".join(md) + "\n")
         print("\n".join(md))
         return
     outdir, raws = sys.argv[1], sys.argv[2:]

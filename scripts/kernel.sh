@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Configure and build one kernel: scripts/kernel.sh test|bench|nomemsched
+# Configure and build one kernel: scripts/kernel.sh test|bench|nomemsched|inner
 # [extra make args...].  Out of tree in build/<config>, through ccache.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
