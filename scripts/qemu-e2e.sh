@@ -15,7 +15,7 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-nodes=2 config=test timeout=900
+nodes=2 config=test timeout=1500
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--nodes) nodes=$2; shift 2 ;;
