@@ -512,7 +512,7 @@ def main():
             i = kinds.index('memfd-share')
             check(final[i][2] >= 0.95, f'memfd pages mapped by a second '
                   f'process too are home ({final[i][2] * 100:.1f}%)')
-    say(f'{a.mode}: ' + ('95% reached in %.1f s' % t95 if t95 is not None
+    say(f'{a.mode}: ' + (f'95% reached in {t95:.1f} s' if t95 is not None
                         else f'95% not reached in {a.limit} s') +
         '; vmstat ' + ' '.join(
             l.strip() for l in rd('/proc/vmstat').splitlines()
