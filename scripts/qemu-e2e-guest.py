@@ -121,15 +121,22 @@ def backend_arg(kind, i, mib):
     raise SystemExit(f'unknown backend {kind}')
 
 
+def unix_connect(path):
+    """A socket connected to QEMU's monitor at @path, once QEMU listens."""
+    for _ in range(100):
+        s = socket.socket(socket.AF_UNIX)
+        try:
+            s.connect(path)
+            return s
+        except OSError:
+            s.close()
+            time.sleep(0.1)
+    raise OSError(f'cannot connect to {path}')
+
+
 class Hmp:
     def __init__(self, path):
-        for _ in range(100):
-            try:
-                self.s = socket.socket(socket.AF_UNIX)
-                self.s.connect(path)
-                break
-            except OSError:
-                time.sleep(0.1)
+        self.s = unix_connect(path)
         self.read_prompt()
 
     def read_prompt(self):
@@ -154,13 +161,7 @@ class Qmp:
     """The QMP wire protocol, as a management tool (libvirt) speaks it."""
 
     def __init__(self, path):
-        for _ in range(100):
-            try:
-                self.s = socket.socket(socket.AF_UNIX)
-                self.s.connect(path)
-                break
-            except OSError:
-                time.sleep(0.1)
+        self.s = unix_connect(path)
         self.f = self.s.makefile('rb')
         self.greeting = self.read()
         self.cmd('qmp_capabilities')
