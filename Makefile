@@ -53,7 +53,7 @@ bench: tree ## every workload x none/mainline/numad/knumad/memsched/hardbind (BE
 	@$(S)/bench.sh
 
 clean: ## remove the kernel builds, keep the unpacked source
-	rm -rf build/test build/bench build/nomemsched build/kselftest build/vm-logs \
+	rm -rf build/test build/bench build/nomemsched build/inner build/kselftest build/vm-logs \
 		build/bench-results
 
 distclean: ## remove everything under build/
