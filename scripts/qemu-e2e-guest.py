@@ -535,7 +535,6 @@ def main():
               f'hot-plugged vCPU {nn} (thread {tid}) joined guest node 0\'s '
               f'group {node_groups[0]} {out.strip()}')
         g1 = node_groups[1]
-        before_ranges = rd(f'/proc/{pid}/memsched').count(f' group {g1} ')
         out = hmp.cmd('object_add memory-backend-ram,id=dimm1m,size=64M')
         out += hmp.cmd('device_add pc-dimm,id=dimm1,memdev=dimm1m,node=1')
         time.sleep(0.5)
@@ -548,7 +547,6 @@ def main():
         say('info memsched (after hot-plug):')
         for l in info.splitlines():
             say('  ' + l)
-        del before_ranges
 
     q.kill()
     q.wait()
