@@ -965,9 +965,10 @@ SYSCALL_DEFINE3(ms_tbind, pid_t, tid, int, ms_id, unsigned long, flags)
 #define MEMSCHED_VM_UNSUPPORTED	(VM_PFNMAP | VM_IO | VM_MIXEDMAP)
 
 /*
- * Would binding [@start, @end) have to split @vma, a hugetlb mapping, off
- * a huge page boundary?  hugetlb VMAs split only at their page size, so
- * such a call is refused whole, before any VMA changes.
+ * Would changing the policy of [@start, @end) have to split @vma, a
+ * hugetlb mapping, off a huge page boundary?  hugetlb VMAs split only at
+ * their page size, so such a call is refused whole, before any VMA
+ * changes.
  */
 static bool memsched_hugetlb_misaligned(struct vm_area_struct *vma,
 					unsigned long start, unsigned long end)
@@ -982,14 +983,19 @@ static bool memsched_hugetlb_misaligned(struct vm_area_struct *vma,
 }
 
 /**
- * memsched_range_check - can [@start, @end) of @mm be bound, or unbound?
+ * memsched_range_check - can [@start, @end) of @mm be unbound?
  * @mm:		the address space; mmap_lock held.
  * @start:	page-aligned start.
  * @end:	end.
  *
+ * Unbinding changes only the VMAs whose policy follows a group, so only
+ * those may not be split inside a huge page: unbinding part of a hugetlb
+ * mapping that is not bound is a no-op, as mbind() of the policy a VMA
+ * already has is.  memsched_mbind_check() adds the rules for binding.
+ *
  * Return: 0; -EFAULT if part of the range is not mapped; -EOPNOTSUPP if
  * part of it is a mapping a binding cannot serve; -EINVAL if it would split
- * a hugetlb mapping inside a huge page.
+ * a bound hugetlb mapping inside a huge page.
  */
 int memsched_range_check(struct mm_struct *mm, unsigned long start,
 			 unsigned long end)
@@ -1009,7 +1015,8 @@ int memsched_range_check(struct mm_struct *mm, unsigned long start,
 			err = -EOPNOTSUPP;
 			break;
 		}
-		if (memsched_hugetlb_misaligned(vma, start, end)) {
+		if (vma->vm_policy && vma->vm_policy->msgroup &&
+		    memsched_hugetlb_misaligned(vma, start, end)) {
 			err = -EINVAL;
 			break;
 		}
@@ -1032,8 +1039,9 @@ int memsched_range_check(struct mm_struct *mm, unsigned long start,
  * with ms_mbind() cannot slip a hugetlb or PFNMAP mapping in between the
  * early check and the binding.
  *
- * Return: 0, the errno of memsched_range_check(), or -EACCES if part of
- * the range maps a file with a shared policy that was not opened for
+ * Return: 0, the errno of memsched_range_check(), -EINVAL if binding
+ * would split any hugetlb mapping inside a huge page, or -EACCES if part
+ * of the range maps a file with a shared policy that was not opened for
  * writing.
  */
 int memsched_mbind_check(struct mm_struct *mm, unsigned long start,
@@ -1048,6 +1056,11 @@ int memsched_mbind_check(struct mm_struct *mm, unsigned long start,
 	err = memsched_range_check(mm, start, end);
 	if (err)
 		return err;
+	for_each_vma_range(vmi, vma, end) {
+		if (memsched_hugetlb_misaligned(vma, start, end))
+			return -EINVAL;
+	}
+	vma_iter_set(&vmi, start);
 	/*
 	 * A mapping with a shared policy (tmpfs, memfd, shared anonymous
 	 * memory) takes the binding into its file: it decides where every

@@ -382,7 +382,9 @@ TEST_F(range, readonly_shared_file_is_eacces)
 /*
  * hugetlb ranges bind and unbind, but only at huge page boundaries: a
  * call that would split a hugetlb VMA inside a huge page is EINVAL and
- * changes nothing, not even the VMAs before it in the range.
+ * changes nothing, not even the VMAs before it in the range.  Unbinding
+ * splits only bound VMAs: inside a huge page of one that is not bound it
+ * is a no-op.
  */
 TEST_F(range, hugetlb_binds_at_huge_page_boundaries)
 {
@@ -396,6 +398,13 @@ TEST_F(range, hugetlb_binds_at_huge_page_boundaries)
 		write_str("/proc/sys/vm/nr_hugepages", "0");
 		SKIP(return, "no hugetlb pages");
 	}
+	/*
+	 * unbinding part of a huge page of a VMA that is not bound changes
+	 * nothing, so it is not refused (it was EINVAL)
+	 */
+	EXPECT_EQ(0, ms_mbind(h, huge / 2, MS_ID_NONE, 0));
+	EXPECT_EQ(0, ms_mbind(h + huge / 2, huge, MS_ID_NONE, 0));
+	EXPECT_EQ(1, vmas_in(h, h + 2 * huge));
 	/* half a huge page, at either end */
 	EXPECT_EQ(-1, ms_mbind(h, huge / 2, self->id, 0));
 	EXPECT_EQ(EINVAL, errno);
@@ -407,9 +416,16 @@ TEST_F(range, hugetlb_binds_at_huge_page_boundaries)
 	EXPECT_EQ(0, ms_mbind(h + huge, huge, self->id, 0));
 	EXPECT_EQ(2, vmas_in(h, h + 2 * huge));
 	EXPECT_EQ(1, memsched_lines("range", self->id));
-	/* unbinding checks the range the same way, under the write lock */
+	/*
+	 * unbinding checks the bound VMAs the same way, under the write
+	 * lock; the unbound one beside them does not count
+	 */
 	EXPECT_EQ(-1, ms_mbind(h + huge, huge / 2, MS_ID_NONE, 0));
 	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ms_mbind(h + huge / 2, huge, MS_ID_NONE, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, ms_mbind(h + huge / 2, huge / 2, MS_ID_NONE, 0));
+	EXPECT_EQ(2, vmas_in(h, h + 2 * huge));
 	EXPECT_EQ(1, memsched_lines("range", self->id));
 	EXPECT_EQ(0, ms_mbind(h, 2 * huge, MS_ID_NONE, 0));
 	EXPECT_EQ(0, memsched_lines("range", self->id));
