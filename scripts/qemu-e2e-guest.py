@@ -324,49 +324,10 @@ def check_qmp(qmp, pid, nn, node_groups):
               f'/proc (home {home}, pages {pages})')
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--qemu', required=True)
-    ap.add_argument('--kernel', required=True)
-    ap.add_argument('--initrd', required=True)
-    ap.add_argument('--mode', choices=['memsched', 'knumad', 'mainline',
-                                       'none'], required=True)
-    ap.add_argument('--backends', default='memfd-huge,memfd-share,file-huge,ram')
-    ap.add_argument('--mib', type=int, default=64,
-                    help='MiB of the smallest guest node (+32 per node)')
-    ap.add_argument('--touch-mib', type=int, default=16)
-    ap.add_argument('--limit', type=int, default=120)
-    ap.add_argument('--boot-limit', type=int, default=900,
-                    help='seconds for the inner guest to boot and write its '
-                    'memory (183 s on 2 and 316 s on 4 host nodes here)')
-    ap.add_argument('--hotplug', action='store_true')
-    ap.add_argument('--vhost', action='store_true')
-    ap.add_argument('--workdir', default='.')
-    a = ap.parse_args()
-
-    kinds = a.backends.split(',')
+def qemu_cmd(a, kinds, sizes, memsched, serial, mon, qmp_path):
+    """The QEMU command line: one guest node per backend, two vCPU slots
+    per node (one present, one for hot-plug)."""
     nn = len(kinds)
-    # distinct sizes, so that numa_maps tells the backends apart; node 0,
-    # where the inner kernel lives, the largest
-    sizes = [a.mib + 32 * (nn - 1 - i) for i in range(nn)]
-    hp = [s // 2 for s, k in zip(sizes, kinds) if k.endswith('huge')]
-    if hp:
-        # all on node 0 while confined; elsewhere, the largest that can
-        # end up sharing a home (at most ceil(guest/host nodes) groups)
-        per = -(-nn // len(host_nodes()))
-        setup_hugetlb(sum(hp) + 16, sum(sorted(hp)[::-1][:per]) + 16)
-    cg = setup_cgroup()
-    # one mechanism at a time: memsched mode runs with neither NUMA
-    # balancing nor knumad, so what moves is memsched's doing
-    wr('/proc/sys/kernel/numa_balancing', int(a.mode == 'mainline'))
-    if os.path.exists('/sys/kernel/mm/knumad/enabled'):
-        wr('/sys/kernel/mm/knumad/enabled', int(a.mode == 'knumad'))
-
-    serial = os.path.join(a.workdir, 'e2e-serial.log')
-    if os.path.exists(serial):
-        os.unlink(serial)
-    mon = f'/run/e2e-mon-{os.getpid()}.sock'
-    qmp_path = f'/run/e2e-qmp-{os.getpid()}.sock'
     # Debian's firmware (seabios, option ROMs); a build tree looks only in
     # its own pc-bios/, which the Debian source ships without blobs.
     cmd = [a.qemu, '-L', '/usr/share/seabios', '-L', '/usr/share/qemu',
@@ -389,38 +350,183 @@ def main():
     for i, k in enumerate(kinds):
         cmd += ['-object', backend_arg(k, i, sizes[i])]
         node = f'node,nodeid={i},cpus={i},cpus={i + nn},memdev=m{i}'
-        if a.mode == 'memsched':
+        if memsched:
             node += ',memsched=on'
         cmd += ['-numa', node]
+    return cmd
+
+
+def wait_serial(serial, what, limit, q):
+    """Seconds until @what (a function of the serial log's text) holds,
+    or None after @limit seconds or once QEMU has exited."""
+    t0 = time.time()
+    while time.time() - t0 < limit:
+        if q.poll() is not None:
+            return None
+        try:
+            if what(rd(serial)):
+                return time.time() - t0
+        except OSError:
+            pass
+        time.sleep(0.5)
+    return None
+
+
+def heartbeats(text):
+    """The pass counts of vcpu-touch's "passes" lines, oldest first."""
+    return [[int(x) for x in l.split()[2:]] for l in text.splitlines()
+            if l.startswith('vcpu-touch: passes ')]
+
+
+def make_snapshot(a, kinds, sizes, out):
+    """On the build machine, at one level of TCG: boot the inner guest (a
+    RAM backend per guest node, no memsched: neither is in the migration
+    stream), let every vCPU write its memory, stop it and save its state
+    to @out, which the test restores with -incoming instead of booting
+    the guest again under two levels of TCG."""
+    tmp = out + '.tmp'
+    d = os.path.dirname(out) or '.'
+    serial = os.path.join(d, 'snapshot-serial.log')
+    mon = os.path.join(d, f'snapshot-mon-{os.getpid()}.sock')
+    qmp_path = os.path.join(d, f'snapshot-qmp-{os.getpid()}.sock')
+    for f in (serial, tmp):
+        if os.path.exists(f):
+            os.unlink(f)
+    cmd = qemu_cmd(a, ['ram'] * len(kinds), sizes, False, serial, mon,
+                   qmp_path)
+    # the guest is stopped to be saved; without the run state in the
+    # stream the restoring QEMU runs it once loaded (autostart)
+    cmd += ['-global', 'migration.store-global-state=off']
+    say('snapshot: command line:', ' '.join(cmd))
+    q = subprocess.Popen(cmd, stderr=subprocess.PIPE)
+    try:
+        t = wait_serial(serial, lambda s: f'all {len(kinds)} cpus done' in s,
+                        a.boot_limit, q)
+        if t is None:
+            say('FAIL snapshot: the inner guest did not boot: ' +
+                (rd(serial)[-1500:] if os.path.exists(serial) else ''))
+            return 1
+        say(f'snapshot: inner guest booted, every vCPU wrote its memory '
+            f'({t:.1f} s)')
+        hmp = Hmp(mon)
+        hmp.cmd('stop')
+        hmp.cmd('migrate_set_parameter max-bandwidth 4096')
+        hmp.cmd(f'migrate "exec:cat > {tmp}"')
+        t0 = time.time()
+        status = ''
+        while time.time() - t0 < 120:
+            status = hmp.cmd('info migrate')
+            if re.search(r'Migration status: (completed|failed|cancelled)',
+                         status):
+                break
+            time.sleep(0.2)
+        if 'Migration status: completed' not in status:
+            say('FAIL snapshot: migration did not complete: ' + status)
+            return 1
+    finally:
+        q.kill()
+        q.wait()
+        for f in (mon, qmp_path):
+            if os.path.exists(f):
+                os.unlink(f)
+    os.replace(tmp, out)
+    say(f'snapshot: {out}: {os.path.getsize(out) >> 20} MiB')
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--qemu', required=True)
+    ap.add_argument('--kernel', required=True)
+    ap.add_argument('--initrd', required=True)
+    ap.add_argument('--mode', choices=['memsched', 'knumad', 'mainline',
+                                       'none'], required=True)
+    ap.add_argument('--backends', default='memfd-huge,memfd-share,file-huge,ram')
+    ap.add_argument('--mib', type=int, default=64,
+                    help='MiB of the smallest guest node (+32 per node)')
+    ap.add_argument('--touch-mib', type=int, default=16)
+    ap.add_argument('--limit', type=int, default=120)
+    ap.add_argument('--boot-limit', type=int, default=900,
+                    help='seconds for the inner guest to boot and write its '
+                    'memory (183 s on 2 and 316 s on 4 host nodes here)')
+    ap.add_argument('--hotplug', action='store_true')
+    ap.add_argument('--vhost', action='store_true')
+    ap.add_argument('--workdir', default='.')
+    ap.add_argument('--snapshot', metavar='FILE',
+                    help='restore the inner guest from FILE (made by '
+                    '--make-snapshot with the same options) instead of '
+                    'booting it')
+    ap.add_argument('--make-snapshot', metavar='FILE',
+                    help='on the build machine: boot the inner guest, save '
+                    'it to FILE once every vCPU has written its memory, '
+                    'and exit')
+    a = ap.parse_args()
+
+    kinds = a.backends.split(',')
+    nn = len(kinds)
+    # distinct sizes, so that numa_maps tells the backends apart; node 0,
+    # where the inner kernel lives, the largest
+    sizes = [a.mib + 32 * (nn - 1 - i) for i in range(nn)]
+    if a.make_snapshot:
+        return make_snapshot(a, kinds, sizes, a.make_snapshot)
+    hp = [s // 2 for s, k in zip(sizes, kinds) if k.endswith('huge')]
+    if hp:
+        # all on node 0 while confined; elsewhere, the largest that can
+        # end up sharing a home (at most ceil(guest/host nodes) groups)
+        per = -(-nn // len(host_nodes()))
+        setup_hugetlb(sum(hp) + 16, sum(sorted(hp)[::-1][:per]) + 16)
+    cg = setup_cgroup()
+    # one mechanism at a time: memsched mode runs with neither NUMA
+    # balancing nor knumad, so what moves is memsched's doing
+    wr('/proc/sys/kernel/numa_balancing', int(a.mode == 'mainline'))
+    if os.path.exists('/sys/kernel/mm/knumad/enabled'):
+        wr('/sys/kernel/mm/knumad/enabled', int(a.mode == 'knumad'))
+
+    serial = os.path.join(a.workdir, 'e2e-serial.log')
+    if os.path.exists(serial):
+        os.unlink(serial)
+    mon = f'/run/e2e-mon-{os.getpid()}.sock'
+    qmp_path = f'/run/e2e-qmp-{os.getpid()}.sock'
+    cmd = qemu_cmd(a, kinds, sizes, a.mode == 'memsched', serial, mon,
+                   qmp_path)
+    if a.snapshot:
+        cmd += ['-incoming', f'exec:cat {a.snapshot}']
     say('command line:', ' '.join(cmd))
 
     def confine():
         wr(cg + '/cgroup.procs', os.getpid())
 
-    t_start = time.time()
     q = subprocess.Popen(cmd, preexec_fn=confine, stderr=subprocess.PIPE)
     pid = q.pid
-    # the inner guest boots and every vCPU writes its node's memory
-    done = False
-    while time.time() - t_start < a.boot_limit:
-        if q.poll() is not None:
-            say('FAIL QEMU exited', q.returncode, q.stderr.read().decode())
-            return 1
-        try:
-            done = f'all {nn} cpus done' in rd(serial)
-        except OSError:
-            pass
-        if done:
-            break
-        time.sleep(1)
-    t_boot = time.time() - t_start
-    if not check(done, f'inner guest booted and its {nn} vCPUs wrote '
-                 f'{a.touch_mib} MiB each ({t_boot:.0f} s)'):
-        say(rd(serial)[-2000:])
+    if a.snapshot:
+        # the guest's RAM is written by QEMU's loader, confined to host
+        # node 0 as a boot's first touch is; its vCPUs then write on:
+        # two heartbeats in which every vCPU made passes
+        def resumed(text):
+            hb = heartbeats(text)
+            return len(hb) >= 2 and len(hb[-1]) == nn and \
+                all(x > y for x, y in zip(hb[-1], hb[0]))
+        t_boot = wait_serial(serial, resumed, a.boot_limit, q)
+        what = (f'inner guest restored from {os.path.basename(a.snapshot)}'
+                f' (taken once all {nn} vCPUs had written {a.touch_mib} '
+                'MiB) and every vCPU writing again')
+    else:
+        # the inner guest boots and every vCPU writes its node's memory
+        t_boot = wait_serial(serial, lambda t: f'all {nn} cpus done' in t,
+                             a.boot_limit, q)
+        what = (f'inner guest booted and its {nn} vCPUs wrote '
+                f'{a.touch_mib} MiB each')
+    if q.poll() is not None:
+        say('FAIL QEMU exited', q.returncode, q.stderr.read().decode())
+        return 1
+    if not check(t_boot is not None, what + (f' ({t_boot:.0f} s)'
+                                             if t_boot is not None
+                                             else ' (timed out)')):
+        say(rd(serial)[-2000:] if os.path.exists(serial) else 'no console')
         q.kill()
         return 1
     for line in rd(serial).splitlines():
-        if 'vcpu-touch: cpu' in line:
+        if 'vcpu-touch: cpu' in line or 'vcpu-touch: passes' in line:
             say('inner:', line.strip())
     hmp = Hmp(mon)
 
@@ -553,7 +659,8 @@ def main():
     if failures:
         say(f'FAIL {len(failures)} checks: ' + '; '.join(failures))
         return 1
-    say('PASS', f'mode={a.mode} backends={a.backends} boot={t_boot:.0f}s '
+    say('PASS', f'mode={a.mode} backends={a.backends} '
+        f'{"restore" if a.snapshot else "boot"}={t_boot:.0f}s '
         't95=' + (f'{t95:.1f}s' if t95 is not None else 'never'))
     return 0
 
