@@ -328,7 +328,8 @@ def qemu_section(outdir, modes):
             if r:
                 t95 = r.group(1) + " s"
             r = re.search(r"\(([0-9]+) s\)$", l)
-            if r and "inner guest booted" in l:
+            if r and ("inner guest booted" in l or
+                      "inner guest restored" in l):
                 boot = r.group(1) + " s"
             r = re.search(r"vmstat (.*)", l)
             if r:
@@ -347,7 +348,9 @@ def qemu_section(outdir, modes):
     return ["", "## QEMU: a real inner guest, 2 host nodes", "",
             "scripts/qemu-e2e.sh: four guest nodes, one per backend "
             "(memfd hugetlb, memfd share=on, file on hugetlbfs, ram), "
-            "RAM first touched while QEMU was confined to host node 0, then "
+            "RAM first touched while QEMU was confined to host node 0 (by "
+            "QEMU's loader: the guest is restored from a snapshot taken "
+            "after its boot, unless E2E_SNAPSHOT=0), then "
             "the cpuset widened. memsched = the patched QEMU with "
             "memsched=on; the other modes run Debian's unmodified QEMU. "
             "NUMA balancing and knumad are off except in their own mode. "
@@ -355,7 +358,7 @@ def qemu_section(outdir, modes):
             "node's vCPU thread ran on at the end (the others); t95 = "
             "every backend 95% at home and the homes spread, within "
             "120 s.", "",
-            "| mode | inner boot | t95 | final locality per guest node "
+            "| mode | inner boot or restore | t95 | final locality per guest node "
             "| vmstat at the end |",
             "|---|---|---|---|---|"] + rows
 
