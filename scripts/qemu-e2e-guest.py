@@ -4,7 +4,9 @@
 # kernel, configs/inner.config, or Debian's; its /init is
 # tools/memsched/vcpu-touch.c: every vCPU keeps writing its own guest node's
 # memory).  QEMU starts confined by a cpuset to host node 0, so the inner
-# guest first touches all its RAM there; once every vCPU has written its
+# guest's RAM is first touched there - by its boot, or with --snapshot by
+# QEMU's loader restoring a guest saved after its boot (--make-snapshot,
+# on the build machine); once every vCPU has written its
 # memory the cpuset is widened to every host node and the script measures
 # how long each guest node's memory takes to reach the host node its vCPU
 # is kept on.
@@ -32,10 +34,12 @@ import json
 import mmap
 import os
 import re
+import shlex
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 CG = '/sys/fs/cgroup'
@@ -366,16 +370,17 @@ def wait_serial(serial, what, limit, q):
         try:
             if what(rd(serial)):
                 return time.time() - t0
-        except OSError:
+        except (OSError, ValueError):	# not there yet; not UTF-8
             pass
         time.sleep(0.5)
     return None
 
 
 def heartbeats(text):
-    """The pass counts of vcpu-touch's "passes" lines, oldest first."""
-    return [[int(x) for x in l.split()[2:]] for l in text.splitlines()
-            if l.startswith('vcpu-touch: passes ')]
+    """The pass counts of vcpu-touch's "passes" lines, oldest first; a
+    line a kernel message broke into is left out."""
+    return [[int(x) for x in m.group(1).split()] for m in
+            re.finditer(r'^vcpu-touch: passes((?: \d+)+)$', text, re.M)]
 
 
 def make_snapshot(a, kinds, sizes, out):
@@ -386,10 +391,13 @@ def make_snapshot(a, kinds, sizes, out):
     the guest again under two levels of TCG."""
     tmp = out + '.tmp'
     d = os.path.dirname(out) or '.'
+    os.makedirs(d, exist_ok=True)
     serial = os.path.join(d, 'snapshot-serial.log')
-    mon = os.path.join(d, f'snapshot-mon-{os.getpid()}.sock')
-    qmp_path = os.path.join(d, f'snapshot-qmp-{os.getpid()}.sock')
-    for f in (serial, tmp):
+    # sockets in a short directory of their own (108 bytes at most)
+    sockdir = tempfile.mkdtemp(prefix='e2e-snap-')
+    mon = os.path.join(sockdir, 'mon.sock')
+    qmp_path = os.path.join(sockdir, 'qmp.sock')
+    for f in (serial, tmp, out):
         if os.path.exists(f):
             os.unlink(f)
     cmd = qemu_cmd(a, ['ram'] * len(kinds), sizes, False, serial, mon,
@@ -398,7 +406,8 @@ def make_snapshot(a, kinds, sizes, out):
     # stream the restoring QEMU runs it once loaded (autostart)
     cmd += ['-global', 'migration.store-global-state=off']
     say('snapshot: command line:', ' '.join(cmd))
-    q = subprocess.Popen(cmd, stderr=subprocess.PIPE)
+    err = open(os.path.join(d, 'snapshot-qemu.log'), 'w')
+    q = subprocess.Popen(cmd, stderr=err)
     try:
         t = wait_serial(serial, lambda s: f'all {len(kinds)} cpus done' in s,
                         a.boot_limit, q)
@@ -411,7 +420,10 @@ def make_snapshot(a, kinds, sizes, out):
         hmp = Hmp(mon)
         hmp.cmd('stop')
         hmp.cmd('migrate_set_parameter max-bandwidth 4096')
-        hmp.cmd(f'migrate "exec:cat > {tmp}"')
+        # the file is renamed by the shell once cat has written it all:
+        # QEMU says "completed" once the pipe has the last of the data
+        hmp.cmd(f'migrate -d "exec:cat > {shlex.quote(tmp)} && '
+                f'mv {shlex.quote(tmp)} {shlex.quote(out)}"')
         t0 = time.time()
         status = ''
         while time.time() - t0 < 120:
@@ -420,16 +432,26 @@ def make_snapshot(a, kinds, sizes, out):
                          status):
                 break
             time.sleep(0.2)
-        if 'Migration status: completed' not in status:
+        while 'completed' in status and time.time() - t0 < 120 and \
+                not os.path.exists(out):
+            time.sleep(0.2)
+        if 'Migration status: completed' not in status or \
+                not os.path.exists(out):
             say('FAIL snapshot: migration did not complete: ' + status)
             return 1
     finally:
         q.kill()
         q.wait()
+        err.close()
         for f in (mon, qmp_path):
             if os.path.exists(f):
                 os.unlink(f)
-    os.replace(tmp, out)
+        os.rmdir(sockdir)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        if q.returncode not in (-signal.SIGKILL, 0):
+            say('snapshot: QEMU said: ' +
+                rd(os.path.join(d, 'snapshot-qemu.log'))[-1500:])
     say(f'snapshot: {out}: {os.path.getsize(out) >> 20} MiB')
     return 0
 
@@ -446,6 +468,9 @@ def main():
                     help='MiB of the smallest guest node (+32 per node)')
     ap.add_argument('--touch-mib', type=int, default=16)
     ap.add_argument('--limit', type=int, default=120)
+    ap.add_argument('--restore-limit', type=int, default=300,
+                    help='seconds for the restored guest to run again '
+                    '(26-34 s here)')
     ap.add_argument('--boot-limit', type=int, default=900,
                     help='seconds for the inner guest to boot and write its '
                     'memory (183 s on 2 and 316 s on 4 host nodes here)')
@@ -490,7 +515,7 @@ def main():
     cmd = qemu_cmd(a, kinds, sizes, a.mode == 'memsched', serial, mon,
                    qmp_path)
     if a.snapshot:
-        cmd += ['-incoming', f'exec:cat {a.snapshot}']
+        cmd += ['-incoming', f'exec:cat {shlex.quote(a.snapshot)}']
     say('command line:', ' '.join(cmd))
 
     def confine():
@@ -506,7 +531,7 @@ def main():
             hb = heartbeats(text)
             return len(hb) >= 2 and len(hb[-1]) == nn and \
                 all(x > y for x, y in zip(hb[-1], hb[0]))
-        t_boot = wait_serial(serial, resumed, a.boot_limit, q)
+        t_boot = wait_serial(serial, resumed, a.restore_limit, q)
         what = (f'inner guest restored from {os.path.basename(a.snapshot)}'
                 f' (taken once all {nn} vCPUs had written {a.touch_mib} '
                 'MiB) and every vCPU writing again')

@@ -81,9 +81,13 @@ guest=(python3 "$TOP/scripts/qemu-e2e-guest.py" --qemu "$qemu"
 	--kernel "$kernel" --initrd "$INNER/initrd.gz")
 snap=()
 if [ "${E2E_SNAPSHOT:-1}" = 1 ]; then
-	key=$({ sha256sum "$qemu" "$kernel" "$INNER/initrd.gz" \
-		"$TOP/scripts/qemu-e2e-guest.py" | cut -d' ' -f1
-		printf '%s\n' "$@"; } | sha256sum | cut -c1-16)
+	# what shapes the saved machine: the binary, the guest, the script
+	# and its options, and the firmware (a ROM's size is in the stream)
+	sums=$(sha256sum "$qemu" "$kernel" "$INNER/initrd.gz" \
+		"$TOP/scripts/qemu-e2e-guest.py") || die "cannot hash the inputs"
+	fw=$(dpkg-query -W -f='${Package} ${Version}\n' seabios ipxe-qemu \
+		qemu-system-data 2>/dev/null || true)
+	key=$(printf '%s\n' "$sums" "$fw" "$@" | sha256sum | cut -c1-16)
 	file=$INNER/snap-$key
 	if [ ! -f "$file" ]; then
 		# the four latest are kept (make bench runs four modes)
@@ -96,6 +100,11 @@ fi
 work=$BUILD/e2e-$nodes
 mkdir -p "$work"
 cd "$work"
-exec "$TOP/scripts/vm-run" --config "$config" --nodes "$nodes" \
+rc=0
+"$TOP/scripts/vm-run" --config "$config" --nodes "$nodes" \
 	--cpus $((nodes * 2)) --mem $((nodes >= 4 ? nodes : 3))G --timeout "$timeout" -- \
-	"${guest[@]}" --workdir "$work" "${snap[@]}" "$@"
+	"${guest[@]}" --workdir "$work" "${snap[@]}" "$@" || rc=$?
+# a failed run makes the next one save the guest again, in case the
+# snapshot was the trouble
+[ $rc = 0 ] || [ ${#snap[@]} = 0 ] || rm -f "${snap[1]}"
+exit $rc

@@ -28,7 +28,7 @@ check() {	# check "what" command...
 knumad_pid() { pgrep -x knumad | head -n 1; }
 # CPU time of a task in ms: the scheduler's own count (schedstat), not
 # utime + stime, which are tick samples: over the short windows of a
-# make test slice (5 s) those were noise enough to fail a comparison
+# make test slice (then 5 s) those were noise enough to fail a comparison
 # (13.4% against 14.6% with a quarter of the work)
 cpu_ms() { awk '{printf "%d\n", $1 / 1000000}' "/proc/$1/schedstat"; }
 aggressive() {
