@@ -26,6 +26,14 @@ check() {	# check "what" command...
 	if "$@"; then ok "$what"; else bad "$what"; fi
 }
 knumad_pid() { pgrep -x knumad | head -n 1; }
+# "SCAN_NS MIGRATE_NS": what knumad charged to process $1 (0 0 if gone)
+charged_ns() {
+	cat "/proc/$1/memsched" 2>/dev/null |
+	awk '/^knumad scanned/ { for (i = 1; i < NF; i++) {
+		if ($i == "scan_ns") s = $(i + 1)
+		if ($i == "migrate_ns") m = $(i + 1) } }
+	     END { printf "%.0f %.0f\n", s, m }'	# mawk prints 3.9e+09
+}
 # CPU time of a task in ms: the scheduler's own count (schedstat), not
 # utime + stime, which are tick samples: over the short windows of a
 # make test slice (then 5 s) those were noise enough to fail a comparison
@@ -210,7 +218,7 @@ phase_faults() {
 }
 
 phase_abuse() {
-	local f v w out n s0 s1 c0 c1 p0 p1 kp what secs bound cpu pid mapcount
+	local f v w out n s0 s1 c0 c1 p0 p1 m0 m1 g0 g1 kp what secs bound cpu pid mapcount apid own worst ready t0
 	info "abuse: an unprivileged user against the knobs, the quota, memory and knumad"
 	# knobs: nobody can write any
 	for f in $(find $K $M -maxdepth 1 -type f -perm -u=w); do
@@ -276,35 +284,64 @@ phase_abuse() {
 	# while the cost of each pass (a wake-up, the process list, mmap_lock)
 	# stays; measured 0.50 (S=60) and 0.56 (S=120) of the CPU at the full
 	# budget, so the check asks for at most two thirds.
+	#
+	# The sparse windows open once the process has touched its pages
+	# (not while it builds its page tables, nor while it exits), and
+	# also say what knumad charged to that process (scan_ns, migrate_ns
+	# in /proc/<pid>/memsched) and how many pages it moved in all.
 	worst=
 	for what in sparse sparse-quarter dense forks churn; do
 		[ $what = sparse-quarter ] && echo 1024 >$K/pages_to_scan
+		apid= own=
+		case $what in
+		sparse*)
+			"${NOBODY[@]}" "$T/msabuse" sparse $((secs + 30)) \
+				>$W/abuse-$what.log 2>&1 &
+			apid=$! t0=$SECONDS
+			for n in $(seq 300); do
+				grep -q touched $W/abuse-$what.log && break
+				sleep 0.2
+			done
+			own=" (set up in $((SECONDS - t0)) s)" ;;
+		esac
 		c0=$(cpu_ms "$kp") p0=$(cat $K/pages_scanned)
+		m0=$(cat $K/pages_migrated)
+		[ -n "$apid" ] && ready=$own own=$(charged_ns $apid)
 		case $what in
 		dense) "${NOBODY[@]}" "$T/msabuse" dense 256 "$secs" ;;
-		sparse*) "${NOBODY[@]}" "$T/msabuse" sparse "$secs" ;;
+		sparse*) sleep "$secs" ;;
 		*) "${NOBODY[@]}" "$T/msabuse" $what "$secs" ;;
-		esac >$W/abuse-$what.log 2>&1
+		esac >>$W/abuse-$what.log 2>&1
 		c1=$(cpu_ms "$kp") p1=$(cat $K/pages_scanned)
+		m1=$(cat $K/pages_migrated)
+		if [ -n "$apid" ]; then
+			read -r s0 g0 <<<"$own"
+			read -r s1 g1 < <(charged_ns $apid)
+			t0=$SECONDS
+			kill "$apid"
+			wait "$apid" 2>/dev/null
+			own="$ready, of it charged to the process: scan $(((s1 - s0) / 1000000)) ms, migrate $(((g1 - g0) / 1000000)) ms (gone in $((SECONDS - t0)) s)"
+		fi
 		echo 4096 >$K/pages_to_scan
 		cpu=$(echo "scale=2; ($c1 - $c0) / 10 / $secs" | bc)
-		info "abuse: $what for ${secs}s ($(grep -o 'msabuse: .*' $W/abuse-$what.log | tail -n 1)): knumad ${cpu}% of a CPU, $(((p1 - p0) / secs)) pages armed/s (knobs allow $bound/s)"
+		info "abuse: $what for ${secs}s ($(grep -o 'msabuse: .*' $W/abuse-$what.log | tail -n 1)): knumad ${cpu}% of a CPU${own}, $(((p1 - p0) / secs)) pages armed/s (knobs allow $bound/s), $((m1 - m0)) pages migrated"
 		check "abuse: $what: knumad arms at most pages_to_scan per scan_sleep (+25%)" \
 			test $(((p1 - p0) / secs)) -le $((bound * 5 / 4))
 		case $what in
 		sparse) worst=$cpu ;;
 		sparse-quarter)
-			# Checked over windows of 20 s and more (make stress:
-			# 40 s).  Over the 8 s of the make test slice it failed
-			# twice in three runs of 2026-12-01 (quarter 21.01%
-			# against full 14.65%, with 81 against 399 pages armed/s)
-			# - not explained yet (issue 13); the slice reports it.
-			if [ "$secs" -ge 20 ]; then
-				check "abuse: a quarter of pages_to_scan, knumad's CPU ${cpu}% <= 2/3 of ${worst}% (+0.3)" \
-					test "$(echo "scale=3; $cpu <= $worst * 2 / 3 + 0.3" | bc)" = 1
-			else
-				info "abuse: a quarter of pages_to_scan, knumad's CPU ${cpu}% against ${worst}% at the full budget (not checked over ${secs} s windows: make stress checks it over 20 s and more)"
-			fi ;;
+			# Over the 8 s windows of the make test slice this failed
+			# twice in three runs of 2026-12-01 (a quarter: 21.01%
+			# against 14.65% at the full budget) while each window
+			# ran from the sparse process's start to its exit: 4-5 s
+			# of building its page tables and 2-5 s of exit (measured
+			# since) inside a window divided by 8 s, knumad's work in
+			# them counted as scanning.  What knumad did in those
+			# seconds was not pinned down.  Windows from "touched" to
+			# the kill: 0.23, 0.25, 0.17, 0.18 and 0.13 of the full
+			# budget's CPU in five runs.
+			check "abuse: a quarter of pages_to_scan, knumad's CPU ${cpu}% <= 2/3 of ${worst}% (+0.3)" \
+				test "$(echo "scale=3; $cpu <= $worst * 2 / 3 + 0.3" | bc)" = 1 ;;
 		*)
 			check "abuse: $what: knumad's CPU (${cpu}%) <= the sparse case's (${worst}%) +0.5" \
 				test "$(echo "$cpu <= $worst + 0.5" | bc)" = 1 ;;
@@ -417,11 +454,20 @@ phase_hotplug() {
 	check "hotplug: the guest still answers" alive
 }
 
+# A shell error inside a phase (bash: an arithmetic syntax error) ends
+# this whole loop, not just the phase, and the rest of the script ran on
+# as if all was well: seen with a count awk printed as 3.9e+09.  Each
+# phase that ran to its end is counted, and a short count is a failure.
+completed=0
 for ph in $phases; do
 	start=$SECONDS
 	"phase_$ph"
 	info "$ph: $((SECONDS - start)) s"
+	completed=$((completed + 1))
 done
+set -- $phases
+[ "$completed" = $# ] ||
+	bad "only $completed of the $# phases ($phases) ran to their end: a shell error in $0 (above)"
 rm -f $W/run
 kill $bg_misplaced 2>/dev/null
 wait 2>/dev/null
