@@ -302,6 +302,13 @@ phase_abuse() {
 				grep -q touched $W/abuse-$what.log && break
 				sleep 0.2
 			done
+			if ! grep -q touched $W/abuse-$what.log; then
+				bad "abuse: $what: msabuse did not set up its 16 TiB in 60 s: $(head -c 200 $W/abuse-$what.log)"
+				kill "$apid" 2>/dev/null
+				wait "$apid" 2>/dev/null
+				[ $what = sparse ] && worst=
+				continue
+			fi
 			own=" (set up in $((SECONDS - t0)) s)" ;;
 		esac
 		c0=$(cpu_ms "$kp") p0=$(cat $K/pages_scanned)
@@ -340,11 +347,13 @@ phase_abuse() {
 			# seconds was not pinned down.  Windows from "touched" to
 			# the kill: 0.23, 0.25, 0.17, 0.18 and 0.13 of the full
 			# budget's CPU in five runs.
-			check "abuse: a quarter of pages_to_scan, knumad's CPU ${cpu}% <= 2/3 of ${worst}% (+0.3)" \
-				test "$(echo "scale=3; $cpu <= $worst * 2 / 3 + 0.3" | bc)" = 1 ;;
+			# not vacuous: the full budget must have cost 2% of a
+			# CPU (17.6-23.3% measured), or there is nothing to cut
+			check "abuse: a quarter of pages_to_scan, knumad's CPU ${cpu}% <= 2/3 of ${worst:-?}% (+0.3), the full budget's >= 2%" \
+				test "$(echo "scale=3; ${worst:-0} >= 2 && $cpu <= ${worst:-0} * 2 / 3 + 0.3" | bc)" = 1 ;;
 		*)
-			check "abuse: $what: knumad's CPU (${cpu}%) <= the sparse case's (${worst}%) +0.5" \
-				test "$(echo "$cpu <= $worst + 0.5" | bc)" = 1 ;;
+			check "abuse: $what: knumad's CPU (${cpu}%) <= the sparse case's (${worst:-?}%) +0.5" \
+				test "$(echo "$cpu <= ${worst:-0} + 0.5" | bc)" = 1 ;;
 		esac
 	done
 	rm -f $W/pause

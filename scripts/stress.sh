@@ -6,6 +6,8 @@
 # scripts/stress-guest.sh; vm-run fails a guest on any kernel report.
 #   STRESS_S   seconds per phase (default 120: about 20 minutes in all)
 #   STRESS_NODES  node counts (default "2 4")
+#   STRESS_BUILT=1  the tree, test kernel and headers are built (make
+#                 test sets it after building them): do not make them again
 #   scripts/stress.sh [PHASE...]   (fuzz faults abuse hotplug; default all)
 # Ends with "N passed, N failed"; exits non-zero on any failure.
 set -uo pipefail
