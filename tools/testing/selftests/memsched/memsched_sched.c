@@ -408,6 +408,8 @@ static pid_t fill_node(int nid, int release[2])
 				break;
 			touch(p + off, step);
 		}
+		/* and no khugepaged collapse on the full node afterwards */
+		madvise(p, len, MADV_NOHUGEPAGE);
 		c = 1;
 		if (write(ready[1], &c, 1) != 1)
 			_exit(1);
