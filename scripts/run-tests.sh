@@ -178,11 +178,12 @@ if "$TOP/scripts/kernel.sh" test headers >/dev/null 2>&1 &&
 	# left alone, memcg charging, task scanning, shared pages, the
 	# sparse process's cost, no reclaim on the destination - check the
 	# same thing on any two nodes; they run on 2 nodes (and all of them
-	# on 4 with `make selftests NODES=4`): 90 s less of this run.  Two topology tests are left out here too: they fail on
-	# 4 nodes about every other run on this 2-core machine (issue 13: a
-	# thread's slice stuck at 75% at home; an implicit group dissolved
-	# and made again), and a known failure in every CI run would stop
-	# everything else from landing.
+	# on 4 with `make selftests NODES=4`): 90 s less of this run.  Two
+	# topology tests are left out here too: they fail on 4 nodes about
+	# every other run on this 2-core machine (issue 13: a thread's slice
+	# stuck at 75% at home; an implicit group dissolved and made again),
+	# and a known failure in every CI run would stop everything else
+	# from landing.
 	sel4="-t memsched:harness_topology -t memsched:memsched_placement
 	      -t memsched:memsched_race -t memsched:memsched_sched"
 	kn4="-t misplaced_private -t misplaced_thp -t private_halves
