@@ -859,12 +859,11 @@ TEST_F_TIMEOUT(knumad, implicit_group_brings_threads_and_memory_together,
 	 * The memory follows the threads home.  Looked at once a second and
 	 * from one page in 16 (share_on_sampled()): share_on() asks
 	 * move_pages() about 8,192 pages, which costs this thread, a member,
-	 * a large share of a CPU under KASAN and TCG when done every 200 ms -
-	 * with two busy workers on a node of two CPUs,
-	 * enough for the process to stop fitting its home (KNUMAD_KEEP_SLACK)
-	 * and lose its group for a while: the likely cause of group 88
-	 * being dissolved and made again as 91 at the same home in a 2-node
-	 * make test run (the group check below failed).
+	 * a large share of a CPU under KASAN and TCG.  That was thought to
+	 * dissolve the group (88 -> 91 at the same home in a make test run),
+	 * but the group check below still fails about one run in ten with
+	 * this polling and with the first loop at 250 ms: not understood
+	 * (issue 13); make test leaves this test out.
 	 */
 	while (now_s() - t0 < 150) {
 		if (share_on_sampled(buf, len, home) >= 0.95 &&
