@@ -233,6 +233,11 @@ static int fill(int node, long mib, int secs)
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return 1;
+	/*
+	 * in huge pages where it can: about 800 MiB faulted 4 KiB at a
+	 * time took about 80 s of make test's stress slice under TCG
+	 */
+	madvise(p, len, MADV_HUGEPAGE);
 	memset(p, 1, len);
 	printf("msabuse: fill %ld MiB preferring node %d:", mib, node);
 	print_nodes(p, len);
