@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything CI runs, in order, never stopping early: style, static checks,
 # builds, KUnit, kselftests on 2 and 4 nodes, the harness's own tests, a
-# 2-minute slice of `make stress`, and the patched QEMU with its end-to-end
+# slice of `make stress` (in the 2-node kselftest guest), and the patched QEMU with its end-to-end
 # test (a real inner guest on 2 and 4 host nodes).
 # Ends with "N passed, N failed"; exits non-zero on any failure.
 set -uo pipefail
@@ -155,6 +155,26 @@ kunit_results() {	# kunit_results KSELFTEST-LOG
 	fi
 }
 
+# The stress slice's checks, from the 2-node guest's log (section 7).
+slice_results() {	# slice_results KSELFTEST-LOG
+	local out=$LOGS/stress-slice.log stp stf
+	step "stress slice: STRESS_S=15, in the 2-node kselftest guest"
+	sed -n '/^vm-guest: the stress slice/,$p' "$1" >"$out"
+	stp=$(grep -c '^stress: ok' "$out")
+	stf=$(grep -c '^stress: FAIL' "$out")
+	PASS=$((PASS + stp)) FAIL=$((FAIL + stf))
+	echo "  stress slice: $stp passed, $stf failed (log ${out#"$TOP"/})"
+	[ "$stf" = 0 ] || { FAILED+=("stress slice ($stf)"); grep '^stress: FAIL' "$out" | head -n 10; }
+	# it ends with "stress: N failed"; a guest that died or timed out
+	# in it did not get there
+	if grep -qE '^stress: [0-9]+ failed$' "$out"; then
+		result pass "stress slice: ran to its end"
+	else
+		result fail "stress slice: ran to its end" "(log $out)"
+		tail -n 5 "$out"
+	fi
+}
+
 # 6. kselftests on 2 and 4 nodes
 step "kselftests: build"
 ks=$BUILD/kselftest
@@ -207,22 +227,34 @@ if "$TOP/scripts/kernel.sh" test headers >/dev/null 2>&1 &&
 	     -t implicit_home_wins_over_region_backoff
 	     -t group_range_goes_home -t group_home_follows_member_cpuset
 	     -t mover_stays_in_process_cpuset -t bound_range_stays_in_cpuset"
+	# 7. a slice of `make stress` (every phase, 15 s each) runs in the
+	#    2-node guest once its kselftests are done: one boot and one
+	#    kmemleak scan less (a guest that runs `true` takes 31-48 s
+	#    here).  Its tools are built first.
+	slice=
+	if STRESS_BUILT=1 STRESS_TOOLS_ONLY=1 "$TOP/scripts/stress.sh" \
+		>"$LOGS/stress-tools.log" 2>&1; then
+		slice="$TOP/scripts/stress-guest.sh 15 $BUILD/stress-tools $ks/install"
+	else
+		result fail "stress slice: tools" "(log $LOGS/stress-tools.log)"
+	fi
 	for topo in "2 4 2G" "4 4 2G"; do
 		set -- $topo
-		sel= kn= append=
+		sel= kn= st= append=
 		# KUnit at this boot; a ring buffer that holds it until the
 		# end (fault injection logs a stack per failure)
 		[ "$1" = 2 ] && append="kunit.enable=1 log_buf_len=8M"
-		[ "$1" = 2 ] && sel=$sel2 kn=$kn2
+		[ "$1" = 2 ] && sel=$sel2 kn=$kn2 st=$slice
 		[ "$1" = 4 ] && sel=$sel4 kn=$kn4
-		step "kselftests on $1 nodes, $2 CPUs, $3$([ "$1" = 4 ] && echo ' (node-count-dependent binaries)')"
+		step "kselftests on $1 nodes, $2 CPUs, $3$([ "$1" = 4 ] && echo ' (node-count-dependent binaries)')$([ -n "$st" ] && echo ', then the stress slice')"
 		log=$LOGS/kselftest-${1}nodes.log
-		# every line stamped with the seconds since the start, as
-		# printk stamps its lines: what each test costs is on record
+		# every kselftest line stamped with the seconds since the
+		# start, as printk stamps its lines: what each test costs is
+		# on record
 		(cd "$ks/install" && "$TOP/scripts/vm-run" --nodes "$1" --cpus "$2" \
-			--mem "$3" --timeout 1800 ${append:+--append "$append"} \
+			--mem "$3" --timeout 2400 ${append:+--append "$append"} \
 			-- bash -c 'set -o pipefail
-			kn=$1; shift
+			kn=$1 st=$2; shift 2
 			# knumad.misplaced_private with 64 MiB, not 256: on
 			# this debug kernel under TCG every page moved costs
 			# knumad about 1.4 ms (256 MiB: 93 s of CPU); what
@@ -233,18 +265,29 @@ if "$TOP/scripts/kernel.sh" test headers >/dev/null 2>&1 &&
 			  if [ -n "$kn" ]; then
 				(cd memsched && ./knumad $kn); r=$((r | $?))
 			  fi; exit $r; } 2>&1 | while IFS= read -r l; do
-				printf "[%6d.000] %s\n" $SECONDS "$l"; done' - "$kn" $sel) >"$log" 2>&1
+				printf "[%6d.000] %s\n" $SECONDS "$l"; done
+			r=$?
+			if [ -n "$st" ]; then
+				echo "vm-guest: the stress slice, after the kselftests"
+				bash $st; r=$((r | $?))
+			fi
+			exit $r' - "$kn" "$st" $sel) >"$log" 2>&1
 		rc=$?
-		read -r sp sf < <(tap_count "$log" kselftest)
+		# the kselftests' part of the log: up to the slice
+		sed '/^vm-guest: the stress slice/,$d' "$log" >"$log.ks"
+		read -r sp sf < <(tap_count "$log.ks" kselftest)
 		PASS=$((PASS + sp)) FAIL=$((FAIL + sf))
 		echo "  kselftests on $1 nodes: $sp passed, $sf failed (log ${log#"$TOP"/})"
 		echo "  slowest: $(slowest_tests "$log")"
 		[ "$sf" = 0 ] || FAILED+=("kselftests on $1 nodes ($sf)")
+		[ -n "$st" ] && slice_results "$log"
+		what="kselftest VM run on $1 nodes clean"
+		[ -n "$st" ] && what="kselftest and stress slice VM run on $1 nodes clean"
 		if [ $rc = 0 ] && [ "$sp" -gt 0 ]; then
-			result pass "kselftest VM run on $1 nodes clean"
+			result pass "$what"
 		else
-			result fail "kselftest VM run on $1 nodes clean" "(exit $rc, log $log)"
-			grep -E 'vm-run|not ok' "$log" | head -n 10
+			result fail "$what" "(exit $rc, log $log)"
+			grep -E 'vm-run|not ok|^stress: FAIL' "$log" | head -n 10
 		fi
 		[ "$1" = 2 ] && kunit_results "$log"
 	done
@@ -271,28 +314,7 @@ else
 	result fail "kselftest build" "(log $log)"
 	tail -n 20 "$log"
 	result fail "KUnit: not run (it runs in the 2-node kselftest guest)"
-fi
-
-# 7. a slice of `make stress`: every phase, 15 s each, on 2 nodes
-step "stress slice: STRESS_S=15 on 2 nodes"
-log=$LOGS/stress-slice.log
-# the slice need not build the kernel and headers again - unless that
-# failed above: then it tries, and says so itself
-built=0
-[ "$kernel_ok" = 1 ] && [ "${headers_ok:-0}" = 1 ] && built=1
-STRESS_S=15 STRESS_NODES=2 STRESS_BUILT=$built "$TOP/scripts/stress.sh" >"$log" 2>&1
-rc=$?
-read -r stp stf < <(tail -n 1 "$log" | awk '/passed,.*failed/ {print $1, $3}')
-if [ -z "${stp:-}" ]; then
-	result fail "stress slice: no result" "(exit $rc, log $log)"
-	tail -n 15 "$log"
-else
-	PASS=$((PASS + stp)) FAIL=$((FAIL + stf))
-	echo "  stress slice: $stp passed, $stf failed (log ${log#"$TOP"/})"
-	if [ "$stf" != 0 ] || [ $rc != 0 ]; then
-		FAILED+=("stress slice ($stf)")
-		grep -E 'FAIL|vm-run' "$log" | head -n 10
-	fi
+	result fail "stress slice: not run (it runs in the 2-node kselftest guest)"
 fi
 
 # 8. QEMU: build the patched QEMU, refuse what it must refuse, and the
