@@ -2192,7 +2192,12 @@ out:
 		knumad_backoff(km);
 	}
 	knumad_charge(&km->scan_ns);
-	mmput(mm);
+	/*
+	 * Not mmput(): if the process exited meanwhile, ours is the last
+	 * reference, and tearing its address space down here would stall
+	 * every other process's pass (as MGLRU's walker, mm/vmscan.c).
+	 */
+	mmput_async(mm);
 	return done;
 }
 
@@ -2335,7 +2340,7 @@ static void knumad_migrate_pass(unsigned long *tokens)
 				knumad_migrate(km, &b);
 			knumad_charge(&km->migrate_ns);
 			mmap_read_unlock(km->mm);
-			mmput(km->mm);
+			mmput_async(km->mm);	/* see knumad_do_mm() */
 		}
 
 		spin_lock(&knumad_mm_lock);

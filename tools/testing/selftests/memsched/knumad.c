@@ -373,29 +373,47 @@ TEST_F_TIMEOUT(knumad, sleep_write_wakes, 60)
  * The issue's main case: memory first touched on node 0, then used only
  * by threads on the far node, ends up at least 95% there.
  */
-/* CPU time of the knumad kernel thread in ns (/proc/<pid>/schedstat), or -1. */
-static long long knumad_thread_ns(void)
+/*
+ * The pid of the knumad kernel thread, or -1: a kernel thread (no
+ * /proc/<pid>/exe) named knumad - this test binary has the same name.
+ */
+static int knumad_kthread_pid(void)
 {
-	char path[64], comm[32];
-	long long ns = -1;
+	char path[64], comm[32], exe[16];
+	int pid, found = -1;
 	FILE *f;
-	int pid;
 
-	for (pid = 2; pid < 4096 && ns < 0; pid++) {
+	for (pid = 2; pid < 4096 && found < 0; pid++) {
 		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
 		f = fopen(path, "r");
 		if (!f)
 			continue;
 		if (fgets(comm, sizeof(comm), f) && !strcmp(comm, "knumad\n")) {
-			fclose(f);
-			snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
-			f = fopen(path, "r");
-			if (f && fscanf(f, "%lld", &ns) != 1)
-				ns = -1;
+			snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+			if (readlink(path, exe, sizeof(exe)) < 0)
+				found = pid;
 		}
-		if (f)
-			fclose(f);
+		fclose(f);
 	}
+	return found;
+}
+
+/* CPU time of the knumad kernel thread in ns (/proc/<pid>/schedstat), or -1. */
+static long long knumad_thread_ns(void)
+{
+	int pid = knumad_kthread_pid();
+	long long ns = -1;
+	char path[64];
+	FILE *f;
+
+	if (pid < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
+	f = fopen(path, "r");
+	if (f && fscanf(f, "%lld", &ns) != 1)
+		ns = -1;
+	if (f)
+		fclose(f);
 	return ns;
 }
 
@@ -2236,6 +2254,85 @@ TEST_F_TIMEOUT(knumad, sparse_process_costs_what_it_uses, 300)
 	EXPECT_GE(share_beside, 0.9);
 	EXPECT_LE(beside, alone * 4 + 10);
 	EXPECT_LT(slab1 - slab0, 32 * 1024);
+}
+
+#define TEARDOWN_ROUNDS	12
+
+/*
+ * A process that exits while knumad works on it is torn down by its own
+ * exit, not by knumad.  knumad drops the reference it holds during its
+ * work with mmput_async(), as MGLRU's page-table walker does
+ * (mm/vmscan.c): with mmput(), when the process exited meanwhile, knumad
+ * freed the whole address space itself, however large, and every other
+ * process waited for it.  Seen through kmem:rss_stat, which the teardown
+ * fires as it unmaps (knumad's own work - arming, migrating - changes no
+ * RSS counter): none may come from the knumad thread.  A sparse process
+ * keeps knumad busy on it; it is killed at a random moment once knumad
+ * has scanned it, TEARDOWN_ROUNDS times.  Before the fix, knumad did the
+ * teardown in the first or second round.
+ */
+TEST_F_TIMEOUT(knumad, exit_teardown_not_in_knumad, 240)
+{
+	char path[256], filter[64], first[512] = "";
+	int kpid = knumad_kthread_pid(), round, hits = 0, fds[2], i;
+	struct knumad_proc k;
+	double t0;
+	pid_t child;
+	char c;
+
+	ASSERT_GT(kpid, 0);
+	ASSERT_NE(NULL, tracefs());
+	snprintf(path, sizeof(path), "%s/trace", tracefs());
+	ASSERT_EQ(0, truncate_file(path));
+	snprintf(path, sizeof(path), "%s/events/kmem/rss_stat/filter",
+		 tracefs());
+	snprintf(filter, sizeof(filter), "common_pid == %d", kpid);
+	ASSERT_EQ(0, write_str(path, filter));
+	snprintf(path, sizeof(path), "%s/events/kmem/rss_stat/enable",
+		 tracefs());
+	ASSERT_EQ(0, write_str(path, "1"));
+	srand(getpid());
+	for (round = 0; round < TEARDOWN_ROUNDS && !hits; round++) {
+		ASSERT_EQ(0, pipe(fds));
+		child = fork();
+		ASSERT_GE(child, 0);
+		if (!child) {
+			/* 256 GiB of address space, a page every 256 MiB */
+			unsigned long len = 256UL << 30, n = 1024;
+			char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS |
+				       MAP_NORESERVE, -1, 0);
+
+			if (p == MAP_FAILED)
+				_exit(1);
+			for (i = 0; i < (int)n; i++)
+				p[i * (len / n)] = 1;
+			if (write(fds[1], "r", 1) != 1)
+				_exit(1);
+			for (;;)
+				pause();
+		}
+		close(fds[1]);
+		ASSERT_EQ(1, read(fds[0], &c, 1));
+		close(fds[0]);
+		/* knumad has made a pass over it */
+		for (t0 = now_s(); now_s() - t0 < 30; usleep(20000))
+			if (!knumad_proc(child, &k) && k.scan_ns > 0)
+				break;
+		usleep(rand() % 200000);
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		usleep(200000);	/* an mmput_async() runs in a worker */
+		hits = trace_count("rss_stat:", NULL, first, sizeof(first));
+	}
+	write_str(path, "0");
+	snprintf(path, sizeof(path), "%s/events/kmem/rss_stat/filter",
+		 tracefs());
+	write_str(path, "0");
+	TH_LOG("%d of %d rounds: %d rss_stat events from knumad (pid %d)%s%s",
+	       round, TEARDOWN_ROUNDS, hits, kpid, hits ? "; first: " : "",
+	       first);
+	EXPECT_EQ(0, hits);
 }
 
 /*
