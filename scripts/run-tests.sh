@@ -159,7 +159,8 @@ kunit_results() {	# kunit_results KSELFTEST-LOG
 slice_results() {	# slice_results KSELFTEST-LOG
 	local out=$LOGS/stress-slice.log stp stf
 	step "stress slice: STRESS_S=15, in the 2-node kselftest guest"
-	sed -n '/^vm-guest: the stress slice/,$p' "$1" >"$out"
+	# (the serial console ends its lines with \r\n)
+	sed -n '/^vm-guest: the stress slice/,$p' "$1" | tr -d '\r' >"$out"
 	stp=$(grep -c '^stress: ok' "$out")
 	stf=$(grep -c '^stress: FAIL' "$out")
 	PASS=$((PASS + stp)) FAIL=$((FAIL + stf))
