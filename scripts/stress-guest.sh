@@ -220,12 +220,16 @@ phase_faults() {
 phase_abuse() {
 	local f v w out n s0 s1 c0 c1 p0 p1 m0 m1 g0 g1 kp what secs bound cpu pid mapcount apid own worst ready t0
 	info "abuse: an unprivileged user against the knobs, the quota, memory and knumad"
-	# knobs: nobody can write any (one shell as nobody tries them all:
-	# a setpriv and a shell per knob took 20 s of the slice)
+	# knobs: nobody can write any - nor open one for writing, which
+	# also covers a knob that would refuse the value 7 (one shell as
+	# nobody tries them all: a setpriv and a shell per knob took 20 s;
+	# "true", not ":", whose failed redirection would end the shell)
 	local knobs vals wrote
 	knobs=$(find $K $M -maxdepth 1 -type f -perm -u=w)
 	vals=$(cat $knobs)
-	wrote=$("${NOBODY[@]}" sh -c 'for f; do echo 7 2>/dev/null >"$f" && echo "$f"; done' sh $knobs)
+	wrote=$("${NOBODY[@]}" sh -c 'for f; do
+		if { true >>"$f"; } 2>/dev/null || { echo 7 >"$f"; } 2>/dev/null; then
+			echo "$f"; fi; done' sh $knobs)
 	[ -z "$wrote" ] || bad "abuse: nobody wrote $(echo $wrote)"
 	[ "$(cat $knobs)" = "$vals" ] || bad "abuse: a knob changed under nobody's writes"
 	ok "abuse: no knob under $K or $M is writable by nobody ($(echo $knobs | wc -w) knobs tried)"
