@@ -146,8 +146,14 @@ kunit_results() {	# kunit_results KSELFTEST-LOG
 	step "KUnit (at the boot of the 2-node kselftest guest)"
 	cp "$dmesg" "$LOGS/kunit.log" 2>/dev/null || : >"$LOGS/kunit.log"
 	read -r kp kf < <(tap_count "$LOGS/kunit.log" kunit)
+	# every suite of the top-level plan reported (the ring buffer kept
+	# them: the slice runs in this guest after them)
+	plan=$(sed -n 's/^\[[^]]*\] 1\.\.\([0-9]*\)\r\{0,1\}$/\1/p' "$LOGS/kunit.log" | head -n 1)
+	top=$(grep -cE '^\[[^]]*\] (not )?ok [0-9]+ ' "$LOGS/kunit.log")
 	if [ "$kp$kf" = 00 ]; then
 		result fail "KUnit: no test ran" "(dmesg of ${rundir:-?}, log $1)"
+	elif [ "${plan:-0}" -lt 1 ] || [ "$top" != "$plan" ]; then
+		result fail "KUnit: $top of ${plan:-?} suites reported" "(log $LOGS/kunit.log)"
 	else
 		PASS=$((PASS + kp)) FAIL=$((FAIL + kf))
 		echo "  KUnit: $kp passed, $kf failed (log ${LOGS#"$TOP"/}/kunit.log)"
