@@ -1187,7 +1187,7 @@ static void *mover_fn(void *arg)
  * times and each change waits longer (1, 2, 4, 8 ... s).  Then it stays
  * on the node that holds less of the buffer: the process fits that node,
  * gets an implicit group with its home there, and the whole buffer must
- * follow within 5 s of the group - not when each region's backoff ends.
+ * follow within 10 s of the group - not when each region's backoff ends.
  */
 TEST_F_TIMEOUT(knumad, implicit_home_wins_over_region_backoff, 120)
 {
@@ -1255,7 +1255,12 @@ TEST_F_TIMEOUT(knumad, implicit_home_wins_over_region_backoff, 120)
 	TH_LOG("%.1f%% of %lu MiB at home %.2f s after the group formed (%d members)",
 	       share * 100, len / MB, t2 - t1, members);
 	EXPECT_GE(share, 0.95);
-	EXPECT_LE(t2 - t1, 5.0);
+	/*
+	 * Well under the regions' backoff (32 s, above): 0.3-0.9 s is
+	 * usual, 6.45 s was seen once on 4 nodes in a fresh-clone make
+	 * test whose guests ran 1.3x slower than usual (2026-12-01).
+	 */
+	EXPECT_LE(t2 - t1, 10.0);
 	stop = 1;
 	pthread_join(m.thread, NULL);
 	munmap(buf, len);
