@@ -2233,6 +2233,45 @@ static double converge(struct __test_metadata *_metadata, int far,
 	return t < limit ? t : limit;
 }
 
+/*
+ * Fork a child that maps @len bytes of MAP_NORESERVE anonymous memory,
+ * writes @pages pages spread evenly across it (each at a different
+ * offset in its 2 MiB), and sleeps.  Its pid once it has, or -1.
+ */
+static pid_t fork_sparse(unsigned long len, unsigned long pages)
+{
+	int fds[2];
+	pid_t child;
+	char c;
+
+	if (pipe(fds))
+		return -1;
+	child = fork();
+	if (!child) {
+		unsigned long stride = len / pages, i;
+		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			       -1, 0);
+
+		if (p == MAP_FAILED)
+			_exit(1);
+		for (i = 0; i < pages; i++)
+			p[i * stride + (i % 512) * page_size()] = 1;
+		if (write(fds[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(fds[1]);
+	if (child > 0 && read(fds[0], &c, 1) != 1) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		child = -1;
+	}
+	close(fds[0]);
+	return child;
+}
+
 #define SPARSE_LEN	(16UL << 40)	/* 16 TiB of address space */
 #define SPARSE_PAGES	4096		/* pages touched across it */
 
@@ -2248,36 +2287,16 @@ TEST_F_TIMEOUT(knumad, sparse_process_costs_what_it_uses, 300)
 {
 	double alone, beside, share_alone, share_beside;
 	long slab0, slab1, regions;
-	int fds[2], status;
+	int status;
 	pid_t child;
-	char c;
 
 	alone = converge(_metadata, self->far, 60, &share_alone);
 	TH_LOG("alone: %d MiB %.1f%% on node %d after %.2f s",
 	       CONVERGE_MB, share_alone * 100, self->far, alone);
 	ASSERT_GE(share_alone, 0.9);
 
-	ASSERT_EQ(0, pipe(fds));
-	child = fork();
-	ASSERT_GE(child, 0);
-	if (!child) {
-		unsigned long stride = SPARSE_LEN / SPARSE_PAGES, i;
-		char *p = mmap(NULL, SPARSE_LEN, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-			       -1, 0);
-
-		if (p == MAP_FAILED)
-			_exit(1);
-		for (i = 0; i < SPARSE_PAGES; i++)
-			p[i * stride + (i % 512) * page_size()] = 1;
-		if (write(fds[1], "r", 1) != 1)
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(fds[1]);
-	ASSERT_EQ(1, read(fds[0], &c, 1));
-	close(fds[0]);
+	child = fork_sparse(SPARSE_LEN, SPARSE_PAGES);
+	ASSERT_GT(child, 0);
 	/* knumad is well into its pass over the sparse process */
 	sleep(3);
 	slab0 = meminfo_kb("SUnreclaim");
@@ -2316,11 +2335,10 @@ TEST_F_TIMEOUT(knumad, exit_teardown_not_in_knumad, 240)
 {
 	char path[256], fpath[256], tpath[256], filter[64], first[512] = "";
 	int kpid = knumad_kthread_pid(), round, hits = 0, scanned = 0;
-	int fds[2], i;
 	struct knumad_proc k;
 	double t0;
 	pid_t child;
-	char c, *own;
+	char *own;
 
 	ASSERT_GT(kpid, 0);
 	ASSERT_NE(NULL, tracefs());
@@ -2347,28 +2365,9 @@ TEST_F_TIMEOUT(knumad, exit_teardown_not_in_knumad, 240)
 	ASSERT_EQ(0, write_str(path, "1"));
 	srand(getpid());
 	for (round = 0; round < TEARDOWN_ROUNDS && !hits; round++) {
-		ASSERT_EQ(0, pipe(fds));
-		child = fork();
-		ASSERT_GE(child, 0);
-		if (!child) {
-			/* 256 GiB of address space, a page every 256 MiB */
-			unsigned long len = 256UL << 30, n = 1024;
-			char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-				       MAP_PRIVATE | MAP_ANONYMOUS |
-				       MAP_NORESERVE, -1, 0);
-
-			if (p == MAP_FAILED)
-				_exit(1);
-			for (i = 0; i < (int)n; i++)
-				p[i * (len / n)] = 1;
-			if (write(fds[1], "r", 1) != 1)
-				_exit(1);
-			for (;;)
-				pause();
-		}
-		close(fds[1]);
-		ASSERT_EQ(1, read(fds[0], &c, 1));
-		close(fds[0]);
+		/* 256 GiB of address space, a page every 256 MiB */
+		child = fork_sparse(256UL << 30, 1024);
+		ASSERT_GT(child, 0);
 		/* knumad has made a pass over it */
 		for (t0 = now_s(); now_s() - t0 < 30; usleep(20000))
 			if (!knumad_proc(child, &k) && k.scan_ns > 0) {
