@@ -289,6 +289,29 @@ FIXTURE_SETUP(knumad)
 	ASSERT_EQ(0, pin_to_node(0));
 }
 
+/*
+ * Trace kmem:rss_stat for the tasks @filter selects ("common_pid == N"),
+ * or stop tracing it and clear the filter (NULL).
+ */
+static int rss_stat_trace(const char *filter)
+{
+	char path[256];
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/events/kmem/rss_stat/enable",
+		 tracefs());
+	ret = write_str(path, "0");
+	snprintf(path, sizeof(path), "%s/events/kmem/rss_stat/filter",
+		 tracefs());
+	ret |= write_str(path, filter ? filter : "0");
+	if (filter) {
+		snprintf(path, sizeof(path),
+			 "%s/events/kmem/rss_stat/enable", tracefs());
+		ret |= write_str(path, "1");
+	}
+	return ret;
+}
+
 FIXTURE_TEARDOWN(knumad)
 {
 	char nb[16];
@@ -296,16 +319,8 @@ FIXTURE_TEARDOWN(knumad)
 
 	if (access(KNUMAD "enabled", F_OK) || nr_nodes() < 2)
 		return;
-	if (tracefs()) {	/* exit_teardown_not_in_knumad's, on any path */
-		char path[256];
-
-		snprintf(path, sizeof(path), "%s/events/kmem/rss_stat/enable",
-			 tracefs());
-		write_str(path, "0");
-		snprintf(path, sizeof(path), "%s/events/kmem/rss_stat/filter",
-			 tracefs());
-		write_str(path, "0");
-	}
+	if (tracefs())	/* exit_teardown_not_in_knumad's, on any path */
+		rss_stat_trace(NULL);
 	for (i = 3; i >= 0; i--)
 		knumad_set(knobs[i], self->saved[i]);
 	snprintf(nb, sizeof(nb), "%ld", self->numa_balancing);
@@ -2333,7 +2348,7 @@ TEST_F_TIMEOUT(knumad, sparse_process_costs_what_it_uses, 300)
  */
 TEST_F_TIMEOUT(knumad, exit_teardown_not_in_knumad, 240)
 {
-	char path[256], fpath[256], tpath[256], filter[64], first[512] = "";
+	char tpath[256], filter[64], first[512] = "";
 	int kpid = knumad_kthread_pid(), round, hits = 0, scanned = 0;
 	struct knumad_proc k;
 	double t0;
@@ -2343,26 +2358,20 @@ TEST_F_TIMEOUT(knumad, exit_teardown_not_in_knumad, 240)
 	ASSERT_GT(kpid, 0);
 	ASSERT_NE(NULL, tracefs());
 	snprintf(tpath, sizeof(tpath), "%s/trace", tracefs());
-	snprintf(fpath, sizeof(fpath), "%s/events/kmem/rss_stat/filter",
-		 tracefs());
-	snprintf(path, sizeof(path), "%s/events/kmem/rss_stat/enable",
-		 tracefs());
 	/* the trace works: this process's own page faults show in it */
 	ASSERT_EQ(0, truncate_file(tpath));
 	snprintf(filter, sizeof(filter), "common_pid == %d", getpid());
-	ASSERT_EQ(0, write_str(fpath, filter));
-	ASSERT_EQ(0, write_str(path, "1"));
+	ASSERT_EQ(0, rss_stat_trace(filter));
 	own = map_aligned(2 * MB, 0);
 	ASSERT_NE(NULL, own);
 	touch(own, 2 * MB);
 	ASSERT_GT(trace_count("rss_stat:", NULL, NULL, 0), 0);
 	munmap(own, 2 * MB);
 	/* now only knumad's */
-	ASSERT_EQ(0, write_str(path, "0"));
+	ASSERT_EQ(0, rss_stat_trace(NULL));
 	ASSERT_EQ(0, truncate_file(tpath));
 	snprintf(filter, sizeof(filter), "common_pid == %d", kpid);
-	ASSERT_EQ(0, write_str(fpath, filter));
-	ASSERT_EQ(0, write_str(path, "1"));
+	ASSERT_EQ(0, rss_stat_trace(filter));
 	srand(getpid());
 	for (round = 0; round < TEARDOWN_ROUNDS && !hits; round++) {
 		/* 256 GiB of address space, a page every 256 MiB */
@@ -2380,8 +2389,7 @@ TEST_F_TIMEOUT(knumad, exit_teardown_not_in_knumad, 240)
 		usleep(200000);	/* an mmput_async() runs in a worker */
 		hits = trace_count("rss_stat:", NULL, first, sizeof(first));
 	}
-	write_str(path, "0");
-	write_str(fpath, "0");
+	rss_stat_trace(NULL);
 	TH_LOG("%d of %d rounds (knumad had scanned the process in %d): %d rss_stat events from knumad (pid %d)%s%s",
 	       round, TEARDOWN_ROUNDS, scanned, hits, kpid,
 	       hits ? "; first: " : "", first);
