@@ -2390,8 +2390,13 @@ static int knumad_fn(void *unused)
 {
 	unsigned long tokens = 0, last = jiffies, last_scan = jiffies;
 
+	/*
+	 * Nice 0 (no set_user_nice()): at nice 19 it starved when every
+	 * CPU was busy.  Its work is bounded in pages by pages_to_scan and
+	 * migrate_rate_limit_mbps; see "Answering AutoNUMA's critics" in
+	 * Documentation/vm/memsched.rst.
+	 */
 	set_freezable();
-	set_user_nice(current, MAX_NICE);
 
 	while (!kthread_should_stop()) {
 		unsigned int sleep = READ_ONCE(knumad_scan_sleep_ms);
