@@ -241,7 +241,7 @@ if "$TOP/scripts/kernel.sh" test headers >/dev/null 2>&1 &&
 	slice=
 	if STRESS_BUILT=1 STRESS_TOOLS_ONLY=1 "$TOP/scripts/stress.sh" \
 		>"$LOGS/stress-tools.log" 2>&1; then
-		slice="$TOP/scripts/stress-guest.sh 15 $BUILD/stress-tools $ks/install"
+		slice=1
 	else
 		result fail "stress slice: tools" "(log $LOGS/stress-tools.log)"
 	fi
@@ -261,7 +261,7 @@ if "$TOP/scripts/kernel.sh" test headers >/dev/null 2>&1 &&
 		(cd "$ks/install" && "$TOP/scripts/vm-run" --nodes "$1" --cpus "$2" \
 			--mem "$3" --timeout 2400 ${append:+--append "$append"} \
 			-- bash -c 'set -o pipefail
-			kn=$1 st=$2; shift 2
+			kn=$1 st=$2 tools=$3 ksi=$4; shift 4
 			# knumad.misplaced_private with 64 MiB, not 256: on
 			# this debug kernel under TCG every page moved costs
 			# knumad about 1.4 ms (256 MiB: 93 s of CPU); what
@@ -276,9 +276,10 @@ if "$TOP/scripts/kernel.sh" test headers >/dev/null 2>&1 &&
 			r=$?
 			if [ -n "$st" ]; then
 				echo "vm-guest: the stress slice, after the kselftests"
-				bash $st; r=$((r | $?))
+				bash "$st" 15 "$tools" "$ksi"; r=$((r | $?))
 			fi
-			exit $r' - "$kn" "$st" $sel) >"$log" 2>&1
+			exit $r' - "$kn" "${st:+$TOP/scripts/stress-guest.sh}" \
+			"$BUILD/stress-tools" "$ks/install" $sel) >"$log" 2>&1
 		rc=$?
 		# the kselftests' part of the log: up to the slice
 		sed '/^vm-guest: the stress slice/,$d' "$log" >"$log.ks"

@@ -404,13 +404,22 @@ phase_hotplug() {
 	done
 	home=$(grep -o 'home [0-9]*' $W/bound.log | awk '{print $2}')
 	c=$(awk '/MemFree/ {print int($4 / 1024)}' /sys/devices/system/node/node${home:-0}/meminfo)
-	"$T/msabuse" fill "${home:-0}" "$c" 3 >$W/fill.log 2>&1
+	# ... and bind a range while the node is still full (the fill
+	# holds its memory 6 s once it has it)
+	"$T/msabuse" fill "${home:-0}" "$c" 6 >$W/fill.log 2>&1 &
+	fpid=$!
+	for i in $(seq 300); do
+		grep -q 'preferring node' $W/fill.log && break
+		kill -0 $fpid 2>/dev/null || break
+		sleep 0.2
+	done
 	"$T/msabuse" bound 64 1 >$W/bound2.log 2>&1
+	wait $fpid
 	wait $pid
 	info "hotplug: $(cat $W/bound.log); $(cat $W/fill.log); then $(cat $W/bound2.log)"
 	check "hotplug: nothing OOM-killed while a group's node was full" \
 		test "$(dmesg | grep -c 'Out of memory\|oom-kill')" = "$(cat $W/oom0)"
-	check "hotplug: a range bound on a full node was still populated" \
+	check "hotplug: a range bound while a group's node was full was populated" \
 		grep -q 'msabuse: bound 64 MiB' $W/bound2.log
 	check "hotplug: the node filled was the group's home (${home:-none})" \
 		grep -q "preferring node ${home:-none}:" $W/fill.log
