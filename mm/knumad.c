@@ -25,10 +25,12 @@
  * each marked region in batches, in task work on its way back to user
  * space (knumad_task_move()): at its own priority, on its own CPU time
  * and cgroup, several threads of a process at once, at most
- * KNUMAD_TASK_MOVE_PAGES per return.  The knumad thread moves what is
- * left (a thread that could not take the locks, a thread that never
- * returns to user space), between its scans.  Both draw from one token
- * bucket filled at migrate_rate_limit_mbps.  So a few faults per region
+ * KNUMAD_TASK_MOVE_PAGES per return.  The knumad thread, woken for what
+ * they leave, moves alongside them: work no fault asks for again, work of
+ * a thread that could not take mmap_lock or never returns to user space,
+ * or that the thread's cpuset keeps it from.  A region's move is claimed
+ * by one mover.  All draw from one token bucket filled at
+ * migrate_rate_limit_mbps.  So a few faults per region
  * are enough to move all of it, instead of one fault per page.
  *
  * Registration follows khugepaged: a slot (struct knumad_mm) per address
@@ -51,6 +53,8 @@
  *					 sleeping)
  *	  knumad_pending_lock		(the pending list; also inside
  *					 knumad_mm::lock, innermost)
+ *	knumad_tokens_lock		(the rate limit's bucket; taken
+ *					 alone)
  * Implicit groups are created and dissolved with no lock of ours held and
  * without mmap_lock (memsched_mutex, task locks and group locks nest
  * inside nothing of knumad's).
@@ -103,15 +107,18 @@
 /* Folios a process may have queued between two passes. */
 #define KNUMAD_QUEUE_LEN	64
 /*
- * Pages a thread moves in one task work, on its way back to user space
- * after a fault that left migration work: one region, or one huge page.
+ * What a thread moves in one task work, on its way back to user space
+ * after a fault that left migration work: 2 MiB (a region of base pages,
+ * or a PMD-sized huge page where that is 2 MiB: larger ones are left to
+ * the knumad thread), walking at most KNUMAD_TASK_MOVE_REGIONS regions.
  */
-#define KNUMAD_TASK_MOVE_PAGES	(KNUMAD_REGION_SIZE >> PAGE_SHIFT)
+#define KNUMAD_TASK_MOVE_PAGES	(SZ_2M >> PAGE_SHIFT)
+#define KNUMAD_TASK_MOVE_REGIONS	4
 /*
- * After a thread of a process moved for it, the knumad thread leaves the
- * process's migration work to its threads this long: they move in
- * parallel, each on its own CPU time.  Work nobody faults for again is
- * the thread's after that.
+ * While threads of a process move for it, and this long after one last
+ * moved something, the knumad thread does not scan the process: new
+ * samples would tell nothing yet, and the scan would take CPU from the
+ * moves.  It still moves for the process, in parallel with them.
  */
 #define KNUMAD_TASK_GRACE	(HZ / 10)
 /* An armed sample nobody touched is re-armed elsewhere after this many passes. */
@@ -286,9 +293,9 @@ struct knumad_queued {
  * @task_migrate_ns: CPU time the process's own threads spent moving its
  *		memory, in task work.  Under @lock.
  * @task_movers: threads of the process moving for it in task work now.
- * @task_move_at: jiffies when one of them last finished: the knumad
- *		thread leaves the process's migration work to its threads
- *		while they move and for KNUMAD_TASK_GRACE after.
+ * @task_move_at: jiffies when one of them last moved something: the
+ *		knumad thread does not scan the process while they move and
+ *		for KNUMAD_TASK_GRACE after.
  * @faults:	hinting faults per node of the faulting CPU (nr_node_ids
  *		entries), then per node of the faulting folio (nr_node_ids
  *		more), halved after every pass over the process.
@@ -747,6 +754,20 @@ static void knumad_set_pending(struct knumad_mm *km)
 	spin_unlock(&knumad_pending_lock);
 }
 
+/*
+ * Put @km, taken off the pending list by a migration pass that left its
+ * work (km->pending still set), back at the tail.
+ */
+static void knumad_pending_requeue(struct knumad_mm *km)
+{
+	spin_lock(&knumad_pending_lock);
+	if (list_empty(&km->pending_node)) {
+		list_add_tail(&km->pending_node, &knumad_scan.pending);
+		knumad_scan.nr_pending++;
+	}
+	spin_unlock(&knumad_pending_lock);
+}
+
 static void knumad_mm_free(struct knumad_mm *km)
 {
 	struct knumad_thread *kt;
@@ -794,7 +815,10 @@ void knumad_exit(struct mm_struct *mm)
 /* ---------------------------------------------------------------------- */
 /* The fault side */
 
-/* Set by faults that left migration work; the thread clears it. */
+/*
+ * Set when migration work waits for the knumad thread (knumad_kick());
+ * the thread clears it.
+ */
 static bool knumad_work_pending;
 
 /* Whether threads of @km's process moved for it just now. */
@@ -1024,8 +1048,9 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 	}
 	/*
 	 * Never outside the faulting thread's cpuset mems, whatever the
-	 * destination - a group's home included: the move is made later by
-	 * the knumad thread, which no cpuset confines.
+	 * destination - a group's home included: the move may be made by
+	 * the knumad thread, which no cpuset confines, or by another thread
+	 * of the process, in another cpuset.
 	 */
 	if (target != NUMA_NO_NODE &&
 	    !node_isset(target, cpuset_current_mems_allowed))
@@ -1045,9 +1070,10 @@ out:
 	/*
 	 * The region is learned: move it now, not a whole pass later - in
 	 * this thread on its way back to user space, or, for a thread that
-	 * does not go there, in the knumad thread.
+	 * does not go there or that faulted on another process's memory
+	 * (remote GUP, ptrace), in the knumad thread.
 	 */
-	if (move && ((current->flags &
+	if (move && (mm != current->mm || (current->flags &
 		      (PF_KTHREAD | PF_USER_WORKER | PF_EXITING)) ||
 		     !knumad_task_work_queue(current, TWA_RESUME)))
 		knumad_kick();
@@ -1064,18 +1090,27 @@ out:
 static DEFINE_SPINLOCK(knumad_tokens_lock);
 static unsigned long knumad_tokens;
 static unsigned long knumad_tokens_at;		/* jiffies of the last fill */
+static u32 knumad_tokens_rem;	/* thousandths of a page earned, not given */
 
 /* Take up to @want pages of migration budget. */
 static unsigned long knumad_tokens_take(unsigned long want)
 {
 	unsigned int rate = READ_ONCE(knumad_rate_limit_mbps);
 	unsigned long now, ms, got, max = knumad_rate_pages(rate, MSEC_PER_SEC);
+	u64 earned;
 
 	spin_lock(&knumad_tokens_lock);
 	now = jiffies;
 	ms = min_t(unsigned long, jiffies_to_msecs(now - knumad_tokens_at),
 		   MSEC_PER_SEC);
-	knumad_tokens = min(knumad_tokens + knumad_rate_pages(rate, ms), max);
+	/*
+	 * Movers take often, a jiffy apart or less: keep the fraction of a
+	 * page each fill earns, or a low rate would earn nothing at all.
+	 */
+	earned = (u64)rate * ms * (SZ_1M / PAGE_SIZE) + knumad_tokens_rem;
+	knumad_tokens = min_t(u64, knumad_tokens +
+			      div_u64_rem(earned, MSEC_PER_SEC,
+					  &knumad_tokens_rem), max);
 	knumad_tokens_at = now;
 	got = min(want, knumad_tokens);
 	knumad_tokens -= got;
@@ -1101,6 +1136,7 @@ static void knumad_tokens_reset(void)
 {
 	spin_lock(&knumad_tokens_lock);
 	knumad_tokens = 0;
+	knumad_tokens_rem = 0;
 	knumad_tokens_at = jiffies;
 	spin_unlock(&knumad_tokens_lock);
 }
@@ -1114,6 +1150,8 @@ static void knumad_tokens_reset(void)
  * @isolate_failed: a folio was not on an LRU list (still in a per-CPU
  *		batch, or being freed).
  * @task:	the mover is a thread of the process, in task work.
+ * @regions:	regions it may still claim (task work only).
+ * @moved:	pages it moved.
  * @from:	the mover's CPU time when it was last charged.
  *
  * The mover's CPU time is charged to the process it works for as it goes
@@ -1127,6 +1165,8 @@ struct knumad_batch {
 	unsigned long budget;
 	bool isolate_failed;
 	bool task;
+	unsigned int regions;
+	unsigned long moved;
 	u64 from;
 };
 
@@ -1235,6 +1275,7 @@ static void knumad_migrate_batch(struct knumad_mm *km, struct knumad_batch *b,
 	}
 	trace_knumad_migrate(km->mm, nid, nr_succeeded,
 			     b->thp - min(thp_left, b->thp), failed);
+	b->moved += nr_succeeded;
 	/* movers run in parallel */
 	spin_lock(&km->lock);
 	km->pages_migrated += nr_succeeded;
@@ -1252,12 +1293,24 @@ static void knumad_migrate_batch(struct knumad_mm *km, struct knumad_batch *b,
  * mmap_lock is held for read, so the VMAs looked up stay.  What the rate
  * limit does not allow is dropped: the region's bulk move gets it later.
  */
+/*
+ * A thread of the process moves only into its own cpuset's mems (the
+ * allocation would fail anyway); the destinations were checked against
+ * the mems of the thread whose fault asked, which may be another one.
+ */
+static bool knumad_mover_may(struct knumad_batch *b, int nid)
+{
+	return !b->task || node_isset(nid, cpuset_current_mems_allowed);
+}
+
 static void knumad_migrate_queued(struct knumad_mm *km, struct knumad_batch *b)
 {
 	unsigned int i;
 	int nid;
 
 	for_each_node_state(nid, N_MEMORY) {
+		if (!knumad_mover_may(b, nid))
+			continue;	/* left queued, for the knumad thread */
 		spin_lock(&km->lock);
 		for (i = 0; i < km->nr_queued; i++) {
 			struct knumad_queued *q = &km->queue[i];
@@ -1385,13 +1438,19 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 		struct knumad_region *r;
 		struct vm_area_struct *vma;
 		struct vma_iterator vmi;
+		bool leave = false;
 		int nid;
 
-		/* Leave the rest for the next pass if mmap_lock is wanted. */
+		/* Leave the rest for later if mmap_lock is wanted. */
 		if (!b->budget || mmap_lock_is_contended(km->mm))
+			break;
+		/* A thread walks a few regions, and none once it is killed. */
+		if (b->task && (!b->regions || fatal_signal_pending(current)))
 			break;
 		if (!knumad_region_claim(km, index))
 			continue;
+		if (b->task)
+			b->regions--;
 		vma_iter_init(&vmi, km->mm, start);
 		for_each_vma_range(vmi, vma, end) {
 			if (!knumad_vma_eligible(vma))
@@ -1411,12 +1470,16 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 			if (nid == NUMA_NO_NODE || !node_state(nid, N_MEMORY) ||
 			    knumad_node_full(nid))
 				continue;
+			if (!knumad_mover_may(b, nid)) {
+				leave = true;	/* the knumad thread's */
+				continue;
+			}
 			knumad_collect_range(vma, max(start, vma->vm_start),
 					     min(end, vma->vm_end), nid, b);
 			knumad_migrate_batch(km, b, nid);
 		}
 		/* The budget ran out in it, maybe: the rest waits. */
-		if (!b->budget)
+		if ((!b->budget || leave) && READ_ONCE(knumad_enabled))
 			xa_set_mark(&km->regions, index, XA_MARK_0);
 	}
 }
@@ -1454,7 +1517,7 @@ static void knumad_migrate(struct knumad_mm *km, struct knumad_batch *b)
 	knumad_migrate_queued(km, b);
 	knumad_migrate_regions(km, b);
 	/* What the budget or a contended mmap_lock left waits. */
-	if (xa_marked(&km->regions, XA_MARK_0)) {
+	if (READ_ONCE(knumad_enabled) && xa_marked(&km->regions, XA_MARK_0)) {
 		spin_lock(&km->lock);
 		knumad_set_pending(km);
 		spin_unlock(&km->lock);
@@ -1469,37 +1532,53 @@ static void knumad_migrate(struct knumad_mm *km, struct knumad_batch *b)
  * it), several threads of a process in parallel.  It only tries
  * mmap_lock: if it is taken for write, the knumad thread does the work
  * instead.  What the budget leaves stays pending, for the next fault's
- * task work, or for the knumad thread once no thread moved for
- * KNUMAD_TASK_GRACE.
+ * task work or the knumad thread, which is woken for it.
  */
 static void knumad_task_move(struct knumad_mm *km)
 {
 	struct knumad_batch b = {
 		.folios = LIST_HEAD_INIT(b.folios),
 		.task = true,
+		.regions = KNUMAD_TASK_MOVE_REGIONS,
 	};
 	struct mm_struct *mm = km->mm;
 
-	if (!READ_ONCE(knumad_enabled) || !READ_ONCE(km->pending) ||
+	if (!READ_ONCE(knumad_enabled) ||
 	    test_bit(MMF_NUMA_BALANCING_DISABLE, &mm->flags))
+		return;
+	/* not km->pending: the first mover clears it for all of them */
+	if (!READ_ONCE(km->nr_queued) && !xa_marked(&km->regions, XA_MARK_0))
 		return;
 	if (!mmap_read_trylock(mm)) {
 		knumad_kick();
 		return;
 	}
-	b.budget = knumad_tokens_take(KNUMAD_TASK_MOVE_PAGES);
+	/*
+	 * Counted before the checks: a disarm pass that found no mover
+	 * finds knumad disabled here.  The opt-out takes mmap_lock for
+	 * write, so its flag is stable now.
+	 */
+	atomic_inc(&km->task_movers);
+	smp_mb__after_atomic();
+	if (READ_ONCE(knumad_enabled) &&
+	    !test_bit(MMF_NUMA_BALANCING_DISABLE, &mm->flags))
+		b.budget = knumad_tokens_take(KNUMAD_TASK_MOVE_PAGES);
 	if (b.budget) {
-		atomic_inc(&km->task_movers);
 		knumad_charge_start(&b);
 		knumad_migrate(km, &b);
 		knumad_charge(km, &b, false);
-		WRITE_ONCE(km->task_move_at, jiffies);
-		atomic_dec(&km->task_movers);
+		/* the scan stands back only while threads make progress */
+		if (b.moved)
+			WRITE_ONCE(km->task_move_at, jiffies);
 	}
+	atomic_dec(&km->task_movers);
 	mmap_read_unlock(mm);
 	knumad_tokens_put(b.budget);
 	if (b.isolate_failed)
 		lru_add_drain();	/* this CPU's fresh folios */
+	/* the knumad thread moves what is left, alongside the threads */
+	if (READ_ONCE(km->pending))
+		knumad_kick();
 }
 
 /* ---------------------------------------------------------------------- */
@@ -2394,6 +2473,9 @@ static bool knumad_do_mm(struct knumad_mm *km, struct knumad_batch *b,
 
 	if (!mmget_not_zero(mm))
 		return true;
+	/* The disabling wins: a mover in flight ends its batch (2 MiB). */
+	while (disarm && atomic_read(&km->task_movers))
+		schedule_timeout_uninterruptible(1);
 	mmap_read_lock(mm);
 	knumad_charge_start(b);
 	if (disarm) {
@@ -2406,8 +2488,12 @@ static bool knumad_do_mm(struct knumad_mm *km, struct knumad_batch *b,
 		knumad_drop_work(km);	/* opted out: nothing moves */
 		goto out;
 	}
-	if (!knumad_threads_move(km))
+	/* the budget is taken for the move only: movers share it */
+	b->budget = knumad_tokens_take(ULONG_MAX);
+	if (b->budget)
 		knumad_migrate(km, b);
+	knumad_tokens_put(b->budget);
+	b->budget = 0;
 	knumad_charge(km, b, false);
 	done = knumad_scan_mm(km, b, budget);
 out:
@@ -2441,8 +2527,6 @@ static void knumad_pass(bool disarm)
 	struct knumad_batch b = { .folios = LIST_HEAD_INIT(b.folios) };
 	struct knumad_mm *km, *first = NULL;
 
-	if (!disarm)
-		b.budget = knumad_tokens_take(ULONG_MAX);
 	if (disarm) {
 		/* Visit every process, from the first. */
 		spin_lock(&knumad_mm_lock);
@@ -2526,7 +2610,6 @@ static void knumad_pass(bool disarm)
 		if (!done)
 			break;
 	}
-	knumad_tokens_put(b.budget);
 	if (b.isolate_failed)
 		lru_add_drain_all();	/* fresh folios still in LRU batches */
 }
@@ -2544,13 +2627,13 @@ static void knumad_migrate_pass(void)
 	struct knumad_batch b = { .folios = LIST_HEAD_INIT(b.folios) };
 	struct knumad_mm *km;
 	unsigned long left;
+	bool stop = false;
 
-	b.budget = knumad_tokens_take(ULONG_MAX);
 	spin_lock(&knumad_pending_lock);
 	left = knumad_scan.nr_pending;
 	spin_unlock(&knumad_pending_lock);
 	spin_lock(&knumad_mm_lock);
-	while (left-- && b.budget) {
+	while (left-- && !stop) {
 		spin_lock(&knumad_pending_lock);
 		km = list_first_entry_or_null(&knumad_scan.pending,
 					      struct knumad_mm, pending_node);
@@ -2563,17 +2646,6 @@ static void knumad_migrate_pass(void)
 			break;
 		if (km->exited)
 			continue;	/* whoever holds it frees it */
-		if (knumad_threads_move(km)) {
-			/* still pending: for its threads, or a later pass */
-			spin_lock(&knumad_pending_lock);
-			if (list_empty(&km->pending_node)) {
-				list_add_tail(&km->pending_node,
-					      &knumad_scan.pending);
-				knumad_scan.nr_pending++;
-			}
-			spin_unlock(&knumad_pending_lock);
-			continue;
-		}
 		knumad_scan.busy = km;
 		spin_unlock(&knumad_mm_lock);
 
@@ -2581,10 +2653,21 @@ static void knumad_migrate_pass(void)
 			mmap_read_lock(km->mm);
 			knumad_charge_start(&b);
 			if (test_bit(MMF_NUMA_BALANCING_DISABLE,
-				     &km->mm->flags))
+				     &km->mm->flags)) {
 				knumad_drop_work(km);
-			else
-				knumad_migrate(km, &b);
+			} else {
+				/* taken for the move only: movers share it */
+				b.budget = knumad_tokens_take(ULONG_MAX);
+				if (b.budget) {
+					knumad_migrate(km, &b);
+				} else {
+					/* spent: it waits for more */
+					knumad_pending_requeue(km);
+					stop = true;
+				}
+				knumad_tokens_put(b.budget);
+				b.budget = 0;
+			}
 			knumad_charge(km, &b, false);
 			mmap_read_unlock(km->mm);
 			mmput_async(km->mm);	/* see knumad_do_mm() */
@@ -2600,7 +2683,6 @@ static void knumad_migrate_pass(void)
 		}
 	}
 	spin_unlock(&knumad_mm_lock);
-	knumad_tokens_put(b.budget);
 	if (b.isolate_failed)
 		lru_add_drain_all();
 }

@@ -519,8 +519,13 @@ static void misplaced(struct __test_metadata *_metadata, int far, int thp,
 	n_migrate = trace_count("knumad_migrate:", want, NULL, 0);
 	TH_LOG("trace: %d knumad_region_target events to node %d, %d knumad_migrate events to it; first: %s",
 	       n_target, far, n_migrate, line);
-	/* every region of the buffer got the far node; batches moved it */
-	EXPECT_GE(n_target, (int)(len / (2 * MB)));
+	/*
+	 * The regions of the buffer got the far node, batches moved them:
+	 * 95% of the regions at least, as the wait ends at 95% of the pages
+	 * (while the threads move, the scan waits, so the last regions may
+	 * still be undecided: 127 of 128 once).
+	 */
+	EXPECT_GE(n_target, (int)(len / (2 * MB)) * 95 / 100);
 	EXPECT_GT(n_migrate, 0);
 	TH_LOG("%ld PTEs armed (numa_pte_updates)", vmstat("numa_pte_updates") - pte0);
 	TH_LOG("%lu MiB%s: %.1f%% on node %d after %.2f s, %ld full scans, %ld hint faults (%ld this process), %ld pages migrated (%ld this process), %ld THP migrated, knumad CPU %.3f s for this process, AnonHugePages %ld -> %ld kB",
@@ -535,9 +540,10 @@ static void misplaced(struct __test_metadata *_metadata, int far, int thp,
 	 * What the process is charged is what the thread spent on it: not
 	 * more than the thread ran (schedstat lags by up to a tick: 2% and
 	 * 50 ms of slack), and most of it (the other processes here are
-	 * small), give or take a second: while this process's threads move
-	 * its memory themselves, the thread passes over the others every
-	 * scan_sleep_millisecs (about 1.3 s of 2.3 s in 31 s once).  The
+	 * small), give or take two seconds: since this process's threads
+	 * move its memory themselves, the thread does little for it, and
+	 * its passes over the other processes every scan_sleep_millisecs
+	 * show (1.44 s of its 1.65 s in a 34.6 s run of 631 passes).  The
 	 * charge is made as the work goes, so it holds while a long move is
 	 * still running.
 	 */
@@ -549,7 +555,7 @@ static void misplaced(struct __test_metadata *_metadata, int far, int thp,
 	       (k1.task_ns - k0.task_ns) / 1e9);
 	ASSERT_GE(cpu0, 0);
 	EXPECT_LE(charged, (cpu1 - cpu0) * 102 / 100 + 50000000LL);
-	EXPECT_GE(charged * 2 + 1000000000LL, cpu1 - cpu0);
+	EXPECT_GE(charged * 2 + 2000000000LL, cpu1 - cpu0);
 	EXPECT_GE(share, 0.95);
 	EXPECT_GT(k1.faults, k0.faults);
 	EXPECT_GE(k1.migrated - k0.migrated, (long)(len / page_size()) * 9 / 10);
@@ -2614,6 +2620,50 @@ TEST_F_TIMEOUT(knumad, opt_out_stops_moves, 120)
 	ASSERT_GE(s0, 0.01);
 	ASSERT_LT(s1, 0.5);
 	EXPECT_LT(s2 - s1, 0.02);
+	munmap(buf, len);
+}
+
+/*
+ * The rate limit binds every mover together - the faulting threads' task
+ * work and the knumad thread - and a low rate still moves: at 1 MiB/s
+ * (256 pages a second, a quarter of a page per millisecond, taken by
+ * movers a jiffy apart or less), two threads on the far node using 16 MiB
+ * get at most the second's worth the bucket held plus 6 s of the rate
+ * moved in 6 s (7 MiB, 1,792 pages; 2,048 allowed), and at least 2 MiB.
+ */
+TEST_F_TIMEOUT(knumad, rate_limit_binds_every_mover, 90)
+{
+	unsigned long len = 16 * MB;
+	struct knumad_proc k0, k1;
+	volatile int stop = 0;
+	struct hammer h[2];
+	long moved;
+	double t;
+	char *buf;
+	int i;
+
+	ASSERT_EQ(0, knumad_set("migrate_rate_limit_mbps", "1"));
+	buf = map_aligned(len, 0);
+	ASSERT_NE(NULL, buf);
+	touch(buf, len);
+	ASSERT_GE(share_on(buf, len, 0), 0.95);
+	ASSERT_EQ(0, knumad_proc(0, &k0));
+	t = now_s();
+	for (i = 0; i < 2; i++)
+		hammer_start(&h[i], buf, len, self->far, &stop);
+	while (now_s() - t < 6)
+		usleep(100000);
+	ASSERT_EQ(0, knumad_proc(0, &k1));
+	stop = 1;
+	for (i = 0; i < 2; i++)
+		pthread_join(h[i].thread, NULL);
+	moved = k1.migrated - k0.migrated;
+	TH_LOG("at 1 MiB/s: %ld pages moved in %.1f s (%.1f%% of the buffer on node %d), %.2f s of it by the threads, %.2f s by the knumad thread",
+	       moved, now_s() - t, share_on(buf, len, self->far) * 100,
+	       self->far, (k1.task_ns - k0.task_ns) / 1e9,
+	       (k1.migrate_ns - k0.migrate_ns) / 1e9);
+	EXPECT_LE(moved, 2048);
+	EXPECT_GE(moved, 512);
 	munmap(buf, len);
 }
 
