@@ -26,11 +26,11 @@
  * space (knumad_task_move()): at its own priority, on its own CPU time
  * and cgroup, several threads of a process at once, at most
  * KNUMAD_TASK_MOVE_PAGES per return.  The knumad thread, woken for what
- * they leave, moves alongside them: work no fault asks for again, work of
- * a thread that could not take mmap_lock or never returns to user space,
- * or that the thread's cpuset keeps it from.  A region's move is claimed
- * by one mover.  All draw from one token bucket filled at
- * migrate_rate_limit_mbps.  So a few faults per region
+ * they leave, moves it once they stop making progress (KNUMAD_TASK_GRACE):
+ * work no fault asks for again, work of a thread that could not take
+ * mmap_lock or never returns to user space, or that the thread's cpuset
+ * keeps it from.  A region's move is claimed by one mover.  All draw from
+ * one token bucket filled at migrate_rate_limit_mbps.  So a few faults per region
  * are enough to move all of it, instead of one fault per page.
  *
  * Registration follows khugepaged: a slot (struct knumad_mm) per address
@@ -116,9 +116,11 @@
 #define KNUMAD_TASK_MOVE_REGIONS	4
 /*
  * While threads of a process move for it, and this long after one last
- * moved something, the knumad thread does not scan the process: new
+ * moved something, the knumad thread neither moves for the process nor
+ * scans it: the threads move in parallel, each on its own CPU time; new
  * samples would tell nothing yet, and the scan would take CPU from the
- * moves.  It still moves for the process, in parallel with them.
+ * moves.  Moving alongside them cost more than it gave: the thread spent
+ * 56 s of CPU on 64 MiB in one run.
  */
 #define KNUMAD_TASK_GRACE	(HZ / 10)
 /* An armed sample nobody touched is re-armed elsewhere after this many passes. */
@@ -294,8 +296,8 @@ struct knumad_queued {
  *		memory, in task work.  Under @lock.
  * @task_movers: threads of the process moving for it in task work now.
  * @task_move_at: jiffies when one of them last moved something: the
- *		knumad thread does not scan the process while they move and
- *		for KNUMAD_TASK_GRACE after.
+ *		knumad thread neither moves for nor scans the process while
+ *		they move and for KNUMAD_TASK_GRACE after.
  * @faults:	hinting faults per node of the faulting CPU (nr_node_ids
  *		entries), then per node of the faulting folio (nr_node_ids
  *		more), halved after every pass over the process.
@@ -1532,7 +1534,8 @@ static void knumad_migrate(struct knumad_mm *km, struct knumad_batch *b)
  * it), several threads of a process in parallel.  It only tries
  * mmap_lock: if it is taken for write, the knumad thread does the work
  * instead.  What the budget leaves stays pending, for the next fault's
- * task work or the knumad thread, which is woken for it.
+ * task work, or for the knumad thread (woken for it) once the threads
+ * stop making progress.
  */
 static void knumad_task_move(struct knumad_mm *km)
 {
@@ -1553,12 +1556,14 @@ static void knumad_task_move(struct knumad_mm *km)
 		knumad_kick();
 		return;
 	}
+	atomic_inc(&km->task_movers);
 	/*
-	 * Counted before the checks: a disarm pass that found no mover
-	 * finds knumad disabled here.  The opt-out takes mmap_lock for
+	 * Counted before the checks, against the disarm pass, which reads
+	 * task_movers after knumad_enabled was cleared and the thread woken
+	 * (a full barrier): either it sees this mover and waits for it, or
+	 * this mover sees knumad disabled.  The opt-out takes mmap_lock for
 	 * write, so its flag is stable now.
 	 */
-	atomic_inc(&km->task_movers);
 	smp_mb__after_atomic();
 	if (READ_ONCE(knumad_enabled) &&
 	    !test_bit(MMF_NUMA_BALANCING_DISABLE, &mm->flags))
@@ -1567,7 +1572,7 @@ static void knumad_task_move(struct knumad_mm *km)
 		knumad_charge_start(&b);
 		knumad_migrate(km, &b);
 		knumad_charge(km, &b, false);
-		/* the scan stands back only while threads make progress */
+		/* the thread stands back only while threads make progress */
 		if (b.moved)
 			WRITE_ONCE(km->task_move_at, jiffies);
 	}
@@ -1576,7 +1581,7 @@ static void knumad_task_move(struct knumad_mm *km)
 	knumad_tokens_put(b.budget);
 	if (b.isolate_failed)
 		lru_add_drain();	/* this CPU's fresh folios */
-	/* the knumad thread moves what is left, alongside the threads */
+	/* the knumad thread moves what is left once the threads stop */
 	if (READ_ONCE(km->pending))
 		knumad_kick();
 }
@@ -2488,12 +2493,14 @@ static bool knumad_do_mm(struct knumad_mm *km, struct knumad_batch *b,
 		knumad_drop_work(km);	/* opted out: nothing moves */
 		goto out;
 	}
-	/* the budget is taken for the move only: movers share it */
-	b->budget = knumad_tokens_take(ULONG_MAX);
-	if (b->budget)
-		knumad_migrate(km, b);
-	knumad_tokens_put(b->budget);
-	b->budget = 0;
+	if (!knumad_threads_move(km)) {
+		/* the budget is taken for the move only: movers share it */
+		b->budget = knumad_tokens_take(ULONG_MAX);
+		if (b->budget)
+			knumad_migrate(km, b);
+		knumad_tokens_put(b->budget);
+		b->budget = 0;
+	}
 	knumad_charge(km, b, false);
 	done = knumad_scan_mm(km, b, budget);
 out:
@@ -2646,6 +2653,11 @@ static void knumad_migrate_pass(void)
 			break;
 		if (km->exited)
 			continue;	/* whoever holds it frees it */
+		if (knumad_threads_move(km)) {
+			/* still pending: for its threads, or a later pass */
+			knumad_pending_requeue(km);
+			continue;
+		}
 		knumad_scan.busy = km;
 		spin_unlock(&knumad_mm_lock);
 
