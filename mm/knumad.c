@@ -21,9 +21,17 @@
  * fault itself migrates nothing.  Regions bound to a memsched group have
  * the group's home node as their destination, whoever touches them.
  *
- * The thread migrates the queued folios and then the rest of each marked
- * region in batches, limited to migrate_rate_limit_mbps.  So a few faults
- * per region are enough to move all of it, instead of one fault per page.
+ * The faulting thread migrates the queued folios and then the rest of
+ * each marked region in batches, in task work on its way back to user
+ * space (knumad_task_move()): at its own priority, on its own CPU time
+ * and cgroup, several threads of a process at once, at most
+ * KNUMAD_TASK_MOVE_PAGES per return.  The knumad thread, woken for what
+ * they leave, moves it once they stop making progress (KNUMAD_TASK_GRACE):
+ * work no fault asks for again, work of a thread that could not take
+ * mmap_lock or never returns to user space, or that the thread's cpuset
+ * keeps it from.  A region's move is claimed by one mover.  All draw from
+ * one token bucket filled at migrate_rate_limit_mbps.  So a few faults per region
+ * are enough to move all of it, instead of one fault per page.
  *
  * Registration follows khugepaged: a slot (struct knumad_mm) per address
  * space, made lazily (knumad_task_tick(): the process's first tick while
@@ -40,11 +48,13 @@
  *	  page table lock (the fault path)
  *	    knumad_mm::lock		(regions' counters, the queue, the
  *					 thread counts, the implicit group)
- *	      xa_lock of knumad_mm::threads
+ *	      xa_lock of knumad_mm::threads, of knumad_mm::regions
  *	knumad_mm_lock			(the slot list; never while
  *					 sleeping)
  *	  knumad_pending_lock		(the pending list; also inside
  *					 knumad_mm::lock, innermost)
+ *	knumad_tokens_lock		(the rate limit's bucket; taken
+ *					 alone)
  * Implicit groups are created and dissolved with no lock of ours held and
  * without mmap_lock (memsched_mutex, task locks and group locks nest
  * inside nothing of knumad's).
@@ -96,6 +106,23 @@
 #define KNUMAD_DECAY_AT		64
 /* Folios a process may have queued between two passes. */
 #define KNUMAD_QUEUE_LEN	64
+/*
+ * What a thread moves in one task work, on its way back to user space
+ * after a fault that left migration work: 2 MiB (a region of base pages,
+ * or a PMD-sized huge page where that is 2 MiB: larger ones are left to
+ * the knumad thread), walking at most KNUMAD_TASK_MOVE_REGIONS regions.
+ */
+#define KNUMAD_TASK_MOVE_PAGES	(SZ_2M >> PAGE_SHIFT)
+#define KNUMAD_TASK_MOVE_REGIONS	4
+/*
+ * While threads of a process move for it, and this long after one last
+ * moved something, the knumad thread neither moves for the process nor
+ * scans it: the threads move in parallel, each on its own CPU time; new
+ * samples would tell nothing yet, and the scan would take CPU from the
+ * moves.  Moving alongside them cost more than it gave: the thread spent
+ * 56 s of CPU on 64 MiB in one run.
+ */
+#define KNUMAD_TASK_GRACE	(HZ / 10)
 /* An armed sample nobody touched is re-armed elsewhere after this many passes. */
 #define KNUMAD_REARM_PASSES	8
 /* After the n-th change of destination, wait 2^n seconds (up to 64 s). */
@@ -254,7 +281,7 @@ struct knumad_queued {
  * @nr_regions:	entries in @regions, at most KNUMAD_MAX_REGIONS.
  * @seq:	completed passes over this address space.
  * @scan_addr:	where the next pass continues.
- * @queue:	folios the faults asked the thread to move.
+ * @queue:	folios the faults asked to be moved.
  * @nr_queued:	entries in @queue.
  * @scanned:	pages armed.  The counters below are only written by the
  *		thread (or under @lock), and read without locking.
@@ -263,8 +290,14 @@ struct knumad_queued {
  * @pages_migrated: base pages moved (a huge page counts HPAGE_PMD_NR).
  * @thp_migrated: huge pages moved whole.
  * @migrate_failed: pages that could not be moved.
- * @scan_ns:	CPU time knumad spent scanning this process.
- * @migrate_ns:	CPU time knumad spent moving its memory.
+ * @scan_ns:	CPU time the knumad thread spent scanning this process.
+ * @migrate_ns:	CPU time the knumad thread spent moving its memory.
+ * @task_migrate_ns: CPU time the process's own threads spent moving its
+ *		memory, in task work.  Under @lock.
+ * @task_movers: threads of the process moving for it in task work now.
+ * @task_move_at: jiffies when one of them last moved something: the
+ *		knumad thread neither moves for nor scans the process while
+ *		they move and for KNUMAD_TASK_GRACE after.
  * @faults:	hinting faults per node of the faulting CPU (nr_node_ids
  *		entries), then per node of the faulting folio (nr_node_ids
  *		more), halved after every pass over the process.
@@ -310,6 +343,9 @@ struct knumad_mm {
 	unsigned long migrate_failed;
 	u64 scan_ns;
 	u64 migrate_ns;
+	u64 task_migrate_ns;
+	atomic_t task_movers;
+	unsigned long task_move_at;
 	struct xarray threads;
 	unsigned int nr_threads;
 	struct memsched_group *implicit;
@@ -547,6 +583,7 @@ static void knumad_enter(struct mm_struct *mm)
 	if (!km)
 		return;		/* the process is simply not scanned */
 	km->mm = mm;
+	km->task_move_at = jiffies - KNUMAD_TASK_GRACE;
 	spin_lock_init(&km->lock);
 	INIT_LIST_HEAD(&km->pending_node);
 	xa_init(&km->regions);
@@ -564,20 +601,55 @@ static void knumad_enter(struct mm_struct *mm)
 	spin_unlock(&knumad_mm_lock);
 }
 
-static void knumad_register_fn(struct callback_head *work)
+static void knumad_task_move(struct knumad_mm *km);
+
+/*
+ * knumad's task work: register the process if it has no slot yet (queued
+ * by the tick), or move what its faults asked for (queued by a fault).
+ */
+static void knumad_task_fn(struct callback_head *work)
 {
-	work->next = work;	/* no longer queued */
-	if (current->mm && !(current->flags & PF_EXITING))
-		knumad_enter(current->mm);
+	struct mm_struct *mm = current->mm;
+	struct knumad_mm *km;
+
+	WRITE_ONCE(work->next, work);	/* no longer queued */
+	/* exit_task_work() runs it after exit_mm(): mm is NULL then */
+	if (!mm || (current->flags & PF_EXITING))
+		return;
+	/* ours holds mm_users: knumad_exit() cannot free the slot */
+	km = READ_ONCE(mm->knumad);
+	if (!km)
+		knumad_enter(mm);
+	else
+		knumad_task_move(km);
+}
+
+/*
+ * Queue @t's knumad task work unless it is queued already; false if it
+ * cannot run (the task is exiting).  The tick (maybe a remote one) and a
+ * fault may race here: the one that swaps work->next from "not queued"
+ * queues it.
+ */
+static bool knumad_task_work_queue(struct task_struct *t, int notify)
+{
+	struct callback_head *work = &t->knumad_work;
+
+	if (cmpxchg(&work->next, work, NULL) != work)
+		return true;	/* queued: it will run */
+	if (task_work_add(t, work, notify)) {
+		WRITE_ONCE(work->next, work);
+		return false;
+	}
+	return true;
 }
 
 /**
- * knumad_task_fork - set up a new task's registration work
+ * knumad_task_fork - set up a new task's knumad task work
  * @p:	the new task (dup_task_struct() copied its parent's).
  */
 void knumad_task_fork(struct task_struct *p)
 {
-	init_task_work(&p->knumad_work, knumad_register_fn);
+	init_task_work(&p->knumad_work, knumad_task_fn);
 	p->knumad_work.next = &p->knumad_work;	/* not queued */
 }
 
@@ -604,7 +676,7 @@ void knumad_task_tick(struct task_struct *curr)
 	    READ_ONCE(work->next) != work)
 		return;
 	/* under the rq lock: no allocation (KASAN's aux stack) here */
-	task_work_add(curr, work, TWA_RESUME | TWAF_NO_ALLOC);
+	knumad_task_work_queue(curr, TWA_RESUME | TWAF_NO_ALLOC);
 }
 
 bool knumad_scans(struct mm_struct *mm)
@@ -684,6 +756,20 @@ static void knumad_set_pending(struct knumad_mm *km)
 	spin_unlock(&knumad_pending_lock);
 }
 
+/*
+ * Put @km, taken off the pending list by a migration pass that left its
+ * work (km->pending still set), back at the tail.
+ */
+static void knumad_pending_requeue(struct knumad_mm *km)
+{
+	spin_lock(&knumad_pending_lock);
+	if (list_empty(&km->pending_node)) {
+		list_add_tail(&km->pending_node, &knumad_scan.pending);
+		knumad_scan.nr_pending++;
+	}
+	spin_unlock(&knumad_pending_lock);
+}
+
 static void knumad_mm_free(struct knumad_mm *km)
 {
 	struct knumad_thread *kt;
@@ -731,8 +817,27 @@ void knumad_exit(struct mm_struct *mm)
 /* ---------------------------------------------------------------------- */
 /* The fault side */
 
-/* Set by faults that left migration work; the thread clears it. */
+/*
+ * Set when migration work waits for the knumad thread (knumad_kick());
+ * the thread clears it.
+ */
 static bool knumad_work_pending;
+
+/* Whether threads of @km's process moved for it just now. */
+static bool knumad_threads_move(struct knumad_mm *km)
+{
+	return atomic_read(&km->task_movers) ||
+	       time_before(jiffies,
+			   READ_ONCE(km->task_move_at) + KNUMAD_TASK_GRACE);
+}
+
+/* Migration work waits that only the knumad thread will do: wake it. */
+static void knumad_kick(void)
+{
+	if (!READ_ONCE(knumad_work_pending) &&
+	    !xchg(&knumad_work_pending, true))
+		wake_up_interruptible(&knumad_wait);
+}
 
 static int knumad_vma_home(struct vm_area_struct *vma)
 {
@@ -876,7 +981,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 	int this_nid = numa_node_id(), nid = folio_nid(folio);
 	struct knumad_region *r;
 	int last, last_nid, target;
-	bool wake = false;
+	bool move = false;
 
 	if (!km || !READ_ONCE(knumad_enabled) || !vma_is_anonymous(vma))
 		return false;
@@ -945,8 +1050,9 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 	}
 	/*
 	 * Never outside the faulting thread's cpuset mems, whatever the
-	 * destination - a group's home included: the move is made later by
-	 * the knumad thread, which no cpuset confines.
+	 * destination - a group's home included: the move may be made by
+	 * the knumad thread, which no cpuset confines, or by another thread
+	 * of the process, in another cpuset.
 	 */
 	if (target != NUMA_NO_NODE &&
 	    !node_isset(target, cpuset_current_mems_allowed))
@@ -959,48 +1065,139 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		xa_set_mark(&km->regions, addr >> KNUMAD_REGION_SHIFT,
 			    XA_MARK_0);
 		knumad_set_pending(km);
-		wake = !READ_ONCE(knumad_work_pending) &&
-		       !xchg(&knumad_work_pending, true);
+		move = true;
 	}
 out:
 	spin_unlock(&km->lock);
-	/* The region is learned: move it now, not a whole pass later. */
-	if (wake)
-		wake_up_interruptible(&knumad_wait);
+	/*
+	 * The region is learned: move it now, not a whole pass later - in
+	 * this thread on its way back to user space, or, for a thread that
+	 * does not go there or that faulted on another process's memory
+	 * (remote GUP, ptrace), in the knumad thread.
+	 */
+	if (move && (mm != current->mm || (current->flags &
+		      (PF_KTHREAD | PF_USER_WORKER | PF_EXITING)) ||
+		     !knumad_task_work_queue(current, TWA_RESUME)))
+		knumad_kick();
 	return true;
 }
 
 /* ---------------------------------------------------------------------- */
-/* Migration, in the thread */
+/* Migration, in task work and in the thread */
 
 /*
- * The thread's CPU time is charged to the process it works for as it
- * goes (per batch moved, per VMA armed), so a reader of /proc/<pid>/memsched
- * sees a long move while it runs.  Only the knumad thread uses these.
+ * The rate limit: one bucket of pages for every mover, filled at
+ * migrate_rate_limit_mbps, holding at most a second's worth.
  */
-static u64 knumad_charge_from;
+static DEFINE_SPINLOCK(knumad_tokens_lock);
+static unsigned long knumad_tokens;
+static unsigned long knumad_tokens_at;		/* jiffies of the last fill */
+static u32 knumad_tokens_rem;	/* thousandths of a page earned, not given */
 
-static void knumad_charge_start(void)
+/* Take up to @want pages of migration budget. */
+static unsigned long knumad_tokens_take(unsigned long want)
 {
-	knumad_charge_from = task_sched_runtime(current);
+	unsigned int rate = READ_ONCE(knumad_rate_limit_mbps);
+	unsigned long now, ms, got, max = knumad_rate_pages(rate, MSEC_PER_SEC);
+	u64 earned;
+
+	spin_lock(&knumad_tokens_lock);
+	now = jiffies;
+	ms = min_t(unsigned long, jiffies_to_msecs(now - knumad_tokens_at),
+		   MSEC_PER_SEC);
+	/*
+	 * Movers take often, a jiffy apart or less: keep the fraction of a
+	 * page each fill earns, or a low rate would earn nothing at all.
+	 */
+	earned = (u64)rate * ms * (SZ_1M / PAGE_SIZE) + knumad_tokens_rem;
+	knumad_tokens = min_t(u64, knumad_tokens +
+			      div_u64_rem(earned, MSEC_PER_SEC,
+					  &knumad_tokens_rem), max);
+	knumad_tokens_at = now;
+	got = min(want, knumad_tokens);
+	knumad_tokens -= got;
+	spin_unlock(&knumad_tokens_lock);
+	return got;
 }
 
-/* Add the thread's CPU time since the last charge to *@ns. */
-static void knumad_charge(u64 *ns)
+/* Give back what a mover took and did not use. */
+static void knumad_tokens_put(unsigned long left)
 {
-	u64 now = task_sched_runtime(current);
+	unsigned int rate = READ_ONCE(knumad_rate_limit_mbps);
 
-	*ns += now - knumad_charge_from;
-	knumad_charge_from = now;
+	if (!left)
+		return;
+	spin_lock(&knumad_tokens_lock);
+	knumad_tokens = min(knumad_tokens + left,
+			    knumad_rate_pages(rate, MSEC_PER_SEC));
+	spin_unlock(&knumad_tokens_lock);
 }
 
+/* knumad is off: the bucket starts empty when it is enabled again. */
+static void knumad_tokens_reset(void)
+{
+	spin_lock(&knumad_tokens_lock);
+	knumad_tokens = 0;
+	knumad_tokens_rem = 0;
+	knumad_tokens_at = jiffies;
+	spin_unlock(&knumad_tokens_lock);
+}
+
+/**
+ * struct knumad_batch - one mover's folios and accounting
+ * @folios:	isolated folios to move to one node.
+ * @nr:		pages on @folios.
+ * @thp:	huge pages on @folios.
+ * @budget:	pages the rate limit still allows this mover.
+ * @isolate_failed: a folio was not on an LRU list (still in a per-CPU
+ *		batch, or being freed).
+ * @task:	the mover is a thread of the process, in task work.
+ * @regions:	regions it may still claim (task work only).
+ * @moved:	pages it moved.
+ * @from:	the mover's CPU time when it was last charged.
+ *
+ * The mover's CPU time is charged to the process it works for as it goes
+ * (per batch moved, per VMA armed), so a reader of /proc/<pid>/memsched
+ * sees a long move while it runs.
+ */
 struct knumad_batch {
 	struct list_head folios;
-	unsigned long nr;	/* pages on @folios */
+	unsigned long nr;
 	unsigned long thp;
-	unsigned long budget;	/* pages the rate limit still allows */
+	unsigned long budget;
 	bool isolate_failed;
+	bool task;
+	unsigned int regions;
+	unsigned long moved;
+	u64 from;
 };
+
+static void knumad_charge_start(struct knumad_batch *b)
+{
+	b->from = task_sched_runtime(current);
+}
+
+/*
+ * Charge the mover's CPU time since the last charge to @km: to @scan_ns
+ * or @migrate_ns for the knumad thread (which alone writes them), to
+ * @task_migrate_ns for a thread of the process.
+ */
+static void knumad_charge(struct knumad_mm *km, struct knumad_batch *b,
+			  bool scan)
+{
+	u64 now = task_sched_runtime(current), ns = now - b->from;
+
+	b->from = now;
+	if (b->task) {
+		spin_lock(&km->lock);
+		km->task_migrate_ns += ns;
+		spin_unlock(&km->lock);
+	} else if (scan) {
+		WRITE_ONCE(km->scan_ns, km->scan_ns + ns);
+	} else {
+		WRITE_ONCE(km->migrate_ns, km->migrate_ns + ns);
+	}
+}
 
 /*
  * A destination found short of memory is left alone for a second: no
@@ -1065,7 +1262,7 @@ static void knumad_migrate_batch(struct knumad_mm *km, struct knumad_batch *b,
 			      &nr_succeeded);
 	b->nr = 0;
 	/* Charge as we go: /proc readers see a long move while it runs. */
-	knumad_charge(&km->migrate_ns);
+	knumad_charge(km, b, false);
 	list_for_each_entry(folio, &b->folios, lru) {
 		failed += folio_nr_pages(folio);
 		if (folio_test_pmd_mappable(folio))
@@ -1080,9 +1277,13 @@ static void knumad_migrate_batch(struct knumad_mm *km, struct knumad_batch *b,
 	}
 	trace_knumad_migrate(km->mm, nid, nr_succeeded,
 			     b->thp - min(thp_left, b->thp), failed);
+	b->moved += nr_succeeded;
+	/* movers run in parallel */
+	spin_lock(&km->lock);
 	km->pages_migrated += nr_succeeded;
 	km->thp_migrated += b->thp - min(thp_left, b->thp);
 	km->migrate_failed += failed;
+	spin_unlock(&km->lock);
 	atomic_long_add(nr_succeeded, &knumad_pages_migrated);
 	atomic_long_add(b->thp - min(thp_left, b->thp), &knumad_thp_migrated);
 	atomic_long_add(failed, &knumad_migrate_failed);
@@ -1094,12 +1295,24 @@ static void knumad_migrate_batch(struct knumad_mm *km, struct knumad_batch *b,
  * mmap_lock is held for read, so the VMAs looked up stay.  What the rate
  * limit does not allow is dropped: the region's bulk move gets it later.
  */
+/*
+ * A thread of the process moves only into its own cpuset's mems (the
+ * allocation would fail anyway); the destinations were checked against
+ * the mems of the thread whose fault asked, which may be another one.
+ */
+static bool knumad_mover_may(struct knumad_batch *b, int nid)
+{
+	return !b->task || node_isset(nid, cpuset_current_mems_allowed);
+}
+
 static void knumad_migrate_queued(struct knumad_mm *km, struct knumad_batch *b)
 {
 	unsigned int i;
 	int nid;
 
 	for_each_node_state(nid, N_MEMORY) {
+		if (!knumad_mover_may(b, nid))
+			continue;	/* left queued, for the knumad thread */
 		spin_lock(&km->lock);
 		for (i = 0; i < km->nr_queued; i++) {
 			struct knumad_queued *q = &km->queue[i];
@@ -1194,33 +1407,63 @@ static void knumad_collect_range(struct vm_area_struct *vma,
 	walk_page_range_vma(vma, start, end, &knumad_collect_ops, &c);
 }
 
-/* Move the rest of each region that has a destination. */
+/*
+ * Take region @index's bulk move, if it still waits: of movers running
+ * in parallel, one walks it.
+ */
+static bool knumad_region_claim(struct knumad_mm *km, unsigned long index)
+{
+	bool marked;
+
+	xa_lock(&km->regions);
+	marked = xa_get_mark(&km->regions, index, XA_MARK_0);
+	if (marked)
+		__xa_clear_mark(&km->regions, index, XA_MARK_0);
+	xa_unlock(&km->regions);
+	return marked;
+}
+
+/*
+ * Move the rest of each region that has a destination.  Movers run in
+ * parallel with each other and with the scan, which frees regions under
+ * knumad_mm::lock: a region is looked up, and used, under it only.
+ */
 static void knumad_migrate_regions(struct knumad_mm *km,
 				   struct knumad_batch *b)
 {
 	unsigned long index = 0;
-	struct knumad_region *r;
+	void *entry;
 
-	xa_for_each_marked(&km->regions, index, r, XA_MARK_0) {
+	xa_for_each_marked(&km->regions, index, entry, XA_MARK_0) {
 		unsigned long start = index << KNUMAD_REGION_SHIFT;
 		unsigned long end = start + KNUMAD_REGION_SIZE;
+		struct knumad_region *r;
 		struct vm_area_struct *vma;
 		struct vma_iterator vmi;
+		bool leave = false;
 		int nid;
 
-		/* Leave the rest for the next pass if mmap_lock is wanted. */
+		/* Leave the rest for later if mmap_lock is wanted. */
 		if (!b->budget || mmap_lock_is_contended(km->mm))
 			break;
-		xa_clear_mark(&km->regions, index, XA_MARK_0);
+		/* A thread walks a few regions, and none once it is killed. */
+		if (b->task && (!b->regions || fatal_signal_pending(current)))
+			break;
+		if (!knumad_region_claim(km, index))
+			continue;
+		if (b->task)
+			b->regions--;
 		vma_iter_init(&vmi, km->mm, start);
 		for_each_vma_range(vmi, vma, end) {
 			if (!knumad_vma_eligible(vma))
 				continue;
 			nid = knumad_vma_home(vma);
 			spin_lock(&km->lock);
+			r = xa_load(&km->regions, index);
 			/* the move may take the armed sample with it */
-			r->armed = false;
-			if (nid == NUMA_NO_NODE)
+			if (r)
+				r->armed = false;
+			if (nid == NUMA_NO_NODE && r)
 				nid = r->target;
 			/* the cpuset mems the last fault that asked allowed */
 			if (nid != NUMA_NO_NODE && !node_isset(nid, km->mems))
@@ -1229,10 +1472,17 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 			if (nid == NUMA_NO_NODE || !node_state(nid, N_MEMORY) ||
 			    knumad_node_full(nid))
 				continue;
+			if (!knumad_mover_may(b, nid)) {
+				leave = true;	/* the knumad thread's */
+				continue;
+			}
 			knumad_collect_range(vma, max(start, vma->vm_start),
 					     min(end, vma->vm_end), nid, b);
 			knumad_migrate_batch(km, b, nid);
 		}
+		/* The budget ran out in it, maybe: the rest waits. */
+		if ((!b->budget || leave) && READ_ONCE(knumad_enabled))
+			xa_set_mark(&km->regions, index, XA_MARK_0);
 	}
 }
 
@@ -1269,11 +1519,71 @@ static void knumad_migrate(struct knumad_mm *km, struct knumad_batch *b)
 	knumad_migrate_queued(km, b);
 	knumad_migrate_regions(km, b);
 	/* What the budget or a contended mmap_lock left waits. */
-	if (xa_marked(&km->regions, XA_MARK_0)) {
+	if (READ_ONCE(knumad_enabled) && xa_marked(&km->regions, XA_MARK_0)) {
 		spin_lock(&km->lock);
 		knumad_set_pending(km);
 		spin_unlock(&km->lock);
 	}
+}
+
+/*
+ * Task work of a thread whose fault left migration work: move up to
+ * KNUMAD_TASK_MOVE_PAGES of its process's queued folios and marked
+ * regions, within the rate limit - at the thread's priority, on its CPU
+ * time and in its cpuset (the faults checked the destination against
+ * it), several threads of a process in parallel.  It only tries
+ * mmap_lock: if it is taken for write, the knumad thread does the work
+ * instead.  What the budget leaves stays pending, for the next fault's
+ * task work, or for the knumad thread (woken for it) once the threads
+ * stop making progress.
+ */
+static void knumad_task_move(struct knumad_mm *km)
+{
+	struct knumad_batch b = {
+		.folios = LIST_HEAD_INIT(b.folios),
+		.task = true,
+		.regions = KNUMAD_TASK_MOVE_REGIONS,
+	};
+	struct mm_struct *mm = km->mm;
+
+	if (!READ_ONCE(knumad_enabled) ||
+	    test_bit(MMF_NUMA_BALANCING_DISABLE, &mm->flags))
+		return;
+	/* not km->pending: the first mover clears it for all of them */
+	if (!READ_ONCE(km->nr_queued) && !xa_marked(&km->regions, XA_MARK_0))
+		return;
+	if (!mmap_read_trylock(mm)) {
+		knumad_kick();
+		return;
+	}
+	atomic_inc(&km->task_movers);
+	/*
+	 * Counted before the checks, against the disarm pass, which reads
+	 * task_movers after knumad_enabled was cleared and the thread woken
+	 * (a full barrier): either it sees this mover and waits for it, or
+	 * this mover sees knumad disabled.  The opt-out takes mmap_lock for
+	 * write, so its flag is stable now.
+	 */
+	smp_mb__after_atomic();
+	if (READ_ONCE(knumad_enabled) &&
+	    !test_bit(MMF_NUMA_BALANCING_DISABLE, &mm->flags))
+		b.budget = knumad_tokens_take(KNUMAD_TASK_MOVE_PAGES);
+	if (b.budget) {
+		knumad_charge_start(&b);
+		knumad_migrate(km, &b);
+		knumad_charge(km, &b, false);
+		/* the thread stands back only while threads make progress */
+		if (b.moved)
+			WRITE_ONCE(km->task_move_at, jiffies);
+	}
+	atomic_dec(&km->task_movers);
+	mmap_read_unlock(mm);
+	knumad_tokens_put(b.budget);
+	if (b.isolate_failed)
+		lru_add_drain();	/* this CPU's fresh folios */
+	/* the knumad thread moves what is left once the threads stop */
+	if (READ_ONCE(km->pending))
+		knumad_kick();
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1511,7 +1821,8 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
  * Regions are allocated here, in the knumad thread, and charged to the
  * process's memcg; those outside the eligible VMAs are freed.
  */
-static bool knumad_scan_mm(struct knumad_mm *km, long *budget)
+static bool knumad_scan_mm(struct knumad_mm *km, struct knumad_batch *b,
+			   long *budget)
 {
 	struct mem_cgroup *memcg = get_mem_cgroup_from_mm(km->mm), *old;
 	struct vm_area_struct *vma;
@@ -1526,7 +1837,7 @@ static bool knumad_scan_mm(struct knumad_mm *km, long *budget)
 		knumad_regions_drop(km, km->scan_addr, vma->vm_start);
 		if (!knumad_scan_vma(km, vma, budget))
 			goto out;
-		knumad_charge(&km->scan_ns);
+		knumad_charge(km, b, true);
 	}
 	knumad_regions_drop(km, km->scan_addr, ULONG_MAX);
 	km->scan_addr = 0;
@@ -2167,8 +2478,11 @@ static bool knumad_do_mm(struct knumad_mm *km, struct knumad_batch *b,
 
 	if (!mmget_not_zero(mm))
 		return true;
+	/* The disabling wins: a mover in flight ends its batch (2 MiB). */
+	while (disarm && atomic_read(&km->task_movers))
+		schedule_timeout_uninterruptible(1);
 	mmap_read_lock(mm);
-	knumad_charge_start();
+	knumad_charge_start(b);
 	if (disarm) {
 		if (km->scanned)
 			knumad_disarm_mm(mm);
@@ -2179,9 +2493,16 @@ static bool knumad_do_mm(struct knumad_mm *km, struct knumad_batch *b,
 		knumad_drop_work(km);	/* opted out: nothing moves */
 		goto out;
 	}
-	knumad_migrate(km, b);
-	knumad_charge(&km->migrate_ns);
-	done = knumad_scan_mm(km, budget);
+	if (!knumad_threads_move(km)) {
+		/* the budget is taken for the move only: movers share it */
+		b->budget = knumad_tokens_take(ULONG_MAX);
+		if (b->budget)
+			knumad_migrate(km, b);
+		knumad_tokens_put(b->budget);
+		b->budget = 0;
+	}
+	knumad_charge(km, b, false);
+	done = knumad_scan_mm(km, b, budget);
 out:
 	mmap_read_unlock(mm);
 	if (disarm) {
@@ -2191,7 +2512,7 @@ out:
 		knumad_decay_faults(km);
 		knumad_backoff(km);
 	}
-	knumad_charge(&km->scan_ns);
+	knumad_charge(km, b, true);
 	/*
 	 * Not mmput(): if the process exited meanwhile, ours is the last
 	 * reference, and tearing its address space down here would stall
@@ -2207,13 +2528,12 @@ out:
  * visited once.  The next pass starts with the process after the last
  * one visited.
  */
-static void knumad_pass(unsigned long *tokens, bool disarm)
+static void knumad_pass(bool disarm)
 {
 	long budget = READ_ONCE(knumad_pages_to_scan);
 	struct knumad_batch b = { .folios = LIST_HEAD_INIT(b.folios) };
 	struct knumad_mm *km, *first = NULL;
 
-	b.budget = *tokens;
 	if (disarm) {
 		/* Visit every process, from the first. */
 		spin_lock(&knumad_mm_lock);
@@ -2254,6 +2574,13 @@ static void knumad_pass(unsigned long *tokens, bool disarm)
 			/* it had nothing to move lately: sit this one out */
 			km->skip--;
 			done = true;
+		} else if (!disarm && knumad_threads_move(km)) {
+			/*
+			 * Its threads are moving what it learned: new samples
+			 * would tell nothing yet, and the scan would take CPU
+			 * from the moves.
+			 */
+			done = true;
 		} else {
 			done = knumad_do_mm(km, &b, &budget, disarm);
 		}
@@ -2290,7 +2617,6 @@ static void knumad_pass(unsigned long *tokens, bool disarm)
 		if (!done)
 			break;
 	}
-	*tokens = b.budget;
 	if (b.isolate_failed)
 		lru_add_drain_all();	/* fresh folios still in LRU batches */
 }
@@ -2303,18 +2629,18 @@ static void knumad_pass(unsigned long *tokens, bool disarm)
  * work waits for the next pass.  knumad_scan.busy keeps the slot from
  * being freed meanwhile.
  */
-static void knumad_migrate_pass(unsigned long *tokens)
+static void knumad_migrate_pass(void)
 {
 	struct knumad_batch b = { .folios = LIST_HEAD_INIT(b.folios) };
 	struct knumad_mm *km;
 	unsigned long left;
+	bool stop = false;
 
-	b.budget = *tokens;
 	spin_lock(&knumad_pending_lock);
 	left = knumad_scan.nr_pending;
 	spin_unlock(&knumad_pending_lock);
 	spin_lock(&knumad_mm_lock);
-	while (left-- && b.budget) {
+	while (left-- && !stop) {
 		spin_lock(&knumad_pending_lock);
 		km = list_first_entry_or_null(&knumad_scan.pending,
 					      struct knumad_mm, pending_node);
@@ -2327,18 +2653,34 @@ static void knumad_migrate_pass(unsigned long *tokens)
 			break;
 		if (km->exited)
 			continue;	/* whoever holds it frees it */
+		if (knumad_threads_move(km)) {
+			/* still pending: for its threads, or a later pass */
+			knumad_pending_requeue(km);
+			continue;
+		}
 		knumad_scan.busy = km;
 		spin_unlock(&knumad_mm_lock);
 
 		if (mmget_not_zero(km->mm)) {
 			mmap_read_lock(km->mm);
-			knumad_charge_start();
+			knumad_charge_start(&b);
 			if (test_bit(MMF_NUMA_BALANCING_DISABLE,
-				     &km->mm->flags))
+				     &km->mm->flags)) {
 				knumad_drop_work(km);
-			else
-				knumad_migrate(km, &b);
-			knumad_charge(&km->migrate_ns);
+			} else {
+				/* taken for the move only: movers share it */
+				b.budget = knumad_tokens_take(ULONG_MAX);
+				if (b.budget) {
+					knumad_migrate(km, &b);
+				} else {
+					/* spent: it waits for more */
+					knumad_pending_requeue(km);
+					stop = true;
+				}
+				knumad_tokens_put(b.budget);
+				b.budget = 0;
+			}
+			knumad_charge(km, &b, false);
 			mmap_read_unlock(km->mm);
 			mmput_async(km->mm);	/* see knumad_do_mm() */
 		}
@@ -2353,7 +2695,6 @@ static void knumad_migrate_pass(unsigned long *tokens)
 		}
 	}
 	spin_unlock(&knumad_mm_lock);
-	*tokens = b.budget;
 	if (b.isolate_failed)
 		lru_add_drain_all();
 }
@@ -2388,7 +2729,7 @@ static bool knumad_wake(unsigned int sleep, bool work)
 
 static int knumad_fn(void *unused)
 {
-	unsigned long tokens = 0, last = jiffies, last_scan = jiffies;
+	unsigned long last_scan = jiffies;
 
 	/*
 	 * Nice 0 (no set_user_nice()): at nice 19 it starved when every
@@ -2400,14 +2741,13 @@ static int knumad_fn(void *unused)
 
 	while (!kthread_should_stop()) {
 		unsigned int sleep = READ_ONCE(knumad_scan_sleep_ms);
-		unsigned int rate = READ_ONCE(knumad_rate_limit_mbps);
 		unsigned long now = jiffies;
 
 		if (knumad_disarm_pending()) {
 			unsigned long req = READ_ONCE(knumad_disarm_req);
 
 			if (!READ_ONCE(knumad_enabled))
-				knumad_pass(&tokens, true);
+				knumad_pass(true);
 			WRITE_ONCE(knumad_disarm_done, req);
 			wake_up_all(&knumad_disarm_wait);
 		}
@@ -2417,19 +2757,14 @@ static int knumad_fn(void *unused)
 						  msecs_to_jiffies(sleep);
 			long timeout;
 
-			/* Earn the rate limit's budget, at most 1 s worth. */
-			tokens += knumad_rate_pages(rate, jiffies_to_msecs(now -
-									  last));
-			tokens = min(tokens, knumad_rate_pages(rate, 1000));
-			last = now;
 			if (time_after_eq(now, next_scan)) {
 				WRITE_ONCE(knumad_work_pending, false);
-				knumad_pass(&tokens, false);
+				knumad_pass(false);
 				last_scan = jiffies;
 				next_scan = last_scan + msecs_to_jiffies(sleep);
 			} else if (xchg(&knumad_work_pending, false) ||
 				   knumad_pending_slots()) {
-				knumad_migrate_pass(&tokens);
+				knumad_migrate_pass();
 			}
 			timeout = max_t(long, next_scan - jiffies, 1);
 			/* Work left by the rate limit: back when some is earned. */
@@ -2439,8 +2774,7 @@ static int knumad_fn(void *unused)
 						     knumad_wake(sleep, true),
 						     timeout);
 		} else {
-			tokens = 0;
-			last = jiffies;
+			knumad_tokens_reset();
 			last_scan = jiffies - msecs_to_jiffies(sleep);
 			wait_event_freezable(knumad_wait, knumad_wait_done());
 		}
@@ -2478,13 +2812,14 @@ void knumad_show(struct seq_file *m, struct pid_namespace *ns,
 	rcu_read_unlock();
 	seq_printf(m, "knumad regions %lu max %lu\n",
 		   READ_ONCE(km->nr_regions), KNUMAD_MAX_REGIONS);
-	seq_printf(m, "knumad scanned %lu hint_faults %lu local %lu migrated %lu thp %lu failed %lu scan_ns %llu migrate_ns %llu opt_out %d faults",
+	seq_printf(m, "knumad scanned %lu hint_faults %lu local %lu migrated %lu thp %lu failed %lu scan_ns %llu migrate_ns %llu opt_out %d task_migrate_ns %llu faults",
 		   READ_ONCE(km->scanned), READ_ONCE(km->hint_faults),
 		   READ_ONCE(km->hint_faults_local),
 		   READ_ONCE(km->pages_migrated), READ_ONCE(km->thp_migrated),
 		   READ_ONCE(km->migrate_failed), READ_ONCE(km->scan_ns),
 		   READ_ONCE(km->migrate_ns),
-		   test_bit(MMF_NUMA_BALANCING_DISABLE, &mm->flags));
+		   test_bit(MMF_NUMA_BALANCING_DISABLE, &mm->flags),
+		   READ_ONCE(km->task_migrate_ns));
 	for_each_node_state(nid, N_MEMORY)
 		seq_printf(m, " N%d=%lu", nid, READ_ONCE(km->faults[nid]));
 	seq_putc(m, '\n');
@@ -2625,6 +2960,7 @@ static int __init knumad_init(void)
 		pr_info("one node with memory: inactive\n");
 		return 0;
 	}
+	knumad_tokens_reset();
 	knumad_thread = kthread_run(knumad_fn, NULL, "knumad");
 	if (IS_ERR(knumad_thread)) {
 		pr_err("cannot start the thread: %ld\n",

@@ -114,7 +114,7 @@ static int pin_to_node(int nid)
 /* This process's "knumad ..." line of /proc/self/memsched. */
 struct knumad_proc {
 	long scanned, faults, local, migrated, thp, failed;
-	long long scan_ns, migrate_ns;
+	long long scan_ns, migrate_ns, task_ns;
 	int opt_out;
 };
 
@@ -127,10 +127,10 @@ static int knumad_proc(pid_t pid, struct knumad_proc *k)
 	snprintf(path, sizeof(path), "/proc/%d/memsched", pid ? pid : getpid());
 	f = fopen(path, "r");
 	while (f && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "knumad scanned %ld hint_faults %ld local %ld migrated %ld thp %ld failed %ld scan_ns %lld migrate_ns %lld opt_out %d",
+		if (sscanf(line, "knumad scanned %ld hint_faults %ld local %ld migrated %ld thp %ld failed %ld scan_ns %lld migrate_ns %lld opt_out %d task_migrate_ns %lld",
 			   &k->scanned, &k->faults, &k->local, &k->migrated,
 			   &k->thp, &k->failed, &k->scan_ns, &k->migrate_ns,
-			   &k->opt_out) == 9) {
+			   &k->opt_out, &k->task_ns) == 10) {
 			ret = 0;
 			break;
 		}
@@ -266,6 +266,8 @@ FIXTURE(knumad) {
 	char saved[4][32];
 	long numa_balancing;
 	int far;		/* the node the workload runs on */
+	int knumad_pid;		/* reniced by the test: restore ... */
+	int knumad_nice;	/* ... this nice value */
 };
 
 FIXTURE_SETUP(knumad)
@@ -323,6 +325,8 @@ FIXTURE_TEARDOWN(knumad)
 		rss_stat_trace(NULL);
 	for (i = 3; i >= 0; i--)
 		knumad_set(knobs[i], self->saved[i]);
+	if (self->knumad_pid > 0)
+		setpriority(PRIO_PROCESS, self->knumad_pid, self->knumad_nice);
 	snprintf(nb, sizeof(nb), "%ld", self->numa_balancing);
 	write_str(NB_SYSCTL, nb);
 }
@@ -515,8 +519,13 @@ static void misplaced(struct __test_metadata *_metadata, int far, int thp,
 	n_migrate = trace_count("knumad_migrate:", want, NULL, 0);
 	TH_LOG("trace: %d knumad_region_target events to node %d, %d knumad_migrate events to it; first: %s",
 	       n_target, far, n_migrate, line);
-	/* every region of the buffer got the far node; batches moved it */
-	EXPECT_GE(n_target, (int)(len / (2 * MB)));
+	/*
+	 * The regions of the buffer got the far node, batches moved them:
+	 * 95% of the regions at least, as the wait ends at 95% of the pages
+	 * (while the threads move, the scan waits, so the last regions may
+	 * still be undecided: 127 of 128 once).
+	 */
+	EXPECT_GE(n_target, (int)(len / (2 * MB)) * 95 / 100);
 	EXPECT_GT(n_migrate, 0);
 	TH_LOG("%ld PTEs armed (numa_pte_updates)", vmstat("numa_pte_updates") - pte0);
 	TH_LOG("%lu MiB%s: %.1f%% on node %d after %.2f s, %ld full scans, %ld hint faults (%ld this process), %ld pages migrated (%ld this process), %ld THP migrated, knumad CPU %.3f s for this process, AnonHugePages %ld -> %ld kB",
@@ -531,15 +540,22 @@ static void misplaced(struct __test_metadata *_metadata, int far, int thp,
 	 * What the process is charged is what the thread spent on it: not
 	 * more than the thread ran (schedstat lags by up to a tick: 2% and
 	 * 50 ms of slack), and most of it (the other processes here are
-	 * small).  The charge is made as the work goes, so it holds while a
-	 * long move is still running.
+	 * small), give or take two seconds: since this process's threads
+	 * move its memory themselves, the thread does little for it, and
+	 * its passes over the other processes every scan_sleep_millisecs
+	 * show (1.44 s of its 1.65 s in a 34.6 s run of 631 passes).  The
+	 * charge is made as the work goes, so it holds while a long move is
+	 * still running.
 	 */
 	charged = k1.scan_ns + k1.migrate_ns - k0.scan_ns - k0.migrate_ns;
-	TH_LOG("knumad thread CPU %.3f s in that time, %.3f s of it charged to this process",
-	       (cpu1 - cpu0) / 1e9, charged / 1e9);
+	TH_LOG("knumad thread CPU %.3f s in that time, %.3f s of it charged to this process (scanning %.3f s, moving %.3f s); this process's threads moved memory for %.3f s in task work",
+	       (cpu1 - cpu0) / 1e9, charged / 1e9,
+	       (k1.scan_ns - k0.scan_ns) / 1e9,
+	       (k1.migrate_ns - k0.migrate_ns) / 1e9,
+	       (k1.task_ns - k0.task_ns) / 1e9);
 	ASSERT_GE(cpu0, 0);
 	EXPECT_LE(charged, (cpu1 - cpu0) * 102 / 100 + 50000000LL);
-	EXPECT_GE(charged * 2, cpu1 - cpu0);
+	EXPECT_GE(charged * 2 + 2000000000LL, cpu1 - cpu0);
 	EXPECT_GE(share, 0.95);
 	EXPECT_GT(k1.faults, k0.faults);
 	EXPECT_GE(k1.migrated - k0.migrated, (long)(len / page_size()) * 9 / 10);
@@ -592,18 +608,39 @@ TEST_F_TIMEOUT(knumad, misplaced_thp, 180)
  */
 #define SPIN_MAX	64
 
-TEST_F_TIMEOUT(knumad, moves_while_every_cpu_is_busy, 150)
+/*
+ * A thread on the far node uses memory first touched on node 0 while a
+ * nice-0 spinner is pinned to every CPU, the knumad thread at nice
+ * @knumad_nice (-1: as it is).  At most 40 s to 95%.  Returns the CPU
+ * time the process's threads spent moving memory in task work.
+ */
+static long long busy_cpus_move(struct __test_metadata *_metadata,
+				FIXTURE_DATA(knumad) *self, int knumad_nice)
 {
 	int cpus[SPIN_MAX], ncpus = 0, nspin = 0, spun = 0, i, nid, cpu;
 	long long ran0, wait0, ran1, wait1;
 	unsigned long len = 16 * MB;
 	pid_t spin[SPIN_MAX], me = getpid();
+	struct knumad_proc k0, k1;
 	volatile int stop = 0;
 	double t0, t, share = 0;
 	struct hammer h;
 	cpu_set_t set;
 	char *buf;
 
+	if (knumad_nice >= 0) {
+		int pid = knumad_kthread_pid();
+
+		if (pid < 0)
+			SKIP(return 0, "no knumad thread");
+		errno = 0;
+		self->knumad_nice = getpriority(PRIO_PROCESS, pid);
+		if (errno)
+			SKIP(return 0, "knumad's nice: %s", strerror(errno));
+		self->knumad_pid = pid;	/* the teardown restores it */
+		if (setpriority(PRIO_PROCESS, pid, knumad_nice))
+			SKIP(return 0, "renice knumad: %s", strerror(errno));
+	}
 	for (nid = 0; nid < nr_nodes(); nid++) {
 		if (node_cpus(nid, &set))
 			continue;
@@ -611,7 +648,7 @@ TEST_F_TIMEOUT(knumad, moves_while_every_cpu_is_busy, 150)
 			if (!CPU_ISSET(cpu, &set))
 				continue;
 			if (ncpus == SPIN_MAX)
-				SKIP(return, "more than %d CPUs", SPIN_MAX);
+				SKIP(return 0, "more than %d CPUs", SPIN_MAX);
 			cpus[ncpus++] = cpu;
 		}
 	}
@@ -643,6 +680,7 @@ TEST_F_TIMEOUT(knumad, moves_while_every_cpu_is_busy, 150)
 	ASSERT_GE(share_on(buf, len, 0), 0.95);
 	ran0 = knumad_thread_sched(&wait0);
 	ASSERT_GE(ran0, 0);
+	ASSERT_EQ(0, knumad_proc(0, &k0));
 	t0 = now_s();
 	hammer_start(&h, buf, len, self->far, &stop);
 	while (now_s() - t0 < 90) {
@@ -658,6 +696,7 @@ TEST_F_TIMEOUT(knumad, moves_while_every_cpu_is_busy, 150)
 	ran1 = knumad_thread_sched(&wait1);
 	stop = 1;
 	pthread_join(h.thread, NULL);
+	ASSERT_EQ(0, knumad_proc(0, &k1));
 	for (i = 0; i < nspin; i++) {
 		int status = 0;
 
@@ -667,13 +706,34 @@ TEST_F_TIMEOUT(knumad, moves_while_every_cpu_is_busy, 150)
 		    WIFSIGNALED(status))
 			spun++;
 	}
-	TH_LOG("%d of %d CPUs kept busy: %.1f%% on node %d after %.1f s; the knumad thread ran %.1f s and waited for a CPU %.1f s meanwhile",
+	TH_LOG("%d of %d CPUs kept busy: %.1f%% on node %d after %.1f s; the knumad thread ran %.1f s and waited for a CPU %.1f s meanwhile; %ld pages moved, the process's threads moving for %.2f s of task work, the knumad thread for %.2f s",
 	       spun, ncpus, share * 100, self->far, t, (ran1 - ran0) / 1e9,
-	       (wait1 - wait0) / 1e9);
+	       (wait1 - wait0) / 1e9, k1.migrated - k0.migrated,
+	       (k1.task_ns - k0.task_ns) / 1e9,
+	       (k1.migrate_ns - k0.migrate_ns) / 1e9);
 	EXPECT_EQ(ncpus, spun);
 	EXPECT_GE(share, 0.95);
 	EXPECT_LE(t, 40);
 	munmap(buf, len);
+	return k1.task_ns - k0.task_ns;
+}
+
+TEST_F_TIMEOUT(knumad, moves_while_every_cpu_is_busy, 150)
+{
+	busy_cpus_move(_metadata, self, -1);
+}
+
+/*
+ * The knumad thread at nice 19 hardly runs while every CPU is busy (it
+ * moved 14.8% of 32 MiB in 90 s when it did all the moving): the faulting
+ * thread moves its memory itself, in task work, at its own priority.
+ */
+TEST_F_TIMEOUT(knumad, faulting_thread_moves_while_knumad_starves, 150)
+{
+	long long task_ns = busy_cpus_move(_metadata, self, 19);
+
+	if (_metadata->exit_code != KSFT_SKIP)
+		EXPECT_GT(task_ns, 0);
 }
 
 /* Two threads on two nodes, each with a private half: each half follows. */
@@ -2560,6 +2620,50 @@ TEST_F_TIMEOUT(knumad, opt_out_stops_moves, 120)
 	ASSERT_GE(s0, 0.01);
 	ASSERT_LT(s1, 0.5);
 	EXPECT_LT(s2 - s1, 0.02);
+	munmap(buf, len);
+}
+
+/*
+ * The rate limit binds every mover together - the faulting threads' task
+ * work and the knumad thread - and a low rate still moves: at 1 MiB/s
+ * (256 pages a second, a quarter of a page per millisecond, taken by
+ * movers a jiffy apart or less), two threads on the far node using 16 MiB
+ * get at most the second's worth the bucket held plus 6 s of the rate
+ * moved in 6 s (7 MiB, 1,792 pages; 2,048 allowed), and at least 2 MiB.
+ */
+TEST_F_TIMEOUT(knumad, rate_limit_binds_every_mover, 90)
+{
+	unsigned long len = 16 * MB;
+	struct knumad_proc k0, k1;
+	volatile int stop = 0;
+	struct hammer h[2];
+	long moved;
+	double t;
+	char *buf;
+	int i;
+
+	ASSERT_EQ(0, knumad_set("migrate_rate_limit_mbps", "1"));
+	buf = map_aligned(len, 0);
+	ASSERT_NE(NULL, buf);
+	touch(buf, len);
+	ASSERT_GE(share_on(buf, len, 0), 0.95);
+	ASSERT_EQ(0, knumad_proc(0, &k0));
+	t = now_s();
+	for (i = 0; i < 2; i++)
+		hammer_start(&h[i], buf, len, self->far, &stop);
+	while (now_s() - t < 6)
+		usleep(100000);
+	ASSERT_EQ(0, knumad_proc(0, &k1));
+	stop = 1;
+	for (i = 0; i < 2; i++)
+		pthread_join(h[i].thread, NULL);
+	moved = k1.migrated - k0.migrated;
+	TH_LOG("at 1 MiB/s: %ld pages moved in %.1f s (%.1f%% of the buffer on node %d), %.2f s of it by the threads, %.2f s by the knumad thread",
+	       moved, now_s() - t, share_on(buf, len, self->far) * 100,
+	       self->far, (k1.task_ns - k0.task_ns) / 1e9,
+	       (k1.migrate_ns - k0.migrate_ns) / 1e9);
+	EXPECT_LE(moved, 2048);
+	EXPECT_GE(moved, 512);
 	munmap(buf, len);
 }
 
