@@ -543,9 +543,10 @@ static void misplaced(struct __test_metadata *_metadata, int far, int thp,
 	 * small), give or take two seconds: since this process's threads
 	 * move its memory themselves, the thread does little for it, and
 	 * its passes over the other processes every scan_sleep_millisecs
-	 * show (1.44 s of its 1.65 s in a 34.6 s run of 631 passes).  The
-	 * charge is made as the work goes, so it holds while a long move is
-	 * still running.
+	 * show (1.44 s of its 1.65 s in a 34.6 s run of 631 passes: 4% of
+	 * the time taken, so the slack grows by 10% of it - a run slowed by
+	 * the host takes longer for those passes too).  The charge is made
+	 * as the work goes, so it holds while a long move is still running.
 	 */
 	charged = k1.scan_ns + k1.migrate_ns - k0.scan_ns - k0.migrate_ns;
 	TH_LOG("knumad thread CPU %.3f s in that time, %.3f s of it charged to this process (scanning %.3f s, moving %.3f s); this process's threads moved memory for %.3f s in task work",
@@ -555,7 +556,8 @@ static void misplaced(struct __test_metadata *_metadata, int far, int thp,
 	       (k1.task_ns - k0.task_ns) / 1e9);
 	ASSERT_GE(cpu0, 0);
 	EXPECT_LE(charged, (cpu1 - cpu0) * 102 / 100 + 50000000LL);
-	EXPECT_GE(charged * 2 + 2000000000LL, cpu1 - cpu0);
+	EXPECT_GE(charged * 2 + 2000000000LL + (long long)(t * 1e8),
+		  cpu1 - cpu0);
 	EXPECT_GE(share, 0.95);
 	EXPECT_GT(k1.faults, k0.faults);
 	EXPECT_GE(k1.migrated - k0.migrated, (long)(len / page_size()) * 9 / 10);
@@ -605,13 +607,21 @@ TEST_F_TIMEOUT(knumad, misplaced_thp, 180)
  * by its knobs, must get a CPU.  At nice 19 it got a sliver of one: 32
  * MiB were 14.8% moved after 90 s, the thread waiting 88 s of them; at
  * nice 0, 99.2% after 15.7 s (2-node guest, debug kernel).
+ *
+ * The bound is 90 s, not the 40 s it was: under TCG, with 4 vCPUs on a
+ * 2-core host and every vCPU spinning, a vCPU that holds a page table
+ * lock (remove_migration_pte() against the thread's migration_entry_wait())
+ * or owes a TLB-flush IPI loses its host core for a host time slice while
+ * the others spin behind it.  Measured 4.6 s to 24.1 s in single runs
+ * here, and 62 s for the whole test in the CI run of 2026-12-02; a mover
+ * that does not get a CPU stays far below 95% at 90 s (14.8%, above).
  */
 #define SPIN_MAX	64
 
 /*
  * A thread on the far node uses memory first touched on node 0 while a
  * nice-0 spinner is pinned to every CPU, the knumad thread at nice
- * @knumad_nice (-1: as it is).  At most 40 s to 95%.  Returns the CPU
+ * @knumad_nice (-1: as it is).  At most 90 s to 95%.  Returns the CPU
  * time the process's threads spent moving memory in task work.
  */
 static long long busy_cpus_move(struct __test_metadata *_metadata,
@@ -683,7 +693,7 @@ static long long busy_cpus_move(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, knumad_proc(0, &k0));
 	t0 = now_s();
 	hammer_start(&h, buf, len, self->far, &stop);
-	while (now_s() - t0 < 90) {
+	while (now_s() - t0 < 100) {
 		usleep(250000);
 		share = share_on_sampled(buf, len, self->far);
 		if (share < 0.95)
@@ -713,7 +723,7 @@ static long long busy_cpus_move(struct __test_metadata *_metadata,
 	       (k1.migrate_ns - k0.migrate_ns) / 1e9);
 	EXPECT_EQ(ncpus, spun);
 	EXPECT_GE(share, 0.95);
-	EXPECT_LE(t, 40);
+	EXPECT_LE(t, 90);
 	munmap(buf, len);
 	return k1.task_ns - k0.task_ns;
 }
