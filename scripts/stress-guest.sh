@@ -131,7 +131,8 @@ phase_faults() {
 	done
 	echo N >/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem
 	echo 0 >/sys/kernel/debug/fail_page_alloc/min-order
-	# every allocation of knumad failing: it samples and moves nothing
+	# every allocation of the knumad thread failing: it samples nothing
+	# new (the workload's threads still move what was decided)
 	f0=$(cat $K/migrate_failed) m0=$(cat $K/pages_migrated)
 	echo 1 >/proc/"$kp"/make-it-fail
 	"$T/misplaced" -m 64 -t $((2 * half)) -f $((nodes - 1)) >$W/faults-misplaced.log 2>&1 &
@@ -139,10 +140,16 @@ phase_faults() {
 	sleep "$half"
 	f1=$(cat $K/migrate_failed) m1=$(cat $K/pages_migrated)
 	info "faults: knumad failing all its allocations for ${half}s: migrate_failed +$((f1 - f0)), pages_migrated +$((m1 - m0))"
-	# only its page allocations (the migrations' destinations) failing
+	# only the page allocations (the migrations' destinations) failing,
+	# of the knumad thread and of the workload's threads: they move
+	# their own memory in task work (mm/knumad.c, knumad_task_move()).
+	# The workload touched its memory before (64 MiB, well under
+	# ${half}s), so its own faults allocate nothing now.
 	echo 0 >/sys/kernel/debug/failslab/probability
+	for t in /proc/"$pid"/task/*/make-it-fail; do echo 1 >"$t"; done 2>/dev/null
 	sleep "$half"
 	echo 0 >/proc/"$kp"/make-it-fail
+	for t in /proc/"$pid"/task/*/make-it-fail; do echo 0 >"$t"; done 2>/dev/null
 	f2=$(cat $K/migrate_failed) m2=$(cat $K/pages_migrated)
 	wait $pid
 	info "faults: then only its page allocations for ${half}s: migrate_failed +$((f2 - f1)), pages_migrated +$((m2 - m1))"
