@@ -549,11 +549,12 @@ static void misplaced(struct __test_metadata *_metadata, int far, int thp,
 	 * as the work goes, so it holds while a long move is still running.
 	 */
 	charged = k1.scan_ns + k1.migrate_ns - k0.scan_ns - k0.migrate_ns;
-	TH_LOG("knumad thread CPU %.3f s in that time, %.3f s of it charged to this process (scanning %.3f s, moving %.3f s); this process's threads moved memory for %.3f s in task work",
+	TH_LOG("knumad thread CPU %.3f s in that time, %.3f s of it charged to this process (scanning %.3f s, moving %.3f s); this process's threads moved memory for %.3f s in task work; %ld page moves failed; node %d has %ld kB free",
 	       (cpu1 - cpu0) / 1e9, charged / 1e9,
 	       (k1.scan_ns - k0.scan_ns) / 1e9,
 	       (k1.migrate_ns - k0.migrate_ns) / 1e9,
-	       (k1.task_ns - k0.task_ns) / 1e9);
+	       (k1.task_ns - k0.task_ns) / 1e9, k1.failed - k0.failed,
+	       far, node_meminfo_kb(far, "MemFree"));
 	ASSERT_GE(cpu0, 0);
 	EXPECT_LE(charged, (cpu1 - cpu0) * 102 / 100 + 50000000LL);
 	EXPECT_GE(charged * 2 + 2000000000LL + (long long)(t * 1e8),

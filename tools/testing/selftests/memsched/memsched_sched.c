@@ -8,6 +8,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dirent.h>
 #include <pthread.h>
 #include <sched.h>
 #include <time.h>
@@ -130,9 +131,67 @@ static long new_group(void)
 	return id;
 }
 
+/* knumad's enabled state before a test turned it off ("" if it did not) */
+static char knumad_was[8];
+
+#define KNUMAD_ENABLED	"/sys/kernel/mm/knumad/enabled"
+
+/*
+ * Turn knumad off for a test that counts the group balancer's threads
+ * per node: knumad gives other processes in the guest implicit groups,
+ * and their members count at their homes too.  Restored by the teardown.
+ */
+static void knumad_off(void)
+{
+	const char *was = read_str(KNUMAD_ENABLED);
+
+	knumad_was[0] = 0;
+	if (strlen(was) < sizeof(knumad_was))
+		strcpy(knumad_was, was);
+	if (knumad_was[0] && write_str(KNUMAD_ENABLED, "0"))
+		knumad_was[0] = 0;
+}
+
+/* Every group in the system with members: "pid:group@home/threads ...". */
+static void log_groups(struct __test_metadata *_metadata)
+{
+	char path[300], line[512], out[1024] = "";
+	struct dirent *de;
+	int id, home, threads;
+	size_t len = 0;
+	DIR *d = opendir("/proc");
+	FILE *f;
+
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/memsched", de->d_name);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "group %d home %d threads %d", &id,
+				   &home, &threads) == 3 && threads &&
+			    len < sizeof(out) - 64)
+				len += snprintf(out + len, sizeof(out) - len,
+						" %.16s:%d@%d/%d%s", de->d_name,
+						id, home, threads,
+						strstr(line, "implicit") ?
+						"i" : "");
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	TH_LOG("groups with members (pid:group@home/threads, i: implicit):%s",
+	       out);
+}
+
 FIXTURE(sched) {};
 FIXTURE_SETUP(sched) {}
-FIXTURE_TEARDOWN(sched) {}
+FIXTURE_TEARDOWN(sched)
+{
+	if (knumad_was[0])
+		write_str(KNUMAD_ENABLED, knumad_was);
+}
 
 TEST_F_TIMEOUT(sched, two_groups_stay_home, 120)
 {
@@ -722,6 +781,16 @@ TEST_F_TIMEOUT(sched, widened_cpuset_lets_groups_spread, 60)
 		SKIP(return, "needs 2 nodes and root");
 	if (enter_node0_cpuset())
 		SKIP(return, "no cgroup2 cpuset controller");
+	/*
+	 * One thread of another group at home on node 1 is enough to keep
+	 * both homes on node 0 (1024 - 512 threads per CPU before, 1024 -
+	 * 512 after: no gain of half a thread per CPU) - the balancer's
+	 * rule, not a failure of this test's case: knumad's implicit groups
+	 * for other processes in the guest stay out of it.  Failed once in
+	 * a fresh-clone make test (2026-12-02), homes 0 and 0 after 23.5 s;
+	 * the groups present are logged now.
+	 */
+	knumad_off();
 	for (g = 0; g < 2; g++) {
 		ids[g] = new_group();
 		ASSERT_GT(ids[g], 0);
@@ -741,6 +810,8 @@ TEST_F_TIMEOUT(sched, widened_cpuset_lets_groups_spread, 60)
 	} while (homes[0] == homes[1] && now() - t0 < 20);
 	TH_LOG("homes %d and %d %.1f s after the cpuset was widened",
 	       homes[0], homes[1], now() - t0);
+	if (homes[0] == homes[1])
+		log_groups(_metadata);
 	stop = 1;
 	join_all(s, 2);
 	EXPECT_NE(homes[0], homes[1]);
