@@ -497,7 +497,16 @@ static void misplaced(struct __test_metadata *_metadata, int far, int thp,
 	ASSERT_EQ(0, pin_to_node(far));
 	for (i = 0; i < 2; i++)
 		hammer_start(&h[i], buf, len, far, &stop);
-	while ((t = now_s() - t0) < 120) {
+	/*
+	 * 64 MiB took 6.6-9.8 s in most make test guests and alone, but
+	 * 59.2, 66.8, 87.4 and 91.2 s in four make test guests of
+	 * 2026-12-01/02 - 3.5-5.6 ms of a mover's CPU a page, by the knumad
+	 * thread as by the process's threads (in the 66.8 s run no move
+	 * failed and the destination had 838 MiB free); not explained yet.
+	 * The bound keeps room over that; a knumad that does not move stays
+	 * near 0%.
+	 */
+	while ((t = now_s() - t0) < 170) {
 		share = share_on(buf, len, far);
 		if (share >= 0.95)
 			break;
@@ -595,7 +604,7 @@ TEST_F_TIMEOUT(knumad, misplaced_private, 240)
 	misplaced(_metadata, self->far, 0, mb * MB);
 }
 
-TEST_F_TIMEOUT(knumad, misplaced_thp, 180)
+TEST_F_TIMEOUT(knumad, misplaced_thp, 240)
 {
 	misplaced(_metadata, self->far, 1, 64 * MB);
 }
@@ -609,13 +618,14 @@ TEST_F_TIMEOUT(knumad, misplaced_thp, 180)
  * MiB were 14.8% moved after 90 s, the thread waiting 88 s of them; at
  * nice 0, 99.2% after 15.7 s (2-node guest, debug kernel).
  *
- * The bound is 90 s, not the 40 s it was: under TCG, with 4 vCPUs on a
- * 2-core host and every vCPU spinning, a vCPU that holds a page table
- * lock (remove_migration_pte() against the thread's migration_entry_wait())
- * or owes a TLB-flush IPI loses its host core for a host time slice while
- * the others spin behind it.  Measured 4.6 s to 24.1 s in single runs
- * here, and 62 s for the whole test in the CI run of 2026-12-02; a mover
- * that does not get a CPU stays far below 95% at 90 s (14.8%, above).
+ * The bound is 90 s, not the 40 s it was: measured 4.6 s to 24.1 s in
+ * single runs here, and 62 s for the whole test in the CI run of
+ * 2026-12-02.  The likely reason, not proven: under TCG, with 4 vCPUs on
+ * a 2-core host and every vCPU spinning, a vCPU that holds a page table
+ * lock (perf shows remove_migration_pte() against the thread's
+ * migration_entry_wait()) or owes a TLB-flush IPI loses its host core
+ * for a host time slice while the others spin behind it.  A mover that
+ * does not get a CPU stays far below 95% at 90 s (14.8%, above).
  */
 #define SPIN_MAX	64
 
