@@ -143,9 +143,19 @@ phase_faults() {
 	# only the page allocations (the migrations' destinations) failing,
 	# of the knumad thread and of the workload's threads: they move
 	# their own memory in task work (mm/knumad.c, knumad_task_move()).
-	# The workload touched its memory before (64 MiB, well under
-	# ${half}s), so its own faults allocate nothing now.
+	# Once the workload has touched its memory and its threads run (its
+	# first progress line): its own faults allocate nothing then.  In a
+	# slow guest the 64 MiB took longer than ${half}s to touch, the
+	# failing faults stalled it, and nothing was left to fail (fc14,
+	# 2026-12-02: migrate_failed +0, "VM_FAULT_OOM leaked" retries).
 	echo 0 >/sys/kernel/debug/failslab/probability
+	echo 0 >/proc/"$kp"/make-it-fail
+	for _ in $(seq 120); do
+		grep -q '% on node' $W/faults-misplaced.log && break
+		sleep 0.5
+	done
+	f1=$(cat $K/migrate_failed) m1=$(cat $K/pages_migrated)
+	echo 1 >/proc/"$kp"/make-it-fail
 	for t in /proc/"$pid"/task/*/make-it-fail; do echo 1 >"$t"; done 2>/dev/null
 	sleep "$half"
 	echo 0 >/proc/"$kp"/make-it-fail
