@@ -518,11 +518,13 @@ static long slab_bytes(const char *dir)
 }
 
 /*
- * 4000 ranges: about 220 KB of policies, far above the counters' noise (a
- * few KB of per-CPU batching).  16000 took 163 s of a make test on the
- * debug kernel under TCG.
+ * 2500 ranges: about 140 KB of policies (4000 measured 259 KB more for
+ * ms_mbind than for mprotect), far above the counters' noise (a few KB
+ * of per-CPU batching).  On the debug kernel under TCG an mprotect split
+ * costs about 1.8 ms and an ms_mbind 4 ms: 16000 took 163 s of a make
+ * test, 4000 47 s.
  */
-#define CHARGE_RANGES 4000L
+#define CHARGE_RANGES 2500L
 
 /*
  * Child of bound_ranges_are_charged, in @dir: the slab bytes charged for
