@@ -176,7 +176,7 @@ kunit_results() {	# kunit_results KSELFTEST-LOG
 # The stress slice's checks, from the 2-node guest's log (section 7).
 slice_results() {	# slice_results KSELFTEST-LOG
 	local out=$LOGS/stress-slice.log stp stf
-	step "stress slice: STRESS_S=10, in the 2-node kselftest guest"
+	step "stress slice: fuzz and faults, STRESS_S=10, in the 2-node kselftest guest"
 	# (the serial console ends its lines with \r\n)
 	sed -n '/^vm-guest: the stress slice/,$p' "$1" | tr -d '\r' >"$out"
 	stp=$(grep -c '^stress: ok' "$out")
@@ -251,11 +251,20 @@ if "$TOP/scripts/kernel.sh" test headers >/dev/null 2>&1 &&
 	     -t implicit_home_wins_over_region_backoff
 	     -t group_range_goes_home -t group_home_follows_member_cpuset
 	     -t mover_stays_in_process_cpuset -t bound_range_stays_in_cpuset"
-	# 7. a slice of `make stress` (every phase, 10 s each; its faults
-	#    phase without memsched_faults, which the kselftests just ran)
-	#    runs in the 2-node guest once its kselftests are done: one boot
-	#    and one kmemleak scan less (a guest that runs `true` takes
-	#    31-48 s here).  Its tools are built first.
+	# 7. a slice of `make stress` runs in the 2-node guest once its
+	#    kselftests are done (one boot and one kmemleak scan less: a
+	#    guest that runs `true` takes 31-48 s here): its fuzz and faults
+	#    phases, 10 s each, the faults phase without memsched_faults,
+	#    which the kselftests just ran.  Hostile input and failing
+	#    allocations are what only the slice gives make test.  The
+	#    abuse and hotplug phases (274 s of the slice on 2026-12-02, of
+	#    454 s) run in `make stress`; their subjects have kselftests
+	#    here: the group quota (memsched_api per_user_quota), knob
+	#    validation (sysfs_knobs_validate), bound ranges charged
+	#    (charge), a sparse process's cost to knumad
+	#    (knumad.sparse_process_costs_what_it_uses), a node's CPUs going
+	#    offline under groups (sched.offlining_a_node_moves_its_groups).
+	#    Its tools are built first.
 	slice=
 	if STRESS_BUILT=1 STRESS_TOOLS_ONLY=1 "$TOP/scripts/stress.sh" \
 		>"$LOGS/stress-tools.log" 2>&1; then
@@ -294,7 +303,8 @@ if "$TOP/scripts/kernel.sh" test headers >/dev/null 2>&1 &&
 			r=$?
 			if [ -n "$st" ]; then
 				echo "vm-guest: the stress slice, after the kselftests"
-				STRESS_KSFAULTS_RAN=1 bash "$st" 10 "$tools" "$ksi"; r=$((r | $?))
+				STRESS_KSFAULTS_RAN=1 bash "$st" 10 "$tools" "$ksi" \
+					fuzz faults; r=$((r | $?))
 			fi
 			exit $r' - "$kn" "${st:+$TOP/scripts/stress-guest.sh}" \
 			"$BUILD/stress-tools" "$ks/install" $sel) >"$log" 2>&1
