@@ -223,6 +223,31 @@ def vma_pages(pid, size):
     return pages
 
 
+def off_home(pid, size, home):
+    """Offsets into the VMA of exactly @size bytes of the pages that are
+    present and not on @home, and their nodes (move_pages(2) queries, one
+    per kernel page)."""
+    start, kp = None, 4096
+    for line in rd(f'/proc/{pid}/maps').splitlines():
+        a, b = (int(x, 16) for x in line.split()[0].split('-'))
+        if b - a == size:
+            start = a
+    if start is None:
+        return []
+    for line in rd(f'/proc/{pid}/numa_maps').splitlines():
+        m = re.search(r'kernelpagesize_kB=(\d+)', line)
+        if int(line.split()[0], 16) == start and m:
+            kp = int(m.group(1)) * 1024
+    n = size // kp
+    addrs = (ctypes.c_void_p * n)(*[start + i * kp for i in range(n)])
+    status = (ctypes.c_int * n)()
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.syscall(279, pid, ctypes.c_ulong(n), addrs, None, status, 0):
+        return []
+    return [(i * kp, status[i]) for i in range(n)
+            if status[i] >= 0 and status[i] != home]
+
+
 def vcpu_threads(pid):
     """cpu index -> tid, from the thread names ("CPU 1/TCG")."""
     out = {}
@@ -616,6 +641,11 @@ def main():
         say(f'final: guest node {i} ({kinds[i]}) home/vCPU node {home} '
             f'pages {pages} at home {frac * 100:.1f}% '
             f'(moved: {before[i][1].get(0, 0) and home != 0})')
+        if a.mode == 'memsched' and frac < 1:
+            off = off_home(pid, sizes[i] << 20, home)
+            say(f'final: guest node {i}: {len(off)} pages away from home, '
+                'at offsets (node) ' + ', '.join(
+                    f'{o:#x} ({n})' for o, n in off[:8]))
     if a.mode == 'memsched':
         info = hmp.cmd('info memsched')
         say('info memsched (after):')
