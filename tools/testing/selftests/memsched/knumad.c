@@ -500,9 +500,12 @@ static void misplaced(struct __test_metadata *_metadata, int far, int thp,
 	/*
 	 * 64 MiB took 6.6-9.8 s in most make test guests and alone, but
 	 * 59.2, 66.8, 87.4 and 91.2 s in four make test guests of
-	 * 2026-12-01/02 - 3.5-5.6 ms of a mover's CPU a page, by the knumad
-	 * thread as by the process's threads (in the 66.8 s run no move
-	 * failed and the destination had 838 MiB free); not explained yet.
+	 * 2026-12-01/02 - 3.5-5.6 ms of a mover's CPU a page (in the 66.8 s
+	 * run no move failed and the destination had 838 MiB free).  In one
+	 * such run (43.8 s) the knumad thread moved for 38.2 s and the
+	 * threads for 9.4 s: the threads move after hinting faults only,
+	 * and when those thin out the knumad thread finishes, far slower a
+	 * page beside the two hammering threads.
 	 * The bound keeps room over that; a knumad that does not move stays
 	 * near 0%.  The main thread, pinned beside the two movers, watches
 	 * one page in 16 and confirms with every page: a query of all
