@@ -23,15 +23,17 @@
  *
  * The faulting thread migrates the queued folios and then the rest of
  * each marked region in batches, in task work on its way back to user
- * space (knumad_task_move()): at its own priority, on its own CPU time
- * and cgroup, several threads of a process at once, at most
- * KNUMAD_TASK_MOVE_PAGES per return.  The knumad thread, woken for what
- * they leave, moves it once they stop making progress (KNUMAD_TASK_GRACE):
- * work no fault asks for again, work of a thread that could not take
- * mmap_lock or never returns to user space, or that the thread's cpuset
- * keeps it from.  A region's move is claimed by one mover.  All draw from
- * one token bucket filled at migrate_rate_limit_mbps.  So a few faults per region
- * are enough to move all of it, instead of one fault per page.
+ * space (knumad_task_move()); while work is pending, so does a thread of
+ * the process after its scheduler tick, one a jiffy (knumad_task_tick()):
+ * at its own priority, on its own CPU time and cgroup, several threads
+ * of a process at once, at most KNUMAD_TASK_MOVE_PAGES per return.  The
+ * knumad thread, woken for what they leave, moves it once they stop
+ * making progress (KNUMAD_TASK_GRACE): work of a process whose threads
+ * do not run, work of a thread that could not take mmap_lock or never
+ * returns to user space, or that the thread's cpuset keeps it from.  A
+ * region's move is claimed by one mover.  All draw from one token bucket
+ * filled at migrate_rate_limit_mbps.  So a few faults per region are
+ * enough to move all of it, instead of one fault per page.
  *
  * Registration follows khugepaged: a slot (struct knumad_mm) per address
  * space, made lazily (knumad_task_tick(): the process's first tick while
@@ -108,7 +110,8 @@
 #define KNUMAD_QUEUE_LEN	64
 /*
  * What a thread moves in one task work, on its way back to user space
- * after a fault that left migration work: 2 MiB (a region of base pages,
+ * after a fault that left migration work or a tick that found some
+ * pending (knumad_task_tick()): 2 MiB (a region of base pages,
  * or a PMD-sized huge page where that is 2 MiB: larger ones are left to
  * the knumad thread), walking at most KNUMAD_TASK_MOVE_REGIONS regions.
  */
@@ -298,6 +301,8 @@ struct knumad_queued {
  * @task_move_at: jiffies when one of them last moved something: the
  *		knumad thread neither moves for nor scans the process while
  *		they move and for KNUMAD_TASK_GRACE after.
+ * @tick_step_at: jiffies when a tick last queued a step for a thread of
+ *		the process: one a jiffy (knumad_task_tick()).
  * @faults:	hinting faults per node of the faulting CPU (nr_node_ids
  *		entries), then per node of the faulting folio (nr_node_ids
  *		more), halved after every pass over the process.
@@ -346,6 +351,7 @@ struct knumad_mm {
 	u64 task_migrate_ns;
 	atomic_t task_movers;
 	unsigned long task_move_at;
+	unsigned long tick_step_at;
 	struct xarray threads;
 	unsigned int nr_threads;
 	struct memsched_group *implicit;
@@ -605,23 +611,30 @@ static void knumad_task_move(struct knumad_mm *km);
 
 /*
  * knumad's task work: register the process if it has no slot yet (queued
- * by the tick), or move what its faults asked for (queued by a fault).
+ * by the tick), or move what its faults asked for (queued by a fault, or
+ * by a tick while work is pending).
  */
 static void knumad_task_fn(struct callback_head *work)
 {
 	struct mm_struct *mm = current->mm;
 	struct knumad_mm *km;
 
-	WRITE_ONCE(work->next, work);	/* no longer queued */
 	/* exit_task_work() runs it after exit_mm(): mm is NULL then */
 	if (!mm || (current->flags & PF_EXITING))
-		return;
+		goto out;
 	/* ours holds mm_users: knumad_exit() cannot free the slot */
 	km = READ_ONCE(mm->knumad);
 	if (!km)
 		knumad_enter(mm);
 	else
 		knumad_task_move(km);
+out:
+	/*
+	 * Not queued any more only now: a tick during the step must not
+	 * queue the next one, which task_work_run() would run before the
+	 * thread ever got back to user space.
+	 */
+	WRITE_ONCE(work->next, work);
 }
 
 /*
@@ -653,8 +666,10 @@ void knumad_task_fork(struct task_struct *p)
 	p->knumad_work.next = &p->knumad_work;	/* not queued */
 }
 
+static bool knumad_tokens_ready(unsigned long want);
+
 /**
- * knumad_task_tick - register the current process lazily
+ * knumad_task_tick - register the current process lazily; keep its moves going
  * @curr:	the task running on the ticking CPU (for a nohz_full CPU's
  *		remote tick, not current): task work may be queued on it.
  *
@@ -664,17 +679,40 @@ void knumad_task_fork(struct task_struct *p)
  * slot on the way back to user space; a process that exits before a tick
  * (most of a fork-heavy workload) or runs while knumad is off costs
  * nothing.  A few loads per tick otherwise.
+ *
+ * While a registered process has migration work pending and the rate
+ * limit has a step's budget, the tick of one of its threads a jiffy
+ * queues a step of that work (knumad_task_move()), as a fault does: the
+ * bulk moves that a few samples started go on while the process runs,
+ * not only when the next samples fault.  Only a local tick of a CFS task
+ * does so (not a nohz_full CPU's remote tick, nor a user worker).
  */
 void knumad_task_tick(struct task_struct *curr)
 {
 	struct callback_head *work = &curr->knumad_work;
 	struct mm_struct *mm = curr->mm;
+	struct knumad_mm *km;
+	unsigned long now;
 
 	/* user workers (io_uring, vhost) share a process's mm: its threads */
-	if (!READ_ONCE(knumad_enabled) || !mm || READ_ONCE(mm->knumad) ||
+	if (!READ_ONCE(knumad_enabled) || !mm ||
 	    (curr->flags & (PF_KTHREAD | PF_USER_WORKER | PF_EXITING)) ||
 	    READ_ONCE(work->next) != work)
 		return;
+	km = READ_ONCE(mm->knumad);
+	if (km) {
+		/*
+		 * Only current's slot may be looked into: its mm_users
+		 * reference keeps it (knumad_exit() frees it with the
+		 * address space); a remote tick's task promises nothing.
+		 */
+		now = jiffies;
+		if (curr != current || !READ_ONCE(km->pending) ||
+		    READ_ONCE(km->tick_step_at) == now ||
+		    !knumad_tokens_ready(KNUMAD_TASK_MOVE_PAGES))
+			return;
+		WRITE_ONCE(km->tick_step_at, now);
+	}
 	/* under the rq lock: no allocation (KASAN's aux stack) here */
 	knumad_task_work_queue(curr, TWA_RESUME | TWAF_NO_ALLOC);
 }
@@ -747,7 +785,7 @@ static void knumad_set_pending(struct knumad_mm *km)
 	lockdep_assert_held(&km->lock);
 	if (km->pending)
 		return;
-	km->pending = true;
+	WRITE_ONCE(km->pending, true);
 	spin_lock(&knumad_pending_lock);
 	if (list_empty(&km->pending_node)) {
 		list_add_tail(&km->pending_node, &knumad_scan.pending);
@@ -1094,8 +1132,11 @@ static unsigned long knumad_tokens;
 static unsigned long knumad_tokens_at;		/* jiffies of the last fill */
 static u32 knumad_tokens_rem;	/* thousandths of a page earned, not given */
 
-/* Take up to @want pages of migration budget. */
-static unsigned long knumad_tokens_take(unsigned long want)
+/*
+ * Take up to @want pages of migration budget; with @all, @want pages (at
+ * most what the bucket holds) or none.
+ */
+static unsigned long knumad_tokens_take(unsigned long want, bool all)
 {
 	unsigned int rate = READ_ONCE(knumad_rate_limit_mbps);
 	unsigned long now, ms, got, max = knumad_rate_pages(rate, MSEC_PER_SEC);
@@ -1115,9 +1156,26 @@ static unsigned long knumad_tokens_take(unsigned long want)
 					  &knumad_tokens_rem), max);
 	knumad_tokens_at = now;
 	got = min(want, knumad_tokens);
+	if (all && got < min(want, max))
+		got = 0;
 	knumad_tokens -= got;
 	spin_unlock(&knumad_tokens_lock);
 	return got;
+}
+
+/*
+ * Might a take of @want pages (at most what the bucket holds) succeed
+ * now?  A lockless estimate, for the tick.
+ */
+static bool knumad_tokens_ready(unsigned long want)
+{
+	unsigned int rate = READ_ONCE(knumad_rate_limit_mbps);
+	unsigned long max = knumad_rate_pages(rate, MSEC_PER_SEC);
+	unsigned long ms = jiffies_to_msecs(jiffies - READ_ONCE(knumad_tokens_at));
+
+	return READ_ONCE(knumad_tokens) +
+	       knumad_rate_pages(rate, min_t(unsigned long, ms, MSEC_PER_SEC)) >=
+	       min(want, max);
 }
 
 /* Give back what a mover took and did not use. */
@@ -1165,6 +1223,7 @@ struct knumad_batch {
 	unsigned long nr;
 	unsigned long thp;
 	unsigned long budget;
+	bool short_budget;
 	bool isolate_failed;
 	bool task;
 	unsigned int regions;
@@ -1219,9 +1278,13 @@ static bool knumad_isolate(struct knumad_batch *b, struct folio *folio)
 	 * Not anonymous, shared, or maybe pinned for DMA (a VFIO guest's
 	 * memory): a move would fail, or would be wrong.
 	 */
-	if (nr > b->budget || !folio_test_anon(folio) ||
-	    folio_is_zone_device(folio) || folio_likely_mapped_shared(folio) ||
-	    folio_maybe_dma_pinned(folio))
+	if (nr > b->budget) {
+		/* a huge page the budget cannot pay for: spent, it waits */
+		b->short_budget = true;
+		return false;
+	}
+	if (!folio_test_anon(folio) || folio_is_zone_device(folio) ||
+	    folio_likely_mapped_shared(folio) || folio_maybe_dma_pinned(folio))
 		return false;
 	if (!folio_isolate_lru(folio)) {
 		b->isolate_failed = true;
@@ -1355,7 +1418,7 @@ static int knumad_collect_pmd(pmd_t *pmd, unsigned long addr,
 	spinlock_t *ptl;	/* the page table lock of @pmd */
 	pte_t *start_pte, *pte;
 
-	if (!c->b->budget)
+	if (!c->b->budget || c->b->short_budget)
 		return 1;	/* the rate limit is spent: stop the walk */
 	ptl = pmd_trans_huge_lock(pmd, vma);
 	if (ptl) {
@@ -1376,7 +1439,7 @@ static int knumad_collect_pmd(pmd_t *pmd, unsigned long addr,
 		return 0;
 	}
 	__acquire(RCU);	/* for sparse: pte_unmap() ends it */
-	for (pte = start_pte; addr < end && c->b->budget;
+	for (pte = start_pte; addr < end && c->b->budget && !c->b->short_budget;
 	     pte++, addr += PAGE_SIZE) {
 		pte_t ptent = ptep_get(pte);
 		struct page *page;
@@ -1444,7 +1507,8 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 		int nid;
 
 		/* Leave the rest for later if mmap_lock is wanted. */
-		if (!b->budget || mmap_lock_is_contended(km->mm))
+		if (!b->budget || b->short_budget ||
+		    mmap_lock_is_contended(km->mm))
 			break;
 		/* A thread walks a few regions, and none once it is killed. */
 		if (b->task && (!b->regions || fatal_signal_pending(current)))
@@ -1480,8 +1544,13 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 					     min(end, vma->vm_end), nid, b);
 			knumad_migrate_batch(km, b, nid);
 		}
-		/* The budget ran out in it, maybe: the rest waits. */
-		if ((!b->budget || leave) && READ_ONCE(knumad_enabled))
+		/*
+		 * The budget ran out in it, maybe, or could not pay for a
+		 * huge page there (before, that page waited for a new fault
+		 * to mark its region again): the rest waits.
+		 */
+		if ((!b->budget || b->short_budget || leave) &&
+		    READ_ONCE(knumad_enabled))
 			xa_set_mark(&km->regions, index, XA_MARK_0);
 	}
 }
@@ -1499,7 +1568,7 @@ static void knumad_drop_work(struct knumad_mm *km)
 	unsigned int i;
 
 	spin_lock(&km->lock);
-	km->pending = false;
+	WRITE_ONCE(km->pending, false);
 	knumad_pending_del(km);
 	for (i = 0; i < km->nr_queued; i++)
 		folio_put(km->queue[i].folio);
@@ -1513,7 +1582,7 @@ static void knumad_drop_work(struct knumad_mm *km)
 static void knumad_migrate(struct knumad_mm *km, struct knumad_batch *b)
 {
 	spin_lock(&km->lock);
-	km->pending = false;
+	WRITE_ONCE(km->pending, false);
 	knumad_pending_del(km);
 	spin_unlock(&km->lock);
 	knumad_migrate_queued(km, b);
@@ -1533,9 +1602,10 @@ static void knumad_migrate(struct knumad_mm *km, struct knumad_batch *b)
  * time and in its cpuset (the faults checked the destination against
  * it), several threads of a process in parallel.  It only tries
  * mmap_lock: if it is taken for write, the knumad thread does the work
- * instead.  What the budget leaves stays pending, for the next fault's
- * task work, or for the knumad thread (woken for it) once the threads
- * stop making progress.
+ * instead.  It takes a whole step's budget or none (a huge page is
+ * moved whole).  What the budget leaves stays pending, for the next
+ * fault's or tick's task work, or for the knumad thread (woken for it)
+ * once the threads stop making progress.
  */
 static void knumad_task_move(struct knumad_mm *km)
 {
@@ -1545,6 +1615,7 @@ static void knumad_task_move(struct knumad_mm *km)
 		.regions = KNUMAD_TASK_MOVE_REGIONS,
 	};
 	struct mm_struct *mm = km->mm;
+	bool budgeted;
 
 	if (!READ_ONCE(knumad_enabled) ||
 	    test_bit(MMF_NUMA_BALANCING_DISABLE, &mm->flags))
@@ -1567,7 +1638,8 @@ static void knumad_task_move(struct knumad_mm *km)
 	smp_mb__after_atomic();
 	if (READ_ONCE(knumad_enabled) &&
 	    !test_bit(MMF_NUMA_BALANCING_DISABLE, &mm->flags))
-		b.budget = knumad_tokens_take(KNUMAD_TASK_MOVE_PAGES);
+		b.budget = knumad_tokens_take(KNUMAD_TASK_MOVE_PAGES, true);
+	budgeted = b.budget;
 	if (b.budget) {
 		knumad_charge_start(&b);
 		knumad_migrate(km, &b);
@@ -1581,8 +1653,12 @@ static void knumad_task_move(struct knumad_mm *km)
 	knumad_tokens_put(b.budget);
 	if (b.isolate_failed)
 		lru_add_drain();	/* this CPU's fresh folios */
-	/* the knumad thread moves what is left once the threads stop */
-	if (READ_ONCE(km->pending))
+	/*
+	 * The knumad thread moves what is left once the threads stop.  Not
+	 * woken for a step the rate limit left without budget: it could not
+	 * move either, and looks at pending work every HZ / 10 anyway.
+	 */
+	if (budgeted && READ_ONCE(km->pending))
 		knumad_kick();
 }
 
@@ -2495,7 +2571,8 @@ static bool knumad_do_mm(struct knumad_mm *km, struct knumad_batch *b,
 	}
 	if (!knumad_threads_move(km)) {
 		/* the budget is taken for the move only: movers share it */
-		b->budget = knumad_tokens_take(ULONG_MAX);
+		b->short_budget = false;
+		b->budget = knumad_tokens_take(ULONG_MAX, false);
 		if (b->budget)
 			knumad_migrate(km, b);
 		knumad_tokens_put(b->budget);
@@ -2669,7 +2746,8 @@ static void knumad_migrate_pass(void)
 				knumad_drop_work(km);
 			} else {
 				/* taken for the move only: movers share it */
-				b.budget = knumad_tokens_take(ULONG_MAX);
+				b.short_budget = false;
+				b.budget = knumad_tokens_take(ULONG_MAX, false);
 				if (b.budget) {
 					knumad_migrate(km, &b);
 				} else {
