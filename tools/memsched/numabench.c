@@ -76,6 +76,7 @@ struct thr {
 	int reg;		/* region it works on */
 	int node;		/* hardbind node / memsched group index */
 	volatile int cpu;	/* where it last ran */
+	volatile int tid;	/* for NUMABENCH_TRACE */
 	volatile unsigned long ops;	/* pages written */
 	long near, seen;	/* sampler: ran on its memory's node */
 };
@@ -232,6 +233,7 @@ static void *worker(void *arg)
 		r->ready = 1;
 	}
 	t->cpu = sched_getcpu();
+	t->tid = syscall(SYS_gettid);
 	__sync_fetch_and_add(&ctl->ready, 1);
 	while (!ctl->go)
 		usleep(1000);
@@ -621,6 +623,43 @@ static void sample(double t)
 	}
 	st[ns] = t;
 	sl[ns] = w ? loc / w : 0;
+	/* NUMABENCH_TRACE=1: each thread's node and its region's nodes */
+	if (getenv("NUMABENCH_TRACE")) {
+		int grp[MAX_THR], home[64], g, h, tid;
+		char path[64], line[256];
+		FILE *f;
+
+		memset(grp, -1, sizeof(grp));
+		memset(home, -1, sizeof(home));
+		snprintf(path, sizeof(path), "/proc/%d/memsched",
+			 ctl->r[0].pid);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f)) {
+			if (sscanf(line, "thread %d group %d", &tid, &g) == 2) {
+				for (i = 0; i < ctl->nthr; i++)
+					if (ctl->t[i].tid == tid)
+						grp[i] = g;
+			} else if (sscanf(line, "group %d home %d", &g, &h) == 2 &&
+				   g >= 0 && g < 64) {
+				home[g] = h;
+			}
+		}
+		if (f)
+			fclose(f);
+		fprintf(stderr, "trace %.2f loc %.3f:", t, sl[ns]);
+		for (i = 0; i < ctl->nthr; i++) {
+			fprintf(stderr, " t%d@N%d", i, tnode[i]);
+			if (grp[i] >= 0)
+				fprintf(stderr, "g%dh%d", grp[i],
+					grp[i] < 64 ? home[grp[i]] : -1);
+			fprintf(stderr, "[");
+			for (r = 0; r < nnodes; r++)
+				fprintf(stderr, "%s%ld", r ? "," : "",
+					cnt[ctl->t[i].reg][r]);
+			fprintf(stderr, "]");
+		}
+		fprintf(stderr, "\n");
+	}
 	ns++;
 }
 
