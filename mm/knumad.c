@@ -303,6 +303,8 @@ struct knumad_queued {
  *		they move and for KNUMAD_TASK_GRACE after.
  * @tick_step_at: jiffies when a tick last queued a step for a thread of
  *		the process: one a jiffy (knumad_task_tick()).
+ * @update_at:	jiffies when knumad_implicit_update() last looked at the
+ *		process; only the thread uses it.
  * @faults:	hinting faults per node of the faulting CPU (nr_node_ids
  *		entries), then per node of the faulting folio (nr_node_ids
  *		more), halved after every pass over the process.
@@ -352,6 +354,7 @@ struct knumad_mm {
 	atomic_t task_movers;
 	unsigned long task_move_at;
 	unsigned long tick_step_at;
+	unsigned long update_at;
 	struct xarray threads;
 	unsigned int nr_threads;
 	struct memsched_group *implicit;
@@ -466,8 +469,15 @@ static void knumad_region_decay(struct knumad_region *r, int nr_nodes)
 
 /*
  * Count one sample taken on @nid at @now of a folio last touched on
- * @last_nid (NUMA_NO_NODE: never), and return the region's destination.
- * @home is the home node of the process's implicit group, or NUMA_NO_NODE.
+ * @last_nid (NUMA_NO_NODE: never), as @n samples, and return the region's
+ * destination.  @home is the home node of the process's implicit group,
+ * or of the sampling thread's part (knumad_split_home()), or NUMA_NO_NODE.
+ *
+ * A sample of a huge page that maps the whole region counts as
+ * KNUMAD_MIN_SAMPLES (the caller's @n): the region has no other folio to
+ * sample, it is armed once a pass and faults once, so at one sample a
+ * fault it would need three passes to be decided where a region of base
+ * pages needs one (its 16 armed pages fault several times a pass).
  *
  * A decided region keeps its destination while the samples are contested,
  * and changes it at most once per knumad_flip_wait(): 1 s after it was
@@ -484,18 +494,18 @@ static void knumad_region_decay(struct knumad_region *r, int nr_nodes)
  */
 static int knumad_region_sample(struct knumad_region *r, int nr_nodes,
 				int nid, int last_nid, int home,
-				unsigned long now)
+				unsigned int n, unsigned long now)
 {
 	int user;
 
 	if (r->nr >= KNUMAD_DECAY_AT)
 		knumad_region_decay(r, nr_nodes);
-	r->weight[nid]++;
-	r->nr++;
+	r->weight[nid] += n;
+	r->nr += n;
 	if (last_nid != NUMA_NO_NODE) {
-		r->known++;
+		r->known += n;
 		if (last_nid != nid)
-			r->xnode++;
+			r->xnode += n;
 	}
 	if (home != NUMA_NO_NODE)
 		user = r->xnode * 4 <= r->nr ? home : NUMA_NO_NODE;
@@ -944,10 +954,12 @@ static void knumad_join_fn(struct callback_head *work)
  * current thread, and make it join the implicit group knumad chose for it
  * (its process's, or its part's if the process is split) on its way back
  * to user space if it is not in it (nor in a group of its own choosing).
+ * Returns the thread's part if the process is split, else NUMA_NO_NODE.
  */
-static void knumad_thread_fault(struct knumad_mm *km, int this_nid,
-				int mem_nid)
+static int knumad_thread_fault(struct knumad_mm *km, int this_nid,
+			       int mem_nid)
 {
+	int part = NUMA_NO_NODE;
 	struct memsched_group *group, *implicit = km->implicit;
 	struct knumad_thread *kt;
 	struct knumad_join *join;
@@ -972,8 +984,10 @@ static void knumad_thread_fault(struct knumad_mm *km, int this_nid,
 		kt->faults[this_nid]++;
 		kt->faults[nr_node_ids + mem_nid]++;
 		kt->total++;
-		if (!implicit && km->parts && kt->part != NUMA_NO_NODE)
-			implicit = km->parts[kt->part];
+		if (!implicit && km->parts && kt->part != NUMA_NO_NODE) {
+			part = kt->part;
+			implicit = km->parts[part];
+		}
 	}
 
 	/*
@@ -988,10 +1002,10 @@ static void knumad_thread_fault(struct knumad_mm *km, int this_nid,
 		km->explicit = true;
 	if (!implicit || group == implicit || chosen ||
 	    (current->flags & (PF_EXITING | PF_KTHREAD)))
-		return;
+		return part;
 	join = kmalloc(sizeof(*join), GFP_NOWAIT | __GFP_NOWARN);
 	if (!join)
-		return;		/* the next fault tries again */
+		return part;	/* the next fault tries again */
 	init_task_work(&join->work, knumad_join_fn);
 	memsched_group_get(implicit);
 	join->group = implicit;
@@ -999,6 +1013,37 @@ static void knumad_thread_fault(struct knumad_mm *km, int this_nid,
 		memsched_group_put(implicit);
 		kfree(join);
 	}
+	return part;
+}
+
+/*
+ * The home a region sampled by a thread of part @part of a split process
+ * goes to: the part's, as an implicit group's memory goes to its home -
+ * a thread the scheduler has not brought home yet does not take its
+ * memory away, and memory does not wait out a flip back-off to follow
+ * it home.  NUMA_NO_NODE (the region learns where it is used, with the
+ * back-off) when the thread has no part, or when the region's
+ * destination is the home of another part: memory the parts share, or
+ * of a thread that changed parts, does not move at every sample of the
+ * other part's threads.  Under km->lock; O(nodes).
+ */
+static int knumad_split_home(struct knumad_mm *km, int part, int target)
+{
+	struct memsched_group *group;
+	int i, home;
+
+	lockdep_assert_held(&km->lock);
+	if (part == NUMA_NO_NODE || !km->parts[part])
+		return NUMA_NO_NODE;
+	home = READ_ONCE(km->parts[part]->home_nid);
+	if (target == NUMA_NO_NODE || target == home)
+		return home;
+	for (i = 0; i < nr_node_ids; i++) {
+		group = km->parts[i];
+		if (group && READ_ONCE(group->home_nid) == target)
+			return NUMA_NO_NODE;
+	}
+	return home;
 }
 
 /**
@@ -1018,7 +1063,9 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 	struct knumad_mm *km = READ_ONCE(mm->knumad);
 	int this_nid = numa_node_id(), nid = folio_nid(folio);
 	struct knumad_region *r;
-	int last, last_nid, target;
+	int last, last_nid, target, part, home;
+	/* a huge page that maps its whole region */
+	bool huge = folio_nr_pages(folio) >= HPAGE_PMD_NR;
 	bool move = false;
 
 	if (!km || !READ_ONCE(knumad_enabled) || !vma_is_anonymous(vma))
@@ -1056,7 +1103,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		km->busy = true;	/* misplaced, or shared: keep looking */
 	km->faults[this_nid]++;
 	km->faults[nr_node_ids + nid]++;
-	knumad_thread_fault(km, this_nid, nid);
+	part = knumad_thread_fault(km, this_nid, nid);
 
 	target = knumad_vma_home(vma);
 	if (target == NUMA_NO_NODE) {
@@ -1070,16 +1117,29 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		/* a first touch of the folio: the region's previous sample */
 		if (last_nid == NUMA_NO_NODE)
 			last_nid = r->last_nid;
+		/*
+		 * A huge page's first sample counts as private, as mainline
+		 * moves a folio at its first hinting fault: the region has
+		 * no previous sample to stand in, and would wait a pass for
+		 * one.  Memory used from two nodes moves once at most: the
+		 * next sample from the other node contests the region, and
+		 * a contested region keeps its destination.
+		 */
+		if (last_nid == NUMA_NO_NODE && huge)
+			last_nid = this_nid;
 		r->last_nid = this_nid;
 		last = r->target;
-		/*
-		 * Only a process with one home keeps its memory there: the
-		 * parts of a split one each learn where they are used.
-		 */
+		/* a process's home, or the home of the thread's part */
+		if (km->implicit)
+			home = READ_ONCE(km->implicit->home_nid);
+		else if (km->parts)
+			home = knumad_split_home(km, part, last);
+		else
+			home = NUMA_NO_NODE;
 		target = knumad_region_sample(r, nr_node_ids, this_nid,
-					      last_nid, km->implicit ?
-					      READ_ONCE(km->implicit->home_nid) :
-					      NUMA_NO_NODE, jiffies);
+					      last_nid, home,
+					      huge ? KNUMAD_MIN_SAMPLES : 1,
+					      jiffies);
 		if (target != last) {
 			km->busy = true;
 			trace_knumad_region_target(mm, addr & PMD_MASK, last,
@@ -2597,6 +2657,7 @@ out:
 		knumad_implicit_drop(km);
 	} else if (done) {
 		knumad_implicit_update(km);
+		km->update_at = jiffies;
 		knumad_decay_faults(km);
 		knumad_backoff(km);
 	}
@@ -2608,6 +2669,27 @@ out:
 	 */
 	mmput_async(mm);
 	return done;
+}
+
+/*
+ * A process whose threads are moving its memory is not scanned, but its
+ * groups are still decided once a scan period, from the faults and CPU
+ * time it has: threads the scheduler keeps moving between nodes keep
+ * moving their memory after them (numa02: its four threads moved memory
+ * for 8 s before the first pass over the process completed and split it
+ * into two groups).  No decay of the fault counts: no samples were armed.
+ */
+static void knumad_update_moving(struct knumad_mm *km)
+{
+	unsigned long period =
+		msecs_to_jiffies(READ_ONCE(knumad_scan_sleep_ms));
+
+	if (time_before(jiffies, km->update_at + period) ||
+	    !mmget_not_zero(km->mm))
+		return;
+	knumad_implicit_update(km);
+	km->update_at = jiffies;
+	mmput_async(km->mm);
 }
 
 /*
@@ -2668,6 +2750,7 @@ static void knumad_pass(bool disarm)
 			 * would tell nothing yet, and the scan would take CPU
 			 * from the moves.
 			 */
+			knumad_update_moving(km);
 			done = true;
 		} else {
 			done = knumad_do_mm(km, &b, &budget, disarm);

@@ -27,7 +27,7 @@ static int kt_sample(struct knumad_region *r, int nid, int last_nid,
 		     unsigned long now)
 {
 	return knumad_region_sample(r, KT_NODES, nid, last_nid, NUMA_NO_NODE,
-				    now);
+				    1, now);
 }
 
 /*
@@ -46,6 +46,70 @@ static void knumad_test_min_samples(struct kunit *test)
 			NUMA_NO_NODE);
 	KUNIT_EXPECT_EQ(test, kt_sample(r, 1, 1, 0), 1);
 	KUNIT_EXPECT_EQ(test, r->flips, 0U);
+}
+
+/*
+ * A huge page's sample counts KNUMAD_MIN_SAMPLES: its first second touch
+ * decides the region; and a second touch from another node contests it.
+ */
+static void knumad_test_huge_sample(struct kunit *test)
+{
+	struct knumad_region *r = knumad_test_region(test);
+
+	KUNIT_EXPECT_EQ(test, knumad_region_sample(r, KT_NODES, 1, 1,
+						   NUMA_NO_NODE,
+						   KNUMAD_MIN_SAMPLES, 0), 1);
+	KUNIT_EXPECT_EQ(test, knumad_region_sample(r, KT_NODES, 2, 1,
+						   NUMA_NO_NODE,
+						   KNUMAD_MIN_SAMPLES, HZ), 1);
+	KUNIT_EXPECT_EQ(test, r->xnode * 4 > r->nr, true);
+	KUNIT_EXPECT_EQ(test, r->flips, 0U);
+}
+
+/*
+ * A thread of a split process sends a region to its part's home, unless
+ * the region's destination is another part's home: then it learns.
+ */
+static void knumad_test_split_home(struct kunit *test)
+{
+	struct memsched_group *g0, *g1;
+	struct knumad_mm *km;
+
+	if (nr_node_ids < 2)
+		kunit_skip(test, "needs 2 nodes");
+	km = kunit_kzalloc(test, struct_size(km, faults, 2 * nr_node_ids),
+			   GFP_KERNEL);
+	g0 = kunit_kzalloc(test, sizeof(*g0), GFP_KERNEL);
+	g1 = kunit_kzalloc(test, sizeof(*g1), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, km);
+	KUNIT_ASSERT_NOT_NULL(test, g0);
+	KUNIT_ASSERT_NOT_NULL(test, g1);
+	km->parts = kunit_kcalloc(test, nr_node_ids, sizeof(*km->parts),
+				  GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, km->parts);
+	spin_lock_init(&km->lock);
+	/* part 0 is at home on node 1 now, part 1 on node 0 */
+	g0->home_nid = 1;
+	g1->home_nid = 0;
+	km->parts[0] = g0;
+	km->parts[1] = g1;
+
+	spin_lock(&km->lock);
+	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 0, NUMA_NO_NODE), 1);
+	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 0, 1), 1);
+	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 1, NUMA_NO_NODE), 0);
+	/* the other part's home: learn */
+	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 0, 0), NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 1, 1), NUMA_NO_NODE);
+	/* no part, or a part without a group */
+	KUNIT_EXPECT_EQ(test, knumad_split_home(km, NUMA_NO_NODE, 0),
+			NUMA_NO_NODE);
+	km->parts[1] = NULL;
+	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 1, NUMA_NO_NODE),
+			NUMA_NO_NODE);
+	/* a destination no part is at home on: the part's home */
+	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 0, 0), 1);
+	spin_unlock(&km->lock);
 }
 
 /* Three quarters of the samples from one node make it the user. */
@@ -130,7 +194,7 @@ static void knumad_test_home_no_ping_pong(struct kunit *test)
 		/* cross-node samples until they are over a quarter ... */
 		for (i = 0; i < 16; i++, now++) {
 			target = knumad_region_sample(r, KT_NODES, i & 1,
-						      !(i & 1), 0, now);
+						      !(i & 1), 0, 1, now);
 			changes += target != prev;
 			prev = target;
 		}
@@ -138,7 +202,7 @@ static void knumad_test_home_no_ping_pong(struct kunit *test)
 		/* ... then same-node ones until they are under it */
 		for (i = 0; i < 64; i++, now++) {
 			target = knumad_region_sample(r, KT_NODES, 1, 1, 0,
-						      now);
+						      1, now);
 			changes += target != prev;
 			prev = target;
 		}
@@ -258,6 +322,8 @@ static void knumad_test_implicit_keeps(struct kunit *test)
 
 static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_min_samples),
+	KUNIT_CASE(knumad_test_huge_sample),
+	KUNIT_CASE(knumad_test_split_home),
 	KUNIT_CASE(knumad_test_majority),
 	KUNIT_CASE(knumad_test_shared_stays),
 	KUNIT_CASE(knumad_test_flip_backoff),
