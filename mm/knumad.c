@@ -525,6 +525,23 @@ static int knumad_region_sample(struct knumad_region *r, int nr_nodes,
 	return user;
 }
 
+/*
+ * The node a sample taken on @this_nid by thread @pid counts as the
+ * previous touch's, from the folio's last cpupid @last: NUMA_NO_NODE if
+ * it has none, @this_nid if it names @pid - the thread's own previous
+ * touch is private wherever it ran then (mainline's cpupid_match_pid()):
+ * a thread the scheduler moved is not two threads sharing the folio, and
+ * its memory may follow it - else the node of the CPU it names.
+ */
+static int knumad_prev_nid(int last, int this_nid, pid_t pid)
+{
+	if (cpupid_pid_unset(last))
+		return NUMA_NO_NODE;
+	if (__cpupid_match_pid(pid, last))
+		return this_nid;
+	return cpupid_to_nid(last);
+}
+
 /* Pages of migration budget earned in @ms at @mbps. */
 static unsigned long knumad_rate_pages(unsigned int mbps, unsigned long ms)
 {
@@ -1017,17 +1034,21 @@ static int knumad_thread_fault(struct knumad_mm *km, int this_nid,
 }
 
 /*
- * The home a region sampled by a thread of part @part of a split process
- * goes to: the part's, as an implicit group's memory goes to its home -
- * a thread the scheduler has not brought home yet does not take its
- * memory away, and memory does not wait out a flip back-off to follow
- * it home.  NUMA_NO_NODE (the region learns where it is used, with the
- * back-off) when the thread has no part, or when the region's
- * destination is the home of another part: memory the parts share, or
- * of a thread that changed parts, does not move at every sample of the
- * other part's threads.  Under km->lock; O(nodes).
+ * The home a region @r sampled by a thread of part @part of a split
+ * process goes to at @now: the part's, as an implicit group's memory goes
+ * to its home - a thread the scheduler has not brought home yet does not
+ * take its memory away, and memory does not wait out a flip back-off to
+ * follow it home.  But a region whose destination is the home of another
+ * part keeps it until its flip back-off allows a change (NUMA_NO_NODE:
+ * the sample only counts): two parts' threads that use one region - each
+ * its own pages of it, so the samples do not look shared - move it at
+ * most 1 + log2(seconds) times, as a region that learns does.  A
+ * destination decided long ago (a thread that got its first part, or
+ * changed parts) gives way at once.  NUMA_NO_NODE too when the thread
+ * has no part.  Under km->lock; O(nodes).
  */
-static int knumad_split_home(struct knumad_mm *km, int part, int target)
+static int knumad_split_home(struct knumad_mm *km, int part,
+			     const struct knumad_region *r, unsigned long now)
 {
 	struct memsched_group *group;
 	int i, home;
@@ -1036,14 +1057,62 @@ static int knumad_split_home(struct knumad_mm *km, int part, int target)
 	if (part == NUMA_NO_NODE || !km->parts[part])
 		return NUMA_NO_NODE;
 	home = READ_ONCE(km->parts[part]->home_nid);
-	if (target == NUMA_NO_NODE || target == home)
+	if (r->target == NUMA_NO_NODE || r->target == home ||
+	    !time_before(now, r->flip_at + knumad_flip_wait(r->flips)))
 		return home;
 	for (i = 0; i < nr_node_ids; i++) {
 		group = km->parts[i];
-		if (group && READ_ONCE(group->home_nid) == target)
+		if (group && READ_ONCE(group->home_nid) == r->target)
 			return NUMA_NO_NODE;
 	}
 	return home;
+}
+
+/*
+ * Make every thread of @km that knumad put in a group and that is not in
+ * it join it, from task work queued now: not at the thread's next hinting
+ * fault, which for memory of huge pages (armed once a pass each), or
+ * while the passes wait for the threads' moves, came seconds later (the
+ * fourth thread of numa02 with THP on 4 nodes joined its part 7 s into
+ * the run, and the load balancer kept it off its home meanwhile).  After
+ * a change of the process's groups; O(threads).
+ */
+static void knumad_join_threads(struct knumad_mm *km)
+{
+	struct memsched_group *group, *cur;
+	struct knumad_thread *kt;
+	struct knumad_join *join;
+	struct task_struct *t;
+	unsigned long index;
+
+	rcu_read_lock();
+	spin_lock(&km->lock);
+	xa_for_each(&km->threads, index, kt) {
+		group = km->implicit;
+		if (!group && km->parts && kt->part != NUMA_NO_NODE)
+			group = km->parts[kt->part];
+		if (!group)
+			continue;
+		t = find_task_by_pid_ns(index, &init_pid_ns);
+		if (!t || t->mm != km->mm ||
+		    (t->flags & (PF_EXITING | PF_KTHREAD | PF_USER_WORKER)))
+			continue;
+		cur = rcu_dereference(t->memsched_group);
+		if (cur == group || (cur && !cur->implicit))
+			continue;
+		join = kmalloc(sizeof(*join), GFP_NOWAIT | __GFP_NOWARN);
+		if (!join)
+			break;	/* the threads' next faults join */
+		init_task_work(&join->work, knumad_join_fn);
+		memsched_group_get(group);
+		join->group = group;
+		if (task_work_add(t, &join->work, TWA_RESUME)) {
+			memsched_group_put(group);
+			kfree(join);
+		}
+	}
+	spin_unlock(&km->lock);
+	rcu_read_unlock();
 }
 
 /**
@@ -1091,8 +1160,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 	} else {
 		last = cpu_pid_to_cpupid(raw_smp_processor_id(), current->pid);
 		last = folio_xchg_last_cpupid(folio, last);
-		last_nid = cpupid_pid_unset(last) ? NUMA_NO_NODE :
-						    cpupid_to_nid(last);
+		last_nid = knumad_prev_nid(last, this_nid, current->pid);
 	}
 
 	spin_lock(&km->lock);
@@ -1133,7 +1201,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		if (km->implicit)
 			home = READ_ONCE(km->implicit->home_nid);
 		else if (km->parts)
-			home = knumad_split_home(km, part, last);
+			home = knumad_split_home(km, part, r, jiffies);
 		else
 			home = NUMA_NO_NODE;
 		target = knumad_region_sample(r, nr_node_ids, this_nid,
@@ -2379,7 +2447,7 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 	cpumask_var_t usable;
 	struct task_struct *t;
 	unsigned long index;
-	bool changed;
+	bool changed, made = false;
 	int nid, *want;
 
 	if (!parts) {
@@ -2459,6 +2527,7 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 			spin_lock(&km->lock);
 			parts[nid] = group;
 			spin_unlock(&km->lock);
+			made = true;
 			trace_memsched_group_move(group->id, NUMA_NO_NODE, home,
 						  members[nid], 0, "knumad");
 		} else if (!members[nid] && parts[nid]) {
@@ -2469,6 +2538,8 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 			knumad_group_release(group);
 		}
 	}
+	if (changed || made)
+		knumad_join_threads(km);
 	free_cpumask_var(usable);
 	kfree(want);
 	kfree(load);
@@ -2588,6 +2659,7 @@ static void knumad_implicit_update(struct knumad_mm *km)
 	km->implicit = group;
 	km->busy = true;	/* its threads and memory move */
 	spin_unlock(&km->lock);
+	knumad_join_threads(km);
 	trace_memsched_group_move(group->id, NUMA_NO_NODE, home, threads, rss,
 				  "knumad");
 out:
@@ -2744,11 +2816,17 @@ static void knumad_pass(bool disarm)
 			/* it had nothing to move lately: sit this one out */
 			km->skip--;
 			done = true;
-		} else if (!disarm && knumad_threads_move(km)) {
+		} else if (!disarm && knumad_threads_move(km) &&
+			   !km->scan_addr) {
 			/*
 			 * Its threads are moving what it learned: new samples
 			 * would tell nothing yet, and the scan would take CPU
-			 * from the moves.
+			 * from the moves.  A pass under way goes on, though:
+			 * the regions it has not armed yet have told nothing
+			 * (numa02 with THP on 4 nodes: a pass that stopped
+			 * at a contended mmap_lock left three threads'
+			 * memory unsampled until the fourth thread's moves
+			 * were done, 2 s).
 			 */
 			knumad_update_moving(km);
 			done = true;

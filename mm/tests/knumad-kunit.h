@@ -68,11 +68,14 @@ static void knumad_test_huge_sample(struct kunit *test)
 
 /*
  * A thread of a split process sends a region to its part's home, unless
- * the region's destination is another part's home: then it learns.
+ * the region's destination is another part's home and its flip back-off
+ * is not over: then the sample only counts.
  */
 static void knumad_test_split_home(struct kunit *test)
 {
+	struct knumad_region *r = knumad_test_region(test);
 	struct memsched_group *g0, *g1;
+	unsigned long now = 1000;
 	struct knumad_mm *km;
 
 	if (nr_node_ids < 2)
@@ -95,21 +98,49 @@ static void knumad_test_split_home(struct kunit *test)
 	km->parts[1] = g1;
 
 	spin_lock(&km->lock);
-	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 0, NUMA_NO_NODE), 1);
-	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 0, 1), 1);
-	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 1, NUMA_NO_NODE), 0);
-	/* the other part's home: learn */
-	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 0, 0), NUMA_NO_NODE);
-	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 1, 1), NUMA_NO_NODE);
+	/* undecided, or at the part's home: the part's home */
+	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 0, r, now), 1);
+	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 1, r, now), 0);
+	r->target = 1;
+	r->flip_at = now;
+	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 0, r, now), 1);
+	/* the other part's home, just decided: wait out the back-off */
+	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 1, r, now), NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 1, r, now + HZ - 1),
+			NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 1, r, now + HZ), 0);
+	/* after a change the wait doubles */
+	r->flips = 1;
+	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 1, r, now + HZ),
+			NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 1, r, now + 2 * HZ), 0);
 	/* no part, or a part without a group */
-	KUNIT_EXPECT_EQ(test, knumad_split_home(km, NUMA_NO_NODE, 0),
+	KUNIT_EXPECT_EQ(test, knumad_split_home(km, NUMA_NO_NODE, r, now),
 			NUMA_NO_NODE);
-	km->parts[1] = NULL;
-	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 1, NUMA_NO_NODE),
+	km->parts[0] = NULL;
+	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 0, r, now),
 			NUMA_NO_NODE);
-	/* a destination no part is at home on: the part's home */
-	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 0, 0), 1);
+	/* a destination no part is at home on: the part's home at once */
+	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 1, r, now), 0);
 	spin_unlock(&km->lock);
+}
+
+/*
+ * A folio's previous touch by the same thread is private wherever that
+ * thread ran; another thread's counts from its CPU's node.
+ */
+static void knumad_test_prev_nid(struct kunit *test)
+{
+	int cpu = cpumask_first(cpu_online_mask);
+	int nid = cpu_to_node(cpu), other = nid + 1;
+
+	KUNIT_EXPECT_EQ(test, knumad_prev_nid(-1, other, 1234), NUMA_NO_NODE);
+	/* the same thread, on another node then: private */
+	KUNIT_EXPECT_EQ(test, knumad_prev_nid(cpu_pid_to_cpupid(cpu, 1234),
+					      other, 1234), other);
+	/* another thread: where its CPU is */
+	KUNIT_EXPECT_EQ(test, knumad_prev_nid(cpu_pid_to_cpupid(cpu, 1235),
+					      other, 1234), nid);
 }
 
 /* Three quarters of the samples from one node make it the user. */
@@ -324,6 +355,7 @@ static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_min_samples),
 	KUNIT_CASE(knumad_test_huge_sample),
 	KUNIT_CASE(knumad_test_split_home),
+	KUNIT_CASE(knumad_test_prev_nid),
 	KUNIT_CASE(knumad_test_majority),
 	KUNIT_CASE(knumad_test_shared_stays),
 	KUNIT_CASE(knumad_test_flip_backoff),
