@@ -185,6 +185,13 @@
  */
 #define KNUMAD_MAX_REGIONS	BIT(18)
 /*
+ * Regions whose samples knumad_scan_vma() arms under one TLB flush: a
+ * flush per region cost the knumad thread 80% of its time in flush IPIs
+ * (numa02), a flush per VMA held the mm's flush pending for as long as
+ * the whole VMA took.
+ */
+#define KNUMAD_FLUSH_REGIONS	32
+/*
  * Empty page-table entries (at any level: a PMD entry skips 2 MiB, a PUD
  * entry 1 GiB, a P4D/PGD entry 512 GiB) the scan skips per page of its
  * pages_to_scan budget.  A page table with no page present costs a page.
@@ -235,6 +242,7 @@ struct knumad_region {
  * @judged:	it had a complete window: @active means something.
  * @part:	the part (knumad_mm::parts index) a split process assigned
  *		the thread to, or NUMA_NO_NODE.
+ * @join_queued: a join (knumad_join_fn()) is queued on the thread.
  * @mem_nid:	scratch for knumad_split_assign(): where most of the memory
  *		it touches is, ...
  * @cpu_nid:	... and where it runs, among the nodes with room.
@@ -254,6 +262,7 @@ struct knumad_thread {
 	bool judged;
 	unsigned int share;
 	int part;
+	bool join_queued;
 	int mem_nid;
 	int cpu_nid;
 	unsigned long faults[];
@@ -617,6 +626,7 @@ static void knumad_enter(struct mm_struct *mm)
 		return;		/* the process is simply not scanned */
 	km->mm = mm;
 	km->task_move_at = jiffies - KNUMAD_TASK_GRACE;
+	km->update_at = jiffies;
 	spin_lock_init(&km->lock);
 	INIT_LIST_HEAD(&km->pending_node);
 	xa_init(&km->regions);
@@ -718,8 +728,8 @@ void knumad_task_tick(struct task_struct *curr)
 {
 	struct callback_head *work = &curr->knumad_work;
 	struct mm_struct *mm = curr->mm;
+	unsigned long now, old;
 	struct knumad_mm *km;
-	unsigned long now;
 
 	/* user workers (io_uring, vhost) share a process's mm: its threads */
 	if (!READ_ONCE(knumad_enabled) || !mm ||
@@ -734,11 +744,12 @@ void knumad_task_tick(struct task_struct *curr)
 		 * address space); a remote tick's task promises nothing.
 		 */
 		now = jiffies;
-		if (curr != current || !READ_ONCE(km->pending) ||
-		    READ_ONCE(km->tick_step_at) == now ||
-		    !knumad_tokens_ready(KNUMAD_TASK_MOVE_PAGES))
+		old = READ_ONCE(km->tick_step_at);
+		/* the ticks of a process's CPUs come in the same jiffy */
+		if (curr != current || !READ_ONCE(km->pending) || old == now ||
+		    !knumad_tokens_ready(KNUMAD_TASK_MOVE_PAGES) ||
+		    cmpxchg(&km->tick_step_at, old, now) != old)
 			return;
-		WRITE_ONCE(km->tick_step_at, now);
 	}
 	/* under the rq lock: no allocation (KASAN's aux stack) here */
 	knumad_task_work_queue(curr, TWA_RESUME | TWAF_NO_ALLOC);
@@ -951,19 +962,66 @@ static void knumad_queue(struct knumad_mm *km, struct folio *folio,
 	q->nid = nid;
 }
 
-/* A thread joins its process's implicit group, from task work. */
+/*
+ * A thread joins the implicit group knumad chose for it, from task work:
+ * the group its process has when the work runs (not when it was queued:
+ * the groups may have changed meanwhile, and an exec() may have given
+ * the thread another process), found through current->mm, which keeps
+ * the slot (knumad_exit() frees it with the address space).
+ */
 struct knumad_join {
 	struct callback_head work;
-	struct memsched_group *group;	/* referenced */
 };
 
 static void knumad_join_fn(struct callback_head *work)
 {
-	struct knumad_join *join = container_of(work, struct knumad_join, work);
+	struct memsched_group *group = NULL;
+	struct mm_struct *mm = current->mm;
+	struct knumad_thread *kt = NULL;
+	struct knumad_mm *km;
 
-	memsched_join_implicit(join->group);
-	memsched_group_put(join->group);
-	kfree(join);
+	kfree(container_of(work, struct knumad_join, work));
+	/* exit_task_work() runs it after exit_mm(): mm is NULL then */
+	km = mm && !(current->flags & PF_EXITING) ? READ_ONCE(mm->knumad) :
+						     NULL;
+	if (!km)
+		return;
+	spin_lock(&km->lock);
+	kt = xa_load(&km->threads, current->pid);
+	if (kt)
+		kt->join_queued = false;
+	group = km->implicit;
+	if (!group && km->parts && kt && kt->part != NUMA_NO_NODE)
+		group = km->parts[kt->part];
+	if (group)
+		memsched_group_get(group);
+	spin_unlock(&km->lock);
+	if (!group)
+		return;
+	memsched_join_implicit(group);
+	memsched_group_put(group);
+}
+
+/*
+ * Queue @t's join (knumad_join_fn()), unless one is queued already.
+ * Under km->lock; @kt is @t's entry, or NULL if it has none.
+ */
+static void knumad_join_queue(struct knumad_mm *km, struct task_struct *t,
+			      struct knumad_thread *kt)
+{
+	struct knumad_join *join;
+
+	lockdep_assert_held(&km->lock);
+	if (kt && kt->join_queued)
+		return;
+	join = kmalloc(sizeof(*join), GFP_NOWAIT | __GFP_NOWARN);
+	if (!join)
+		return;		/* the next fault tries again */
+	init_task_work(&join->work, knumad_join_fn);
+	if (task_work_add(t, &join->work, TWA_RESUME))
+		kfree(join);
+	else if (kt)
+		kt->join_queued = true;
 }
 
 /*
@@ -979,7 +1037,6 @@ static int knumad_thread_fault(struct knumad_mm *km, int this_nid,
 	int part = NUMA_NO_NODE;
 	struct memsched_group *group, *implicit = km->implicit;
 	struct knumad_thread *kt;
-	struct knumad_join *join;
 	bool chosen;
 
 	lockdep_assert_held(&km->lock);
@@ -1017,19 +1074,12 @@ static int knumad_thread_fault(struct knumad_mm *km, int this_nid,
 	rcu_read_unlock();
 	if (chosen)
 		km->explicit = true;
+	/* not for a fault on another process's memory (remote GUP) */
 	if (!implicit || group == implicit || chosen ||
+	    current->mm != km->mm ||
 	    (current->flags & (PF_EXITING | PF_KTHREAD)))
 		return part;
-	join = kmalloc(sizeof(*join), GFP_NOWAIT | __GFP_NOWARN);
-	if (!join)
-		return part;	/* the next fault tries again */
-	init_task_work(&join->work, knumad_join_fn);
-	memsched_group_get(implicit);
-	join->group = implicit;
-	if (task_work_add(current, &join->work, TWA_RESUME)) {
-		memsched_group_put(implicit);
-		kfree(join);
-	}
+	knumad_join_queue(km, current, kt);
 	return part;
 }
 
@@ -1081,7 +1131,6 @@ static void knumad_join_threads(struct knumad_mm *km)
 {
 	struct memsched_group *group, *cur;
 	struct knumad_thread *kt;
-	struct knumad_join *join;
 	struct task_struct *t;
 	unsigned long index;
 
@@ -1100,16 +1149,8 @@ static void knumad_join_threads(struct knumad_mm *km)
 		cur = rcu_dereference(t->memsched_group);
 		if (cur == group || (cur && !cur->implicit))
 			continue;
-		join = kmalloc(sizeof(*join), GFP_NOWAIT | __GFP_NOWARN);
-		if (!join)
-			break;	/* the threads' next faults join */
-		init_task_work(&join->work, knumad_join_fn);
-		memsched_group_get(group);
-		join->group = group;
-		if (task_work_add(t, &join->work, TWA_RESUME)) {
-			memsched_group_put(group);
-			kfree(join);
-		}
+		/* one at a time: a thread that does not run piles none up */
+		knumad_join_queue(km, t, kt);
 	}
 	spin_unlock(&km->lock);
 	rcu_read_unlock();
@@ -1133,8 +1174,9 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 	int this_nid = numa_node_id(), nid = folio_nid(folio);
 	struct knumad_region *r;
 	int last, last_nid, target, part, home;
-	/* a huge page that maps its whole region */
-	bool huge = folio_nr_pages(folio) >= HPAGE_PMD_NR;
+	/* a huge page mapped whole, by a PMD (not one split to PTEs) */
+	bool huge = folio_test_pmd_mappable(folio) &&
+		    folio_entire_mapcount(folio);
 	bool move = false;
 
 	if (!km || !READ_ONCE(knumad_enabled) || !vma_is_anonymous(vma))
@@ -1267,26 +1309,28 @@ static u32 knumad_tokens_rem;	/* thousandths of a page earned, not given */
 static unsigned long knumad_tokens_take(unsigned long want, bool all)
 {
 	unsigned int rate = READ_ONCE(knumad_rate_limit_mbps);
-	unsigned long now, ms, got, max = knumad_rate_pages(rate, MSEC_PER_SEC);
+	unsigned long now, ms, got, level;
+	unsigned long max = knumad_rate_pages(rate, MSEC_PER_SEC);
 	u64 earned;
 
 	spin_lock(&knumad_tokens_lock);
 	now = jiffies;
-	ms = min_t(unsigned long, jiffies_to_msecs(now - knumad_tokens_at),
-		   MSEC_PER_SEC);
+	/* clamped in jiffies: jiffies_to_msecs() is 32 bits */
+	ms = jiffies_to_msecs(min_t(unsigned long, now - knumad_tokens_at, HZ));
 	/*
 	 * Movers take often, a jiffy apart or less: keep the fraction of a
 	 * page each fill earns, or a low rate would earn nothing at all.
 	 */
 	earned = (u64)rate * ms * (SZ_1M / PAGE_SIZE) + knumad_tokens_rem;
-	knumad_tokens = min_t(u64, knumad_tokens +
-			      div_u64_rem(earned, MSEC_PER_SEC,
-					  &knumad_tokens_rem), max);
-	knumad_tokens_at = now;
-	got = min(want, knumad_tokens);
+	level = min_t(u64, knumad_tokens +
+		      div_u64_rem(earned, MSEC_PER_SEC, &knumad_tokens_rem),
+		      max);
+	got = min(want, level);
 	if (all && got < min(want, max))
 		got = 0;
-	knumad_tokens -= got;
+	/* WRITE_ONCE: knumad_tokens_ready() reads them without the lock */
+	WRITE_ONCE(knumad_tokens_at, now);
+	WRITE_ONCE(knumad_tokens, level - got);
 	spin_unlock(&knumad_tokens_lock);
 	return got;
 }
@@ -1299,10 +1343,11 @@ static bool knumad_tokens_ready(unsigned long want)
 {
 	unsigned int rate = READ_ONCE(knumad_rate_limit_mbps);
 	unsigned long max = knumad_rate_pages(rate, MSEC_PER_SEC);
-	unsigned long ms = jiffies_to_msecs(jiffies - READ_ONCE(knumad_tokens_at));
+	unsigned long ms = jiffies_to_msecs(min_t(unsigned long, jiffies -
+						  READ_ONCE(knumad_tokens_at),
+						  HZ));
 
-	return READ_ONCE(knumad_tokens) +
-	       knumad_rate_pages(rate, min_t(unsigned long, ms, MSEC_PER_SEC)) >=
+	return READ_ONCE(knumad_tokens) + knumad_rate_pages(rate, ms) >=
 	       min(want, max);
 }
 
@@ -1314,8 +1359,8 @@ static void knumad_tokens_put(unsigned long left)
 	if (!left)
 		return;
 	spin_lock(&knumad_tokens_lock);
-	knumad_tokens = min(knumad_tokens + left,
-			    knumad_rate_pages(rate, MSEC_PER_SEC));
+	WRITE_ONCE(knumad_tokens, min(knumad_tokens + left,
+				      knumad_rate_pages(rate, MSEC_PER_SEC)));
 	spin_unlock(&knumad_tokens_lock);
 }
 
@@ -1323,9 +1368,9 @@ static void knumad_tokens_put(unsigned long left)
 static void knumad_tokens_reset(void)
 {
 	spin_lock(&knumad_tokens_lock);
-	knumad_tokens = 0;
+	WRITE_ONCE(knumad_tokens, 0);
 	knumad_tokens_rem = 0;
-	knumad_tokens_at = jiffies;
+	WRITE_ONCE(knumad_tokens_at, jiffies);
 	spin_unlock(&knumad_tokens_lock);
 }
 
@@ -1406,14 +1451,21 @@ static bool knumad_isolate(struct knumad_batch *b, struct folio *folio)
 	 * Not anonymous, shared, or maybe pinned for DMA (a VFIO guest's
 	 * memory): a move would fail, or would be wrong.
 	 */
-	if (nr > b->budget) {
-		/* a huge page the budget cannot pay for: spent, it waits */
-		b->short_budget = true;
-		return false;
-	}
 	if (!folio_test_anon(folio) || folio_is_zone_device(folio) ||
 	    folio_likely_mapped_shared(folio) || folio_maybe_dma_pinned(folio))
 		return false;
+	if (nr > b->budget) {
+		/*
+		 * A huge page the budget cannot pay for now: its region
+		 * waits, marked.  One no bucket can ever pay for (a rate
+		 * limit of less than a huge page a second) is skipped, or
+		 * it would hold the region and the process pending forever.
+		 */
+		if (nr <= knumad_rate_pages(READ_ONCE(knumad_rate_limit_mbps),
+					    MSEC_PER_SEC))
+			b->short_budget = true;
+		return false;
+	}
 	if (!folio_isolate_lru(folio)) {
 		b->isolate_failed = true;
 		return false;
@@ -1522,6 +1574,8 @@ static void knumad_migrate_queued(struct knumad_mm *km, struct knumad_batch *b)
 		spin_unlock(&km->lock);
 		knumad_migrate_batch(km, b, nid);
 	}
+	/* a queued huge page left for want of budget: its region has it */
+	b->short_budget = false;
 }
 
 struct knumad_collect {
@@ -1635,9 +1689,9 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 		int nid;
 
 		/* Leave the rest for later if mmap_lock is wanted. */
-		if (!b->budget || b->short_budget ||
-		    mmap_lock_is_contended(km->mm))
+		if (!b->budget || mmap_lock_is_contended(km->mm))
 			break;
+		b->short_budget = false;
 		/* A thread walks a few regions, and none once it is killed. */
 		if (b->task && (!b->regions || fatal_signal_pending(current)))
 			break;
@@ -1681,6 +1735,7 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 		    READ_ONCE(knumad_enabled))
 			xa_set_mark(&km->regions, index, XA_MARK_0);
 	}
+	b->short_budget = false;
 }
 
 /*
@@ -1918,10 +1973,11 @@ static const struct mm_walk_ops knumad_find_ops = {
  * is off.  The caller holds an mm_users reference besides the process's
  * own, so change_pte_range() never takes the process for single-threaded
  * and skips pages on the node knumad happens to run on.  The TLB flush is
- * left to the caller's tlb_finish_mmu(), one for all the samples it arms
- * in a VMA: a flush per region cost the knumad thread 2.6 s of CPU in 10 s
- * of numa02 (four threads of 320 MiB, 2 nodes), 80% of it waiting for the
- * flush IPIs to the CPUs running the process.
+ * left to the caller's tlb_finish_mmu(), one for the samples of several
+ * regions (KNUMAD_FLUSH_REGIONS): a flush per region cost the knumad
+ * thread 2.6 s of CPU in 10 s of numa02 (four threads of 320 MiB, 2
+ * nodes), 80% of it waiting for the flush IPIs to the CPUs running the
+ * process.
  */
 static long knumad_arm(struct mmu_gather *tlb, struct vm_area_struct *vma,
 		       unsigned long start, unsigned long end)
@@ -1954,12 +2010,16 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 	unsigned long off = (km->seq / KNUMAD_ROTATE_PASSES *
 			     KNUMAD_SAMPLE_PAGES % HPAGE_PMD_NR) << PAGE_SHIFT;
 	unsigned long addr = max(km->scan_addr, vma->vm_start);
+	unsigned int gathered = 0;
 	struct mmu_gather tlb;
 	bool done = false;
 
 	/*
-	 * One TLB flush for the VMA's samples, at the end: a CPU that keeps
-	 * a stale entry until then just takes its sample a little later.
+	 * One TLB flush for the samples of up to KNUMAD_FLUSH_REGIONS
+	 * regions: a CPU that keeps a stale entry until then just takes its
+	 * sample a little later.  Where the architecture flushes at the end
+	 * of each change_protection() anyway (no MMU_GATHER_MERGE_VMAS),
+	 * this saves nothing.
 	 */
 	tlb_gather_mmu(&tlb, vma->vm_mm);
 	while (addr < vma->vm_end) {
@@ -2009,6 +2069,12 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 		}
 		spin_unlock(&km->lock);
 		if (!idle && s < e) {
+			/* bounded: a concurrent gather sees ours as nested */
+			if (++gathered > KNUMAD_FLUSH_REGIONS) {
+				tlb_finish_mmu(&tlb);
+				tlb_gather_mmu(&tlb, vma->vm_mm);
+				gathered = 1;
+			}
 			nr = knumad_arm(&tlb, vma, s, e);
 			spin_lock(&km->lock);
 			/* nothing is armed where nothing is mapped yet */
@@ -2215,11 +2281,31 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 		if (ran < was)
 			was = ran;
 		if (!since || now - since >= KNUMAD_ACTIVE_WINDOW_NS) {
-			/* judged over a second at least; not when first seen */
-			kt->judged = since != 0;
-			kt->active = since && knumad_busy(ran - was, now - since);
-			kt->share = since ? knumad_share(ran - was, now - since) :
-					    0;
+			/*
+			 * Judged over a second at least: since it was last
+			 * looked at, or, when first seen, over its life if
+			 * that was as long - not a second later: the thread
+			 * may hold a CPU at the home of a part it is not in
+			 * meanwhile (numa02 on 2 nodes: a thread first seen
+			 * after the split kept a thread of the part off its
+			 * home for 3 s).
+			 */
+			u64 from = since ? since : t->start_time;
+			u64 base = since ? was : 0;
+
+			/*
+			 * Not an old thread's life: a thread busy in bursts,
+			 * or one forgotten as idle that faults again, gets a
+			 * window of its own first.
+			 */
+			if (!since &&
+			    now - from >= 2 * KNUMAD_ACTIVE_WINDOW_NS)
+				from = now;
+			kt->judged = now - from >= KNUMAD_ACTIVE_WINDOW_NS;
+			kt->active = kt->judged &&
+				     knumad_busy(ran - base, now - from);
+			kt->share = kt->judged ?
+				    knumad_share(ran - base, now - from) : 0;
 			kt->runtime = ran;
 			kt->seen_ns = now;
 		}
