@@ -621,6 +621,53 @@ TEST_F_TIMEOUT(knumad, misplaced_thp, 240)
 }
 
 /*
+ * A huge page no bucket can pay for does not hold up the rest.  At
+ * migrate_rate_limit_mbps=1 the bucket holds 256 pages (a second's
+ * worth), less than a 2 MiB huge page: that page can never move.  Before
+ * the fix the walk over a process's marked regions stopped at it for
+ * good ("short budget"), so base-page regions at higher addresses moved
+ * only through the samples their faults queued: 16 pages a region every
+ * 8 passes.  Here 2 MiB of THP come first and 4 MiB of base pages after,
+ * all first touched on node 0 and used from the far node; the base pages
+ * must reach 90% there in 10 s (1,024 pages at 256 a second; through the
+ * samples alone they take twice that).
+ */
+TEST_F_TIMEOUT(knumad, unaffordable_huge_page_does_not_block, 90)
+{
+	unsigned long len = 6 * MB;
+	struct hammer h;
+	volatile int stop = 0;
+	double t0, t, share = 0;
+	char *buf;
+
+	buf = map_aligned(len, 0);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, madvise(buf, 2 * MB, MADV_HUGEPAGE));
+	touch(buf, len);
+	if (anon_huge_kb() < 2048)
+		SKIP(goto out, "THP not available");
+	ASSERT_GE(share_on(buf + 2 * MB, 4 * MB, 0), 0.95);
+	ASSERT_EQ(0, knumad_set("migrate_rate_limit_mbps", "1"));
+	t0 = now_s();
+	ASSERT_EQ(0, pin_to_node(self->far));
+	hammer_start(&h, buf, len, self->far, &stop);
+	while ((t = now_s() - t0) < 10) {
+		share = share_on(buf + 2 * MB, 4 * MB, self->far);
+		if (share >= 0.9)
+			break;
+		usleep(100000);
+	}
+	stop = 1;
+	pthread_join(h.thread, NULL);
+	TH_LOG("4 MiB of base pages behind an unaffordable huge page: %.1f%% on node %d after %.2f s; the huge page %.0f%% there",
+	       share * 100, self->far, t,
+	       share_on(buf, 2 * MB, self->far) * 100);
+	EXPECT_GE(share, 0.9);
+out:
+	munmap(buf, len);
+}
+
+/*
  * Every CPU busy: a spinning process pinned to each CPU, at nice 0, and a
  * thread on the far node using 16 MiB first touched on node 0.  The
  * memory must still follow the thread - on a saturated machine is where
