@@ -963,6 +963,22 @@ static void knumad_queue(struct knumad_mm *km, struct folio *folio,
 }
 
 /*
+ * The implicit group knumad chose for a thread with entry @kt (NULL if it
+ * has none): its process's, or its part's if the process is split; NULL
+ * if none.  Under km->lock.
+ */
+static struct memsched_group *knumad_thread_group(struct knumad_mm *km,
+						  struct knumad_thread *kt)
+{
+	lockdep_assert_held(&km->lock);
+	if (km->implicit)
+		return km->implicit;
+	if (km->parts && kt && kt->part != NUMA_NO_NODE)
+		return km->parts[kt->part];
+	return NULL;
+}
+
+/*
  * A thread joins the implicit group knumad chose for it, from task work:
  * the group its process has when the work runs (not when it was queued:
  * the groups may have changed meanwhile, and an exec() may have given
@@ -990,9 +1006,7 @@ static void knumad_join_fn(struct callback_head *work)
 	kt = xa_load(&km->threads, current->pid);
 	if (kt)
 		kt->join_queued = false;
-	group = km->implicit;
-	if (!group && km->parts && kt && kt->part != NUMA_NO_NODE)
-		group = km->parts[kt->part];
+	group = knumad_thread_group(km, kt);
 	if (group)
 		memsched_group_get(group);
 	spin_unlock(&km->lock);
@@ -1029,13 +1043,13 @@ static void knumad_join_queue(struct knumad_mm *km, struct task_struct *t,
  * current thread, and make it join the implicit group knumad chose for it
  * (its process's, or its part's if the process is split) on its way back
  * to user space if it is not in it (nor in a group of its own choosing).
- * Returns the thread's part if the process is split, else NUMA_NO_NODE.
+ * Returns the thread's part (knumad_thread::part), or NUMA_NO_NODE if it
+ * has no entry.
  */
 static int knumad_thread_fault(struct knumad_mm *km, int this_nid,
 			       int mem_nid)
 {
-	int part = NUMA_NO_NODE;
-	struct memsched_group *group, *implicit = km->implicit;
+	struct memsched_group *group, *implicit;
 	struct knumad_thread *kt;
 	bool chosen;
 
@@ -1058,11 +1072,8 @@ static int knumad_thread_fault(struct knumad_mm *km, int this_nid,
 		kt->faults[this_nid]++;
 		kt->faults[nr_node_ids + mem_nid]++;
 		kt->total++;
-		if (!implicit && km->parts && kt->part != NUMA_NO_NODE) {
-			part = kt->part;
-			implicit = km->parts[part];
-		}
 	}
+	implicit = knumad_thread_group(km, kt);
 
 	/*
 	 * Another thread may take current out of its group (ms_tbind()) and
@@ -1078,9 +1089,10 @@ static int knumad_thread_fault(struct knumad_mm *km, int this_nid,
 	if (!implicit || group == implicit || chosen ||
 	    current->mm != km->mm ||
 	    (current->flags & (PF_EXITING | PF_KTHREAD)))
-		return part;
+		goto out;
 	knumad_join_queue(km, current, kt);
-	return part;
+out:
+	return kt ? kt->part : NUMA_NO_NODE;
 }
 
 /*
@@ -1137,9 +1149,7 @@ static void knumad_join_threads(struct knumad_mm *km)
 	rcu_read_lock();
 	spin_lock(&km->lock);
 	xa_for_each(&km->threads, index, kt) {
-		group = km->implicit;
-		if (!group && km->parts && kt->part != NUMA_NO_NODE)
-			group = km->parts[kt->part];
+		group = knumad_thread_group(km, kt);
 		if (!group)
 			continue;
 		t = find_task_by_pid_ns(index, &init_pid_ns);
@@ -1174,9 +1184,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 	int this_nid = numa_node_id(), nid = folio_nid(folio);
 	struct knumad_region *r;
 	int last, last_nid, target, part, home;
-	/* a huge page mapped whole, by a PMD (not one split to PTEs) */
-	bool huge = folio_test_pmd_mappable(folio) &&
-		    folio_entire_mapcount(folio);
+	bool huge;
 	bool move = false;
 
 	if (!km || !READ_ONCE(knumad_enabled) || !vma_is_anonymous(vma))
@@ -1235,6 +1243,9 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		 * next sample from the other node contests the region, and
 		 * a contested region keeps its destination.
 		 */
+		/* a huge page mapped whole, by a PMD (not one split to PTEs) */
+		huge = folio_test_pmd_mappable(folio) &&
+		       folio_entire_mapcount(folio);
 		if (last_nid == NUMA_NO_NODE && huge)
 			last_nid = this_nid;
 		r->last_nid = this_nid;
@@ -1735,7 +1746,6 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 		    READ_ONCE(knumad_enabled))
 			xa_set_mark(&km->regions, index, XA_MARK_0);
 	}
-	b->short_budget = false;
 }
 
 /*
@@ -2649,6 +2659,7 @@ static void knumad_implicit_update(struct knumad_mm *km)
 	bool unsure;
 	int nid, home;
 
+	km->update_at = jiffies;
 	if (test_bit(MMF_NUMA_BALANCING_DISABLE, &km->mm->flags) ||
 	    READ_ONCE(km->explicit)) {
 		knumad_implicit_drop(km);
@@ -2800,7 +2811,6 @@ static bool knumad_do_mm(struct knumad_mm *km, struct knumad_batch *b,
 	}
 	if (!knumad_threads_move(km)) {
 		/* the budget is taken for the move only: movers share it */
-		b->short_budget = false;
 		b->budget = knumad_tokens_take(ULONG_MAX, false);
 		if (b->budget)
 			knumad_migrate(km, b);
@@ -2815,7 +2825,6 @@ out:
 		knumad_implicit_drop(km);
 	} else if (done) {
 		knumad_implicit_update(km);
-		km->update_at = jiffies;
 		knumad_decay_faults(km);
 		knumad_backoff(km);
 	}
@@ -2846,7 +2855,6 @@ static void knumad_update_moving(struct knumad_mm *km)
 	    !mmget_not_zero(km->mm))
 		return;
 	knumad_implicit_update(km);
-	km->update_at = jiffies;
 	mmput_async(km->mm);
 }
 
@@ -3004,7 +3012,6 @@ static void knumad_migrate_pass(void)
 				knumad_drop_work(km);
 			} else {
 				/* taken for the move only: movers share it */
-				b.short_budget = false;
 				b.budget = knumad_tokens_take(ULONG_MAX, false);
 				if (b.budget) {
 					knumad_migrate(km, &b);
