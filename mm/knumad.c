@@ -126,6 +126,15 @@
  * 56 s of CPU on 64 MiB in one run.
  */
 #define KNUMAD_TASK_GRACE	(HZ / 10)
+/*
+ * What the knumad thread takes of the rate limit for one visit to a
+ * process: 32 MiB (or one PMD-sized page), then it goes on with the
+ * next.  The whole bucket (a second's worth, 4 GiB at the kselftests'
+ * rate) left none for the threads' steps while it walked, and one
+ * process for everyone.
+ */
+#define KNUMAD_THREAD_MOVE_PAGES \
+	(max_t(unsigned long, SZ_32M, PMD_SIZE) >> PAGE_SHIFT)
 /* An armed sample nobody touched is re-armed elsewhere after this many passes. */
 #define KNUMAD_REARM_PASSES	8
 /* After the n-th change of destination, wait 2^n seconds (up to 64 s). */
@@ -280,9 +289,12 @@ struct knumad_queued {
  * @mm:	the address space, pinned by mmgrab().
  * @exited:	the process exited while the thread held the slot.
  * @pending:	folios are queued or regions marked: migration work waits.
- *		Under @lock; set with knumad_set_pending().
- * @pending_node: on knumad_scan.pending while @pending (and while the
- *		thread is about to find it has nothing left to do), under
+ *		Under @lock; set with knumad_set_pending().  It stays set
+ *		while movers work; each mover, at its end, clears it under
+ *		@lock if it finds no work left (knumad_migrate()).
+ * @pending_node: on knumad_scan.pending while @pending, except while a
+ *		migration pass has taken it off to work on it (the pass
+ *		puts it back, or knumad_migrate() does), under
  *		knumad_pending_lock.
  * @lock:	protects @regions' contents, @queue, @nr_queued, @faults.
  * @regions:	struct knumad_region by address >> KNUMAD_REGION_SHIFT;
@@ -1771,21 +1783,30 @@ static void knumad_drop_work(struct knumad_mm *km)
 		xa_clear_mark(&km->regions, index, XA_MARK_0);
 }
 
-/* Migration work for @km; mmap_lock is held for read. */
+/*
+ * Migration work for @km; mmap_lock is held for read.  @km stays pending
+ * while the move runs: the ticks of its threads go on queueing steps, and
+ * the threads claim regions beside this mover (a slow mover - the knumad
+ * thread on a walk of many regions - once hid the work from them, and
+ * they stood by for 23 s).  It is cleared only when no work is left: a
+ * fault marks its region and queues its folio under @lock, so either the
+ * check below sees them, or the fault sets @pending again after it.
+ */
 static void knumad_migrate(struct knumad_mm *km, struct knumad_batch *b)
 {
-	spin_lock(&km->lock);
-	WRITE_ONCE(km->pending, false);
-	knumad_pending_del(km);
-	spin_unlock(&km->lock);
 	knumad_migrate_queued(km, b);
 	knumad_migrate_regions(km, b);
-	/* What the budget or a contended mmap_lock left waits. */
-	if (READ_ONCE(knumad_enabled) && xa_marked(&km->regions, XA_MARK_0)) {
-		spin_lock(&km->lock);
-		knumad_set_pending(km);
-		spin_unlock(&km->lock);
+	spin_lock(&km->lock);
+	if (READ_ONCE(knumad_enabled) &&
+	    (km->nr_queued || xa_marked(&km->regions, XA_MARK_0))) {
+		/* what the budget or a contended mmap_lock left waits */
+		WRITE_ONCE(km->pending, true);
+		knumad_pending_requeue(km);
+	} else {
+		WRITE_ONCE(km->pending, false);
+		knumad_pending_del(km);
 	}
+	spin_unlock(&km->lock);
 }
 
 /*
@@ -1813,7 +1834,7 @@ static void knumad_task_move(struct knumad_mm *km)
 	if (!READ_ONCE(knumad_enabled) ||
 	    test_bit(MMF_NUMA_BALANCING_DISABLE, &mm->flags))
 		return;
-	/* not km->pending: the first mover clears it for all of them */
+	/* work left for the knumad thread alone keeps km->pending set */
 	if (!READ_ONCE(km->nr_queued) && !xa_marked(&km->regions, XA_MARK_0))
 		return;
 	if (!mmap_read_trylock(mm)) {
@@ -2811,7 +2832,8 @@ static bool knumad_do_mm(struct knumad_mm *km, struct knumad_batch *b,
 	}
 	if (!knumad_threads_move(km)) {
 		/* the budget is taken for the move only: movers share it */
-		b->budget = knumad_tokens_take(ULONG_MAX, false);
+		b->budget = knumad_tokens_take(KNUMAD_THREAD_MOVE_PAGES,
+					       false);
 		if (b->budget)
 			knumad_migrate(km, b);
 		knumad_tokens_put(b->budget);
@@ -2970,20 +2992,25 @@ static void knumad_pass(bool disarm)
  * come off the pending list one at a time (O(1) under the locks); at most
  * as many as were on it when the pass began, so a slot that still has
  * work waits for the next pass.  knumad_scan.busy keeps the slot from
- * being freed meanwhile.
+ * being freed meanwhile.  Each visit takes KNUMAD_THREAD_MOVE_PAGES of
+ * the budget at most.  Returns whether a visit spent a whole share and
+ * left work while the bucket holds another share: the next pass should
+ * come at once.
  */
-static void knumad_migrate_pass(void)
+static bool knumad_migrate_pass(void)
 {
 	struct knumad_batch b = { .folios = LIST_HEAD_INIT(b.folios) };
 	struct knumad_mm *km;
 	unsigned long left;
-	bool stop = false;
+	bool stop = false, more = false;
 
 	spin_lock(&knumad_pending_lock);
 	left = knumad_scan.nr_pending;
 	spin_unlock(&knumad_pending_lock);
 	spin_lock(&knumad_mm_lock);
 	while (left-- && !stop) {
+		unsigned long share = KNUMAD_THREAD_MOVE_PAGES;
+
 		spin_lock(&knumad_pending_lock);
 		km = list_first_entry_or_null(&knumad_scan.pending,
 					      struct knumad_mm, pending_node);
@@ -3012,9 +3039,14 @@ static void knumad_migrate_pass(void)
 				knumad_drop_work(km);
 			} else {
 				/* taken for the move only: movers share it */
-				b.budget = knumad_tokens_take(ULONG_MAX, false);
+				share = knumad_tokens_take(share, false);
+				b.budget = share;
 				if (b.budget) {
 					knumad_migrate(km, &b);
+					/* a whole share spent: more may be due */
+					if (share == KNUMAD_THREAD_MOVE_PAGES &&
+					    !b.budget && READ_ONCE(km->pending))
+						more = true;
 				} else {
 					/* spent: it waits for more */
 					knumad_pending_requeue(km);
@@ -3040,6 +3072,15 @@ static void knumad_migrate_pass(void)
 	spin_unlock(&knumad_mm_lock);
 	if (b.isolate_failed)
 		lru_add_drain_all();
+	/*
+	 * Back at the next jiffy only while the bucket holds another share
+	 * and a thread's step besides: a pass a jiffy on a bucket run dry
+	 * would take each jiffy's earnings at a visit's full cost, and no
+	 * thread's step (all of 2 MiB or nothing) would be paid again.
+	 */
+	return more && !stop &&
+	       knumad_tokens_ready(KNUMAD_THREAD_MOVE_PAGES +
+				   KNUMAD_TASK_MOVE_PAGES);
 }
 
 static bool knumad_disarm_pending(void)
@@ -3098,6 +3139,7 @@ static int knumad_fn(void *unused)
 			/* from the current knob: a new value applies at once */
 			unsigned long next_scan = last_scan +
 						  msecs_to_jiffies(sleep);
+			bool more = false;
 			long timeout;
 
 			if (time_after_eq(now, next_scan)) {
@@ -3107,12 +3149,16 @@ static int knumad_fn(void *unused)
 				next_scan = last_scan + msecs_to_jiffies(sleep);
 			} else if (xchg(&knumad_work_pending, false) ||
 				   knumad_pending_slots()) {
-				knumad_migrate_pass();
+				more = knumad_migrate_pass();
 			}
 			timeout = max_t(long, next_scan - jiffies, 1);
-			/* Work left by the rate limit: back when some is earned. */
+			/*
+			 * Work left by the rate limit: back when some is
+			 * earned; by a visit's share: at the next jiffy.
+			 */
 			if (knumad_pending_slots())
-				timeout = min_t(long, timeout, HZ / 10);
+				timeout = min_t(long, timeout,
+						more ? 1 : HZ / 10);
 			wait_event_freezable_timeout(knumad_wait,
 						     knumad_wake(sleep, true),
 						     timeout);
