@@ -149,6 +149,15 @@
  * stay armed meanwhile.
  */
 #define KNUMAD_MAX_BACKOFF	3
+/*
+ * A process that took no tick since its last visit sits passes out, but
+ * is visited once in this many anyway: a thread on a nohz_full CPU runs
+ * with its tick stopped (its remote tick is not current's, and tells
+ * knumad nothing it may look at).
+ */
+#define KNUMAD_ASLEEP_PASSES	64
+/* A process with less anonymous memory than a region is not sampled. */
+#define KNUMAD_MIN_ANON_PAGES	(KNUMAD_REGION_SIZE >> PAGE_SHIFT)
 /* Threads whose faults a process keeps statistics for. */
 #define KNUMAD_MAX_THREADS	1024
 /*
@@ -221,6 +230,11 @@
  *		a region learns within one pass.
  * @armed:	a sample is armed and not touched yet: an idle region keeps
  *		that one sample armed instead of getting a new one each pass.
+ * @armed_off:	first page of the armed sample in the region: a sample
+ *		nobody touched is re-armed where it is, which changes no
+ *		PTE that is still armed (idle memory was armed 16 more
+ *		pages a region every 8 passes: 67 PTE updates a second
+ *		for make bench's idle workload).
  * @armed_seq:	knumad_mm::seq when the sample was armed.
  * @weight:	decayed samples per node (nr_node_ids entries).
  *
@@ -235,6 +249,7 @@ struct knumad_region {
 	unsigned int nr;
 	int last_nid;
 	bool armed;
+	u16 armed_off;
 	unsigned int armed_seq;
 	unsigned int weight[];
 };
@@ -349,6 +364,10 @@ struct knumad_queued {
  * @backoff:	log2 of the passes it sits out after a pass without
  *		work (KNUMAD_MAX_BACKOFF); only the thread uses it.
  * @skip:	passes it still sits out; only the thread uses it.
+ * @ticked:	a thread of the process took a scheduler tick since the
+ *		thread's last visit: it ran.  Set by knumad_task_tick(),
+ *		cleared by the thread.
+ * @asleep:	passes it sat out without a tick; only the thread uses it.
  */
 struct knumad_mm {
 	struct list_head node;
@@ -385,6 +404,8 @@ struct knumad_mm {
 	bool busy;
 	unsigned int backoff;
 	unsigned int skip;
+	bool ticked;
+	unsigned int asleep;
 	unsigned long faults[];
 };
 
@@ -639,6 +660,7 @@ static void knumad_enter(struct mm_struct *mm)
 	km->mm = mm;
 	km->task_move_at = jiffies - KNUMAD_TASK_GRACE;
 	km->update_at = jiffies;
+	km->ticked = true;
 	spin_lock_init(&km->lock);
 	INIT_LIST_HEAD(&km->pending_node);
 	xa_init(&km->regions);
@@ -743,22 +765,29 @@ void knumad_task_tick(struct task_struct *curr)
 	unsigned long now, old;
 	struct knumad_mm *km;
 
-	/* user workers (io_uring, vhost) share a process's mm: its threads */
 	if (!READ_ONCE(knumad_enabled) || !mm ||
-	    (curr->flags & (PF_KTHREAD | PF_USER_WORKER | PF_EXITING)) ||
-	    READ_ONCE(work->next) != work)
+	    (curr->flags & (PF_KTHREAD | PF_EXITING)))
 		return;
 	km = READ_ONCE(mm->knumad);
+	/*
+	 * Only current's slot may be looked into: its mm_users reference
+	 * keeps it (knumad_exit() frees it with the address space); a
+	 * remote tick's task promises nothing.  The process runs - its
+	 * user workers (io_uring, vhost) too touch its memory: sample it
+	 * at the next pass (one store a pass).
+	 */
+	if (km && curr == current && !READ_ONCE(km->ticked))
+		WRITE_ONCE(km->ticked, true);
+	/* user workers share a process's mm: its threads register and move */
+	if ((curr->flags & PF_USER_WORKER) || READ_ONCE(work->next) != work)
+		return;
 	if (km) {
-		/*
-		 * Only current's slot may be looked into: its mm_users
-		 * reference keeps it (knumad_exit() frees it with the
-		 * address space); a remote tick's task promises nothing.
-		 */
+		if (curr != current)
+			return;
 		now = jiffies;
 		old = READ_ONCE(km->tick_step_at);
 		/* the ticks of a process's CPUs come in the same jiffy */
-		if (curr != current || !READ_ONCE(km->pending) || old == now ||
+		if (!READ_ONCE(km->pending) || old == now ||
 		    !knumad_tokens_ready(KNUMAD_TASK_MOVE_PAGES) ||
 		    cmpxchg(&km->tick_step_at, old, now) != old)
 			return;
@@ -2055,7 +2084,7 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 	tlb_gather_mmu(&tlb, vma->vm_mm);
 	while (addr < vma->vm_end) {
 		struct knumad_find f = { .max_entries = 1 };
-		unsigned long rstart, rend, s, e;
+		unsigned long rstart, rend, roff, s, e;
 		struct knumad_region *r;
 		bool idle;
 		long nr;
@@ -2084,18 +2113,22 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 			addr = rend;
 			continue;
 		}
+		spin_lock(&km->lock);
+		idle = r->armed && km->seq - r->armed_seq < KNUMAD_REARM_PASSES;
+		/* untouched: the same sample again, not a new one beside it */
+		roff = r->armed ? (unsigned long)r->armed_off << PAGE_SHIFT :
+				  off;
 		if (f.huge) {
 			s = rstart;
 			e = rend;
 		} else {
-			s = max(rstart + off, addr);
-			e = min(rstart + off +
+			s = max(rstart + roff, addr);
+			e = min(rstart + roff +
 				KNUMAD_SAMPLE_PAGES * PAGE_SIZE, rend);
 		}
-		spin_lock(&km->lock);
-		idle = r->armed && km->seq - r->armed_seq < KNUMAD_REARM_PASSES;
 		if (!idle && s < e) {
 			r->armed = true;	/* a fault from now on clears it */
+			r->armed_off = roff >> PAGE_SHIFT;
 			r->armed_seq = km->seq;
 		}
 		spin_unlock(&km->lock);
@@ -2928,7 +2961,29 @@ static void knumad_pass(bool disarm)
 		if (!first)
 			first = km;
 
-		if (km->skip && !READ_ONCE(km->busy) && !disarm) {
+		if (!disarm && !READ_ONCE(km->busy) && !km->scan_addr &&
+		    !READ_ONCE(km->ticked) &&
+		    ++km->asleep < KNUMAD_ASLEEP_PASSES) {
+			/*
+			 * None of its threads took a tick since its last
+			 * visit: it used (almost) no CPU, so it touched
+			 * (almost) no memory, and new samples would only
+			 * cost.  The scan follows the CPU a process uses,
+			 * not its size (1 GiB resident and asleep cost a
+			 * walk of 512 regions every 8 passes before).
+			 */
+			done = true;
+		} else if (!disarm && !READ_ONCE(km->busy) && !km->scan_addr &&
+			   get_mm_counter(km->mm, MM_ANONPAGES) <
+			   KNUMAD_MIN_ANON_PAGES) {
+			/*
+			 * Less anonymous memory than one region: nothing a
+			 * move would pay for (the 100 small processes of
+			 * make bench's idle workload cost most of the
+			 * knumad thread's CPU there).
+			 */
+			done = true;
+		} else if (km->skip && !READ_ONCE(km->busy) && !disarm) {
 			/* it had nothing to move lately: sit this one out */
 			km->skip--;
 			done = true;
@@ -2947,6 +3002,9 @@ static void knumad_pass(bool disarm)
 			knumad_update_moving(km);
 			done = true;
 		} else {
+			/* ticks from now on ask for the next visit */
+			WRITE_ONCE(km->ticked, false);
+			km->asleep = 0;
 			done = knumad_do_mm(km, &b, &budget, disarm);
 		}
 

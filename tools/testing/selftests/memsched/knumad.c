@@ -2598,6 +2598,96 @@ TEST_F_TIMEOUT(knumad, sparse_process_costs_what_it_uses, 300)
 	EXPECT_LT(slab1 - slab0, 32 * 1024);
 }
 
+/*
+ * Fork a child that touches @len bytes of anonymous memory, runs for 100
+ * ms (so it takes ticks and registers), then, if @wake, writes a byte of
+ * it every 100 ms, or else sleeps.  Its pid once it has, or -1.
+ */
+static pid_t fork_idle(unsigned long len, int wake)
+{
+	int fds[2];
+	pid_t child;
+	char c;
+
+	if (pipe(fds))
+		return -1;
+	child = fork();
+	if (!child) {
+		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		double t0 = now_s();
+
+		if (p == MAP_FAILED)
+			_exit(1);
+		madvise(p, len, MADV_NOHUGEPAGE);
+		touch(p, len);
+		while (now_s() - t0 < 0.1)
+			;
+		if (write(fds[1], "r", 1) != 1)
+			_exit(1);
+		for (;;) {
+			if (!wake) {
+				pause();
+				continue;
+			}
+			p[0]++;
+			usleep(100000);
+		}
+	}
+	close(fds[1]);
+	if (child > 0 && read(fds[0], &c, 1) != 1) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		child = -1;
+	}
+	close(fds[0]);
+	return child;
+}
+
+/*
+ * What knumad spends follows the CPU processes use and the memory worth
+ * moving, not what they hold: a process asleep with 64 MiB resident gets
+ * no new sample once its first ones are armed (before: 16 more pages a
+ * region every 8 passes), and a process with less anonymous memory than
+ * a region (1 MiB, waking every 100 ms, as the 100 small processes of
+ * make bench's idle workload) gets none at all (before: 16 pages at its
+ * first pass).  "knumad scanned" counts PTEs knumad changed.
+ */
+TEST_F_TIMEOUT(knumad, idle_processes_cost_nothing, 60)
+{
+	struct knumad_proc b0 = { 0 }, b1 = { 0 }, s1 = { 0 };
+	pid_t big, small;
+	double t0;
+
+	big = fork_idle(64 * MB, 0);
+	ASSERT_GT(big, 0);
+	small = fork_idle(MB, 1);
+	ASSERT_GT(small, 0);
+	/*
+	 * The big one's first pass: 32 regions of 16 pages, at 20 passes a
+	 * second - a few fewer PTEs where a pass came during its touch.
+	 */
+	t0 = now_s();
+	while (now_s() - t0 < 10 &&
+	       (knumad_proc(big, &b0) || b0.scanned < 32 * 16 / 2))
+		usleep(100000);
+	usleep(1500000);
+	ASSERT_EQ(0, knumad_proc(big, &b0));
+	usleep(4000000);	/* 80 passes at scan_sleep_millisecs=50 */
+	ASSERT_EQ(0, knumad_proc(big, &b1));
+	/* registered or not: a small process shows no knumad line until */
+	knumad_proc(small, &s1);
+	kill(big, SIGKILL);
+	kill(small, SIGKILL);
+	waitpid(big, NULL, 0);
+	waitpid(small, NULL, 0);
+	TH_LOG("asleep, 64 MiB: %ld PTEs armed first, %ld more in 4 s; awake, 1 MiB: %ld PTEs armed",
+	       b0.scanned, b1.scanned - b0.scanned, s1.scanned);
+	EXPECT_GE(b0.scanned, 32 * 16 / 2);
+	EXPECT_EQ(b1.scanned, b0.scanned);
+	EXPECT_EQ(0, s1.scanned);
+}
+
 #define TEARDOWN_ROUNDS	12
 
 /*
