@@ -503,9 +503,10 @@ static void misplaced(struct __test_metadata *_metadata, int far, int thp,
 	 * 2026-12-01/02 - 3.5-5.6 ms of a mover's CPU a page (in the 66.8 s
 	 * run no move failed and the destination had 838 MiB free).  In one
 	 * such run (43.8 s) the knumad thread moved for 38.2 s and the
-	 * threads for 9.4 s: the threads move after hinting faults only,
-	 * and when those thin out the knumad thread finishes, far slower a
-	 * page beside the two hammering threads.
+	 * threads for 9.4 s: the knumad thread had taken the whole bucket
+	 * and cleared the process's pending flag for a walk over every
+	 * marked region, and the threads' ticks, seeing no work, stood by
+	 * (fixed: see the knumad thread's bound below).
 	 * The bound keeps room over that; a knumad that does not move stays
 	 * near 0%.  The main thread, pinned beside the two movers, watches
 	 * one page in 16 and confirms with every page: a query of all
