@@ -2519,11 +2519,12 @@ static double converge(struct __test_metadata *_metadata, int far,
 }
 
 /*
- * Fork a child that maps @len bytes of MAP_NORESERVE anonymous memory,
- * writes @pages pages spread evenly across it (each at a different
- * offset in its 2 MiB), and sleeps.  Its pid once it has, or -1.
+ * Fork a child that runs @setup(@arg), tells the parent, and then either
+ * sleeps or, with @wake, writes the first byte of what @setup returned
+ * every 100 ms.  Its pid once @setup is done, or -1 (@setup failed: NULL).
  */
-static pid_t fork_sparse(unsigned long len, unsigned long pages)
+static pid_t fork_ready(char *(*setup)(unsigned long, unsigned long),
+			unsigned long a, unsigned long b, int wake)
 {
 	int fds[2];
 	pid_t child;
@@ -2533,19 +2534,18 @@ static pid_t fork_sparse(unsigned long len, unsigned long pages)
 		return -1;
 	child = fork();
 	if (!child) {
-		unsigned long stride = len / pages, i;
-		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-			       -1, 0);
+		char *p = setup(a, b);
 
-		if (p == MAP_FAILED)
+		if (!p || write(fds[1], "r", 1) != 1)
 			_exit(1);
-		for (i = 0; i < pages; i++)
-			p[i * stride + (i % 512) * page_size()] = 1;
-		if (write(fds[1], "r", 1) != 1)
-			_exit(1);
-		for (;;)
-			pause();
+		for (;;) {
+			if (!wake) {
+				pause();
+				continue;
+			}
+			p[0]++;
+			usleep(100000);
+		}
 	}
 	close(fds[1]);
 	if (child > 0 && read(fds[0], &c, 1) != 1) {
@@ -2555,6 +2555,29 @@ static pid_t fork_sparse(unsigned long len, unsigned long pages)
 	}
 	close(fds[0]);
 	return child;
+}
+
+/*
+ * Map @len bytes of MAP_NORESERVE anonymous memory and write @pages pages
+ * spread evenly across it (each at a different offset in its 2 MiB).
+ */
+static char *sparse_setup(unsigned long len, unsigned long pages)
+{
+	unsigned long stride = len / pages, i;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	for (i = 0; i < pages; i++)
+		p[i * stride + (i % 512) * page_size()] = 1;
+	return p;
+}
+
+/* A sleeping child holding a sparse mapping (sparse_setup()), or -1. */
+static pid_t fork_sparse(unsigned long len, unsigned long pages)
+{
+	return fork_ready(sparse_setup, len, pages, 0);
 }
 
 #define SPARSE_LEN	(16UL << 40)	/* 16 TiB of address space */
@@ -2600,49 +2623,22 @@ TEST_F_TIMEOUT(knumad, sparse_process_costs_what_it_uses, 300)
 }
 
 /*
- * Fork a child that touches @len bytes of anonymous memory, runs for 100
- * ms (so it takes ticks and registers), then, if @wake, writes a byte of
- * it every 100 ms, or else sleeps.  Its pid once it has, or -1.
+ * Touch @len bytes of anonymous memory in base pages, then run for 100 ms
+ * (so the process takes ticks and registers).
  */
-static pid_t fork_idle(unsigned long len, int wake)
+static char *idle_setup(unsigned long len, unsigned long unused)
 {
-	int fds[2];
-	pid_t child;
-	char c;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	double t0 = now_s();
 
-	if (pipe(fds))
-		return -1;
-	child = fork();
-	if (!child) {
-		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		double t0 = now_s();
-
-		if (p == MAP_FAILED)
-			_exit(1);
-		madvise(p, len, MADV_NOHUGEPAGE);
-		touch(p, len);
-		while (now_s() - t0 < 0.1)
-			;
-		if (write(fds[1], "r", 1) != 1)
-			_exit(1);
-		for (;;) {
-			if (!wake) {
-				pause();
-				continue;
-			}
-			p[0]++;
-			usleep(100000);
-		}
-	}
-	close(fds[1]);
-	if (child > 0 && read(fds[0], &c, 1) != 1) {
-		kill(child, SIGKILL);
-		waitpid(child, NULL, 0);
-		child = -1;
-	}
-	close(fds[0]);
-	return child;
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, len, MADV_NOHUGEPAGE);
+	touch(p, len);
+	while (now_s() - t0 < 0.1)
+		;
+	return p;
 }
 
 /*
@@ -2660,9 +2656,9 @@ TEST_F_TIMEOUT(knumad, idle_processes_cost_nothing, 60)
 	pid_t big, small;
 	double t0;
 
-	big = fork_idle(64 * MB, 0);
+	big = fork_ready(idle_setup, 64 * MB, 0, 0);
 	ASSERT_GT(big, 0);
-	small = fork_idle(MB, 1);
+	small = fork_ready(idle_setup, MB, 0, 1);
 	ASSERT_GT(small, 0);
 	/*
 	 * The big one's first pass: 32 regions of 16 pages, at 20 passes a
