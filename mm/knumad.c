@@ -137,6 +137,16 @@
 	(max_t(unsigned long, SZ_32M, PMD_SIZE) >> PAGE_SHIFT)
 /* An armed sample nobody touched is re-armed elsewhere after this many passes. */
 #define KNUMAD_REARM_PASSES	8
+/*
+ * A region whose samples were local and at its destination this many
+ * times in a row waits up to 2^KNUMAD_MAX_SETTLED passes over the process
+ * between samples, not one: memory where it belongs needs a sample only
+ * to see that change.  A process that backs off (KNUMAD_MAX_BACKOFF)
+ * already spaces its passes out, and the two together never leave a
+ * region unsampled for more than 2^KNUMAD_MAX_SETTLED scan periods (8 s
+ * at the default scan_sleep_millisecs) - unless the process sleeps.
+ */
+#define KNUMAD_MAX_SETTLED	3
 /* After the n-th change of destination, wait 2^n seconds (up to 64 s). */
 #define KNUMAD_MAX_FLIP_SHIFT	6
 /*
@@ -235,6 +245,9 @@
  *		PTE that is still armed (idle memory was armed 16 more
  *		pages a region every 8 passes: 67 PTE updates a second
  *		for make bench's idle workload).
+ * @settled:	its last samples in a row that were local and at its
+ *		destination, up to KNUMAD_MAX_SETTLED: its next sample
+ *		waits 2^@settled passes (knumad_region_waits()).
  * @armed_seq:	knumad_mm::seq when the sample was armed.
  * @weight:	decayed samples per node (nr_node_ids entries).
  *
@@ -249,6 +262,7 @@ struct knumad_region {
 	unsigned int nr;
 	int last_nid;
 	bool armed;
+	u8 settled;
 	u16 armed_off;
 	unsigned int armed_seq;
 	unsigned int weight[];
@@ -368,6 +382,12 @@ struct knumad_queued {
  *		thread's last visit: it ran.  Set by knumad_task_tick(),
  *		cleared by the thread.
  * @asleep:	passes it sat out without a tick; only the thread uses it.
+ * @thread_moved: a thread of the process took a tick on another node
+ *		than its last (task_struct::knumad_nid).  Set by
+ *		knumad_task_tick(), cleared by the thread.
+ * @settle_seq:	settled regions last sampled before this pass do not wait
+ *		(knumad_region_waits()): a thread of the process changed
+ *		node after them.  Only the thread uses it.
  */
 struct knumad_mm {
 	struct list_head node;
@@ -405,7 +425,9 @@ struct knumad_mm {
 	unsigned int backoff;
 	unsigned int skip;
 	bool ticked;
+	bool thread_moved;
 	unsigned int asleep;
+	unsigned int settle_seq;
 	unsigned long faults[];
 };
 
@@ -584,6 +606,44 @@ static int knumad_prev_nid(int last, int this_nid, pid_t pid)
 	return cpupid_to_nid(last);
 }
 
+/*
+ * A sample of @r on @nid, taken on @this_nid, left @r's destination at
+ * @target: a local sample where the region belongs settles it further,
+ * anything else unsettles it.
+ */
+static void knumad_region_settle(struct knumad_region *r, int target,
+				 int nid, int this_nid)
+{
+	if (nid == this_nid && target == nid)
+		r->settled = min_t(u8, r->settled + 1, KNUMAD_MAX_SETTLED);
+	else
+		r->settled = 0;
+}
+
+/*
+ * Whether @r's next sample waits at pass @seq: one still armed waits
+ * KNUMAD_REARM_PASSES (then it is re-armed, in case it was unmapped or
+ * moved); a settled one waits 2^settled passes after its last, but at
+ * most 2^(KNUMAD_MAX_SETTLED - @backoff) (the process's passes are
+ * 2^@backoff scan periods apart) - and not at all if its last was armed
+ * before pass @since, when a thread of the process changed node: what
+ * was local may not be any more.
+ */
+static bool knumad_region_waits(const struct knumad_region *r,
+				unsigned int seq, unsigned int since,
+				unsigned int backoff)
+{
+	unsigned int shift;
+
+	if (r->armed)
+		return seq - r->armed_seq < KNUMAD_REARM_PASSES;
+	shift = min_t(unsigned int, r->settled,
+		      KNUMAD_MAX_SETTLED -
+		      min_t(unsigned int, backoff, KNUMAD_MAX_SETTLED));
+	return shift && seq - r->armed_seq < (1U << shift) &&
+	       (int)(r->armed_seq - since) >= 0;
+}
+
 /* Pages of migration budget earned in @ms at @mbps. */
 static unsigned long knumad_rate_pages(unsigned int mbps, unsigned long ms)
 {
@@ -735,6 +795,8 @@ void knumad_task_fork(struct task_struct *p)
 {
 	init_task_work(&p->knumad_work, knumad_task_fn);
 	p->knumad_work.next = &p->knumad_work;	/* not queued */
+	/* its first tick only says where it runs (see knumad_task_tick()) */
+	p->knumad_nid = NUMA_NO_NODE;
 }
 
 static bool knumad_tokens_ready(unsigned long want);
@@ -776,8 +838,22 @@ void knumad_task_tick(struct task_struct *curr)
 	 * user workers (io_uring, vhost) too touch its memory: sample it
 	 * at the next pass (one store a pass).
 	 */
-	if (km && curr == current && !READ_ONCE(km->ticked))
-		WRITE_ONCE(km->ticked, true);
+	if (km && curr == current) {
+		int nid = numa_node_id();
+
+		if (!READ_ONCE(km->ticked))
+			WRITE_ONCE(km->ticked, true);
+		/*
+		 * It changed node: memory found local may not be any more,
+		 * sample it again.  Not for a new thread's first tick: it
+		 * has not used memory from anywhere else yet.
+		 */
+		if (unlikely(curr->knumad_nid != nid)) {
+			if (curr->knumad_nid != NUMA_NO_NODE)
+				WRITE_ONCE(km->thread_moved, true);
+			curr->knumad_nid = nid;
+		}
+	}
 	/* user workers share a process's mm: its threads register and move */
 	if ((curr->flags & PF_USER_WORKER) || READ_ONCE(work->next) != work)
 		return;
@@ -1302,6 +1378,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 					      last_nid, home,
 					      huge ? KNUMAD_MIN_SAMPLES : 1,
 					      jiffies);
+		knumad_region_settle(r, target, nid, this_nid);
 		if (target != last) {
 			km->busy = true;
 			trace_knumad_region_target(mm, addr & PMD_MASK, last,
@@ -2086,7 +2163,7 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 		struct knumad_find f = { .max_entries = 1 };
 		unsigned long rstart, rend, roff, s, e;
 		struct knumad_region *r;
-		bool idle;
+		bool wait;
 		long nr;
 
 		if (*budget <= 0 || mmap_lock_is_contended(km->mm)) {
@@ -2114,7 +2191,8 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 			continue;
 		}
 		spin_lock(&km->lock);
-		idle = r->armed && km->seq - r->armed_seq < KNUMAD_REARM_PASSES;
+		wait = knumad_region_waits(r, km->seq, km->settle_seq,
+					   km->backoff);
 		/* untouched: the same sample again, not a new one beside it */
 		roff = r->armed ? (unsigned long)r->armed_off << PAGE_SHIFT :
 				  off;
@@ -2126,13 +2204,13 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 			e = min(rstart + roff +
 				KNUMAD_SAMPLE_PAGES * PAGE_SIZE, rend);
 		}
-		if (!idle && s < e) {
+		if (!wait && s < e) {
 			r->armed = true;	/* a fault from now on clears it */
 			r->armed_off = roff >> PAGE_SHIFT;
 			r->armed_seq = km->seq;
 		}
 		spin_unlock(&km->lock);
-		if (!idle && s < e) {
+		if (!wait && s < e) {
 			/* bounded: a concurrent gather sees ours as nested */
 			if (++gathered > KNUMAD_FLUSH_REGIONS) {
 				tlb_finish_mmu(&tlb);
@@ -2939,7 +3017,7 @@ static void knumad_pass(bool disarm)
 			knumad_mm_free(km);
 	}
 	for (;;) {
-		bool done, wrapped = false;
+		bool done, quiet, wrapped = false;
 
 		spin_lock(&knumad_mm_lock);
 		km = knumad_scan.cursor;
@@ -2961,8 +3039,26 @@ static void knumad_pass(bool disarm)
 		if (!first)
 			first = km;
 
-		if (!disarm && !READ_ONCE(km->busy) && !km->scan_addr &&
-		    !READ_ONCE(km->ticked) &&
+		if (READ_ONCE(km->thread_moved)) {
+			/*
+			 * A thread changed node: its settled regions are
+			 * sampled again - from the next pass if one is
+			 * under way (it armed some before the change) - and
+			 * the process does not sit passes out for having
+			 * had nothing to move.  A tick that sets the flag
+			 * again before it is cleared loses nothing: what
+			 * it asks for is done after.
+			 */
+			WRITE_ONCE(km->thread_moved, false);
+			km->settle_seq = km->seq + !!km->scan_addr;
+			km->skip = 0;
+		}
+		/*
+		 * Nothing asks for a visit: no disarming, no remote fault
+		 * or group change since its last pass, no pass under way.
+		 */
+		quiet = !disarm && !READ_ONCE(km->busy) && !km->scan_addr;
+		if (quiet && !READ_ONCE(km->ticked) &&
 		    ++km->asleep < KNUMAD_ASLEEP_PASSES) {
 			/*
 			 * None of its threads took a tick since its last
@@ -2973,8 +3069,7 @@ static void knumad_pass(bool disarm)
 			 * walk of 512 regions every 8 passes before).
 			 */
 			done = true;
-		} else if (!disarm && !READ_ONCE(km->busy) && !km->scan_addr &&
-			   get_mm_counter(km->mm, MM_ANONPAGES) <
+		} else if (quiet && get_mm_counter(km->mm, MM_ANONPAGES) <
 			   KNUMAD_MIN_ANON_PAGES) {
 			/*
 			 * Less anonymous memory than one region: nothing a

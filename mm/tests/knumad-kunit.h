@@ -143,6 +143,66 @@ static void knumad_test_prev_nid(struct kunit *test)
 					      other, 1234), nid);
 }
 
+/*
+ * Local samples at a region's destination settle it: its next sample
+ * waits 2, 4, then at most 8 passes, fewer while the process backs off,
+ * none if a thread of the process changed node after it; any other
+ * sample unsettles it.  An armed sample waits KNUMAD_REARM_PASSES,
+ * settled or not.
+ */
+static void knumad_test_settled(struct kunit *test)
+{
+	struct knumad_region *r = knumad_test_region(test);
+	unsigned int rearm;
+	int i;
+
+	r->target = 1;
+	r->armed_seq = 10;
+	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, 11, 0, 0));
+	knumad_region_settle(r, 1, 1, 1);
+	KUNIT_EXPECT_TRUE(test, knumad_region_waits(r, 11, 0, 0));
+	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, 12, 0, 0));
+	knumad_region_settle(r, 1, 1, 1);
+	KUNIT_EXPECT_TRUE(test, knumad_region_waits(r, 13, 0, 0));
+	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, 14, 0, 0));
+	for (i = 0; i < 5; i++)
+		knumad_region_settle(r, 1, 1, 1);
+	KUNIT_EXPECT_EQ(test, r->settled, KNUMAD_MAX_SETTLED);
+	KUNIT_EXPECT_TRUE(test, knumad_region_waits(r, 17, 0, 0));
+	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, 18, 0, 0));
+	/* backed off: passes already 2^backoff periods apart */
+	KUNIT_EXPECT_TRUE(test, knumad_region_waits(r, 13, 0, 1));
+	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, 14, 0, 1));
+	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, 11, 0,
+						     KNUMAD_MAX_SETTLED));
+	/* a change of node at pass 10 or before: wait; at 11: no wait */
+	KUNIT_EXPECT_TRUE(test, knumad_region_waits(r, 12, 10, 0));
+	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, 12, 11, 0));
+	/* across the wrap of the pass counter */
+	r->armed_seq = UINT_MAX;
+	KUNIT_EXPECT_TRUE(test, knumad_region_waits(r, 1, UINT_MAX, 0));
+	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, 1, 0, 0));
+	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, 7, UINT_MAX, 0));
+	r->armed_seq = 10;
+	/* remote, or local but elsewhere than its destination: unsettled */
+	knumad_region_settle(r, 1, 1, 0);
+	KUNIT_EXPECT_EQ(test, r->settled, 0);
+	knumad_region_settle(r, 1, 1, 1);
+	knumad_region_settle(r, 1, 0, 1);
+	KUNIT_EXPECT_EQ(test, r->settled, 0);
+	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, 11, 0, 0));
+	knumad_region_settle(r, 1, 1, 1);
+	knumad_region_settle(r, 0, 1, 1);
+	KUNIT_EXPECT_EQ(test, r->settled, 0);
+	knumad_region_settle(r, NUMA_NO_NODE, 1, 1);
+	KUNIT_EXPECT_EQ(test, r->settled, 0);
+	/* armed: the re-arm wait, settled or not */
+	r->armed = true;
+	rearm = r->armed_seq + KNUMAD_REARM_PASSES;
+	KUNIT_EXPECT_TRUE(test, knumad_region_waits(r, rearm - 1, 0, 0));
+	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, rearm, 0, 0));
+}
+
 /* Three quarters of the samples from one node make it the user. */
 static void knumad_test_majority(struct kunit *test)
 {
@@ -356,6 +416,7 @@ static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_huge_sample),
 	KUNIT_CASE(knumad_test_split_home),
 	KUNIT_CASE(knumad_test_prev_nid),
+	KUNIT_CASE(knumad_test_settled),
 	KUNIT_CASE(knumad_test_majority),
 	KUNIT_CASE(knumad_test_shared_stays),
 	KUNIT_CASE(knumad_test_flip_backoff),
