@@ -1798,6 +1798,23 @@ static bool knumad_region_claim(struct knumad_mm *km, unsigned long index)
 }
 
 /*
+ * Region @index was moved to its destination, where the samples that
+ * chose it were taken: settled, as after a local sample there.
+ */
+static void knumad_region_moved(struct knumad_mm *km, unsigned long index)
+{
+	struct knumad_region *r;
+
+	spin_lock(&km->lock);
+	r = xa_load(&km->regions, index);
+	if (r && r->target != NUMA_NO_NODE && !r->armed && !r->settled) {
+		r->settled = 1;
+		r->armed_seq = READ_ONCE(km->seq);
+	}
+	spin_unlock(&km->lock);
+}
+
+/*
  * Move the rest of each region that has a destination.  Movers run in
  * parallel with each other and with the scan, which frees regions under
  * knumad_mm::lock: a region is looked up, and used, under it only.
@@ -1814,7 +1831,7 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 		struct knumad_region *r;
 		struct vm_area_struct *vma;
 		struct vma_iterator vmi;
-		bool leave = false;
+		bool leave = false, skipped = false;
 		int nid;
 
 		/* Leave the rest for later if mmap_lock is wanted. */
@@ -1845,8 +1862,10 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 				nid = NUMA_NO_NODE;
 			spin_unlock(&km->lock);
 			if (nid == NUMA_NO_NODE || !node_state(nid, N_MEMORY) ||
-			    knumad_node_full(nid))
+			    knumad_node_full(nid)) {
+				skipped = true;
 				continue;
+			}
 			if (!knumad_mover_may(b, nid)) {
 				leave = true;	/* the knumad thread's */
 				continue;
@@ -1863,6 +1882,8 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 		if ((!b->budget || b->short_budget || leave) &&
 		    READ_ONCE(knumad_enabled))
 			xa_set_mark(&km->regions, index, XA_MARK_0);
+		else if (!skipped)
+			knumad_region_moved(km, index);
 	}
 }
 
@@ -2191,8 +2212,15 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 			continue;
 		}
 		spin_lock(&km->lock);
+		/*
+		 * A region waiting for its move has told what it needs: a
+		 * sample would only fault again (a huge page: once every
+		 * pass until the move, a copy of 2 MiB at TCG speed, came).
+		 */
 		wait = knumad_region_waits(r, km->seq, km->settle_seq,
-					   km->backoff);
+					   km->backoff) ||
+		       xa_get_mark(&km->regions, rstart >> KNUMAD_REGION_SHIFT,
+				   XA_MARK_0);
 		/* untouched: the same sample again, not a new one beside it */
 		roff = r->armed ? (unsigned long)r->armed_off << PAGE_SHIFT :
 				  off;
@@ -2264,7 +2292,7 @@ static bool knumad_scan_mm(struct knumad_mm *km, struct knumad_batch *b,
 	}
 	knumad_regions_drop(km, km->scan_addr, ULONG_MAX);
 	km->scan_addr = 0;
-	km->seq++;
+	WRITE_ONCE(km->seq, km->seq + 1);	/* movers read it */
 	done = true;
 out:
 	set_active_memcg(old);
