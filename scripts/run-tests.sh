@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# Everything CI runs, never stopping early: style, static checks, builds
-# (all but the debug kernel in the background, beside the guests), KUnit,
-# kselftests on 2 and 4 nodes, a slice of `make stress` (in the 2-node
-# kselftest guest), the harness's own tests, and the patched QEMU with its
-# end-to-end test (a real inner guest on 2 and 4 host nodes).
+# Everything CI runs, in order, never stopping early: style, static checks,
+# builds, KUnit, kselftests on 2 and 4 nodes, the harness's own tests, a
+# slice of `make stress` (in the 2-node kselftest guest), and the patched QEMU with its end-to-end
+# test (a real inner guest on 2 and 4 host nodes).
 # Ends with "N passed, N failed"; exits non-zero on any failure.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
@@ -80,6 +79,27 @@ if "$TOP/scripts/kernel.sh" test; then
 else
 	result fail "build test kernel"
 fi
+step "kernel with CONFIG_MEMSCHED=n"
+if "$TOP/scripts/kernel.sh" nomemsched; then
+	result pass "build with CONFIG_MEMSCHED=n"
+	if grep -E '^(/|[a-z]).*: warning:' "$LOGS/build-nomemsched.log" >/dev/null; then
+		result fail "CONFIG_MEMSCHED=n build is warning-free" \
+			"$(grep -E ': warning:' "$LOGS/build-nomemsched.log" | head -5)"
+	else
+		result pass "CONFIG_MEMSCHED=n build is warning-free"
+	fi
+else
+	result fail "build with CONFIG_MEMSCHED=n"
+fi
+# the production configuration (no debugging options): the QEMU
+# end-to-end runs boot it (section 8)
+step "bench kernel (for the QEMU end-to-end runs)"
+if "$TOP/scripts/kernel.sh" bench; then
+	result pass "build bench kernel"
+else
+	result fail "build bench kernel"
+fi
+
 # 3. sparse and W=1 on the project's objects (in the test build), in one
 #    make: every object and header of ours must be free of both
 step "sparse and W=1: $(echo $objs)"
@@ -103,37 +123,30 @@ else result pass "sparse and W=1: the project's headers"; fi
 	kernel_ok=0
 }
 
-# 4. the other builds - the CONFIG_MEMSCHED=n kernel, the bench kernel,
-#    the patched QEMU and the QEMU test's inner kernel - run in the
-#    background at SCHED_IDLE priority while the kselftests build and
-#    their guests run: they take only CPU time the guests leave idle
-#    (about a third of both host CPUs in a 4-node kselftest guest, with
-#    /proc/stat read every 10 s on 2026-12-02), and a guest's vCPU
-#    thread that wakes preempts them at once.  Every kernel, even from
-#    ccache, costs about 130 s of both CPUs here (objtool, ccache and
-#    fixdep on 1,300 objects); one after the other they made a fresh
-#    clone's make test 24-26 min.  Their results are read in section 7,
-#    after the guests.
-BG=$LOGS/background
-rm -rf "$BG"
-mkdir -p "$BG"
-step "background (SCHED_IDLE): kernels nomemsched, bench, inner; make qemu"
-(
-	chrt -i -p 0 "$BASHPID" >/dev/null 2>&1 || renice -n 19 -p "$BASHPID" >/dev/null
-	for job in nomemsched bench qemu inner; do
-		t0=$(date +%s)
-		if [ "$job" = qemu ]; then
-			"$TOP/scripts/qemu.sh" >"$LOGS/qemu.log" 2>&1
-		else
-			"$TOP/scripts/kernel.sh" "$job" >"$BG/$job.out" 2>&1
-		fi
-		echo "$? $(($(date +%s) - t0))" >"$BG/$job.rc"
-	done
-) &
-bg_pid=$!
-# bg_ok JOB: did the background job succeed (it ran to its end)?
-bg_ok() { read -r rc secs <"$BG/$1.rc" 2>/dev/null && [ "$rc" = 0 ]; }
-bg_time() { read -r rc secs <"$BG/$1.rc" 2>/dev/null && echo "${secs}s" || echo "did not run"; }
+# 4. the harness's own tests: it must see a kernel splat and a dead guest.
+#    They test vm-run, not the kernel: they boot the CONFIG_MEMSCHED=n
+#    kernel (no debugging options, LKDTM built in), up in seconds where
+#    the debug kernel takes about 40.
+step "harness: vm-run fails on a kernel WARNING (LKDTM)"
+log=$LOGS/harness-lkdtm.log
+"$TOP/scripts/vm-run" --config nomemsched --timeout 120 -- sh -c \
+	'echo WARNING > /sys/kernel/debug/provoke-crash/DIRECT; echo provoked' >"$log" 2>&1
+rc=$?
+if [ $rc -ne 0 ] && grep -q 'provoked' "$log" && grep -q 'kernel report' "$log"; then
+	result pass "harness: LKDTM WARNING fails the run (exit $rc)"
+else
+	result fail "harness: LKDTM WARNING fails the run" "(exit $rc, log $log)"
+fi
+step "harness: vm-run fails when the guest cannot boot"
+log=$LOGS/harness-noboot.log
+"$TOP/scripts/vm-run" --config nomemsched --timeout 120 \
+	--append 'init=/nonexistent' -- true >"$log" 2>&1
+rc=$?
+if [ $rc -ne 0 ] && grep -q 'FAILED' "$log"; then
+	result pass "harness: a guest that does not boot fails the run (exit $rc)"
+else
+	result fail "harness: a guest that does not boot fails the run" "(exit $rc, log $log)"
+fi
 
 # 5. KUnit, built into the test kernel: it runs while the 2-node
 #    kselftest guest boots (one boot less: about 40 s), and its KTAP is
@@ -315,64 +328,6 @@ if "$TOP/scripts/kernel.sh" test headers >/dev/null 2>&1 &&
 		[ "$1" = 2 ] && kunit_results "$log"
 	done
 
-else
-	result fail "kselftest build" "(log $log)"
-	tail -n 20 "$log"
-	result fail "KUnit: not run (it runs in the 2-node kselftest guest)"
-	result fail "stress slice: not run (it runs in the 2-node kselftest guest)"
-fi
-
-# 7. the background builds (section 4): their results, then what needs them
-step "background builds: waiting"
-wait "$bg_pid"
-echo "  nomemsched $(bg_time nomemsched), bench $(bg_time bench), qemu $(bg_time qemu), inner $(bg_time inner) (at SCHED_IDLE, beside the guests)"
-if bg_ok nomemsched; then
-	result pass "build with CONFIG_MEMSCHED=n"
-	if grep -E '^(/|[a-z]).*: warning:' "$LOGS/build-nomemsched.log" >/dev/null; then
-		result fail "CONFIG_MEMSCHED=n build is warning-free" \
-			"$(grep -E ': warning:' "$LOGS/build-nomemsched.log" | head -5)"
-	else
-		result pass "CONFIG_MEMSCHED=n build is warning-free"
-	fi
-else
-	result fail "build with CONFIG_MEMSCHED=n" "(log $LOGS/build-nomemsched.log)"
-	tail -n 20 "$BG/nomemsched.out"
-fi
-# the production configuration (no debugging options): the QEMU
-# end-to-end runs boot it (section 8)
-if bg_ok bench; then
-	result pass "build bench kernel"
-else
-	result fail "build bench kernel" "(log $LOGS/build-bench.log)"
-	tail -n 20 "$BG/bench.out"
-fi
-
-# The harness's own tests: it must see a kernel splat and a dead guest.
-# They test vm-run, not the kernel: they boot the CONFIG_MEMSCHED=n
-# kernel (no debugging options, LKDTM built in), up in seconds where the
-# debug kernel takes about 40.
-step "harness: vm-run fails on a kernel WARNING (LKDTM)"
-log=$LOGS/harness-lkdtm.log
-"$TOP/scripts/vm-run" --config nomemsched --timeout 120 -- sh -c \
-	'echo WARNING > /sys/kernel/debug/provoke-crash/DIRECT; echo provoked' >"$log" 2>&1
-rc=$?
-if [ $rc -ne 0 ] && grep -q 'provoked' "$log" && grep -q 'kernel report' "$log"; then
-	result pass "harness: LKDTM WARNING fails the run (exit $rc)"
-else
-	result fail "harness: LKDTM WARNING fails the run" "(exit $rc, log $log)"
-fi
-step "harness: vm-run fails when the guest cannot boot"
-log=$LOGS/harness-noboot.log
-"$TOP/scripts/vm-run" --config nomemsched --timeout 120 \
-	--append 'init=/nonexistent' -- true >"$log" 2>&1
-rc=$?
-if [ $rc -ne 0 ] && grep -q 'FAILED' "$log"; then
-	result pass "harness: a guest that does not boot fails the run (exit $rc)"
-else
-	result fail "harness: a guest that does not boot fails the run" "(exit $rc, log $log)"
-fi
-
-if [ "${headers_ok:-0}" = 1 ]; then
 	# Ungrouped threads must behave as on the scheduler without memsched:
 	# the same spinner test on the CONFIG_MEMSCHED=n kernel (hooks
 	# compiled out) next to the result of the 2-node run above.
@@ -391,11 +346,15 @@ if [ "${headers_ok:-0}" = 1 ]; then
 	else
 		result fail "ungrouped spinners with and without memsched" "(exit $rc, log $log)"
 	fi
+else
+	result fail "kselftest build" "(log $log)"
+	tail -n 20 "$log"
+	result fail "KUnit: not run (it runs in the 2-node kselftest guest)"
+	result fail "stress slice: not run (it runs in the 2-node kselftest guest)"
 fi
 
-# 8. QEMU: the patched QEMU (built in section 4) refuses what it must
-#    refuse, and the end-to-end test with a real inner guest on 2 and 4
-#    host nodes.  The
+# 8. QEMU: build the patched QEMU, refuse what it must refuse, and the
+#    end-to-end test with a real inner guest on 2 and 4 host nodes.  The
 #    outer guests boot the bench kernel, the configuration a host runs
 #    (no debugging options): on the debug kernel each run took 161-172 s
 #    (t95 27-41 s), on the bench kernel 42 s (t95 7.4 s), and what the
@@ -403,7 +362,8 @@ fi
 #    ranges moved, a second process mapping them, ranges bound and
 #    threads joined later - the kselftests check on it (placement.*,
 #    memsched_api) and `make stress` runs this test on it too.
-if bg_ok qemu; then
+step "make qemu"
+if "$TOP/scripts/qemu.sh" >"$LOGS/qemu.log" 2>&1; then
 	result pass "make qemu: build/qemu/qemu-system-x86_64"
 	qemu=$BUILD/qemu/qemu-system-x86_64
 	qargs=(-L /usr/share/seabios -L /usr/share/qemu -S -display none
