@@ -246,8 +246,9 @@
  *		pages a region every 8 passes: 67 PTE updates a second
  *		for make bench's idle workload).
  * @settled:	its last samples in a row that were local and at its
- *		destination, up to KNUMAD_MAX_SETTLED: its next sample
- *		waits 2^@settled passes (knumad_region_waits()).
+ *		destination, up to KNUMAD_MAX_SETTLED (1 after a mover
+ *		took it there: knumad_region_moved()); its next sample
+ *		waits up to 2^@settled passes (knumad_region_waits()).
  * @armed_seq:	knumad_mm::seq when the sample was armed.
  * @weight:	decayed samples per node (nr_node_ids entries).
  *
@@ -2214,8 +2215,8 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 		spin_lock(&km->lock);
 		/*
 		 * A region waiting for its move has told what it needs: a
-		 * sample would only fault again (a huge page: once every
-		 * pass until the move, a copy of 2 MiB at TCG speed, came).
+		 * sample would only fault again (a huge page faulted once
+		 * a pass until its move - a 2 MiB copy - was done).
 		 */
 		wait = knumad_region_waits(r, km->seq, km->settle_seq,
 					   km->backoff) ||
