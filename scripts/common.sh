@@ -12,6 +12,13 @@ BUILD=${BUILD:-$TOP/build}
 PRISTINE=$BUILD/pristine/linux-source-6.12
 SRC=$BUILD/src
 LOGS=$BUILD/logs
+# Build outputs that do not depend on the project's kernel code, kept on
+# the machine across clones like ccache's objects, each under a key made of
+# everything that goes into it: the patched QEMU's build tree
+# (scripts/qemu.sh), the QEMU end-to-end test's inner guest kernel and its
+# saved machine (scripts/qemu-e2e.sh).  MEMSCHED_CACHE=/empty/dir for a
+# cold run.
+CACHE=${MEMSCHED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/memsched}
 
 msg() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 warn() { printf '\033[1;33mWARNING: %s\033[0m\n' "$*" >&2; }
@@ -24,12 +31,15 @@ run_logged() {
 	shift 2
 	mkdir -p "$(dirname "$log")"
 	msg "$what (log: ${log#"$TOP"/})"
-	local start=$SECONDS
+	local start=$SECONDS n=0
 	"$@" >"$log" 2>&1 &
 	local pid=$!
+	# look every second (a step that is done goes on at once), say so
+	# every ten
 	while kill -0 "$pid" 2>/dev/null; do
-		sleep 10
-		kill -0 "$pid" 2>/dev/null &&
+		sleep 1
+		n=$((n + 1))
+		[ $((n % 10)) = 0 ] && kill -0 "$pid" 2>/dev/null &&
 			printf '    ... %ds, %s\n' $((SECONDS - start)) \
 				"$(tail -n1 "$log" | cut -c1-100)" >&2
 	done
@@ -41,4 +51,13 @@ run_logged() {
 		return 1
 	fi
 	msg "$what done in $((SECONDS - start))s"
+}
+
+# Keep the N most recently used entries of a cache directory (a cache
+# entry is used when its key is looked up: touch it then).
+cache_prune() {	# cache_prune DIR N
+	local d=$1 n=$2
+	[ -d "$d" ] || return 0
+	{ ls -td "$d"/*/ 2>/dev/null || true; } | tail -n +$((n + 1)) |
+		xargs -r rm -rf
 }

@@ -7,20 +7,24 @@
 # usage: scripts/qemu-e2e.sh [--nodes N] [--config test|bench] [--timeout S]
 #                            -- [qemu-e2e-guest.py options]
 # The inner guest: a kernel and an initramfs whose /init is
-# tools/memsched/vcpu-touch.c.  The kernel (E2E_INNER): "own" (default), the
-# project's tree built with configs/inner.config (scripts/kernel.sh inner:
-# an initramfs-only guest, no memsched); or "debian", Debian's cloud kernel
+# tools/memsched/vcpu-touch.c.  The kernel (E2E_INNER): "own" (default), Debian's
+# untouched linux-source built with configs/inner.config (scripts/kernel.sh
+# inner: an initramfs-only guest, no memsched); or "debian", Debian's cloud kernel
 # (linux-image-cloud-amd64, unpacked from its .deb into build/e2e-inner,
 # never installed), a distribution kernel that takes longer to boot.
 #
 # E2E_SNAPSHOT=1 (default): the inner guest is booted once here, on the
 # build machine at one level of TCG, with the same QEMU binary and
 # options; once every vCPU has written its memory it is stopped and saved
-# (build/e2e-inner/snap-*, kept while the QEMU binary, the kernel, the
-# initramfs and the options stay the same), and the test restores it with
-# -incoming: QEMU's loader writes the guest's RAM while QEMU is confined to
-# host node 0, as a boot would, and the vCPUs write on.  Booting it under
-# two levels of TCG instead took 183-376 s of every run (E2E_SNAPSHOT=0).
+# and the test restores it with -incoming: QEMU's loader writes the
+# guest's RAM while QEMU is confined to host node 0, as a boot would, and
+# the vCPUs write on.  Booting it under two levels of TCG instead took
+# 183-376 s of every run (E2E_SNAPSHOT=0).  The saved machine is kept in
+# the machine's cache ($CACHE/e2e-snap/snap-KEY, scripts/common.sh) under a
+# key of the QEMU binary, the kernel, the initramfs, the test script, its
+# options and the firmware packages, as the inner kernel ($CACHE/inner) and
+# the QEMU build (scripts/qemu.sh) are: a fresh clone with none of them
+# changed boots no inner guest and builds neither.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -38,12 +42,26 @@ done
 INNER=$BUILD/e2e-inner
 inner=${E2E_INNER:-own}
 prepare_inner() {
-	local pkg deb
+	local pkg deb key img
 	mkdir -p "$INNER"
 	if [ "$inner" = own ]; then
-		"$TOP/scripts/kernel.sh" inner >/dev/null ||
-			die "the inner guest's kernel did not build: $LOGS/build-inner.log"
-		cp "$BUILD/inner/arch/x86/boot/bzImage" "$INNER/vmlinuz-own"
+		# Debian's untouched source (configs/inner.config): the image
+		# is kept on the machine under a key of its inputs, so a
+		# fresh clone does not build it again
+		key=$(cat "$BUILD/pristine/.version" "$TOP/configs/inner.config" \
+			"$TOP/scripts/kernel.sh" <(gcc --version; ld --version) |
+			sha256sum | cut -c1-16)
+		img=$CACHE/inner/$key/bzImage
+		if [ ! -f "$img" ]; then
+			"$TOP/scripts/kernel.sh" inner >/dev/null ||
+				die "the inner guest's kernel did not build: $LOGS/build-inner.log"
+			mkdir -p "$CACHE/inner/$key"
+			cp "$BUILD/inner/arch/x86/boot/bzImage" "$img.tmp"
+			mv "$img.tmp" "$img"
+		fi
+		touch "$CACHE/inner/$key"
+		cache_prune "$CACHE/inner" 2
+		cp "$img" "$INNER/vmlinuz-own"
 	elif [ "$inner" != debian ]; then
 		die "E2E_INNER: own or debian"
 	elif [ ! -f "$INNER/vmlinuz" ]; then
@@ -68,12 +86,17 @@ prepare_inner() {
 		rm -rf "$INNER/root" && mkdir -p "$INNER/root"
 		gcc -static -O2 -pthread -Wall -o "$INNER/root/init" \
 			"$TOP/tools/memsched/vcpu-touch.c"
-		(cd "$INNER/root" && echo init | cpio -o -H newc 2>/dev/null) |
-			gzip -1 >"$INNER/initrd.gz"
+		# the same bytes in every clone (no time stamps, inode
+		# numbers or owners), so the saved machine's key is too
+		touch -d @0 "$INNER/root/init"
+		(cd "$INNER/root" && echo init |
+			cpio -o -H newc --reproducible -R 0:0 2>/dev/null) |
+			gzip -n -1 >"$INNER/initrd.gz"
 	fi
 }
 
 prepare_inner
+rm -f "$INNER"/snap-*	# where an older qemu-e2e.sh kept them
 qemu=${E2E_QEMU:-$BUILD/qemu/qemu-system-x86_64}
 [ -x "$qemu" ] || die "no $qemu: run 'make qemu'"
 kernel=$INNER/vmlinuz$([ "$inner" = debian ] || echo -own)
@@ -88,13 +111,19 @@ if [ "${E2E_SNAPSHOT:-1}" = 1 ]; then
 	fw=$(dpkg-query -W -f='${Package} ${Version}\n' seabios ipxe-qemu \
 		qemu-system-data 2>/dev/null || true)
 	key=$(printf '%s\n' "$sums" "$fw" "$@" | sha256sum | cut -c1-16)
-	file=$INNER/snap-$key
+	# kept on the machine (its inputs are the same in every clone)
+	mkdir -p "$CACHE/e2e-snap"
+	exec 9>"$CACHE/e2e-snap/lock"
+	flock 9
+	file=$CACHE/e2e-snap/snap-$key/machine
 	if [ ! -f "$file" ]; then
-		# the four latest are kept (make bench runs four modes)
-		{ ls -t "$INNER"/snap-* 2>/dev/null || true; } | tail -n +4 | xargs -r rm -f
+		# the four latest are kept
+		cache_prune "$CACHE/e2e-snap" 3
 		"${guest[@]}" "$@" --make-snapshot "$file" >&2 ||
 			die "could not make the inner guest's snapshot"
 	fi
+	touch "$(dirname "$file")"
+	exec 9>&-
 	snap=(--snapshot "$file")
 fi
 work=$BUILD/e2e-$nodes
