@@ -18,7 +18,7 @@ LOGS=$BUILD/logs
 # (scripts/qemu.sh), the QEMU end-to-end test's inner guest kernel and its
 # saved machine (scripts/qemu-e2e.sh).  MEMSCHED_CACHE=/empty/dir for a
 # cold run.
-CACHE=${MEMSCHED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/memsched}
+CACHE=$(realpath -m "${MEMSCHED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/memsched}")
 
 msg() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 warn() { printf '\033[1;33mWARNING: %s\033[0m\n' "$*" >&2; }
@@ -59,5 +59,14 @@ cache_prune() {	# cache_prune DIR N
 	local d=$1 n=$2
 	[ -d "$d" ] || return 0
 	{ ls -td "$d"/*/ 2>/dev/null || true; } | tail -n +$((n + 1)) |
-		xargs -r rm -rf
+		xargs -r -d '\n' rm -rf --
+}
+
+# The guests see the host's / read-only, but vm-init mounts tmpfs on
+# /tmp and /run: what a guest runs from the cache must not be there.
+cache_check() {
+	case "$CACHE/" in
+	/tmp/* | /run/*) die "MEMSCHED_CACHE=$CACHE: under /tmp or /run, which the guests do not see" ;;
+	esac
+	mkdir -p "$CACHE"
 }

@@ -42,7 +42,8 @@ done
 INNER=$BUILD/e2e-inner
 inner=${E2E_INNER:-own}
 prepare_inner() {
-	local pkg deb key img
+	local pkg deb key img tmp
+	cache_check
 	mkdir -p "$INNER"
 	if [ "$inner" = own ]; then
 		# Debian's untouched source (configs/inner.config): the image
@@ -56,8 +57,10 @@ prepare_inner() {
 			"$TOP/scripts/kernel.sh" inner >/dev/null ||
 				die "the inner guest's kernel did not build: $LOGS/build-inner.log"
 			mkdir -p "$CACHE/inner/$key"
-			cp "$BUILD/inner/arch/x86/boot/bzImage" "$img.tmp"
-			mv "$img.tmp" "$img"
+			# another clone may be storing it too
+			tmp=$(mktemp "$img.XXXXXX")
+			cp "$BUILD/inner/arch/x86/boot/bzImage" "$tmp"
+			mv "$tmp" "$img"
 		fi
 		touch "$CACHE/inner/$key"
 		cache_prune "$CACHE/inner" 2
@@ -81,18 +84,17 @@ prepare_inner() {
 		cp "$INNER"/x/boot/vmlinuz-* "$INNER/vmlinuz"
 		rm -rf "$INNER/x" "$deb"
 	fi
-	if [ ! -f "$INNER/initrd.gz" ] ||
-	   [ "$TOP/tools/memsched/vcpu-touch.c" -nt "$INNER/initrd.gz" ]; then
-		rm -rf "$INNER/root" && mkdir -p "$INNER/root"
-		gcc -static -O2 -pthread -Wall -o "$INNER/root/init" \
-			"$TOP/tools/memsched/vcpu-touch.c"
-		# the same bytes in every clone (no time stamps, inode
-		# numbers or owners), so the saved machine's key is too
-		touch -d @0 "$INNER/root/init"
-		(cd "$INNER/root" && echo init |
-			cpio -o -H newc --reproducible -R 0:0 2>/dev/null) |
-			gzip -n -1 >"$INNER/initrd.gz"
-	fi
+	# made every time (a second): the same bytes in every clone (no
+	# time stamps, inode numbers, owners), so the saved machine's key is
+	# the same too
+	rm -rf "$INNER/root" && mkdir -p "$INNER/root"
+	gcc -static -O2 -pthread -Wall -o "$INNER/root/init" \
+		"$TOP/tools/memsched/vcpu-touch.c"
+	chmod 755 "$INNER/root/init"
+	touch -d @0 "$INNER/root/init"
+	(cd "$INNER/root" && echo init |
+		cpio -o -H newc --reproducible -R 0:0 2>/dev/null) |
+		gzip -n -1 >"$INNER/initrd.gz"
 }
 
 prepare_inner
@@ -106,8 +108,10 @@ snap=()
 if [ "${E2E_SNAPSHOT:-1}" = 1 ]; then
 	# what shapes the saved machine: the binary, the guest, the script
 	# and its options, and the firmware (a ROM's size is in the stream)
-	sums=$(sha256sum "$qemu" "$kernel" "$INNER/initrd.gz" \
-		"$TOP/scripts/qemu-e2e-guest.py") || die "cannot hash the inputs"
+	# (their contents: not the names, which differ from clone to clone)
+	sums=$(cat "$qemu" "$kernel" "$INNER/initrd.gz" \
+		"$TOP/scripts/qemu-e2e-guest.py" | sha256sum) ||
+		die "cannot hash the inputs"
 	fw=$(dpkg-query -W -f='${Package} ${Version}\n' seabios ipxe-qemu \
 		qemu-system-data 2>/dev/null || true)
 	key=$(printf '%s\n' "$sums" "$fw" "$@" | sha256sum | cut -c1-16)
@@ -123,8 +127,14 @@ if [ "${E2E_SNAPSHOT:-1}" = 1 ]; then
 			die "could not make the inner guest's snapshot"
 	fi
 	touch "$(dirname "$file")"
+	# this run's own link to it: another clone's failed run may remove
+	# the cache's (below)
+	mkdir -p "$BUILD/e2e-$nodes"
+	rm -f "$BUILD/e2e-$nodes"/snap-*
+	ln -f "$file" "$BUILD/e2e-$nodes/snap-$key" 2>/dev/null ||
+		cp "$file" "$BUILD/e2e-$nodes/snap-$key"
 	exec 9>&-
-	snap=(--snapshot "$file")
+	snap=(--snapshot "$BUILD/e2e-$nodes/snap-$key")
 fi
 work=$BUILD/e2e-$nodes
 mkdir -p "$work"
@@ -134,6 +144,11 @@ rc=0
 	--cpus $((nodes * 2)) --mem $((nodes >= 4 ? nodes : 3))G --timeout "$timeout" -- \
 	"${guest[@]}" --workdir "$work" "${snap[@]}" "$@" || rc=$?
 # a failed run makes the next one save the guest again, in case the
-# snapshot was the trouble
-[ $rc = 0 ] || [ ${#snap[@]} = 0 ] || rm -f "${snap[1]}"
+# snapshot was the trouble (not while another clone makes it; a run
+# reads its own link)
+if [ $rc != 0 ] && [ ${#snap[@]} != 0 ]; then
+	exec 9>"$CACHE/e2e-snap/lock"
+	flock 9
+	rm -f "$file"
+fi
 exit $rc

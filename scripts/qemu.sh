@@ -4,7 +4,7 @@
 # build/qemu/qemu-system-x86_64 links to the binary.
 #
 # The source comes only as Debian's source package: a deb-src entry in an
-# apt configuration of the build's own (build/qemu/apt/), so the system's
+# apt configuration of the build's own (in the cache, below), so the system's
 # sources are never edited, and `apt-get source` with that configuration.
 # Idempotent: nothing is rebuilt unless the patches or the source changed.
 #
@@ -41,7 +41,7 @@ deps() {
 		--no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# apt options that point apt at build/qemu/apt only.
+# apt options that point apt at $APT only.
 apt_opts() {
 	echo -o "Dir::Etc::SourceList=$APT/sources.list" \
 		-o Dir::Etc::SourceParts=/dev/null \
@@ -50,7 +50,10 @@ apt_opts() {
 
 fetch_source() {
 	local suite uri ver
-	mkdir -p "$APT/lists/partial" "$APT/cache/archives/partial" "$DL"
+	# into a directory of its own, which becomes $DL once complete: an
+	# interrupted download leaves no .dsc without its tarballs
+	rm -rf "$DL.part"
+	mkdir -p "$APT/lists/partial" "$APT/cache/archives/partial" "$DL.part"
 	# The same archive and suite as the system's Debian, deb-src only.
 	suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
 	uri=http://deb.debian.org/debian
@@ -63,12 +66,15 @@ fetch_source() {
 	apt-get $(apt_opts) update -qq >/dev/null
 	# The version of the qemu-system-x86 binary package, if it is there.
 	ver=$(dpkg-query -W -f='${source:Version}' qemu-system-x86 2>/dev/null || true)
-	(cd "$DL" &&
-		# shellcheck disable=SC2046
-		apt-get $(apt_opts) source --download-only -qq \
+	# shellcheck disable=SC2046
+	(cd "$DL.part" &&
+		{ apt-get $(apt_opts) source --download-only -qq \
 			"qemu${ver:+=$ver}" >/dev/null 2>&1 ||
-		apt-get $(apt_opts) source --download-only -qq qemu >/dev/null 2>&1)
-	ls "$DL"/qemu_*.dsc >/dev/null 2>&1 || die "apt-get source qemu failed"
+		  apt-get $(apt_opts) source --download-only -qq qemu >/dev/null 2>&1; }) ||
+		die "apt-get source qemu failed"
+	ls "$DL.part"/qemu_*.dsc >/dev/null 2>&1 || die "apt-get source qemu: no .dsc"
+	rm -rf "$DL"
+	mv "$DL.part" "$DL"
 }
 
 # A stamp of what the built tree is made of: the .dsc, every patch, the
@@ -79,8 +85,10 @@ tree_stamp() {
 			$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$PATCHES/series" |
 				sed "s|^|$PATCHES/|")
 		declare -f configure
-		dpkg-query -W -f='${Package} ${Version}\n' gcc libc6-dev \
-			"${QEMU_BUILD_DEPS[@]}" 2>&1
+		gcc --version
+		ld --version
+		dpkg-query -W -f='${Package} ${Version}\n' libc6-dev \
+			"${QEMU_BUILD_DEPS[@]}" 2>&1 || true
 	} | sha256sum | cut -c1-16
 }
 
@@ -107,6 +115,7 @@ configure() {
 }
 
 deps
+cache_check
 mkdir -p "$QDIR" "$QCACHE/trees"
 # one build at a time in the machine's cache (two clones at once)
 exec 9>"$QCACHE/lock"
