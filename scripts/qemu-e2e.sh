@@ -60,6 +60,7 @@ prepare_inner() {
 			# another clone may be storing it too
 			tmp=$(mktemp "$img.XXXXXX")
 			cp "$BUILD/inner/arch/x86/boot/bzImage" "$tmp"
+			chmod 644 "$tmp"	# mktemp made it 0600
 			mv "$tmp" "$img"
 		fi
 		touch "$CACHE/inner/$key"
