@@ -247,8 +247,9 @@
  *		for make bench's idle workload).
  * @settled:	its last samples in a row that were local and at its
  *		destination, up to KNUMAD_MAX_SETTLED (1 after a mover
- *		took it there: knumad_region_moved()); its next sample
- *		waits up to 2^@settled passes (knumad_region_waits()).
+ *		took it there, KNUMAD_MAX_SETTLED if it was one huge page:
+ *		knumad_region_moved()); its next sample waits up to
+ *		2^@settled passes (knumad_region_waits()).
  * @armed_seq:	knumad_mm::seq when the sample was armed.
  * @weight:	decayed samples per node (nr_node_ids entries).
  *
@@ -1512,6 +1513,10 @@ static void knumad_tokens_reset(void)
  * @budget:	pages the rate limit still allows this mover.
  * @isolate_failed: a folio was not on an LRU list (still in a per-CPU
  *		batch, or being freed).
+ * @left:	a folio of the region being moved stayed where it was (not
+ *		isolated, or its migration failed).
+ * @ptes:	the region being moved is mapped by base page entries, not
+ *		by one huge page.
  * @task:	the mover is a thread of the process, in task work.
  * @regions:	regions it may still claim (task work only).
  * @moved:	pages it moved.
@@ -1528,6 +1533,8 @@ struct knumad_batch {
 	unsigned long budget;
 	bool short_budget;
 	bool isolate_failed;
+	bool left;
+	bool ptes;
 	bool task;
 	unsigned int regions;
 	unsigned long moved;
@@ -1598,6 +1605,7 @@ static bool knumad_isolate(struct knumad_batch *b, struct folio *folio)
 	}
 	if (!folio_isolate_lru(folio)) {
 		b->isolate_failed = true;
+		b->left = true;
 		return false;
 	}
 	node_stat_mod_folio(folio, NR_ISOLATED_ANON + folio_is_file_lru(folio),
@@ -1641,8 +1649,10 @@ static void knumad_migrate_batch(struct knumad_mm *km, struct knumad_batch *b,
 		if (folio_test_pmd_mappable(folio))
 			thp_left++;
 	}
-	if (!list_empty(&b->folios))
+	if (!list_empty(&b->folios)) {
 		putback_movable_pages(&b->folios);
+		b->left = true;
+	}
 
 	if (nr_succeeded) {
 		count_vm_numa_events(NUMA_PAGE_MIGRATE, nr_succeeded);
@@ -1751,6 +1761,7 @@ static int knumad_collect_pmd(pmd_t *pmd, unsigned long addr,
 		return 0;
 	}
 	__acquire(RCU);	/* for sparse: pte_unmap() ends it */
+	c->b->ptes = true;
 	for (pte = start_pte; addr < end && c->b->budget && !c->b->short_budget;
 	     pte++, addr += PAGE_SIZE) {
 		pte_t ptent = ptep_get(pte);
@@ -1800,16 +1811,25 @@ static bool knumad_region_claim(struct knumad_mm *km, unsigned long index)
 
 /*
  * Region @index was moved to its destination, where the samples that
- * chose it were taken: settled, as after a local sample there.
+ * chose it were taken: settled, as after a local sample there, and its
+ * next sample confirms the move two passes later - the move took the
+ * rest of the region (512 pages) on the word of samples of 16.  One huge
+ * page moved whole (@huge) was all sampled: every sample of it faulted
+ * on the whole folio that moved, so it is settled as far as local
+ * samples settle a region (KNUMAD_MAX_SETTLED).  A confirmation would
+ * cost a fault per huge page moved: make bench's misplaced thp took two
+ * faults a huge page, the second this one, against mainline's 1.8.  A
+ * thread changing node still samples it at once (knumad_region_waits()).
  */
-static void knumad_region_moved(struct knumad_mm *km, unsigned long index)
+static void knumad_region_moved(struct knumad_mm *km, unsigned long index,
+				bool huge)
 {
 	struct knumad_region *r;
 
 	spin_lock(&km->lock);
 	r = xa_load(&km->regions, index);
 	if (r && r->target != NUMA_NO_NODE && !r->armed && !r->settled) {
-		r->settled = 1;
+		r->settled = huge ? KNUMAD_MAX_SETTLED : 1;
 		r->armed_seq = READ_ONCE(km->seq);
 	}
 	spin_unlock(&km->lock);
@@ -1846,6 +1866,8 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 			continue;
 		if (b->task)
 			b->regions--;
+		b->left = false;
+		b->ptes = false;
 		vma_iter_init(&vmi, km->mm, start);
 		for_each_vma_range(vmi, vma, end) {
 			if (!knumad_vma_eligible(vma))
@@ -1884,7 +1906,8 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 		    READ_ONCE(knumad_enabled))
 			xa_set_mark(&km->regions, index, XA_MARK_0);
 		else if (!skipped)
-			knumad_region_moved(km, index);
+			knumad_region_moved(km, index,
+					    !b->left && !b->ptes);
 	}
 }
 

@@ -203,6 +203,50 @@ static void knumad_test_settled(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, rearm, 0, 0));
 }
 
+/*
+ * A region moved whole as one huge page waits as long as one settled by
+ * local samples; one of base pages, or with a page left behind, waits
+ * two passes; one already settled meanwhile, or without a destination,
+ * is left as it is.
+ */
+static void knumad_test_moved(struct kunit *test)
+{
+	struct knumad_region *r[4];
+	struct knumad_mm *km;
+	int i;
+
+	km = kunit_kzalloc(test, sizeof(*km), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, km);
+	spin_lock_init(&km->lock);
+	xa_init(&km->regions);
+	km->seq = 20;
+	for (i = 0; i < ARRAY_SIZE(r); i++) {
+		r[i] = knumad_test_region(test);
+		r[i]->target = 1;
+		KUNIT_ASSERT_FALSE(test, xa_is_err(xa_store(&km->regions, i,
+							    r[i],
+							    GFP_KERNEL)));
+	}
+	r[2]->settled = 2;
+	r[2]->armed_seq = 18;
+	r[3]->target = NUMA_NO_NODE;
+	for (i = 0; i < ARRAY_SIZE(r); i++)
+		knumad_region_moved(km, i, i != 1);
+	KUNIT_EXPECT_EQ(test, r[0]->settled, KNUMAD_MAX_SETTLED);
+	KUNIT_EXPECT_EQ(test, r[0]->armed_seq, 20);
+	KUNIT_EXPECT_TRUE(test, knumad_region_waits(r[0], 27, 0, 0));
+	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r[0], 28, 0, 0));
+	/* a thread that changes node samples it at once */
+	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r[0], 21, 21, 0));
+	KUNIT_EXPECT_EQ(test, r[1]->settled, 1);
+	KUNIT_EXPECT_TRUE(test, knumad_region_waits(r[1], 21, 0, 0));
+	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r[1], 22, 0, 0));
+	KUNIT_EXPECT_EQ(test, r[2]->settled, 2);
+	KUNIT_EXPECT_EQ(test, r[2]->armed_seq, 18);
+	KUNIT_EXPECT_EQ(test, r[3]->settled, 0);
+	xa_destroy(&km->regions);
+}
+
 /* Three quarters of the samples from one node make it the user. */
 static void knumad_test_majority(struct kunit *test)
 {
@@ -417,6 +461,7 @@ static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_split_home),
 	KUNIT_CASE(knumad_test_prev_nid),
 	KUNIT_CASE(knumad_test_settled),
+	KUNIT_CASE(knumad_test_moved),
 	KUNIT_CASE(knumad_test_majority),
 	KUNIT_CASE(knumad_test_shared_stays),
 	KUNIT_CASE(knumad_test_flip_backoff),
