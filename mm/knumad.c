@@ -1513,10 +1513,13 @@ static void knumad_tokens_reset(void)
  * @budget:	pages the rate limit still allows this mover.
  * @isolate_failed: a folio was not on an LRU list (still in a per-CPU
  *		batch, or being freed).
+ * @short_budget: a huge page the budget could not pay for now was met.
  * @left:	a folio of the region being moved stayed where it was (not
- *		isolated, or its migration failed).
- * @ptes:	the region being moved is mapped by base page entries, not
- *		by one huge page.
+ *		isolated, or its migration failed), or one was being
+ *		migrated by another mover.
+ * @huge:	a huge page mapped by a PMD was met in the region being
+ *		moved (moved, or already at the destination).
+ * @pte_mapped:	a page table of base page entries was met in it.
  * @task:	the mover is a thread of the process, in task work.
  * @regions:	regions it may still claim (task work only).
  * @moved:	pages it moved.
@@ -1534,7 +1537,8 @@ struct knumad_batch {
 	bool short_budget;
 	bool isolate_failed;
 	bool left;
-	bool ptes;
+	bool huge;
+	bool pte_mapped;
 	bool task;
 	unsigned int regions;
 	unsigned long moved;
@@ -1589,8 +1593,10 @@ static bool knumad_isolate(struct knumad_batch *b, struct folio *folio)
 	 * memory): a move would fail, or would be wrong.
 	 */
 	if (!folio_test_anon(folio) || folio_is_zone_device(folio) ||
-	    folio_likely_mapped_shared(folio) || folio_maybe_dma_pinned(folio))
+	    folio_likely_mapped_shared(folio) || folio_maybe_dma_pinned(folio)) {
+		b->left = true;
 		return false;
+	}
 	if (nr > b->budget) {
 		/*
 		 * A huge page the budget cannot pay for now: its region
@@ -1601,6 +1607,8 @@ static bool knumad_isolate(struct knumad_batch *b, struct folio *folio)
 		if (nr <= knumad_rate_pages(READ_ONCE(knumad_rate_limit_mbps),
 					    MSEC_PER_SEC))
 			b->short_budget = true;
+		else
+			b->left = true;
 		return false;
 	}
 	if (!folio_isolate_lru(folio)) {
@@ -1749,8 +1757,12 @@ static int knumad_collect_pmd(pmd_t *pmd, unsigned long addr,
 		__acquire(ptl);	/* for sparse: taken by pmd_trans_huge_lock() */
 		if (pmd_present(*pmd))
 			page = vm_normal_page_pmd(vma, addr, *pmd);
-		if (page)
+		else
+			c->b->left = true;	/* another mover's migration */
+		if (page) {
+			c->b->huge = true;
 			knumad_collect_folio(c, page_folio(page));
+		}
 		spin_unlock(ptl);
 		return 0;
 	}
@@ -1761,7 +1773,7 @@ static int knumad_collect_pmd(pmd_t *pmd, unsigned long addr,
 		return 0;
 	}
 	__acquire(RCU);	/* for sparse: pte_unmap() ends it */
-	c->b->ptes = true;
+	c->b->pte_mapped = true;
 	for (pte = start_pte; addr < end && c->b->budget && !c->b->short_budget;
 	     pte++, addr += PAGE_SIZE) {
 		pte_t ptent = ptep_get(pte);
@@ -1810,16 +1822,27 @@ static bool knumad_region_claim(struct knumad_mm *km, unsigned long index)
 }
 
 /*
+ * Whether the region @b just walked was one huge page, now at the
+ * destination: a PMD mapping of a folio met, no page table of base
+ * pages, and nothing left behind.
+ */
+static bool knumad_batch_moved_huge(const struct knumad_batch *b)
+{
+	return b->huge && !b->pte_mapped && !b->left;
+}
+
+/*
  * Region @index was moved to its destination, where the samples that
  * chose it were taken: settled, as after a local sample there, and its
  * next sample confirms the move two passes later - the move took the
  * rest of the region (512 pages) on the word of samples of 16.  One huge
- * page moved whole (@huge) was all sampled: every sample of it faulted
- * on the whole folio that moved, so it is settled as far as local
- * samples settle a region (KNUMAD_MAX_SETTLED).  A confirmation would
- * cost a fault per huge page moved: make bench's misplaced thp took two
- * faults a huge page, the second this one, against mainline's 1.8.  A
- * thread changing node still samples it at once (knumad_region_waits()).
+ * page moved whole (@huge) was all in the sample that moved it: a
+ * confirmation would fault on the same folio, only to find it where the
+ * move put it, so it is settled as far as local samples settle a region
+ * (KNUMAD_MAX_SETTLED).  A thread changing node still samples it at
+ * once (knumad_region_waits()); a huge page used from two nodes is
+ * contested by its first sample from the other one, up to 8 passes later
+ * instead of 2 - and a contested region keeps its destination either way.
  */
 static void knumad_region_moved(struct knumad_mm *km, unsigned long index,
 				bool huge)
@@ -1867,7 +1890,8 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 		if (b->task)
 			b->regions--;
 		b->left = false;
-		b->ptes = false;
+		b->huge = false;
+		b->pte_mapped = false;
 		vma_iter_init(&vmi, km->mm, start);
 		for_each_vma_range(vmi, vma, end) {
 			if (!knumad_vma_eligible(vma))
@@ -1902,12 +1926,13 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 		 * huge page there (before, that page waited for a new fault
 		 * to mark its region again): the rest waits.
 		 */
-		if ((!b->budget || b->short_budget || leave) &&
-		    READ_ONCE(knumad_enabled))
-			xa_set_mark(&km->regions, index, XA_MARK_0);
-		else if (!skipped)
+		if (!b->budget || b->short_budget || leave) {
+			if (READ_ONCE(knumad_enabled))
+				xa_set_mark(&km->regions, index, XA_MARK_0);
+		} else if (!skipped) {
 			knumad_region_moved(km, index,
-					    !b->left && !b->ptes);
+					    knumad_batch_moved_huge(b));
+		}
 	}
 }
 

@@ -206,14 +206,26 @@ static void knumad_test_settled(struct kunit *test)
 /*
  * A region moved whole as one huge page waits as long as one settled by
  * local samples; one of base pages, or with a page left behind, waits
- * two passes; one already settled meanwhile, or without a destination,
- * is left as it is.
+ * two passes; one already settled meanwhile, armed again, or without a
+ * destination, is left as it is.  Only a PMD-mapped folio met, with no
+ * base page table and nothing left behind, makes a region one huge page:
+ * not a region where the mover met nothing.
  */
 static void knumad_test_moved(struct kunit *test)
 {
-	struct knumad_region *r[4];
+	struct knumad_batch b = {};
+	struct knumad_region *r[5];
 	struct knumad_mm *km;
 	int i;
+
+	KUNIT_EXPECT_FALSE(test, knumad_batch_moved_huge(&b));
+	b.huge = true;
+	KUNIT_EXPECT_TRUE(test, knumad_batch_moved_huge(&b));
+	b.left = true;
+	KUNIT_EXPECT_FALSE(test, knumad_batch_moved_huge(&b));
+	b.left = false;
+	b.pte_mapped = true;
+	KUNIT_EXPECT_FALSE(test, knumad_batch_moved_huge(&b));
 
 	km = kunit_kzalloc(test, sizeof(*km), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, km);
@@ -230,6 +242,8 @@ static void knumad_test_moved(struct kunit *test)
 	r[2]->settled = 2;
 	r[2]->armed_seq = 18;
 	r[3]->target = NUMA_NO_NODE;
+	r[4]->armed = true;
+	r[4]->armed_seq = 19;
 	for (i = 0; i < ARRAY_SIZE(r); i++)
 		knumad_region_moved(km, i, i != 1);
 	KUNIT_EXPECT_EQ(test, r[0]->settled, KNUMAD_MAX_SETTLED);
@@ -244,6 +258,8 @@ static void knumad_test_moved(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, r[2]->settled, 2);
 	KUNIT_EXPECT_EQ(test, r[2]->armed_seq, 18);
 	KUNIT_EXPECT_EQ(test, r[3]->settled, 0);
+	KUNIT_EXPECT_EQ(test, r[4]->settled, 0);
+	KUNIT_EXPECT_EQ(test, r[4]->armed_seq, 19);
 	xa_destroy(&km->regions);
 }
 
