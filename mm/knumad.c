@@ -207,6 +207,15 @@
  */
 #define KNUMAD_KEEP_SHARE		256
 /*
+ * Two threads share memory when at least a quarter of one's samples
+ * (1/2^this) were of memory the other sampled last: the threads of one
+ * vCPU node of a virtual machine, all writing its RAM.  A split process
+ * keeps such threads in one part when they fit a node
+ * (knumad_split_assign()): a region two threads on two nodes write is
+ * local to neither, whatever knumad does with it.
+ */
+#define KNUMAD_PEER_SHIFT		2
+/*
  * Regions a process may have: one per 2 MiB with memory present, so this
  * covers 512 GiB of resident memory (about 16 MiB of regions, charged to
  * the process's memcg).  Regions past the bound are not sampled.
@@ -238,6 +247,8 @@
  * @last_nid:	node of the region's previous sample: stands in for the
  *		folio's last toucher when the folio has none recorded, so
  *		a region learns within one pass.
+ * @last_pid:	the low pid bits (as in a cpupid) of the thread that took
+ *		that sample; -1 & LAST__PID_MASK if none.
  * @armed:	a sample is armed and not touched yet: an idle region keeps
  *		that one sample armed instead of getting a new one each pass.
  * @armed_off:	first page of the armed sample in the region: a sample
@@ -262,7 +273,8 @@ struct knumad_region {
 	unsigned int xnode;
 	unsigned int known;
 	unsigned int nr;
-	int last_nid;
+	s16 last_nid;
+	u8 last_pid;
 	bool armed;
 	u8 settled;
 	u16 armed_off;
@@ -283,9 +295,24 @@ struct knumad_region {
  * @part:	the part (knumad_mm::parts index) a split process assigned
  *		the thread to, or NUMA_NO_NODE.
  * @join_queued: a join (knumad_join_fn()) is queued on the thread.
+ * @peer:	low pid bits of the other thread whose memory its samples
+ *		met most (a majority vote), ...
+ * @peer_votes:	... and the vote's margin, halved with @faults; @peer
+ *		counts while it is at least @total >> KNUMAD_PEER_SHIFT.
  * @mem_nid:	scratch for knumad_split_assign(): where most of the memory
  *		it touches is, ...
  * @cpu_nid:	... and where it runs, among the nodes with room.
+ * @task:	scratch for knumad_split_assign(): the thread's task, or
+ *		NULL if it is gone.
+ * @root:	scratch for knumad_split_sets(): the thread's set of active
+ *		threads that share memory (union-find), ...
+ * @set_next:	... the next member of the set (a list from the root); for
+ *		a root, ...
+ * @set_share:	... the CPU share of the set's threads, ...
+ * @set_size:	... their number, ...
+ * @set_nid:	... the home of the part its members are in (NUMA_NO_NODE:
+ *		none), ...
+ * @set_split:	... and whether they are in two parts or more.
  * @faults:	per node of the faulting CPU (nr_node_ids entries), then
  *		per node of the faulting folio (nr_node_ids more), halved
  *		after every pass over the process; the entry goes when they
@@ -303,8 +330,17 @@ struct knumad_thread {
 	unsigned int share;
 	int part;
 	bool join_queued;
+	u8 peer;
+	u16 peer_votes;
 	int mem_nid;
 	int cpu_nid;
+	struct task_struct *task;
+	struct knumad_thread *root;
+	struct knumad_thread *set_next;
+	unsigned long set_share;
+	unsigned int set_size;
+	int set_nid;
+	bool set_split;
 	unsigned long faults[];
 };
 
@@ -1162,11 +1198,10 @@ static void knumad_join_queue(struct knumad_mm *km, struct task_struct *t,
  * current thread, and make it join the implicit group knumad chose for it
  * (its process's, or its part's if the process is split) on its way back
  * to user space if it is not in it (nor in a group of its own choosing).
- * Returns the thread's part (knumad_thread::part), or NUMA_NO_NODE if it
- * has no entry.
+ * Returns the thread's entry, NULL if it has none.
  */
-static int knumad_thread_fault(struct knumad_mm *km, int this_nid,
-			       int mem_nid)
+static struct knumad_thread *knumad_thread_fault(struct knumad_mm *km,
+						 int this_nid, int mem_nid)
 {
 	struct memsched_group *group, *implicit;
 	struct knumad_thread *kt;
@@ -1211,7 +1246,31 @@ static int knumad_thread_fault(struct knumad_mm *km, int this_nid,
 		goto out;
 	knumad_join_queue(km, current, kt);
 out:
-	return kt ? kt->part : NUMA_NO_NODE;
+	return kt;
+}
+
+/*
+ * A sample by thread @kt (low pid bits @own) met memory that the thread
+ * with low pid bits @prev sampled last: a vote for @prev as @kt's peer,
+ * unless it is @kt itself or nobody.  Boyer-Moore's majority vote: one
+ * candidate and its margin per thread, so a thread's peer is the thread
+ * it shares the most with, in constant space.
+ */
+static void knumad_thread_peer(struct knumad_thread *kt, int own, int prev)
+{
+	own &= LAST__PID_MASK;
+	prev &= LAST__PID_MASK;
+	if (prev == own || prev == (-1 & LAST__PID_MASK))
+		return;
+	if (kt->peer_votes && kt->peer == prev) {
+		if (kt->peer_votes < U16_MAX)
+			kt->peer_votes++;
+	} else if (!kt->peer_votes) {
+		kt->peer = prev;
+		kt->peer_votes = 1;
+	} else {
+		kt->peer_votes--;
+	}
 }
 
 /*
@@ -1302,7 +1361,8 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 	struct knumad_mm *km = READ_ONCE(mm->knumad);
 	int this_nid = numa_node_id(), nid = folio_nid(folio);
 	struct knumad_region *r;
-	int last, last_nid, target, part, home;
+	int last, last_nid, last_pid, target, home;
+	struct knumad_thread *kt;
 	bool huge;
 	bool move = false;
 
@@ -1324,12 +1384,14 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 	 * on a slow tier: leave it to mainline, and learn from the region's
 	 * previous sample instead (below).
 	 */
+	last_pid = -1;
 	if (folio_use_access_time(folio)) {
 		last_nid = NUMA_NO_NODE;
 	} else {
 		last = cpu_pid_to_cpupid(raw_smp_processor_id(), current->pid);
 		last = folio_xchg_last_cpupid(folio, last);
 		last_nid = knumad_prev_nid(last, this_nid, current->pid);
+		last_pid = cpupid_to_pid(last);
 	}
 
 	spin_lock(&km->lock);
@@ -1340,7 +1402,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		km->busy = true;	/* misplaced, or shared: keep looking */
 	km->faults[this_nid]++;
 	km->faults[nr_node_ids + nid]++;
-	part = knumad_thread_fault(km, this_nid, nid);
+	kt = knumad_thread_fault(km, this_nid, nid);
 
 	target = knumad_vma_home(vma);
 	if (target == NUMA_NO_NODE) {
@@ -1352,8 +1414,12 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 			goto out;
 		r->armed = false;
 		/* a first touch of the folio: the region's previous sample */
-		if (last_nid == NUMA_NO_NODE)
+		if (last_nid == NUMA_NO_NODE) {
 			last_nid = r->last_nid;
+			last_pid = r->last_pid;
+		}
+		if (kt)
+			knumad_thread_peer(kt, current->pid, last_pid);
 		/*
 		 * A huge page's first sample counts as private, as mainline
 		 * moves a folio at its first hinting fault: the region has
@@ -1368,12 +1434,14 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		if (last_nid == NUMA_NO_NODE && huge)
 			last_nid = this_nid;
 		r->last_nid = this_nid;
+		r->last_pid = current->pid & LAST__PID_MASK;
 		last = r->target;
 		/* a process's home, or the home of the thread's part */
 		if (km->implicit)
 			home = READ_ONCE(km->implicit->home_nid);
 		else if (km->parts)
-			home = knumad_split_home(km, part, r, jiffies);
+			home = knumad_split_home(km, kt ? kt->part :
+						 NUMA_NO_NODE, r, jiffies);
 		else
 			home = NUMA_NO_NODE;
 		target = knumad_region_sample(r, nr_node_ids, this_nid,
@@ -2072,6 +2140,7 @@ static struct knumad_region *knumad_region(struct knumad_mm *km,
 		return NULL;
 	r->target = NUMA_NO_NODE;
 	r->last_nid = NUMA_NO_NODE;
+	r->last_pid = -1 & LAST__PID_MASK;
 	if (xa_err(xa_store(&km->regions, index, r,
 			    GFP_KERNEL_ACCOUNT | __GFP_NOWARN))) {
 		kfree(r);
@@ -2436,6 +2505,7 @@ static void knumad_decay_faults(struct knumad_mm *km)
 			kt->faults[nr_node_ids + nid] >>= 1;
 			kt->total += kt->faults[nid];
 		}
+		kt->peer_votes >>= 1;
 		if (!kt->total && kt->judged && !kt->active)
 			knumad_thread_del(km, index, kt);
 	}
@@ -2654,33 +2724,170 @@ static int knumad_split_roomiest(struct task_struct *t,
 	return best;
 }
 
+/* The root of @kt's set, halving the path to it. */
+static struct knumad_thread *knumad_set_root(struct knumad_thread *kt)
+{
+	while (kt->root != kt) {
+		kt->root = kt->root->root;
+		kt = kt->root;
+	}
+	return kt;
+}
+
+/* Does @kt share memory with its peer, by the margin of its vote? */
+static bool knumad_has_peer(const struct knumad_thread *kt)
+{
+	return kt->peer_votes &&
+	       kt->peer_votes >= kt->total >> KNUMAD_PEER_SHIFT;
+}
+
+/*
+ * Sort the active threads of a split process into sets of threads that
+ * share memory: a thread and its peer (knumad_thread_peer()) are in one
+ * set if the peer is active and no other active thread has its low pid
+ * bits (@tbl: scratch of LAST__PID_MASK + 1 entries).  Every member's
+ * @root is then its set's root, which gets the list of the members, their
+ * CPU share and their number.  Under km->lock; O(threads).
+ */
+static void knumad_split_sets(struct knumad_mm *km, struct knumad_thread **tbl)
+{
+	struct knumad_thread *kt, *peer, *root, **slot;
+	unsigned long index;
+
+	memset(tbl, 0, (LAST__PID_MASK + 1) * sizeof(*tbl));
+	xa_for_each(&km->threads, index, kt) {
+		kt->root = kt;
+		kt->set_next = NULL;
+		kt->set_share = 0;
+		kt->set_size = 0;
+		kt->set_nid = NUMA_NO_NODE;
+		kt->set_split = false;
+		if (!kt->active)
+			continue;
+		slot = &tbl[index & LAST__PID_MASK];
+		*slot = *slot ? ERR_PTR(-EEXIST) : kt;
+	}
+	xa_for_each(&km->threads, index, kt) {
+		if (!kt->active || !knumad_has_peer(kt))
+			continue;
+		peer = tbl[kt->peer];
+		if (IS_ERR_OR_NULL(peer))
+			continue;
+		root = knumad_set_root(kt);
+		peer = knumad_set_root(peer);
+		if (peer != root)
+			peer->root = root;
+	}
+	xa_for_each(&km->threads, index, kt) {
+		if (!kt->active)
+			continue;
+		root = knumad_set_root(kt);
+		kt->root = root;
+		if (kt != root) {
+			kt->set_next = root->set_next;
+			root->set_next = kt;
+		}
+		root->set_share += kt->share;
+		root->set_size++;
+	}
+}
+
+/* Is @root's set of two threads or more, and has some node room for it? */
+static bool knumad_set_fits(const struct knumad_thread *root,
+			    const unsigned long *cap)
+{
+	int nid;
+
+	if (root->set_size < 2)
+		return false;
+	for (nid = 0; nid < nr_node_ids; nid++)
+		if (cap[nid] && root->set_share <= cap[nid])
+			return true;
+	return false;
+}
+
+/*
+ * Put the set of @root, whose members have no part, in one part: at a
+ * node with room for all of them that each may run on - the one holding
+ * most of the memory they touch, then the one they run on most (their
+ * faults summed in @sum, 2 * nr_node_ids entries of scratch), then the
+ * one with the most room.  Returns false, and assigns nothing, if no node
+ * will do.  Under RCU and km->lock; O(members * nodes).
+ */
+static bool knumad_set_place(struct knumad_mm *km, struct knumad_thread *root,
+			     unsigned long *load, const unsigned long *cap,
+			     int *want, unsigned long *sum)
+{
+	struct knumad_thread *kt;
+	int nid, best = NUMA_NO_NODE, part, mem = nr_node_ids;
+
+	memset(sum, 0, 2 * nr_node_ids * sizeof(*sum));
+	for (kt = root; kt; kt = kt->set_next)
+		for (nid = 0; nid < 2 * nr_node_ids; nid++)
+			sum[nid] += kt->faults[nid];
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		if (!cap[nid] || load[nid] + root->set_share > cap[nid])
+			continue;
+		for (kt = root; kt; kt = kt->set_next)
+			if (!kt->task || !knumad_may_run(kt->task, nid))
+				break;
+		if (kt)
+			continue;
+		if (best == NUMA_NO_NODE ||
+		    sum[mem + nid] > sum[mem + best] ||
+		    (sum[mem + nid] == sum[mem + best] &&
+		     (sum[nid] > sum[best] ||
+		      (sum[nid] == sum[best] &&
+		       cap[nid] - load[nid] > cap[best] - load[best]))))
+			best = nid;
+	}
+	if (best == NUMA_NO_NODE)
+		return false;
+	part = knumad_part_at(km, want, best);
+	if (part == NUMA_NO_NODE)
+		return false;
+	for (kt = root; kt; kt = kt->set_next) {
+		kt->part = part;
+		load[best] += kt->share;
+	}
+	root->set_nid = best;
+	return true;
+}
+
 /*
  * Assign the active threads of a split process to parts, in CPU shares
  * (1/1024ths) against each node's @cap (the CPUs there its threads may
  * use and other groups' threads leave, and KNUMAD_FIT_SLACK; 0 where no
- * home may be); @load receives what each node got.  A thread keeps its
- * part while it may run at the part's home and the home has room (half a
- * CPU more, KNUMAD_KEEP_SLACK, against flapping): assignments are sticky,
- * so a thread and its memory settle.  The others go, in this order of
- * preference while there is room: to the node holding most of the memory
- * they touch if they run there too, to that node, to the node they run
- * on, and then to the node with the most room.  Returns whether a thread
- * changed part.  Under RCU and km->lock: one task lookup per thread and
- * stage, and O(nodes) per lookup.
+ * home may be); @load receives what each node got.  Threads that share
+ * memory (knumad_split_sets()) go to one part together when some node
+ * has room for them all, else one by one as the others: a set found in
+ * two parts is taken out of them and put together again.  A thread keeps
+ * its part while it may run at the part's home and the home has room
+ * (half a CPU more, KNUMAD_KEEP_SLACK, against flapping): assignments are
+ * sticky, so a thread and its memory settle.  The others go, in this
+ * order of preference while there is room: to the node holding most of
+ * the memory they touch if they run there too, to that node, to the node
+ * they run on, and then to the node with the most room.  @tbl and @sum:
+ * scratch for knumad_split_sets() and knumad_set_place().  Returns
+ * whether a thread changed part.  Under RCU and km->lock: one task lookup
+ * per thread, O(nodes) per thread and stage.
  */
 static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
-				const unsigned long *cap, int *want)
+				const unsigned long *cap, int *want,
+				struct knumad_thread **tbl, unsigned long *sum)
 {
 	const unsigned long keep = KNUMAD_KEEP_SLACK - KNUMAD_FIT_SLACK;
-	struct knumad_thread *kt;
+	struct knumad_thread *kt, *root;
 	struct task_struct *t;
 	bool changed = false;
 	unsigned long index;
 	int stage, nid, part;
 
 	lockdep_assert_held(&km->lock);
+	knumad_split_sets(km, tbl);
 	xa_for_each(&km->threads, index, kt) {
 		t = find_task_by_pid_ns(index, &init_pid_ns);
+		kt->task = t;
 		kt->mem_nid = NUMA_NO_NODE;
 		kt->cpu_nid = NUMA_NO_NODE;
 		if (t && kt->active) {
@@ -2688,17 +2895,59 @@ static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
 							nr_node_ids, t, cap);
 			kt->cpu_nid = knumad_split_best(kt->faults, t, cap);
 		}
+		if (!kt->active || kt->part == NUMA_NO_NODE)
+			continue;
+		/* is the thread's set in two parts? */
+		nid = knumad_part_home(km, kt->part);
+		if (kt->root->set_nid == NUMA_NO_NODE)
+			kt->root->set_nid = nid;
+		else if (kt->root->set_nid != nid)
+			kt->root->set_split = true;
+	}
+	xa_for_each(&km->threads, index, kt) {
 		if (kt->part == NUMA_NO_NODE)
 			continue;
+		t = kt->task;
 		nid = knumad_part_home(km, kt->part);
 		if (!t || !cap[nid] || !knumad_may_run(t, nid) ||
-		    (kt->active && load[nid] + kt->share > cap[nid] + keep)) {
+		    (kt->active && load[nid] + kt->share > cap[nid] + keep) ||
+		    (kt->active && kt->root->set_split &&
+		     knumad_set_fits(kt->root, cap))) {
 			kt->part = NUMA_NO_NODE;
 			changed = true;
 			continue;
 		}
 		if (kt->active)
 			load[nid] += kt->share;
+	}
+	/* where the members that kept their part are */
+	xa_for_each(&km->threads, index, kt)
+		kt->root->set_nid = NUMA_NO_NODE;
+	xa_for_each(&km->threads, index, kt)
+		if (kt->active && kt->part != NUMA_NO_NODE)
+			kt->root->set_nid = knumad_part_home(km, kt->part);
+	/* sets first: with the members that kept a part, or all together */
+	xa_for_each(&km->threads, index, kt) {
+		if (!kt->active || kt->part != NUMA_NO_NODE)
+			continue;
+		root = kt->root;
+		if (!knumad_set_fits(root, cap))
+			continue;
+		nid = root->set_nid;
+		if (nid == NUMA_NO_NODE) {
+			changed |= knumad_set_place(km, root, load, cap, want,
+						    sum);
+			continue;
+		}
+		if (!kt->task || !knumad_may_run(kt->task, nid) ||
+		    load[nid] + kt->share > cap[nid])
+			continue;
+		part = knumad_part_at(km, want, nid);
+		if (part == NUMA_NO_NODE)
+			continue;
+		kt->part = part;
+		load[nid] += kt->share;
+		changed = true;
 	}
 	for (stage = 0; stage < 4; stage++) {
 		xa_for_each(&km->threads, index, kt) {
@@ -2716,9 +2965,9 @@ static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
 				nid = kt->cpu_nid;
 				break;
 			default:
-				t = find_task_by_pid_ns(index, &init_pid_ns);
-				nid = t ? knumad_split_roomiest(t, load, cap) :
-					  NUMA_NO_NODE;
+				nid = kt->task ?
+				      knumad_split_roomiest(kt->task, load, cap) :
+				      NUMA_NO_NODE;
 				break;
 			}
 			if (nid == NUMA_NO_NODE ||
@@ -2738,17 +2987,18 @@ static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
 /*
  * A process whose active threads fit no one node is split: one implicit
  * group per node it needs, each active thread in one (see
- * knumad_split_assign()).  The scheduler keeps each thread at its part's
- * home, so the regions each thread uses learn one node and move there -
- * what mainline's per-task preferred node and task swapping achieve, with
- * the group balancer's rules for moving a home.  Parts nobody is assigned
+ * knumad_split_assign()), threads that share memory in one part when
+ * they fit a node.  The scheduler keeps each thread at its part's home, so
+ * the regions each thread uses learn one node and move there - what
+ * mainline's per-task preferred node, numa_group and task swapping
+ * achieve, with the group balancer's rules for moving a home.  Parts nobody is assigned
  * to are dissolved.  @mems: the cpuset mems of the process's threads.
  */
 static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 {
 	struct memsched_group **parts = km->parts, *group;
-	unsigned long *load, *cap, *members;
-	struct knumad_thread *kt;
+	unsigned long *load, *cap, *members, *sum;
+	struct knumad_thread *kt, **tbl;
 	cpumask_var_t usable;
 	struct task_struct *t;
 	unsigned long index;
@@ -2770,15 +3020,19 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 		km->parts = parts;
 		spin_unlock(&km->lock);
 	}
-	load = kcalloc(3 * nr_node_ids, sizeof(*load), GFP_KERNEL);
+	load = kcalloc(5 * nr_node_ids, sizeof(*load), GFP_KERNEL);
 	want = kmalloc_array(nr_node_ids, sizeof(*want), GFP_KERNEL);
-	if (!load || !want || !zalloc_cpumask_var(&usable, GFP_KERNEL)) {
+	tbl = kmalloc_array(LAST__PID_MASK + 1, sizeof(*tbl), GFP_KERNEL);
+	if (!load || !want || !tbl ||
+	    !zalloc_cpumask_var(&usable, GFP_KERNEL)) {
+		kfree(tbl);
 		kfree(want);
 		kfree(load);
 		return;
 	}
 	cap = load + nr_node_ids;
 	members = cap + nr_node_ids;
+	sum = members + nr_node_ids;
 	for (nid = 0; nid < nr_node_ids; nid++)
 		want[nid] = NUMA_NO_NODE;
 
@@ -2811,7 +3065,7 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 
 	rcu_read_lock();
 	spin_lock(&km->lock);
-	changed = knumad_split_assign(km, load, cap, want);
+	changed = knumad_split_assign(km, load, cap, want, tbl, sum);
 	xa_for_each(&km->threads, index, kt)
 		if (kt->part != NUMA_NO_NODE)
 			members[kt->part]++;
@@ -2846,6 +3100,7 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 	if (changed || made)
 		knumad_join_threads(km);
 	free_cpumask_var(usable);
+	kfree(tbl);
 	kfree(want);
 	kfree(load);
 }

@@ -471,10 +471,176 @@ static void knumad_test_implicit_keeps(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, knumad_implicit_keeps(2, 1000, 2561, 10));
 }
 
+/*
+ * A thread's peer is the other thread whose memory its samples met most:
+ * its own memory and memory nobody sampled are no votes.
+ */
+static void knumad_test_peer(struct kunit *test)
+{
+	struct knumad_thread *kt;
+	int i;
+
+	kt = kunit_kzalloc(test, struct_size(kt, faults, 2 * nr_node_ids),
+			   GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, kt);
+	knumad_thread_peer(kt, 0x105, 0x5);		/* itself */
+	knumad_thread_peer(kt, 0x105, -1);		/* nobody */
+	KUNIT_EXPECT_EQ(test, kt->peer_votes, 0);
+	for (i = 0; i < 3; i++)
+		knumad_thread_peer(kt, 0x105, 0x207);
+	KUNIT_EXPECT_EQ(test, kt->peer, 7);
+	KUNIT_EXPECT_EQ(test, kt->peer_votes, 3);
+	knumad_thread_peer(kt, 0x105, 9);		/* a minority */
+	KUNIT_EXPECT_EQ(test, kt->peer, 7);
+	KUNIT_EXPECT_EQ(test, kt->peer_votes, 2);
+	/* the margin must be a quarter of the thread's samples */
+	kt->total = 8;
+	KUNIT_EXPECT_TRUE(test, knumad_has_peer(kt));
+	kt->total = 12;
+	KUNIT_EXPECT_FALSE(test, knumad_has_peer(kt));
+	knumad_thread_peer(kt, 0x105, 9);
+	knumad_thread_peer(kt, 0x105, 9);
+	knumad_thread_peer(kt, 0x105, 9);		/* the majority turns */
+	KUNIT_EXPECT_EQ(test, kt->peer, 9);
+	KUNIT_EXPECT_EQ(test, kt->peer_votes, 1);
+}
+
+static struct knumad_thread *kt_thread(struct kunit *test,
+				       struct knumad_mm *km, pid_t tid,
+				       int peer)
+{
+	struct knumad_thread *kt;
+
+	kt = kunit_kzalloc(test, struct_size(kt, faults, 2 * nr_node_ids),
+			   GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, kt);
+	kt->active = true;
+	kt->share = 1024;
+	kt->total = 8;
+	kt->part = NUMA_NO_NODE;
+	if (peer >= 0) {
+		kt->peer = peer;
+		kt->peer_votes = 4;
+	}
+	kt->task = current;
+	KUNIT_ASSERT_EQ(test, xa_err(xa_store(&km->threads, tid, kt,
+					      GFP_KERNEL)), 0);
+	return kt;
+}
+
+/*
+ * Threads that share memory form sets: the threads of two virtual nodes
+ * of a VM, two by two.  A peer whose low pid bits two active threads have
+ * joins nobody; an idle thread joins nobody.  A set goes to one node with
+ * room for all of it, where most of its memory is, else where there is
+ * room.
+ */
+static void knumad_test_sets(struct kunit *test)
+{
+	struct knumad_thread *a, *b, *c, *d, *e, *f, *g, *idle, **tbl;
+	unsigned long *load, *cap, *sum;
+	struct knumad_mm *km;
+	int *want, nid;
+
+	if (nr_node_ids < 2)
+		kunit_skip(test, "needs 2 nodes");
+	km = kunit_kzalloc(test, struct_size(km, faults, 2 * nr_node_ids),
+			   GFP_KERNEL);
+	tbl = kunit_kcalloc(test, LAST__PID_MASK + 1, sizeof(*tbl),
+			    GFP_KERNEL);
+	load = kunit_kcalloc(test, 4 * nr_node_ids, sizeof(*load), GFP_KERNEL);
+	want = kunit_kcalloc(test, nr_node_ids, sizeof(*want), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, km);
+	KUNIT_ASSERT_NOT_NULL(test, tbl);
+	KUNIT_ASSERT_NOT_NULL(test, load);
+	KUNIT_ASSERT_NOT_NULL(test, want);
+	km->parts = kunit_kcalloc(test, nr_node_ids, sizeof(*km->parts),
+				  GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, km->parts);
+	cap = load + nr_node_ids;
+	sum = cap + nr_node_ids;
+	spin_lock_init(&km->lock);
+	xa_init(&km->threads);
+
+	a = kt_thread(test, km, 0x100, 0x01);
+	b = kt_thread(test, km, 0x101, 0x00);
+	c = kt_thread(test, km, 0x102, 0x03);
+	d = kt_thread(test, km, 0x103, -1);
+	e = kt_thread(test, km, 0x104, -1);
+	/* 0x205 and 0x305 look alike: 0x106's vote for 0x05 counts for none */
+	f = kt_thread(test, km, 0x205, -1);
+	kt_thread(test, km, 0x305, -1);
+	g = kt_thread(test, km, 0x106, 0x05);
+	/* an idle thread is nobody's peer */
+	idle = kt_thread(test, km, 0x107, -1);
+	idle->active = false;
+	e->peer = 0x07;
+	e->peer_votes = 4;
+
+	spin_lock(&km->lock);
+	knumad_split_sets(km, tbl);
+	KUNIT_EXPECT_PTR_EQ(test, a->root, b->root);
+	KUNIT_EXPECT_PTR_EQ(test, c->root, d->root);
+	KUNIT_EXPECT_PTR_NE(test, a->root, c->root);
+	KUNIT_EXPECT_EQ(test, a->root->set_size, 2);
+	KUNIT_EXPECT_EQ(test, a->root->set_share, 2048);
+	KUNIT_EXPECT_EQ(test, c->root->set_size, 2);
+	KUNIT_EXPECT_PTR_EQ(test, e->root, e);
+	KUNIT_EXPECT_EQ(test, e->set_size, 1);
+	KUNIT_EXPECT_PTR_EQ(test, g->root, g);
+	KUNIT_EXPECT_PTR_EQ(test, f->root, f);
+
+	/* two CPUs a node: a pair fits, a thread alone is no set */
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		cap[nid] = nid < 2 ? 2 * 1024 + KNUMAD_FIT_SLACK : 0;
+		want[nid] = NUMA_NO_NODE;
+	}
+	KUNIT_EXPECT_TRUE(test, knumad_set_fits(a->root, cap));
+	KUNIT_EXPECT_FALSE(test, knumad_set_fits(e, cap));
+	cap[0] = 1024 + KNUMAD_FIT_SLACK;
+	cap[1] = 1024 + KNUMAD_FIT_SLACK;
+	KUNIT_EXPECT_FALSE(test, knumad_set_fits(a->root, cap));
+	cap[0] = 2 * 1024 + KNUMAD_FIT_SLACK;
+	cap[1] = 2 * 1024 + KNUMAD_FIT_SLACK;
+
+	/* both pairs' memory is on node 1: the first goes there */
+	a->faults[nr_node_ids + 1] = 10;
+	b->faults[nr_node_ids + 1] = 10;
+	c->faults[nr_node_ids + 1] = 10;
+	d->faults[nr_node_ids + 1] = 10;
+	KUNIT_EXPECT_TRUE(test, knumad_set_place(km, a->root, load, cap, want,
+						 sum));
+	KUNIT_EXPECT_EQ(test, a->part, b->part);
+	KUNIT_EXPECT_NE(test, a->part, NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, want[a->part], 1);
+	KUNIT_EXPECT_EQ(test, load[1], 2048);
+	/* node 1 is full: the second pair goes to node 0, whole */
+	KUNIT_EXPECT_TRUE(test, knumad_set_place(km, c->root, load, cap, want,
+						 sum));
+	KUNIT_EXPECT_EQ(test, c->part, d->part);
+	KUNIT_EXPECT_NE(test, c->part, a->part);
+	KUNIT_EXPECT_EQ(test, want[c->part], 0);
+	/* no room left for a third pair: nothing is assigned */
+	e->root = e;
+	e->set_next = g;
+	g->root = e;
+	g->set_next = NULL;
+	e->set_size = 2;
+	e->set_share = 2048;
+	KUNIT_EXPECT_FALSE(test, knumad_set_place(km, e, load, cap, want,
+						  sum));
+	KUNIT_EXPECT_EQ(test, e->part, NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, g->part, NUMA_NO_NODE);
+	spin_unlock(&km->lock);
+	xa_destroy(&km->threads);
+}
+
 static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_min_samples),
 	KUNIT_CASE(knumad_test_huge_sample),
 	KUNIT_CASE(knumad_test_split_home),
+	KUNIT_CASE(knumad_test_peer),
+	KUNIT_CASE(knumad_test_sets),
 	KUNIT_CASE(knumad_test_prev_nid),
 	KUNIT_CASE(knumad_test_settled),
 	KUNIT_CASE(knumad_test_moved),

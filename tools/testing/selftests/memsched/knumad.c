@@ -1351,6 +1351,92 @@ TEST_F_TIMEOUT(knumad, split_process_settles_per_thread, 180)
 }
 
 /*
+ * vnuma in small, as QEMU runs a guest with two virtual nodes and no
+ * memsched: pairs of busy threads, each pair writing all of its own
+ * slice, which the main thread first touched on node 0.  The threads of
+ * every pair start on two different nodes, so the scheduler has no reason
+ * to move them.  The process fits no node and is split; each pair must
+ * end in one part, with its slice at the part's home: a slice written from
+ * two nodes is local to neither.  Before knumad grouped the threads that
+ * share memory it assigned them by where they ran, one of each pair to
+ * each part, and make bench's vnuma stayed at 50% locality on 2 nodes.
+ */
+TEST_F_TIMEOUT(knumad, split_process_keeps_sharers_together, 180)
+{
+	int nthreads = sysconf(_SC_NPROCESSORS_ONLN), i, p, nid, max_cpus = 0;
+	int group[SPLIT_MAX], home[SPLIT_MAX], ok = 0, stable = 0, npairs;
+	unsigned long len = 8 * MB;
+	struct roamer *r;
+	volatile int stop = 0;
+	double t0, settled = -1, share[SPLIT_MAX];
+	cpu_set_t set;
+	char *buf;
+
+	for (nid = 0; nid < nr_nodes(); nid++)
+		if (!node_cpus(nid, &set) && CPU_COUNT(&set) > max_cpus)
+			max_cpus = CPU_COUNT(&set);
+	if (nthreads > SPLIT_MAX || nthreads <= max_cpus || nthreads % 2 ||
+	    max_cpus < 2)
+		SKIP(return, "%d CPUs, %d a node: no pairs to split", nthreads,
+		     max_cpus);
+	npairs = nthreads / 2;
+	r = calloc(nthreads, sizeof(*r));
+	ASSERT_NE(NULL, r);
+	buf = map_aligned(npairs * len, 0);
+	ASSERT_NE(NULL, buf);
+	touch(buf, npairs * len);	/* on node 0: the fixture pinned us */
+	ASSERT_GE(share_on(buf, npairs * len, 0), 0.95);
+	for (i = 0; i < nthreads; i++) {
+		r[i].addr = buf + i / 2 * len;
+		r[i].len = len;
+		r[i].nid = i % nr_nodes();	/* a pair's two on two nodes */
+		r[i].stop = &stop;
+		pthread_create(&r[i].thread, NULL, roamer_fn, &r[i]);
+	}
+	ASSERT_EQ(0, unpin());
+
+	t0 = now_s();
+	while (now_s() - t0 < 120) {
+		usleep(250000);
+		ok = 1;
+		for (i = 0; i < nthreads; i++) {
+			group[i] = r[i].tid ? ms_tbind(r[i].tid, MS_ID_GET, 0) :
+					      0;
+			home[i] = group[i] > 0 ?
+				  group_home(group[i], NULL, 0) : -1;
+			share[i] = home[i] >= 0 ?
+				   share_on(r[i].addr, len, home[i]) : 0;
+			if (home[i] < 0 || share[i] < 0.95)
+				ok = 0;
+		}
+		for (p = 0; p < npairs; p++)
+			if (group[2 * p] != group[2 * p + 1])
+				ok = 0;
+		if (!ok) {
+			settled = -1;
+			continue;
+		}
+		if (settled < 0)
+			settled = now_s();
+		if (now_s() - settled >= 3) {
+			stable = 1;
+			break;
+		}
+	}
+	for (i = 0; i < nthreads; i++)
+		TH_LOG("pair %d thread %d: group %d home %d, %.0f%% of the slice there",
+		       i / 2, i, group[i], home[i], share[i] * 100);
+	TH_LOG("settled %.1f s after the threads started",
+	       settled < 0 ? -1 : settled - t0);
+	EXPECT_EQ(1, stable);
+	stop = 1;
+	for (i = 0; i < nthreads; i++)
+		pthread_join(r[i].thread, NULL);
+	munmap(buf, npairs * len);
+	free(r);
+}
+
+/*
  * A mostly idle thread does not keep a process from its home: the main
  * thread, pinned to node 0, writes a 2 MiB buffer of its own every 500 ms
  * (it takes hinting faults, a few per pass) while two unpinned threads
