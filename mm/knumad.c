@@ -207,14 +207,17 @@
  */
 #define KNUMAD_KEEP_SHARE		256
 /*
- * Two threads share memory when at least a quarter of one's samples
- * (1/2^this) were of memory the other sampled last: the threads of one
- * vCPU node of a virtual machine, all writing its RAM.  A split process
- * keeps such threads in one part when they fit a node
- * (knumad_split_assign()): a region two threads on two nodes write is
- * local to neither, whatever knumad does with it.
+ * Two threads share memory when the margin of one's vote for the other
+ * (knumad_thread_peer(): at most the samples it took of memory the other
+ * sampled last) is at least a quarter (1/2^this) of all its recent
+ * samples and at least KNUMAD_PEER_MIN_VOTES: the threads of one vCPU
+ * node of a virtual machine, all writing its RAM.  A split process keeps
+ * such threads in one part when they fit a node (knumad_split_assign()):
+ * a region two threads on two nodes write is local to neither, whatever
+ * knumad does with it.
  */
 #define KNUMAD_PEER_SHIFT		2
+#define KNUMAD_PEER_MIN_VOTES		4
 /*
  * Regions a process may have: one per 2 MiB with memory present, so this
  * covers 512 GiB of resident memory (about 16 MiB of regions, charged to
@@ -1254,10 +1257,13 @@ out:
  * with low pid bits @prev sampled last: a vote for @prev as @kt's peer,
  * unless it is @kt itself or nobody.  Boyer-Moore's majority vote: one
  * candidate and its margin per thread, so a thread's peer is the thread
- * it shares the most with, in constant space.
+ * it shares the most with, in constant space.  A thread whose low pid
+ * bits are all ones reads as nobody, as in mainline's cpupid.
  */
 static void knumad_thread_peer(struct knumad_thread *kt, int own, int prev)
 {
+	BUILD_BUG_ON(LAST__PID_MASK > U8_MAX);
+	BUILD_BUG_ON(MAX_NUMNODES > S16_MAX);
 	own &= LAST__PID_MASK;
 	prev &= LAST__PID_MASK;
 	if (prev == own || prev == (-1 & LAST__PID_MASK))
@@ -1418,7 +1424,8 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 			last_nid = r->last_nid;
 			last_pid = r->last_pid;
 		}
-		if (kt)
+		/* not for a fault on another process's memory (remote GUP) */
+		if (kt && current->mm == mm)
 			knumad_thread_peer(kt, current->pid, last_pid);
 		/*
 		 * A huge page's first sample counts as private, as mainline
@@ -1434,7 +1441,8 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		if (last_nid == NUMA_NO_NODE && huge)
 			last_nid = this_nid;
 		r->last_nid = this_nid;
-		r->last_pid = current->pid & LAST__PID_MASK;
+		r->last_pid = current->mm == mm ? current->pid & LAST__PID_MASK :
+				  -1 & LAST__PID_MASK;
 		last = r->target;
 		/* a process's home, or the home of the thread's part */
 		if (km->implicit)
@@ -2737,17 +2745,20 @@ static struct knumad_thread *knumad_set_root(struct knumad_thread *kt)
 /* Does @kt share memory with its peer, by the margin of its vote? */
 static bool knumad_has_peer(const struct knumad_thread *kt)
 {
-	return kt->peer_votes &&
-	       kt->peer_votes >= kt->total >> KNUMAD_PEER_SHIFT;
+	return kt->peer_votes >= KNUMAD_PEER_MIN_VOTES &&
+	       kt->peer_votes >= min_t(unsigned long, U16_MAX,
+				       kt->total >> KNUMAD_PEER_SHIFT);
 }
 
 /*
  * Sort the active threads of a split process into sets of threads that
  * share memory: a thread and its peer (knumad_thread_peer()) are in one
- * set if the peer is active and no other active thread has its low pid
- * bits (@tbl: scratch of LAST__PID_MASK + 1 entries).  Every member's
- * @root is then its set's root, which gets the list of the members, their
- * CPU share and their number.  Under km->lock; O(threads).
+ * set if the peer is active, shares memory too, and no other active
+ * thread has its low pid bits (@tbl: scratch of LAST__PID_MASK + 1
+ * entries; with hundreds of active threads most bits are taken twice and
+ * few sets form).  Every member's @root is then its set's root, which gets
+ * the list of the members, their CPU share and their number.  Under
+ * km->lock; O(threads) finds with path halving.
  */
 static void knumad_split_sets(struct knumad_mm *km, struct knumad_thread **tbl)
 {
@@ -2770,8 +2781,9 @@ static void knumad_split_sets(struct knumad_mm *km, struct knumad_thread **tbl)
 	xa_for_each(&km->threads, index, kt) {
 		if (!kt->active || !knumad_has_peer(kt))
 			continue;
+		/* both share: one stray vote joins no bystander */
 		peer = tbl[kt->peer];
-		if (IS_ERR_OR_NULL(peer))
+		if (IS_ERR_OR_NULL(peer) || !knumad_has_peer(peer))
 			continue;
 		root = knumad_set_root(kt);
 		peer = knumad_set_root(peer);
@@ -2807,26 +2819,29 @@ static bool knumad_set_fits(const struct knumad_thread *root,
 }
 
 /*
- * Put the set of @root, whose members have no part, in one part: at a
- * node with room for all of them that each may run on - the one holding
- * most of the memory they touch, then the one they run on most (their
- * faults summed in @sum, 2 * nr_node_ids entries of scratch), then the
- * one with the most room.  Returns false, and assigns nothing, if no node
- * will do.  Under RCU and km->lock; O(members * nodes).
+ * The node for the set of @root: one with room for all of it (@load, less
+ * the members' own share if they hold some already: @held) that each
+ * member may run on - the one holding most of the memory they touch, then
+ * the one they run on most (their faults summed in @sum, 2 * nr_node_ids
+ * entries of scratch), then the one with the most room.  NUMA_NO_NODE if
+ * no node will do.  Under RCU and km->lock; O(members * nodes).
  */
-static bool knumad_set_place(struct knumad_mm *km, struct knumad_thread *root,
-			     unsigned long *load, const unsigned long *cap,
-			     int *want, unsigned long *sum)
+static int knumad_set_node(struct knumad_thread *root,
+			   const unsigned long *load, const unsigned long *held,
+			   const unsigned long *cap, unsigned long *sum)
 {
+	int nid, best = NUMA_NO_NODE, mem = nr_node_ids;
 	struct knumad_thread *kt;
-	int nid, best = NUMA_NO_NODE, part, mem = nr_node_ids;
+	unsigned long room = 0;
 
 	memset(sum, 0, 2 * nr_node_ids * sizeof(*sum));
 	for (kt = root; kt; kt = kt->set_next)
 		for (nid = 0; nid < 2 * nr_node_ids; nid++)
 			sum[nid] += kt->faults[nid];
 	for (nid = 0; nid < nr_node_ids; nid++) {
-		if (!cap[nid] || load[nid] + root->set_share > cap[nid])
+		unsigned long used = load[nid] - (held ? held[nid] : 0);
+
+		if (!cap[nid] || used + root->set_share > cap[nid])
 			continue;
 		for (kt = root; kt; kt = kt->set_next)
 			if (!kt->task || !knumad_may_run(kt->task, nid))
@@ -2837,20 +2852,37 @@ static bool knumad_set_place(struct knumad_mm *km, struct knumad_thread *root,
 		    sum[mem + nid] > sum[mem + best] ||
 		    (sum[mem + nid] == sum[mem + best] &&
 		     (sum[nid] > sum[best] ||
-		      (sum[nid] == sum[best] &&
-		       cap[nid] - load[nid] > cap[best] - load[best]))))
+		      (sum[nid] == sum[best] && cap[nid] - used > room)))) {
 			best = nid;
+			room = cap[nid] - used;
+		}
 	}
-	if (best == NUMA_NO_NODE)
+	return best;
+}
+
+/*
+ * Put the set of @root, whose members have no part, in one part at
+ * knumad_set_node()'s node.  Returns false, and assigns nothing, if no
+ * node will do.  Under RCU and km->lock.
+ */
+static bool knumad_set_place(struct knumad_mm *km, struct knumad_thread *root,
+			     unsigned long *load, const unsigned long *cap,
+			     int *want, unsigned long *sum)
+{
+	struct knumad_thread *kt;
+	int nid, part;
+
+	nid = knumad_set_node(root, load, NULL, cap, sum);
+	if (nid == NUMA_NO_NODE)
 		return false;
-	part = knumad_part_at(km, want, best);
+	part = knumad_part_at(km, want, nid);
 	if (part == NUMA_NO_NODE)
 		return false;
 	for (kt = root; kt; kt = kt->set_next) {
 		kt->part = part;
-		load[best] += kt->share;
+		load[nid] += kt->share;
 	}
-	root->set_nid = best;
+	root->set_nid = nid;
 	return true;
 }
 
@@ -2858,26 +2890,29 @@ static bool knumad_set_place(struct knumad_mm *km, struct knumad_thread *root,
  * Assign the active threads of a split process to parts, in CPU shares
  * (1/1024ths) against each node's @cap (the CPUs there its threads may
  * use and other groups' threads leave, and KNUMAD_FIT_SLACK; 0 where no
- * home may be); @load receives what each node got.  Threads that share
- * memory (knumad_split_sets()) go to one part together when some node
- * has room for them all, else one by one as the others: a set found in
- * two parts is taken out of them and put together again.  A thread keeps
- * its part while it may run at the part's home and the home has room
- * (half a CPU more, KNUMAD_KEEP_SLACK, against flapping): assignments are
- * sticky, so a thread and its memory settle.  The others go, in this
- * order of preference while there is room: to the node holding most of
- * the memory they touch if they run there too, to that node, to the node
- * they run on, and then to the node with the most room.  @tbl and @sum:
- * scratch for knumad_split_sets() and knumad_set_place().  Returns
- * whether a thread changed part.  Under RCU and km->lock: one task lookup
- * per thread, O(nodes) per thread and stage.
+ * home may be); @load receives what each node got.  A thread keeps its
+ * part while it may run at the part's home and the home has room (half a
+ * CPU more, KNUMAD_KEEP_SLACK, against flapping): assignments are sticky,
+ * so a thread and its memory settle.  Threads that share memory
+ * (knumad_split_sets()) go to one part together when a node has room for
+ * them all: a set found in two parts is taken out of them and placed
+ * again if a node will take all of it (else it stays as it is), and the
+ * members of a set without a part are placed together (the sets in the
+ * order of their roots' tids).  The others go, in this order of
+ * preference while there is room: to the node holding most
+ * of the memory they touch if they run there too, to that node, to the
+ * node they run on, and then to the node with the most room.  @tbl and
+ * @sum (3 * nr_node_ids entries): scratch.  Returns whether a thread
+ * changed part.  Under RCU and km->lock: one task lookup per thread,
+ * O(nodes) per thread and stage, O(members * nodes) per set.
  */
 static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
 				const unsigned long *cap, int *want,
 				struct knumad_thread **tbl, unsigned long *sum)
 {
 	const unsigned long keep = KNUMAD_KEEP_SLACK - KNUMAD_FIT_SLACK;
-	struct knumad_thread *kt, *root;
+	unsigned long *held = sum + 2 * nr_node_ids;
+	struct knumad_thread *kt, *root, *m;
 	struct task_struct *t;
 	bool changed = false;
 	unsigned long index;
@@ -2895,38 +2930,46 @@ static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
 							nr_node_ids, t, cap);
 			kt->cpu_nid = knumad_split_best(kt->faults, t, cap);
 		}
-		if (!kt->active || kt->part == NUMA_NO_NODE)
+		if (kt->part == NUMA_NO_NODE)
 			continue;
-		/* is the thread's set in two parts? */
 		nid = knumad_part_home(km, kt->part);
+		if (!t || !cap[nid] || !knumad_may_run(t, nid) ||
+		    (kt->active && load[nid] + kt->share > cap[nid] + keep)) {
+			kt->part = NUMA_NO_NODE;
+			changed = true;
+			continue;
+		}
+		if (!kt->active)
+			continue;
+		load[nid] += kt->share;
+		/* is the thread's set in two parts? */
 		if (kt->root->set_nid == NUMA_NO_NODE)
 			kt->root->set_nid = nid;
 		else if (kt->root->set_nid != nid)
 			kt->root->set_split = true;
 	}
+	/* a set in two parts: all of it to one node, if one will take it */
 	xa_for_each(&km->threads, index, kt) {
-		if (kt->part == NUMA_NO_NODE)
+		if (kt != kt->root || !kt->set_split ||
+		    !knumad_set_fits(kt, cap))
 			continue;
-		t = kt->task;
-		nid = knumad_part_home(km, kt->part);
-		if (!t || !cap[nid] || !knumad_may_run(t, nid) ||
-		    (kt->active && load[nid] + kt->share > cap[nid] + keep) ||
-		    (kt->active && kt->root->set_split &&
-		     knumad_set_fits(kt->root, cap))) {
-			kt->part = NUMA_NO_NODE;
-			changed = true;
+		memset(held, 0, nr_node_ids * sizeof(*held));
+		for (m = kt; m; m = m->set_next)
+			if (m->part != NUMA_NO_NODE)
+				held[knumad_part_home(km, m->part)] += m->share;
+		if (knumad_set_node(kt, load, held, cap, sum) == NUMA_NO_NODE)
 			continue;
+		for (m = kt; m; m = m->set_next) {
+			if (m->part == NUMA_NO_NODE)
+				continue;
+			load[knumad_part_home(km, m->part)] -= m->share;
+			m->part = NUMA_NO_NODE;
 		}
-		if (kt->active)
-			load[nid] += kt->share;
+		kt->set_nid = NUMA_NO_NODE;
+		changed = true;
+		knumad_set_place(km, kt, load, cap, want, sum);
 	}
-	/* where the members that kept their part are */
-	xa_for_each(&km->threads, index, kt)
-		kt->root->set_nid = NUMA_NO_NODE;
-	xa_for_each(&km->threads, index, kt)
-		if (kt->active && kt->part != NUMA_NO_NODE)
-			kt->root->set_nid = knumad_part_home(km, kt->part);
-	/* sets first: with the members that kept a part, or all together */
+	/* the members of a set without a part: with the others, or together */
 	xa_for_each(&km->threads, index, kt) {
 		if (!kt->active || kt->part != NUMA_NO_NODE)
 			continue;
@@ -2935,8 +2978,10 @@ static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
 			continue;
 		nid = root->set_nid;
 		if (nid == NUMA_NO_NODE) {
-			changed |= knumad_set_place(km, root, load, cap, want,
-						    sum);
+			/* once per set: its root tries for all of it */
+			if (kt == root)
+				changed |= knumad_set_place(km, root, load,
+							    cap, want, sum);
 			continue;
 		}
 		if (!kt->task || !knumad_may_run(kt->task, nid) ||
@@ -2981,6 +3026,9 @@ static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
 			changed = true;
 		}
 	}
+	/* the tasks were looked up under this RCU read section only */
+	xa_for_each(&km->threads, index, kt)
+		kt->task = NULL;
 	return changed;
 }
 
@@ -3020,7 +3068,7 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 		km->parts = parts;
 		spin_unlock(&km->lock);
 	}
-	load = kcalloc(5 * nr_node_ids, sizeof(*load), GFP_KERNEL);
+	load = kcalloc(6 * nr_node_ids, sizeof(*load), GFP_KERNEL);
 	want = kmalloc_array(nr_node_ids, sizeof(*want), GFP_KERNEL);
 	tbl = kmalloc_array(LAST__PID_MASK + 1, sizeof(*tbl), GFP_KERNEL);
 	if (!load || !want || !tbl ||

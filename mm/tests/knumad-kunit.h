@@ -493,14 +493,19 @@ static void knumad_test_peer(struct kunit *test)
 	knumad_thread_peer(kt, 0x105, 9);		/* a minority */
 	KUNIT_EXPECT_EQ(test, kt->peer, 7);
 	KUNIT_EXPECT_EQ(test, kt->peer_votes, 2);
-	/* the margin must be a quarter of the thread's samples */
-	kt->total = 8;
-	KUNIT_EXPECT_TRUE(test, knumad_has_peer(kt));
-	kt->total = 12;
+	/* a margin of KNUMAD_PEER_MIN_VOTES at least ... */
+	kt->total = 0;
 	KUNIT_EXPECT_FALSE(test, knumad_has_peer(kt));
-	knumad_thread_peer(kt, 0x105, 9);
-	knumad_thread_peer(kt, 0x105, 9);
-	knumad_thread_peer(kt, 0x105, 9);		/* the majority turns */
+	for (i = 0; i < 4; i++)
+		knumad_thread_peer(kt, 0x105, 7);
+	KUNIT_EXPECT_EQ(test, kt->peer_votes, 6);
+	/* ... and a quarter of the thread's samples */
+	kt->total = 24;
+	KUNIT_EXPECT_TRUE(test, knumad_has_peer(kt));
+	kt->total = 28;
+	KUNIT_EXPECT_FALSE(test, knumad_has_peer(kt));
+	for (i = 0; i < 7; i++)
+		knumad_thread_peer(kt, 0x105, 9);	/* the majority turns */
 	KUNIT_EXPECT_EQ(test, kt->peer, 9);
 	KUNIT_EXPECT_EQ(test, kt->peer_votes, 1);
 }
@@ -531,13 +536,13 @@ static struct knumad_thread *kt_thread(struct kunit *test,
 /*
  * Threads that share memory form sets: the threads of two virtual nodes
  * of a VM, two by two.  A peer whose low pid bits two active threads have
- * joins nobody; an idle thread joins nobody.  A set goes to one node with
+ * joins nobody, nor does an idle thread or one that shares nothing.  A set goes to one node with
  * room for all of it, where most of its memory is, else where there is
  * room.
  */
 static void knumad_test_sets(struct kunit *test)
 {
-	struct knumad_thread *a, *b, *c, *d, *e, *f, *g, *idle, **tbl;
+	struct knumad_thread *a, *b, *c, *d, *e, *f, *g, *h, *idle, **tbl;
 	unsigned long *load, *cap, *sum;
 	struct knumad_mm *km;
 	int *want, nid;
@@ -548,7 +553,7 @@ static void knumad_test_sets(struct kunit *test)
 			   GFP_KERNEL);
 	tbl = kunit_kcalloc(test, LAST__PID_MASK + 1, sizeof(*tbl),
 			    GFP_KERNEL);
-	load = kunit_kcalloc(test, 4 * nr_node_ids, sizeof(*load), GFP_KERNEL);
+	load = kunit_kcalloc(test, 5 * nr_node_ids, sizeof(*load), GFP_KERNEL);
 	want = kunit_kcalloc(test, nr_node_ids, sizeof(*want), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, km);
 	KUNIT_ASSERT_NOT_NULL(test, tbl);
@@ -565,7 +570,7 @@ static void knumad_test_sets(struct kunit *test)
 	a = kt_thread(test, km, 0x100, 0x01);
 	b = kt_thread(test, km, 0x101, 0x00);
 	c = kt_thread(test, km, 0x102, 0x03);
-	d = kt_thread(test, km, 0x103, -1);
+	d = kt_thread(test, km, 0x103, 0x02);
 	e = kt_thread(test, km, 0x104, -1);
 	/* 0x205 and 0x305 look alike: 0x106's vote for 0x05 counts for none */
 	f = kt_thread(test, km, 0x205, -1);
@@ -576,6 +581,9 @@ static void knumad_test_sets(struct kunit *test)
 	idle->active = false;
 	e->peer = 0x07;
 	e->peer_votes = 4;
+	/* a vote for a thread that shares nothing joins nobody */
+	h = kt_thread(test, km, 0x108, 0x09);
+	kt_thread(test, km, 0x109, -1);
 
 	spin_lock(&km->lock);
 	knumad_split_sets(km, tbl);
@@ -589,6 +597,7 @@ static void knumad_test_sets(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, e->set_size, 1);
 	KUNIT_EXPECT_PTR_EQ(test, g->root, g);
 	KUNIT_EXPECT_PTR_EQ(test, f->root, f);
+	KUNIT_EXPECT_PTR_EQ(test, h->root, h);
 
 	/* two CPUs a node: a pair fits, a thread alone is no set */
 	for (nid = 0; nid < nr_node_ids; nid++) {
