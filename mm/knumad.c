@@ -208,9 +208,9 @@
 #define KNUMAD_KEEP_SHARE		256
 /*
  * Two threads share memory when the margin of one's vote for the other
- * (knumad_thread_peer(): at most the samples it took of memory the other
- * sampled last) is at least a quarter (1/2^this) of all its recent
- * samples and at least KNUMAD_PEER_MIN_VOTES: the threads of one vCPU
+ * (knumad_thread_peer(): at most its visits to regions the other sampled
+ * last) is at least a quarter (1/2^this) of all its recent visits and at
+ * least KNUMAD_PEER_MIN_VOTES: the threads of one vCPU
  * node of a virtual machine, all writing its RAM.  A split process keeps
  * such threads in one part when they fit a node (knumad_split_assign()):
  * a region two threads on two nodes write is local to neither, whatever
@@ -300,8 +300,10 @@ struct knumad_region {
  * @join_queued: a join (knumad_join_fn()) is queued on the thread.
  * @peer:	low pid bits of the other thread whose memory its samples
  *		met most (a majority vote), ...
- * @peer_votes:	... and the vote's margin, halved with @faults; @peer
- *		counts while it is at least @total >> KNUMAD_PEER_SHIFT.
+ * @peer_votes:	... and the vote's margin, ...
+ * @visits:	... out of its visits (first samples of a region in a
+ *		pass), both halved with @faults; @peer counts while the
+ *		margin is at least @visits >> KNUMAD_PEER_SHIFT.
  * @mem_nid:	scratch for knumad_split_assign(): where most of the memory
  *		it touches is, ...
  * @cpu_nid:	... and where it runs, among the nodes with room.
@@ -335,6 +337,7 @@ struct knumad_thread {
 	bool join_queued;
 	u8 peer;
 	u16 peer_votes;
+	u16 visits;
 	int mem_nid;
 	int cpu_nid;
 	struct task_struct *task;
@@ -1253,9 +1256,10 @@ out:
 }
 
 /*
- * A sample by thread @kt (low pid bits @own) met memory that the thread
- * with low pid bits @prev sampled last: a vote for @prev as @kt's peer,
- * unless it is @kt itself or nobody.  Boyer-Moore's majority vote: one
+ * A sample by thread @kt (low pid bits @own), the first of its region in
+ * a pass (a visit), met a region that the thread with low pid bits @prev
+ * sampled last: a vote for @prev as @kt's peer, unless it is @kt itself
+ * or nobody.  Boyer-Moore's majority vote: one
  * candidate and its margin per thread, so a thread's peer is the thread
  * it shares the most with, in constant space.  A thread whose low pid
  * bits are all ones reads as nobody, as in mainline's cpupid.
@@ -1264,6 +1268,8 @@ static void knumad_thread_peer(struct knumad_thread *kt, int own, int prev)
 {
 	BUILD_BUG_ON(LAST__PID_MASK > U8_MAX);
 	BUILD_BUG_ON(MAX_NUMNODES > S16_MAX);
+	if (kt->visits < U16_MAX)
+		kt->visits++;
 	own &= LAST__PID_MASK;
 	prev &= LAST__PID_MASK;
 	if (prev == own || prev == (-1 & LAST__PID_MASK))
@@ -1367,9 +1373,9 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 	struct knumad_mm *km = READ_ONCE(mm->knumad);
 	int this_nid = numa_node_id(), nid = folio_nid(folio);
 	struct knumad_region *r;
-	int last, last_nid, last_pid, target, home;
+	int last, last_nid, target, home;
 	struct knumad_thread *kt;
-	bool huge;
+	bool huge, first;
 	bool move = false;
 
 	if (!km || !READ_ONCE(knumad_enabled) || !vma_is_anonymous(vma))
@@ -1390,14 +1396,12 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 	 * on a slow tier: leave it to mainline, and learn from the region's
 	 * previous sample instead (below).
 	 */
-	last_pid = -1;
 	if (folio_use_access_time(folio)) {
 		last_nid = NUMA_NO_NODE;
 	} else {
 		last = cpu_pid_to_cpupid(raw_smp_processor_id(), current->pid);
 		last = folio_xchg_last_cpupid(folio, last);
 		last_nid = knumad_prev_nid(last, this_nid, current->pid);
-		last_pid = cpupid_to_pid(last);
 	}
 
 	spin_lock(&km->lock);
@@ -1418,15 +1422,22 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		r = xa_load(&km->regions, addr >> KNUMAD_REGION_SHIFT);
 		if (!r)
 			goto out;
+		first = r->armed;
 		r->armed = false;
 		/* a first touch of the folio: the region's previous sample */
-		if (last_nid == NUMA_NO_NODE) {
+		if (last_nid == NUMA_NO_NODE)
 			last_nid = r->last_nid;
-			last_pid = r->last_pid;
-		}
-		/* not for a fault on another process's memory (remote GUP) */
-		if (kt && current->mm == mm)
-			knumad_thread_peer(kt, current->pid, last_pid);
+		/*
+		 * The first sample of the region in this pass votes for the
+		 * thread that sampled it last in the one before.  One vote a
+		 * region and pass: a thread that sweeps its memory takes all
+		 * 16 samples of a region before another thread comes by, and
+		 * counted per sample, sharing looked 16 times rarer than it
+		 * is.  Not for a fault on another process's memory (remote
+		 * GUP).
+		 */
+		if (kt && first && current->mm == mm)
+			knumad_thread_peer(kt, current->pid, r->last_pid);
 		/*
 		 * A huge page's first sample counts as private, as mainline
 		 * moves a folio at its first hinting fault: the region has
@@ -2514,6 +2525,7 @@ static void knumad_decay_faults(struct knumad_mm *km)
 			kt->total += kt->faults[nid];
 		}
 		kt->peer_votes >>= 1;
+		kt->visits >>= 1;
 		if (!kt->total && kt->judged && !kt->active)
 			knumad_thread_del(km, index, kt);
 	}
@@ -2746,8 +2758,7 @@ static struct knumad_thread *knumad_set_root(struct knumad_thread *kt)
 static bool knumad_has_peer(const struct knumad_thread *kt)
 {
 	return kt->peer_votes >= KNUMAD_PEER_MIN_VOTES &&
-	       kt->peer_votes >= min_t(unsigned long, U16_MAX,
-				       kt->total >> KNUMAD_PEER_SHIFT);
+	       kt->peer_votes >= kt->visits >> KNUMAD_PEER_SHIFT;
 }
 
 /*

@@ -493,16 +493,18 @@ static void knumad_test_peer(struct kunit *test)
 	knumad_thread_peer(kt, 0x105, 9);		/* a minority */
 	KUNIT_EXPECT_EQ(test, kt->peer, 7);
 	KUNIT_EXPECT_EQ(test, kt->peer_votes, 2);
+	/* every call is a visit */
+	KUNIT_EXPECT_EQ(test, kt->visits, 6);
 	/* a margin of KNUMAD_PEER_MIN_VOTES at least ... */
-	kt->total = 0;
 	KUNIT_EXPECT_FALSE(test, knumad_has_peer(kt));
 	for (i = 0; i < 4; i++)
 		knumad_thread_peer(kt, 0x105, 7);
 	KUNIT_EXPECT_EQ(test, kt->peer_votes, 6);
-	/* ... and a quarter of the thread's samples */
-	kt->total = 24;
 	KUNIT_EXPECT_TRUE(test, knumad_has_peer(kt));
-	kt->total = 28;
+	/* ... and a quarter of the thread's visits */
+	kt->visits = 24;
+	KUNIT_EXPECT_TRUE(test, knumad_has_peer(kt));
+	kt->visits = 28;
 	KUNIT_EXPECT_FALSE(test, knumad_has_peer(kt));
 	for (i = 0; i < 7; i++)
 		knumad_thread_peer(kt, 0x105, 9);	/* the majority turns */
@@ -521,7 +523,8 @@ static struct knumad_thread *kt_thread(struct kunit *test,
 	KUNIT_ASSERT_NOT_NULL(test, kt);
 	kt->active = true;
 	kt->share = 1024;
-	kt->total = 8;
+	kt->total = 64;
+	kt->visits = 8;
 	kt->part = NUMA_NO_NODE;
 	if (peer >= 0) {
 		kt->peer = peer;
