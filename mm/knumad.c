@@ -209,15 +209,23 @@
 /*
  * Two threads share memory when the margin of one's vote for the other
  * (knumad_thread_peer(): at most its visits to regions the other sampled
- * last) is at least a quarter (1/2^this) of all its recent visits and at
+ * last) is at least an eighth (1/2^this) of all its recent visits and at
  * least KNUMAD_PEER_MIN_VOTES: the threads of one vCPU
  * node of a virtual machine, all writing its RAM.  A split process keeps
  * such threads in one part when they fit a node (knumad_split_assign()):
  * a region two threads on two nodes write is local to neither, whatever
  * knumad does with it.
  */
-#define KNUMAD_PEER_SHIFT		2
+#define KNUMAD_PEER_SHIFT		3
 #define KNUMAD_PEER_MIN_VOTES		4
+/*
+ * The vote's window: at this many visits, the visits and the margin are
+ * halved.  Visits, not passes: a thread that the knumad thread keeps off
+ * its CPU while it arms a region visits few of them (the other thread of
+ * the pair takes the samples), and a margin halved every pass would never
+ * reach KNUMAD_PEER_MIN_VOTES.
+ */
+#define KNUMAD_PEER_WINDOW		64
 /*
  * Regions a process may have: one per 2 MiB with memory present, so this
  * covers 512 GiB of resident memory (about 16 MiB of regions, charged to
@@ -302,8 +310,9 @@ struct knumad_region {
  *		met most (a majority vote), ...
  * @peer_votes:	... and the vote's margin, ...
  * @visits:	... out of its visits (first samples of a region in a
- *		pass), both halved with @faults; @peer counts while the
- *		margin is at least @visits >> KNUMAD_PEER_SHIFT.
+ *		pass), both halved at KNUMAD_PEER_WINDOW visits; @peer
+ *		counts while the margin is at least @visits >>
+ *		KNUMAD_PEER_SHIFT and KNUMAD_PEER_MIN_VOTES.
  * @mem_nid:	scratch for knumad_split_assign(): where most of the memory
  *		it touches is, ...
  * @cpu_nid:	... and where it runs, among the nodes with room.
@@ -336,8 +345,8 @@ struct knumad_thread {
 	int part;
 	bool join_queued;
 	u8 peer;
-	u16 peer_votes;
-	u16 visits;
+	u8 peer_votes;
+	u8 visits;
 	int mem_nid;
 	int cpu_nid;
 	struct task_struct *task;
@@ -412,6 +421,10 @@ struct knumad_queued {
  *		referenced, NULL where none), each thread in one of them
  *		(knumad_thread::part).  NULL until the process is first
  *		split.  Entries set and cleared like @implicit; never both.
+ * @regrouped:	a set of threads that share memory was put together in
+ *		one part (knumad_split_assign()), ...
+ * @regroup_at:	... last at this time (jiffies): destinations decided
+ *		before it give way to the part's home (knumad_split_home()).
  * @explicit:	a thread of the process was seen in a group it chose with
  *		ms_tbind(): the process places itself, no implicit group.
  * @mems:	the cpuset mems of the thread whose fault last queued work;
@@ -463,6 +476,8 @@ struct knumad_mm {
 	unsigned int nr_threads;
 	struct memsched_group *implicit;
 	struct memsched_group **parts;
+	bool regrouped;
+	unsigned long regroup_at;
 	bool explicit;
 	nodemask_t mems;
 	bool busy;
@@ -1266,17 +1281,18 @@ out:
  */
 static void knumad_thread_peer(struct knumad_thread *kt, int own, int prev)
 {
-	BUILD_BUG_ON(LAST__PID_MASK > U8_MAX);
+	BUILD_BUG_ON(LAST__PID_MASK > U8_MAX || KNUMAD_PEER_WINDOW > U8_MAX);
 	BUILD_BUG_ON(MAX_NUMNODES > S16_MAX);
-	if (kt->visits < U16_MAX)
-		kt->visits++;
+	if (++kt->visits >= KNUMAD_PEER_WINDOW) {
+		kt->visits >>= 1;
+		kt->peer_votes >>= 1;
+	}
 	own &= LAST__PID_MASK;
 	prev &= LAST__PID_MASK;
 	if (prev == own || prev == (-1 & LAST__PID_MASK))
 		return;
 	if (kt->peer_votes && kt->peer == prev) {
-		if (kt->peer_votes < U16_MAX)
-			kt->peer_votes++;
+		kt->peer_votes++;
 	} else if (!kt->peer_votes) {
 		kt->peer = prev;
 		kt->peer_votes = 1;
@@ -1296,7 +1312,9 @@ static void knumad_thread_peer(struct knumad_thread *kt, int own, int prev)
  * its own pages of it, so the samples do not look shared - move it at
  * most 1 + log2(seconds) times, as a region that learns does.  A
  * destination decided long ago (a thread that got its first part, or
- * changed parts) gives way at once.  NUMA_NO_NODE too when the thread
+ * changed parts), or before threads that share memory were put together
+ * in one part (the two parts pulled their region to and fro), gives way
+ * at once.  NUMA_NO_NODE too when the thread
  * has no part.  Under km->lock; O(nodes).
  */
 static int knumad_split_home(struct knumad_mm *km, int part,
@@ -1310,7 +1328,8 @@ static int knumad_split_home(struct knumad_mm *km, int part,
 		return NUMA_NO_NODE;
 	home = READ_ONCE(km->parts[part]->home_nid);
 	if (r->target == NUMA_NO_NODE || r->target == home ||
-	    !time_before(now, r->flip_at + knumad_flip_wait(r->flips)))
+	    !time_before(now, r->flip_at + knumad_flip_wait(r->flips)) ||
+	    (km->regrouped && time_before(r->flip_at, km->regroup_at)))
 		return home;
 	for (i = 0; i < nr_node_ids; i++) {
 		group = km->parts[i];
@@ -2524,8 +2543,6 @@ static void knumad_decay_faults(struct knumad_mm *km)
 			kt->faults[nr_node_ids + nid] >>= 1;
 			kt->total += kt->faults[nid];
 		}
-		kt->peer_votes >>= 1;
-		kt->visits >>= 1;
 		if (!kt->total && kt->judged && !kt->active)
 			knumad_thread_del(km, index, kt);
 	}
@@ -2764,8 +2781,8 @@ static bool knumad_has_peer(const struct knumad_thread *kt)
 /*
  * Sort the active threads of a split process into sets of threads that
  * share memory: a thread and its peer (knumad_thread_peer()) are in one
- * set if the peer is active, shares memory too, and no other active
- * thread has its low pid bits (@tbl: scratch of LAST__PID_MASK + 1
+ * set if the peer is active and no other active thread has its low pid
+ * bits (@tbl: scratch of LAST__PID_MASK + 1
  * entries; with hundreds of active threads most bits are taken twice and
  * few sets form).  Every member's @root is then its set's root, which gets
  * the list of the members, their CPU share and their number.  Under
@@ -2792,9 +2809,12 @@ static void knumad_split_sets(struct knumad_mm *km, struct knumad_thread **tbl)
 	xa_for_each(&km->threads, index, kt) {
 		if (!kt->active || !knumad_has_peer(kt))
 			continue;
-		/* both share: one stray vote joins no bystander */
+		/*
+		 * The peer need not vote back: the thread that shares
+		 * a CPU with the knumad thread takes few samples.
+		 */
 		peer = tbl[kt->peer];
-		if (IS_ERR_OR_NULL(peer) || !knumad_has_peer(peer))
+		if (IS_ERR_OR_NULL(peer))
 			continue;
 		root = knumad_set_root(kt);
 		peer = knumad_set_root(peer);
@@ -2830,15 +2850,14 @@ static bool knumad_set_fits(const struct knumad_thread *root,
 }
 
 /*
- * The node for the set of @root: one with room for all of it (@load, less
- * the members' own share if they hold some already: @held) that each
- * member may run on - the one holding most of the memory they touch, then
+ * The node for the set of @root: one with room for all of it by @load
+ * that each member may run on - the one holding most of the memory they touch, then
  * the one they run on most (their faults summed in @sum, 2 * nr_node_ids
  * entries of scratch), then the one with the most room.  NUMA_NO_NODE if
  * no node will do.  Under RCU and km->lock; O(members * nodes).
  */
 static int knumad_set_node(struct knumad_thread *root,
-			   const unsigned long *load, const unsigned long *held,
+			   const unsigned long *load,
 			   const unsigned long *cap, unsigned long *sum)
 {
 	int nid, best = NUMA_NO_NODE, mem = nr_node_ids;
@@ -2850,7 +2869,7 @@ static int knumad_set_node(struct knumad_thread *root,
 		for (nid = 0; nid < 2 * nr_node_ids; nid++)
 			sum[nid] += kt->faults[nid];
 	for (nid = 0; nid < nr_node_ids; nid++) {
-		unsigned long used = load[nid] - (held ? held[nid] : 0);
+		unsigned long used = load[nid];
 
 		if (!cap[nid] || used + root->set_share > cap[nid])
 			continue;
@@ -2872,18 +2891,16 @@ static int knumad_set_node(struct knumad_thread *root,
 }
 
 /*
- * Put the set of @root, whose members have no part, in one part at
- * knumad_set_node()'s node.  Returns false, and assigns nothing, if no
- * node will do.  Under RCU and km->lock.
+ * Put the set of @root, whose members have no part, in one part at @nid
+ * (NUMA_NO_NODE: nowhere).  Returns false, and assigns nothing, if it
+ * cannot.  Under km->lock.
  */
 static bool knumad_set_place(struct knumad_mm *km, struct knumad_thread *root,
-			     unsigned long *load, const unsigned long *cap,
-			     int *want, unsigned long *sum)
+			     int nid, unsigned long *load, int *want)
 {
 	struct knumad_thread *kt;
-	int nid, part;
+	int part;
 
-	nid = knumad_set_node(root, load, NULL, cap, sum);
 	if (nid == NUMA_NO_NODE)
 		return false;
 	part = knumad_part_at(km, want, nid);
@@ -2906,14 +2923,15 @@ static bool knumad_set_place(struct knumad_mm *km, struct knumad_thread *root,
  * CPU more, KNUMAD_KEEP_SLACK, against flapping): assignments are sticky,
  * so a thread and its memory settle.  Threads that share memory
  * (knumad_split_sets()) go to one part together when a node has room for
- * them all: a set found in two parts is taken out of them and placed
- * again if a node will take all of it (else it stays as it is), and the
+ * them all: the sets found in two parts give their room back, and each
+ * is placed again if a node will take all of it, threads alone there
+ * making way (else it stays as it was), and the
  * members of a set without a part are placed together (the sets in the
  * order of their roots' tids).  The others go, in this order of
  * preference while there is room: to the node holding most
  * of the memory they touch if they run there too, to that node, to the
  * node they run on, and then to the node with the most room.  @tbl and
- * @sum (3 * nr_node_ids entries): scratch.  Returns whether a thread
+ * @sum (4 * nr_node_ids entries): scratch.  Returns whether a thread
  * changed part.  Under RCU and km->lock: one task lookup per thread,
  * O(nodes) per thread and stage, O(members * nodes) per set.
  */
@@ -2922,12 +2940,13 @@ static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
 				struct knumad_thread **tbl, unsigned long *sum)
 {
 	const unsigned long keep = KNUMAD_KEEP_SLACK - KNUMAD_FIT_SLACK;
-	unsigned long *held = sum + 2 * nr_node_ids;
+	unsigned long *alone = sum + 2 * nr_node_ids;
+	unsigned long *avail = alone + nr_node_ids;
 	struct knumad_thread *kt, *root, *m;
+	unsigned long index, i2;
 	struct task_struct *t;
 	bool changed = false;
-	unsigned long index;
-	int stage, nid, part;
+	int stage, nid, part, i;
 
 	lockdep_assert_held(&km->lock);
 	knumad_split_sets(km, tbl);
@@ -2959,26 +2978,61 @@ static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
 		else if (kt->root->set_nid != nid)
 			kt->root->set_split = true;
 	}
-	/* a set in two parts: all of it to one node, if one will take it */
+	/*
+	 * A set in two parts: all of it to one node, if one will take it.
+	 * Every such set gives its room back first - two pairs of vCPUs
+	 * split across two nodes each hold the room the other needs - and
+	 * a thread alone (in no set that fits a node) makes way for it: it
+	 * goes where the set's threads leave room, as a swap.
+	 */
+	memset(alone, 0, nr_node_ids * sizeof(*alone));
+	xa_for_each(&km->threads, index, kt) {
+		if (!kt->active || kt->part == NUMA_NO_NODE)
+			continue;
+		nid = knumad_part_home(km, kt->part);
+		if (!knumad_set_fits(kt->root, cap))
+			alone[nid] += kt->share;
+		else if (kt->root->set_split)
+			load[nid] -= kt->share;
+	}
 	xa_for_each(&km->threads, index, kt) {
 		if (kt != kt->root || !kt->set_split ||
 		    !knumad_set_fits(kt, cap))
 			continue;
-		memset(held, 0, nr_node_ids * sizeof(*held));
-		for (m = kt; m; m = m->set_next)
-			if (m->part != NUMA_NO_NODE)
-				held[knumad_part_home(km, m->part)] += m->share;
-		if (knumad_set_node(kt, load, held, cap, sum) == NUMA_NO_NODE)
-			continue;
-		for (m = kt; m; m = m->set_next) {
-			if (m->part == NUMA_NO_NODE)
-				continue;
-			load[knumad_part_home(km, m->part)] -= m->share;
-			m->part = NUMA_NO_NODE;
+		nid = knumad_set_node(kt, load, cap, sum);
+		if (nid == NUMA_NO_NODE) {
+			for (i = 0; i < nr_node_ids; i++)
+				avail[i] = load[i] - alone[i];
+			nid = knumad_set_node(kt, avail, cap, sum);
 		}
+		if (nid == NUMA_NO_NODE) {
+			/* it stays as it was */
+			for (m = kt; m; m = m->set_next)
+				if (m->part != NUMA_NO_NODE)
+					load[knumad_part_home(km, m->part)] +=
+						m->share;
+			continue;
+		}
+		/* the threads alone at @nid that are in the way */
+		xa_for_each(&km->threads, i2, m) {
+			if (load[nid] + kt->set_share <= cap[nid])
+				break;
+			if (!m->active || m->part == NUMA_NO_NODE ||
+			    knumad_set_fits(m->root, cap) ||
+			    knumad_part_home(km, m->part) != nid)
+				continue;
+			m->part = NUMA_NO_NODE;
+			load[nid] -= m->share;
+			alone[nid] -= m->share;
+		}
+		for (m = kt; m; m = m->set_next)
+			m->part = NUMA_NO_NODE;
 		kt->set_nid = NUMA_NO_NODE;
 		changed = true;
-		knumad_set_place(km, kt, load, cap, want, sum);
+		if (knumad_set_place(km, kt, nid, load, want)) {
+			km->regrouped = true;
+			km->regroup_at = jiffies;
+		}
 	}
 	/* the members of a set without a part: with the others, or together */
 	xa_for_each(&km->threads, index, kt) {
@@ -2991,8 +3045,9 @@ static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
 		if (nid == NUMA_NO_NODE) {
 			/* once per set: its root tries for all of it */
 			if (kt == root)
-				changed |= knumad_set_place(km, root, load,
-							    cap, want, sum);
+				changed |= knumad_set_place(km, root,
+					knumad_set_node(root, load, cap, sum),
+					load, want);
 			continue;
 		}
 		if (!kt->task || !knumad_may_run(kt->task, nid) ||
@@ -3079,7 +3134,7 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 		km->parts = parts;
 		spin_unlock(&km->lock);
 	}
-	load = kcalloc(6 * nr_node_ids, sizeof(*load), GFP_KERNEL);
+	load = kcalloc(7 * nr_node_ids, sizeof(*load), GFP_KERNEL);
 	want = kmalloc_array(nr_node_ids, sizeof(*want), GFP_KERNEL);
 	tbl = kmalloc_array(LAST__PID_MASK + 1, sizeof(*tbl), GFP_KERNEL);
 	if (!load || !want || !tbl ||

@@ -114,6 +114,14 @@ static void knumad_test_split_home(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 1, r, now + HZ),
 			NUMA_NO_NODE);
 	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 1, r, now + 2 * HZ), 0);
+	/* a destination decided before sharers were put together: at once */
+	km->regrouped = true;
+	km->regroup_at = now;
+	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 1, r, now + HZ),
+			NUMA_NO_NODE);
+	km->regroup_at = now + 1;
+	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 1, r, now + HZ), 0);
+	km->regrouped = false;
 	/* no part, or a part without a group */
 	KUNIT_EXPECT_EQ(test, knumad_split_home(km, NUMA_NO_NODE, r, now),
 			NUMA_NO_NODE);
@@ -501,15 +509,23 @@ static void knumad_test_peer(struct kunit *test)
 		knumad_thread_peer(kt, 0x105, 7);
 	KUNIT_EXPECT_EQ(test, kt->peer_votes, 6);
 	KUNIT_EXPECT_TRUE(test, knumad_has_peer(kt));
-	/* ... and a quarter of the thread's visits */
-	kt->visits = 24;
+	/* ... and an eighth of the thread's visits */
+	kt->visits = 48;
 	KUNIT_EXPECT_TRUE(test, knumad_has_peer(kt));
-	kt->visits = 28;
+	kt->visits = 56;
 	KUNIT_EXPECT_FALSE(test, knumad_has_peer(kt));
 	for (i = 0; i < 7; i++)
 		knumad_thread_peer(kt, 0x105, 9);	/* the majority turns */
 	KUNIT_EXPECT_EQ(test, kt->peer, 9);
 	KUNIT_EXPECT_EQ(test, kt->peer_votes, 1);
+	/* a window of KNUMAD_PEER_WINDOW visits: then both are halved */
+	kt->visits = KNUMAD_PEER_WINDOW - 2;
+	knumad_thread_peer(kt, 0x105, 9);
+	KUNIT_EXPECT_EQ(test, kt->visits, KNUMAD_PEER_WINDOW - 1);
+	KUNIT_EXPECT_EQ(test, kt->peer_votes, 2);
+	knumad_thread_peer(kt, 0x105, 9);
+	KUNIT_EXPECT_EQ(test, kt->visits, KNUMAD_PEER_WINDOW / 2);
+	KUNIT_EXPECT_EQ(test, kt->peer_votes, 2);
 }
 
 static struct knumad_thread *kt_thread(struct kunit *test,
@@ -539,13 +555,13 @@ static struct knumad_thread *kt_thread(struct kunit *test,
 /*
  * Threads that share memory form sets: the threads of two virtual nodes
  * of a VM, two by two.  A peer whose low pid bits two active threads have
- * joins nobody, nor does an idle thread or one that shares nothing.  A set goes to one node with
+ * joins nobody, nor does an idle thread; a peer need not vote back.  A set goes to one node with
  * room for all of it, where most of its memory is, else where there is
  * room.
  */
 static void knumad_test_sets(struct kunit *test)
 {
-	struct knumad_thread *a, *b, *c, *d, *e, *f, *g, *h, *idle, **tbl;
+	struct knumad_thread *a, *b, *c, *d, *e, *f, *g, *idle, **tbl;
 	unsigned long *load, *cap, *sum;
 	struct knumad_mm *km;
 	int *want, nid;
@@ -573,7 +589,8 @@ static void knumad_test_sets(struct kunit *test)
 	a = kt_thread(test, km, 0x100, 0x01);
 	b = kt_thread(test, km, 0x101, 0x00);
 	c = kt_thread(test, km, 0x102, 0x03);
-	d = kt_thread(test, km, 0x103, 0x02);
+	/* 0x103 takes no samples to vote with: 0x102's vote joins them */
+	d = kt_thread(test, km, 0x103, -1);
 	e = kt_thread(test, km, 0x104, -1);
 	/* 0x205 and 0x305 look alike: 0x106's vote for 0x05 counts for none */
 	f = kt_thread(test, km, 0x205, -1);
@@ -584,9 +601,6 @@ static void knumad_test_sets(struct kunit *test)
 	idle->active = false;
 	e->peer = 0x07;
 	e->peer_votes = 4;
-	/* a vote for a thread that shares nothing joins nobody */
-	h = kt_thread(test, km, 0x108, 0x09);
-	kt_thread(test, km, 0x109, -1);
 
 	spin_lock(&km->lock);
 	knumad_split_sets(km, tbl);
@@ -600,7 +614,6 @@ static void knumad_test_sets(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, e->set_size, 1);
 	KUNIT_EXPECT_PTR_EQ(test, g->root, g);
 	KUNIT_EXPECT_PTR_EQ(test, f->root, f);
-	KUNIT_EXPECT_PTR_EQ(test, h->root, h);
 
 	/* two CPUs a node: a pair fits, a thread alone is no set */
 	for (nid = 0; nid < nr_node_ids; nid++) {
@@ -620,15 +633,17 @@ static void knumad_test_sets(struct kunit *test)
 	b->faults[nr_node_ids + 1] = 10;
 	c->faults[nr_node_ids + 1] = 10;
 	d->faults[nr_node_ids + 1] = 10;
-	KUNIT_EXPECT_TRUE(test, knumad_set_place(km, a->root, load, cap, want,
-						 sum));
+	nid = knumad_set_node(a->root, load, cap, sum);
+	KUNIT_EXPECT_TRUE(test, knumad_set_place(km, a->root, nid, load,
+						 want));
 	KUNIT_EXPECT_EQ(test, a->part, b->part);
 	KUNIT_EXPECT_NE(test, a->part, NUMA_NO_NODE);
 	KUNIT_EXPECT_EQ(test, want[a->part], 1);
 	KUNIT_EXPECT_EQ(test, load[1], 2048);
 	/* node 1 is full: the second pair goes to node 0, whole */
-	KUNIT_EXPECT_TRUE(test, knumad_set_place(km, c->root, load, cap, want,
-						 sum));
+	nid = knumad_set_node(c->root, load, cap, sum);
+	KUNIT_EXPECT_TRUE(test, knumad_set_place(km, c->root, nid, load,
+						 want));
 	KUNIT_EXPECT_EQ(test, c->part, d->part);
 	KUNIT_EXPECT_NE(test, c->part, a->part);
 	KUNIT_EXPECT_EQ(test, want[c->part], 0);
@@ -639,8 +654,10 @@ static void knumad_test_sets(struct kunit *test)
 	g->set_next = NULL;
 	e->set_size = 2;
 	e->set_share = 2048;
-	KUNIT_EXPECT_FALSE(test, knumad_set_place(km, e, load, cap, want,
-						  sum));
+	KUNIT_EXPECT_EQ(test, knumad_set_node(e, load, cap, sum),
+			NUMA_NO_NODE);
+	KUNIT_EXPECT_FALSE(test, knumad_set_place(km, e, NUMA_NO_NODE, load,
+						  want));
 	KUNIT_EXPECT_EQ(test, e->part, NUMA_NO_NODE);
 	KUNIT_EXPECT_EQ(test, g->part, NUMA_NO_NODE);
 	spin_unlock(&km->lock);
