@@ -227,6 +227,12 @@
  */
 #define KNUMAD_PEER_WINDOW		64
 /*
+ * For this long after sharers were regrouped, a region's destination
+ * decided before it gives way to its part's home: the longest flip
+ * backoff, after which any such destination gives way anyway.
+ */
+#define KNUMAD_REGROUP_GRACE	((unsigned long)HZ << KNUMAD_MAX_FLIP_SHIFT)
+/*
  * Regions a process may have: one per 2 MiB with memory present, so this
  * covers 512 GiB of resident memory (about 16 MiB of regions, charged to
  * the process's memcg).  Regions past the bound are not sampled.
@@ -317,7 +323,9 @@ struct knumad_region {
  *		it touches is, ...
  * @cpu_nid:	... and where it runs, among the nodes with room.
  * @task:	scratch for knumad_split_assign(): the thread's task, or
- *		NULL if it is gone.
+ *		NULL if it is gone, ...
+ * @at_nid:	... and the home of the part it kept (NUMA_NO_NODE: none),
+ *		read once: the group balancer may move a home meanwhile.
  * @root:	scratch for knumad_split_sets(): the thread's set of active
  *		threads that share memory (union-find), ...
  * @set_next:	... the next member of the set (a list from the root); for
@@ -350,6 +358,7 @@ struct knumad_thread {
 	int mem_nid;
 	int cpu_nid;
 	struct task_struct *task;
+	int at_nid;
 	struct knumad_thread *root;
 	struct knumad_thread *set_next;
 	unsigned long set_share;
@@ -423,8 +432,9 @@ struct knumad_queued {
  *		split.  Entries set and cleared like @implicit; never both.
  * @regrouped:	a set of threads that share memory was put together in
  *		one part (knumad_split_assign()), ...
- * @regroup_at:	... last at this time (jiffies): destinations decided
- *		before it give way to the part's home (knumad_split_home()).
+ * @regroup_at:	... last at this time (jiffies): for KNUMAD_REGROUP_GRACE,
+ *		destinations decided before it give way to the part's home
+ *		(knumad_split_home()); @regrouped is cleared after it.
  * @explicit:	a thread of the process was seen in a group it chose with
  *		ms_tbind(): the process places itself, no implicit group.
  * @mems:	the cpuset mems of the thread whose fault last queued work;
@@ -1281,7 +1291,7 @@ out:
  */
 static void knumad_thread_peer(struct knumad_thread *kt, int own, int prev)
 {
-	BUILD_BUG_ON(LAST__PID_MASK > U8_MAX || KNUMAD_PEER_WINDOW > U8_MAX);
+	BUILD_BUG_ON(LAST__PID_MASK > U8_MAX || KNUMAD_PEER_WINDOW >= U8_MAX);
 	BUILD_BUG_ON(MAX_NUMNODES > S16_MAX);
 	if (++kt->visits >= KNUMAD_PEER_WINDOW) {
 		kt->visits >>= 1;
@@ -1329,7 +1339,8 @@ static int knumad_split_home(struct knumad_mm *km, int part,
 	home = READ_ONCE(km->parts[part]->home_nid);
 	if (r->target == NUMA_NO_NODE || r->target == home ||
 	    !time_before(now, r->flip_at + knumad_flip_wait(r->flips)) ||
-	    (km->regrouped && time_before(r->flip_at, km->regroup_at)))
+	    (km->regrouped && time_before(r->flip_at, km->regroup_at) &&
+	     time_before(now, km->regroup_at + KNUMAD_REGROUP_GRACE)))
 		return home;
 	for (i = 0; i < nr_node_ids; i++) {
 		group = km->parts[i];
@@ -2890,6 +2901,30 @@ static int knumad_set_node(struct knumad_thread *root,
 	return best;
 }
 
+/* Put the set of @root in part @part, at home on @nid. */
+static void knumad_set_assign(struct knumad_thread *root, int nid, int part,
+			      unsigned long *load)
+{
+	struct knumad_thread *kt;
+
+	for (kt = root; kt; kt = kt->set_next) {
+		kt->part = part;
+		kt->at_nid = nid;
+		load[nid] += kt->share;
+	}
+	root->set_nid = nid;
+}
+
+/* The members of @root's set that kept a part take their room again. */
+static void knumad_set_reload(struct knumad_thread *root, unsigned long *load)
+{
+	struct knumad_thread *kt;
+
+	for (kt = root; kt; kt = kt->set_next)
+		if (kt->at_nid != NUMA_NO_NODE)
+			load[kt->at_nid] += kt->share;
+}
+
 /*
  * Put the set of @root, whose members have no part, in one part at @nid
  * (NUMA_NO_NODE: nowhere).  Returns false, and assigns nothing, if it
@@ -2898,7 +2933,6 @@ static int knumad_set_node(struct knumad_thread *root,
 static bool knumad_set_place(struct knumad_mm *km, struct knumad_thread *root,
 			     int nid, unsigned long *load, int *want)
 {
-	struct knumad_thread *kt;
 	int part;
 
 	if (nid == NUMA_NO_NODE)
@@ -2906,11 +2940,7 @@ static bool knumad_set_place(struct knumad_mm *km, struct knumad_thread *root,
 	part = knumad_part_at(km, want, nid);
 	if (part == NUMA_NO_NODE)
 		return false;
-	for (kt = root; kt; kt = kt->set_next) {
-		kt->part = part;
-		load[nid] += kt->share;
-	}
-	root->set_nid = nid;
+	knumad_set_assign(root, nid, part, load);
 	return true;
 }
 
@@ -2950,9 +2980,13 @@ static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
 
 	lockdep_assert_held(&km->lock);
 	knumad_split_sets(km, tbl);
+	if (km->regrouped &&
+	    !time_before(jiffies, km->regroup_at + KNUMAD_REGROUP_GRACE))
+		km->regrouped = false;
 	xa_for_each(&km->threads, index, kt) {
 		t = find_task_by_pid_ns(index, &init_pid_ns);
 		kt->task = t;
+		kt->at_nid = NUMA_NO_NODE;
 		kt->mem_nid = NUMA_NO_NODE;
 		kt->cpu_nid = NUMA_NO_NODE;
 		if (t && kt->active) {
@@ -2971,6 +3005,7 @@ static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
 		}
 		if (!kt->active)
 			continue;
+		kt->at_nid = nid;
 		load[nid] += kt->share;
 		/* is the thread's set in two parts? */
 		if (kt->root->set_nid == NUMA_NO_NODE)
@@ -2983,17 +3018,28 @@ static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
 	 * Every such set gives its room back first - two pairs of vCPUs
 	 * split across two nodes each hold the room the other needs - and
 	 * a thread alone (in no set that fits a node) makes way for it: it
-	 * goes where the set's threads leave room, as a swap.
+	 * goes where the set's threads leave room, as a swap.  A set no
+	 * node can take even so (its threads pinned apart) takes its room
+	 * again before any other set is placed, and stays as it was.
 	 */
 	memset(alone, 0, nr_node_ids * sizeof(*alone));
 	xa_for_each(&km->threads, index, kt) {
-		if (!kt->active || kt->part == NUMA_NO_NODE)
+		if (kt->at_nid == NUMA_NO_NODE)
 			continue;
-		nid = knumad_part_home(km, kt->part);
 		if (!knumad_set_fits(kt->root, cap))
-			alone[nid] += kt->share;
+			alone[kt->at_nid] += kt->share;
 		else if (kt->root->set_split)
-			load[nid] -= kt->share;
+			load[kt->at_nid] -= kt->share;
+	}
+	for (i = 0; i < nr_node_ids; i++)
+		avail[i] = load[i] - alone[i];
+	xa_for_each(&km->threads, index, kt) {
+		if (kt == kt->root && kt->set_split &&
+		    knumad_set_fits(kt, cap) &&
+		    knumad_set_node(kt, avail, cap, sum) == NUMA_NO_NODE) {
+			knumad_set_reload(kt, load);
+			kt->set_split = false;
+		}
 	}
 	xa_for_each(&km->threads, index, kt) {
 		if (kt != kt->root || !kt->set_split ||
@@ -3005,34 +3051,27 @@ static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
 				avail[i] = load[i] - alone[i];
 			nid = knumad_set_node(kt, avail, cap, sum);
 		}
-		if (nid == NUMA_NO_NODE) {
-			/* it stays as it was */
-			for (m = kt; m; m = m->set_next)
-				if (m->part != NUMA_NO_NODE)
-					load[knumad_part_home(km, m->part)] +=
-						m->share;
+		part = nid == NUMA_NO_NODE ? NUMA_NO_NODE :
+		       knumad_part_at(km, want, nid);
+		if (part == NUMA_NO_NODE) {
+			knumad_set_reload(kt, load);	/* as it was */
 			continue;
 		}
 		/* the threads alone at @nid that are in the way */
 		xa_for_each(&km->threads, i2, m) {
 			if (load[nid] + kt->set_share <= cap[nid])
 				break;
-			if (!m->active || m->part == NUMA_NO_NODE ||
-			    knumad_set_fits(m->root, cap) ||
-			    knumad_part_home(km, m->part) != nid)
+			if (m->at_nid != nid || knumad_set_fits(m->root, cap))
 				continue;
 			m->part = NUMA_NO_NODE;
+			m->at_nid = NUMA_NO_NODE;
 			load[nid] -= m->share;
 			alone[nid] -= m->share;
 		}
-		for (m = kt; m; m = m->set_next)
-			m->part = NUMA_NO_NODE;
-		kt->set_nid = NUMA_NO_NODE;
+		knumad_set_assign(kt, nid, part, load);
 		changed = true;
-		if (knumad_set_place(km, kt, nid, load, want)) {
-			km->regrouped = true;
-			km->regroup_at = jiffies;
-		}
+		km->regrouped = true;
+		km->regroup_at = jiffies;
 	}
 	/* the members of a set without a part: with the others, or together */
 	xa_for_each(&km->threads, index, kt) {
