@@ -210,11 +210,11 @@
  * Two threads share memory when the margin of one's vote for the other
  * (knumad_thread_peer(): at most its visits to regions the other sampled
  * last) is at least an eighth (1/2^this) of all its recent visits and at
- * least KNUMAD_PEER_MIN_VOTES: the threads of one vCPU
- * node of a virtual machine, all writing its RAM.  A split process keeps
- * such threads in one part when they fit a node (knumad_split_assign()):
- * a region two threads on two nodes write is local to neither, whatever
- * knumad does with it.
+ * least KNUMAD_PEER_MIN_VOTES: the threads of one vCPU node of a virtual
+ * machine, all writing its RAM.  A split process keeps such threads in
+ * one part when they fit a node (knumad_split_assign()): a region two
+ * threads on two nodes write is local to neither, whatever knumad does
+ * with it.
  */
 #define KNUMAD_PEER_SHIFT		3
 #define KNUMAD_PEER_MIN_VOTES		4
@@ -332,8 +332,8 @@ struct knumad_region {
  *		a root, ...
  * @set_share:	... the CPU share of the set's threads, ...
  * @set_size:	... their number, ...
- * @set_nid:	... the home of the part its members are in (NUMA_NO_NODE:
- *		none), ...
+ * @set_nid:	... the home of the part its members are in (of the first
+ *		member seen if they are in two; NUMA_NO_NODE: none), ...
  * @set_split:	... and whether they are in two parts or more.
  * @faults:	per node of the faulting CPU (nr_node_ids entries), then
  *		per node of the faulting folio (nr_node_ids more), halved
@@ -1284,10 +1284,10 @@ out:
  * A sample by thread @kt (low pid bits @own), the first of its region in
  * a pass (a visit), met a region that the thread with low pid bits @prev
  * sampled last: a vote for @prev as @kt's peer, unless it is @kt itself
- * or nobody.  Boyer-Moore's majority vote: one
- * candidate and its margin per thread, so a thread's peer is the thread
- * it shares the most with, in constant space.  A thread whose low pid
- * bits are all ones reads as nobody, as in mainline's cpupid.
+ * or nobody.  Boyer-Moore's majority vote: one candidate and its margin
+ * per thread, so a thread's peer is the thread it shares the most with,
+ * in constant space.  A thread whose low pid bits are all ones reads as
+ * nobody, as in mainline's cpupid.
  */
 static void knumad_thread_peer(struct knumad_thread *kt, int own, int prev)
 {
@@ -1324,8 +1324,8 @@ static void knumad_thread_peer(struct knumad_thread *kt, int own, int prev)
  * destination decided long ago (a thread that got its first part, or
  * changed parts), or before threads that share memory were put together
  * in one part (the two parts pulled their region to and fro), gives way
- * at once.  NUMA_NO_NODE too when the thread
- * has no part.  Under km->lock; O(nodes).
+ * at once.  NUMA_NO_NODE too when the thread has no part.  Under
+ * km->lock; O(nodes).
  */
 static int knumad_split_home(struct knumad_mm *km, int part,
 			     const struct knumad_region *r, unsigned long now)
@@ -2793,11 +2793,11 @@ static bool knumad_has_peer(const struct knumad_thread *kt)
  * Sort the active threads of a split process into sets of threads that
  * share memory: a thread and its peer (knumad_thread_peer()) are in one
  * set if the peer is active and no other active thread has its low pid
- * bits (@tbl: scratch of LAST__PID_MASK + 1
- * entries; with hundreds of active threads most bits are taken twice and
- * few sets form).  Every member's @root is then its set's root, which gets
- * the list of the members, their CPU share and their number.  Under
- * km->lock; O(threads) finds with path halving.
+ * bits (@tbl: scratch of LAST__PID_MASK + 1 entries; with hundreds of
+ * active threads most bits are taken twice and few sets form).  Every
+ * member's @root is then its set's root, which gets the list of the
+ * members, their CPU share and their number.  Under km->lock; O(threads)
+ * finds with path halving.
  */
 static void knumad_split_sets(struct knumad_mm *km, struct knumad_thread **tbl)
 {
@@ -2862,10 +2862,11 @@ static bool knumad_set_fits(const struct knumad_thread *root,
 
 /*
  * The node for the set of @root: one with room for all of it by @load
- * that each member may run on - the one holding most of the memory they touch, then
- * the one they run on most (their faults summed in @sum, 2 * nr_node_ids
- * entries of scratch), then the one with the most room.  NUMA_NO_NODE if
- * no node will do.  Under RCU and km->lock; O(members * nodes).
+ * that each member may run on - the one holding most of the memory they
+ * touch, then the one they run on most (their faults summed in @sum,
+ * 2 * nr_node_ids entries of scratch), then the one with the most room.
+ * NUMA_NO_NODE if no node will do.  Under RCU and km->lock;
+ * O(members * nodes).
  */
 static int knumad_set_node(struct knumad_thread *root,
 			   const unsigned long *load,
@@ -2955,15 +2956,15 @@ static bool knumad_set_place(struct knumad_mm *km, struct knumad_thread *root,
  * (knumad_split_sets()) go to one part together when a node has room for
  * them all: the sets found in two parts give their room back, and each
  * is placed again if a node will take all of it, threads alone there
- * making way (else it stays as it was), and the
- * members of a set without a part are placed together (the sets in the
- * order of their roots' tids).  The others go, in this order of
- * preference while there is room: to the node holding most
- * of the memory they touch if they run there too, to that node, to the
- * node they run on, and then to the node with the most room.  @tbl and
- * @sum (4 * nr_node_ids entries): scratch.  Returns whether a thread
- * changed part.  Under RCU and km->lock: one task lookup per thread,
- * O(nodes) per thread and stage, O(members * nodes) per set.
+ * making way (else it stays as it was), and the members of a set without
+ * a part are placed together (the sets in the order of their roots'
+ * tids).  The others go, in this order of preference while there is
+ * room: to the node holding most of the memory they touch if they run
+ * there too, to that node, to the node they run on, and then to the node
+ * with the most room.  @tbl and @sum (4 * nr_node_ids entries): scratch.
+ * Returns whether a thread changed part.  Under RCU and km->lock: one
+ * task lookup per thread, O(nodes) per thread and stage, O(members *
+ * nodes) per set, O(threads) per set regrouped.
  */
 static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
 				const unsigned long *cap, int *want,
@@ -3141,11 +3142,12 @@ static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
  * A process whose active threads fit no one node is split: one implicit
  * group per node it needs, each active thread in one (see
  * knumad_split_assign()), threads that share memory in one part when
- * they fit a node.  The scheduler keeps each thread at its part's home, so
- * the regions each thread uses learn one node and move there - what
+ * they fit a node.  The scheduler keeps each thread at its part's home,
+ * so the regions each thread uses learn one node and move there - what
  * mainline's per-task preferred node, numa_group and task swapping
- * achieve, with the group balancer's rules for moving a home.  Parts nobody is assigned
- * to are dissolved.  @mems: the cpuset mems of the process's threads.
+ * achieve, with the group balancer's rules for moving a home.  Parts
+ * nobody is assigned to are dissolved.  @mems: the cpuset mems of the
+ * process's threads.
  */
 static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 {

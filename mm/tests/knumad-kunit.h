@@ -555,9 +555,9 @@ static struct knumad_thread *kt_thread(struct kunit *test,
 /*
  * Threads that share memory form sets: the threads of two virtual nodes
  * of a VM, two by two.  A peer whose low pid bits two active threads have
- * joins nobody, nor does an idle thread; a peer need not vote back.  A set goes to one node with
- * room for all of it, where most of its memory is, else where there is
- * room.
+ * joins nobody, nor does an idle thread; a peer need not vote back.  A
+ * set goes to one node with room for all of it, where most of its memory
+ * is, else where there is room.
  */
 static void knumad_test_sets(struct kunit *test)
 {
