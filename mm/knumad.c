@@ -255,7 +255,9 @@
 /**
  * struct knumad_region - what knumad learned about one 2 MiB region
  * @target:	destination node, or NUMA_NO_NODE while undecided.
- * @flips:	how often @target changed from one node to another.
+ * @flips:	how often @target changed from one node to another; the
+ *		longest back-off's once two threads took turns
+ *		(knumad_region_prev()).
  * @flip_at:	jiffies when @target last changed.
  * @xnode:	decayed samples whose folio was last touched on another node.
  * @known:	decayed samples whose folio had been touched before (a first
@@ -266,6 +268,9 @@
  *		a region learns within one pass.
  * @last_pid:	the low pid bits (as in a cpupid) of the thread that took
  *		that sample; -1 & LAST__PID_MASK if none.
+ * @from_nid:	the node of the thread on another node that the region's
+ *		current visit (a thread's samples of it in a pass) took it
+ *		over from, or NUMA_NO_NODE; see knumad_region_prev().
  * @armed:	a sample is armed and not touched yet: an idle region keeps
  *		that one sample armed instead of getting a new one each pass.
  * @armed_off:	first page of the armed sample in the region: a sample
@@ -278,6 +283,9 @@
  *		took it there, KNUMAD_MAX_SETTLED if it was one huge page:
  *		knumad_region_moved()); its next sample waits up to
  *		2^@settled passes (knumad_region_waits()).
+ * @prev_pid:	the low pid bits of the thread whose samples preceded
+ *		@last_pid's, when another thread's: A in A, B (see
+ *		knumad_region_prev()); -1 & LAST__PID_MASK if none.
  * @armed_seq:	knumad_mm::seq when the sample was armed.
  * @weight:	decayed samples per node (nr_node_ids entries).
  *
@@ -291,9 +299,11 @@ struct knumad_region {
 	unsigned int known;
 	unsigned int nr;
 	s16 last_nid;
+	s16 from_nid;
 	u8 last_pid;
 	bool armed;
 	u8 settled;
+	u8 prev_pid;
 	u16 armed_off;
 	unsigned int armed_seq;
 	unsigned int weight[];
@@ -673,6 +683,53 @@ static int knumad_prev_nid(int last, int this_nid, pid_t pid)
 	if (__cpupid_match_pid(pid, last))
 		return this_nid;
 	return cpupid_to_nid(last);
+}
+
+/*
+ * The node that a sample on @this_nid by the thread of low pid bits @pid
+ * counts as the previous touch's when its folio has no last toucher
+ * recorded (a chunk armed for the first time): the region's previous
+ * sample - or, for all the samples of a visit (a thread's samples of the
+ * region in a pass; @first: the visit's first) that took the region over
+ * from another thread on another node, that thread's node.
+ *
+ * A visit that takes a decided region *back* - its thread had the region
+ * before the one on another node that had it last: A, B, A - holds the
+ * region where it is for the longest flip back-off (knumad_flip_wait(),
+ * from @now).  Two threads on two nodes that sweep one buffer take all
+ * of a region's samples in a pass by turns: the samples after a turn
+ * contest the region, but a contest decays in a few passes
+ * (KNUMAD_DECAY_AT), and a thread that came first three passes in a row
+ * took the region at every step of the back-off - perf bench numa mem on
+ * 4 nodes moved each process's memory 2.3 times over in 16 s, against
+ * mainline's 1.5 (whose two-fault filter, should_numa_migrate_memory(),
+ * is per page and does not decay).  Memory used by turns now stays where
+ * it is while the turns go on.  A handover for good (the thread that
+ * first touched the memory, then the one that uses it) is no turn, nor
+ * is one thread that changes node: the region moves as soon as it did.
+ */
+static int knumad_region_prev(struct knumad_region *r, int this_nid,
+			      u8 pid, bool first, unsigned long now)
+{
+	bool back;
+
+	if (!first)
+		goto out;
+	if (r->last_pid == pid) {
+		r->from_nid = NUMA_NO_NODE;
+		goto out;
+	}
+	back = r->prev_pid == pid;
+	r->prev_pid = r->last_pid;
+	r->from_nid = r->last_nid != this_nid ? r->last_nid : NUMA_NO_NODE;
+	if (back && r->from_nid != NUMA_NO_NODE &&
+	    r->target != NUMA_NO_NODE) {
+		r->flips = max_t(unsigned int, r->flips,
+				 KNUMAD_MAX_FLIP_SHIFT);
+		r->flip_at = now;
+	}
+out:
+	return r->from_nid != NUMA_NO_NODE ? r->from_nid : r->last_nid;
 }
 
 /*
@@ -1403,8 +1460,9 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 	struct knumad_mm *km = READ_ONCE(mm->knumad);
 	int this_nid = numa_node_id(), nid = folio_nid(folio);
 	struct knumad_region *r;
-	int last, last_nid, target, home;
+	int last, last_nid, prev, target, home;
 	struct knumad_thread *kt;
+	u8 pid;
 	bool huge, first;
 	bool move = false;
 
@@ -1455,8 +1513,11 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		first = r->armed;
 		r->armed = false;
 		/* a first touch of the folio: the region's previous sample */
+		pid = current->mm == mm ? current->pid & LAST__PID_MASK :
+					  -1 & LAST__PID_MASK;
+		prev = knumad_region_prev(r, this_nid, pid, first, jiffies);
 		if (last_nid == NUMA_NO_NODE)
-			last_nid = r->last_nid;
+			last_nid = prev;
 		/*
 		 * The first sample of the region in this pass votes for the
 		 * thread that sampled it last in the one before.  One vote a
@@ -1482,8 +1543,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		if (last_nid == NUMA_NO_NODE && huge)
 			last_nid = this_nid;
 		r->last_nid = this_nid;
-		r->last_pid = current->mm == mm ? current->pid & LAST__PID_MASK :
-				  -1 & LAST__PID_MASK;
+		r->last_pid = pid;
 		last = r->target;
 		/* a process's home, or the home of the thread's part */
 		if (km->implicit)
@@ -2189,7 +2249,9 @@ static struct knumad_region *knumad_region(struct knumad_mm *km,
 		return NULL;
 	r->target = NUMA_NO_NODE;
 	r->last_nid = NUMA_NO_NODE;
+	r->from_nid = NUMA_NO_NODE;
 	r->last_pid = -1 & LAST__PID_MASK;
+	r->prev_pid = -1 & LAST__PID_MASK;
 	if (xa_err(xa_store(&km->regions, index, r,
 			    GFP_KERNEL_ACCOUNT | __GFP_NOWARN))) {
 		kfree(r);

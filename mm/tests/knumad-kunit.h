@@ -304,6 +304,125 @@ static void knumad_test_shared_stays(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, r->flips, 0U);
 }
 
+/*
+ * A visit as knumad_hint_fault() takes it: thread @pid on @nid samples
+ * the 16 folios of @r's chunk, whose last touchers are in @fnid/@fpid
+ * (-1: none; a new chunk every KNUMAD_ROTATE_PASSES passes), for a
+ * process split one part per node: the sample's home is the thread's
+ * node unless @r is bound for another part's home and its back-off is
+ * not over (knumad_split_home()).  Returns the destination after it.
+ */
+static int kt_visit(struct knumad_region *r, int *fnid, int *fpid,
+		    int nid, pid_t pid, unsigned long now)
+{
+	int i, prev, last, home, target = r->target;
+
+	for (i = 0; i < KNUMAD_SAMPLE_PAGES; i++) {
+		prev = knumad_region_prev(r, nid, pid & LAST__PID_MASK,
+					  i == 0, now);
+		last = fpid[i] < 0 ? prev : fpid[i] == pid ? nid : fnid[i];
+		fnid[i] = nid;
+		fpid[i] = pid;
+		r->last_nid = nid;
+		r->last_pid = pid & LAST__PID_MASK;
+		home = r->target == NUMA_NO_NODE || r->target == nid ||
+		       !time_before(now, r->flip_at +
+				    knumad_flip_wait(r->flips)) ?
+		       nid : NUMA_NO_NODE;
+		target = knumad_region_sample(r, KT_NODES, nid, last, home, 1,
+					      now);
+	}
+	return target;
+}
+
+/* kt_visit() of pass @pass: a new chunk every KNUMAD_ROTATE_PASSES */
+static int kt_pass(struct knumad_region *r, int *fnid, int *fpid, int pass,
+		   int nid, pid_t pid, unsigned long now)
+{
+	int i;
+
+	if (pass % KNUMAD_ROTATE_PASSES == 0)
+		for (i = 0; i < KNUMAD_SAMPLE_PAGES; i++) {
+			fpid[i] = -1;
+			fnid[i] = -1;
+		}
+	return kt_visit(r, fnid, fpid, nid, pid, now);
+}
+
+static struct knumad_region *knumad_test_visited(struct kunit *test)
+{
+	struct knumad_region *r = knumad_test_region(test);
+
+	r->last_nid = NUMA_NO_NODE;
+	r->from_nid = NUMA_NO_NODE;
+	r->last_pid = -1 & LAST__PID_MASK;
+	r->prev_pid = -1 & LAST__PID_MASK;
+	return r;
+}
+
+/*
+ * Two threads on two nodes sweep one buffer: a pass's 16 samples of a
+ * region all go to whichever comes first.  Runs of three passes each
+ * (the first-comer's samples then outweigh the contest) moved the region
+ * at every run the back-off allowed (6 changes in 60 s, 3 after the
+ * first 9 s, before knumad_region_prev()); a thread that takes it back
+ * holds it for the longest back-off: it moves at the first turn at
+ * most (which looks like a handover for good), not after.  A thread
+ * that takes over for good, or one thread that changes node, still
+ * moves it.
+ */
+static void knumad_test_handover(struct kunit *test)
+{
+	struct knumad_region *r = knumad_test_visited(test);
+	int pass, target, prev, changes = 0, late = 0, nid;
+	int fnid[KNUMAD_SAMPLE_PAGES], fpid[KNUMAD_SAMPLE_PAGES];
+	unsigned long now = 1000;
+
+	/* A (pid 100) on node 1, B (pid 201) on node 2: runs of three */
+	prev = NUMA_NO_NODE;
+	for (pass = 0; pass < 60; pass++, now += HZ) {
+		nid = (pass / 3) & 1 ? 2 : 1;
+		target = kt_pass(r, fnid, fpid, pass, nid,
+				 nid == 1 ? 100 : 201, now);
+		changes += target != prev;
+		if (pass >= 9)
+			late += target != prev;
+		prev = target;
+	}
+	KUNIT_EXPECT_NE(test, target, NUMA_NO_NODE);
+	KUNIT_EXPECT_LE(test, changes, 2);
+	KUNIT_EXPECT_EQ(test, late, 0);
+	KUNIT_EXPECT_GE(test, r->flips, KNUMAD_MAX_FLIP_SHIFT);
+
+	/* B alone from now on: the region follows it after the back-off */
+	for (pass = 60; pass < 260 && target != 2; pass++, now += HZ)
+		target = kt_pass(r, fnid, fpid, pass, 2, 201, now);
+	KUNIT_EXPECT_EQ(test, target, 2);
+	KUNIT_EXPECT_LE(test, pass - 60, 66);
+
+	/* B moves to node 3: its own samples, not a turn */
+	for (pass = 0; pass < 200 && target != 3; pass++, now += HZ)
+		target = kt_pass(r, fnid, fpid, pass, 3, 201, now);
+	KUNIT_EXPECT_EQ(test, target, 3);
+	KUNIT_EXPECT_EQ(test, r->from_nid, NUMA_NO_NODE);
+
+	/*
+	 * A main thread (pid 7) that first touched the memory on node 0,
+	 * then the worker on node 1 (pid 300): a handover for good moves the
+	 * region as soon as it did before, and counts one flip.
+	 */
+	r = knumad_test_visited(test);
+	now = 1000;
+	for (pass = 0; pass < 3; pass++, now += HZ)
+		target = kt_pass(r, fnid, fpid, pass, 0, 7, now);
+	KUNIT_EXPECT_EQ(test, target, 0);
+	for (; pass < 20 && target != 1; pass++, now += HZ)
+		target = kt_pass(r, fnid, fpid, pass, 1, 300, now);
+	KUNIT_EXPECT_EQ(test, target, 1);
+	KUNIT_EXPECT_LE(test, pass, 3 + 2);
+	KUNIT_EXPECT_EQ(test, r->flips, 1U);
+}
+
 /* Users that move: the destination follows, but ever more slowly. */
 static void knumad_test_flip_backoff(struct kunit *test)
 {
@@ -676,6 +795,7 @@ static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_majority),
 	KUNIT_CASE(knumad_test_shared_stays),
 	KUNIT_CASE(knumad_test_flip_backoff),
+	KUNIT_CASE(knumad_test_handover),
 	KUNIT_CASE(knumad_test_home_no_ping_pong),
 	KUNIT_CASE(knumad_test_busy),
 	KUNIT_CASE(knumad_test_decay),

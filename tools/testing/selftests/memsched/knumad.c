@@ -1007,6 +1007,84 @@ TEST_F_TIMEOUT(knumad, shared_pages_stay, 90)
 }
 
 /*
+ * Two threads on two nodes sweep one buffer of 16 regions; each pass, each
+ * region's samples all go to whichever thread comes by first.  A region
+ * may be decided, and moved once more at the first turn (which looks like
+ * a handover for good), then stays: a thread that takes it back holds it
+ * (knumad_region_prev()).  Before that, each region flipped at 1, 3, 7 s
+ * ... to whoever came first three passes in a row (shared_pages_stay's
+ * bound; 26,613 pages moved of 8,192 here, one page 4 times; perf bench
+ * numa mem on 4 nodes moved each process's memory 2.3 times over in 16 s).
+ */
+TEST_F_TIMEOUT(knumad, shared_sweep_moves_once, 90)
+{
+	unsigned long len = 32 * MB, n = len / page_size(), i, stride = 16;
+	unsigned long ns = n / stride;
+	int *status = calloc(ns, sizeof(int)), *last = calloc(ns, sizeof(int));
+	void **pages = calloc(ns, sizeof(void *));
+	long scans0, changes = 0, max_changes = 0, *per = calloc(ns, sizeof(long));
+	struct knumad_proc k0, k1;
+	volatile int stop = 0;
+	struct hammer h[2];
+	double t0, t;
+	char *buf;
+
+	ASSERT_TRUE(status && last && pages && per);
+	buf = map_aligned(len, 0);
+	ASSERT_NE(NULL, buf);
+	touch(buf, len);
+	for (i = 0; i < ns; i++)
+		pages[i] = buf + i * stride * page_size();
+	ASSERT_EQ(0, sys_move_pages(0, ns, pages, NULL, last, 0));
+
+	ASSERT_EQ(0, knumad_proc(0, &k0));
+	scans0 = knumad_get("full_scans");
+	hammer_start(&h[0], buf, len, 0, &stop);
+	hammer_start(&h[1], buf, len, self->far, &stop);
+	/* 15 s, and at least 40 passes over the process (at most 30 s) */
+	t0 = now_s();
+	while (now_s() - t0 < 15 ||
+	       (knumad_get("full_scans") - scans0 < 40 && now_s() - t0 < 30)) {
+		/* one page a 64 KiB, 5 times a second: see share_on_sampled() */
+		usleep(200000);
+		ASSERT_EQ(0, sys_move_pages(0, ns, pages, NULL, status, 0));
+		for (i = 0; i < ns; i++) {
+			/* a page under migration reads as an error: skip */
+			if (status[i] < 0)
+				continue;
+			if (status[i] != last[i]) {
+				changes++;
+				if (++per[i] > max_changes)
+					max_changes = per[i];
+			}
+			last[i] = status[i];
+		}
+	}
+	stop = 1;
+	pthread_join(h[0].thread, NULL);
+	pthread_join(h[1].thread, NULL);
+	ASSERT_EQ(0, knumad_proc(0, &k1));
+	t = now_s() - t0;
+	TH_LOG("%ld full scans, %ld hint faults in this process, %ld node changes of %lu pages watched (max %ld for one page), %ld pages migrated of %lu, sweeps %lu and %lu, in %.1f s",
+	       knumad_get("full_scans") - scans0, k1.faults - k0.faults,
+	       changes, ns, max_changes, k1.migrated - k0.migrated, n,
+	       h[0].loops, h[1].loops, t);
+	EXPECT_GE(knumad_get("full_scans") - scans0, 40);
+	EXPECT_GE(k1.faults - k0.faults, 40);
+	/* both threads swept it, again and again */
+	EXPECT_GE(h[0].loops, 10);
+	EXPECT_GE(h[1].loops, 10);
+	/* decided, one turn at most: no page moved 3 times, nor the buffer */
+	EXPECT_LE(max_changes, 2);
+	EXPECT_LE(k1.migrated - k0.migrated, 2 * (long)n + 64);
+	munmap(buf, len);
+	free(status);
+	free(last);
+	free(pages);
+	free(per);
+}
+
+/*
  * A thread that starts on node @nid, then may run anywhere, writes its
  * range until told, and counts on which node it ran.
  */
