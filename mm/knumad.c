@@ -255,10 +255,11 @@
 /**
  * struct knumad_region - what knumad learned about one 2 MiB region
  * @target:	destination node, or NUMA_NO_NODE while undecided.
- * @flips:	how often @target changed from one node to another; the
- *		longest back-off's once two threads took turns
- *		(knumad_region_prev()).
- * @flip_at:	jiffies when @target last changed.
+ * @flips:	how often @target changed from one node to another; at
+ *		least KNUMAD_MAX_FLIP_SHIFT once two threads on two nodes
+ *		took turns (knumad_region_prev()).
+ * @flip_at:	jiffies when @target last changed, or when turns were
+ *		seen: the flip back-off counts from it.
  * @xnode:	decayed samples whose folio was last touched on another node.
  * @known:	decayed samples whose folio had been touched before (a first
  *		touch says nothing about sharing).
@@ -689,43 +690,50 @@ static int knumad_prev_nid(int last, int this_nid, pid_t pid)
  * The node that a sample on @this_nid by the thread of low pid bits @pid
  * counts as the previous touch's when its folio has no last toucher
  * recorded (a chunk armed for the first time): the region's previous
- * sample - or, for all the samples of a visit (a thread's samples of the
+ * sample - or, for the samples of a visit (a thread's samples of the
  * region in a pass; @first: the visit's first) that took the region over
  * from another thread on another node, that thread's node.
  *
  * A visit that takes a decided region *back* - its thread had the region
- * before the one on another node that had it last: A, B, A - holds the
- * region where it is for the longest flip back-off (knumad_flip_wait(),
- * from @now).  Two threads on two nodes that sweep one buffer take all
- * of a region's samples in a pass by turns: the samples after a turn
- * contest the region, but a contest decays in a few passes
- * (KNUMAD_DECAY_AT), and a thread that came first three passes in a row
- * took the region at every step of the back-off - perf bench numa mem on
- * 4 nodes moved each process's memory 2.3 times over in 16 s, against
- * mainline's 1.5 (whose two-fault filter, should_numa_migrate_memory(),
- * is per page and does not decay).  Memory used by turns now stays where
- * it is while the turns go on.  A handover for good (the thread that
- * first touched the memory, then the one that uses it) is no turn, nor
- * is one thread that changes node: the region moves as soon as it did.
+ * before the thread on another node that had it last: A, B, A - holds
+ * the region where it is for the longest flip back-off
+ * (knumad_flip_wait(), from @now), once: the region's later changes wait
+ * that long too, as any region's after KNUMAD_MAX_FLIP_SHIFT flips.  Two
+ * threads on two nodes that sweep one buffer take all of a region's
+ * samples in a pass by turns; the contest a turn raises decays within a
+ * few passes (KNUMAD_DECAY_AT), and a thread that came first three passes
+ * in a row took the region at every step of the back-off.  A handover for
+ * good (the thread that first touched the memory, then the one that uses
+ * it) is no turn, nor is one thread that changes node: those move the
+ * region as soon as before.  Not while @hold is false: a process whose
+ * sharers were just regrouped (KNUMAD_REGROUP_GRACE) still takes turns
+ * until they run together, and its regions must follow them then.
  */
 static int knumad_region_prev(struct knumad_region *r, int this_nid,
-			      u8 pid, bool first, unsigned long now)
+			      u8 pid, bool first, bool hold,
+			      unsigned long now)
 {
+	const u8 none = -1 & LAST__PID_MASK;
 	bool back;
 
+	/* another thread's sample in the visit: no longer the visit's */
+	if ((!first && pid != r->last_pid) || pid == none) {
+		r->from_nid = NUMA_NO_NODE;
+		goto out;
+	}
 	if (!first)
 		goto out;
 	if (r->last_pid == pid) {
 		r->from_nid = NUMA_NO_NODE;
 		goto out;
 	}
-	back = r->prev_pid == pid;
+	back = r->prev_pid == pid && r->last_pid != none;
 	r->prev_pid = r->last_pid;
 	r->from_nid = r->last_nid != this_nid ? r->last_nid : NUMA_NO_NODE;
-	if (back && r->from_nid != NUMA_NO_NODE &&
-	    r->target != NUMA_NO_NODE) {
-		r->flips = max_t(unsigned int, r->flips,
-				 KNUMAD_MAX_FLIP_SHIFT);
+	/* held once: a later turn does not restart it */
+	if (hold && back && r->from_nid != NUMA_NO_NODE &&
+	    r->target != NUMA_NO_NODE && r->flips < KNUMAD_MAX_FLIP_SHIFT) {
+		r->flips = KNUMAD_MAX_FLIP_SHIFT;
 		r->flip_at = now;
 	}
 out:
@@ -1512,10 +1520,14 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 			goto out;
 		first = r->armed;
 		r->armed = false;
-		/* a first touch of the folio: the region's previous sample */
 		pid = current->mm == mm ? current->pid & LAST__PID_MASK :
 					  -1 & LAST__PID_MASK;
-		prev = knumad_region_prev(r, this_nid, pid, first, jiffies);
+		prev = knumad_region_prev(r, this_nid, pid, first,
+					  !km->regrouped ||
+					  !time_before(jiffies, km->regroup_at +
+						       KNUMAD_REGROUP_GRACE),
+					  jiffies);
+		/* a first touch of the folio: the region's previous sample */
 		if (last_nid == NUMA_NO_NODE)
 			last_nid = prev;
 		/*

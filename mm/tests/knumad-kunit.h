@@ -319,7 +319,7 @@ static int kt_visit(struct knumad_region *r, int *fnid, int *fpid,
 
 	for (i = 0; i < KNUMAD_SAMPLE_PAGES; i++) {
 		prev = knumad_region_prev(r, nid, pid & LAST__PID_MASK,
-					  i == 0, now);
+					  i == 0, true, now);
 		last = fpid[i] < 0 ? prev : fpid[i] == pid ? nid : fnid[i];
 		fnid[i] = nid;
 		fpid[i] = pid;
@@ -393,6 +393,8 @@ static void knumad_test_handover(struct kunit *test)
 	KUNIT_EXPECT_LE(test, changes, 2);
 	KUNIT_EXPECT_EQ(test, late, 0);
 	KUNIT_EXPECT_GE(test, r->flips, KNUMAD_MAX_FLIP_SHIFT);
+	/* held once, early: the later turns did not restart the hold */
+	KUNIT_EXPECT_LT(test, r->flip_at, 1000UL + 12 * HZ);
 
 	/* B alone from now on: the region follows it after the back-off */
 	for (pass = 60; pass < 260 && target != 2; pass++, now += HZ)
@@ -420,6 +422,16 @@ static void knumad_test_handover(struct kunit *test)
 		target = kt_pass(r, fnid, fpid, pass, 1, 300, now);
 	KUNIT_EXPECT_EQ(test, target, 1);
 	KUNIT_EXPECT_LE(test, pass, 3 + 2);
+	KUNIT_EXPECT_EQ(test, r->flips, 1U);
+
+	/*
+	 * Low pid bits 0xff are "no thread" (a remote fault's): a visit by
+	 * such a pid between the worker's is no turn.
+	 */
+	now += HZ;
+	kt_pass(r, fnid, fpid, pass++, 2, 0x2ff, now);
+	now += HZ;
+	kt_pass(r, fnid, fpid, pass++, 1, 300, now);
 	KUNIT_EXPECT_EQ(test, r->flips, 1U);
 }
 

@@ -1023,6 +1023,7 @@ TEST_F_TIMEOUT(knumad, shared_sweep_moves_once, 90)
 	int *status = calloc(ns, sizeof(int)), *last = calloc(ns, sizeof(int));
 	void **pages = calloc(ns, sizeof(void *));
 	long scans0, changes = 0, max_changes = 0, *per = calloc(ns, sizeof(long));
+	int home, members, group_seen = 0;
 	struct knumad_proc k0, k1;
 	volatile int stop = 0;
 	struct hammer h[2];
@@ -1047,6 +1048,10 @@ TEST_F_TIMEOUT(knumad, shared_sweep_moves_once, 90)
 	       (knumad_get("full_scans") - scans0 < 40 && now_s() - t0 < 30)) {
 		/* one page a 64 KiB, 5 times a second: see share_on_sampled() */
 		usleep(200000);
+		/* split, one part per node, as in shared_pages_stay */
+		threads_groups(h[0].tid, &home, h[1].tid, &members);
+		if (home > 0 && home == members)
+			group_seen = 1;
 		ASSERT_EQ(0, sys_move_pages(0, ns, pages, NULL, status, 0));
 		for (i = 0; i < ns; i++) {
 			/* a page under migration reads as an error: skip */
@@ -1069,6 +1074,12 @@ TEST_F_TIMEOUT(knumad, shared_sweep_moves_once, 90)
 	       knumad_get("full_scans") - scans0, k1.faults - k0.faults,
 	       changes, ns, max_changes, k1.migrated - k0.migrated, n,
 	       h[0].loops, h[1].loops, t);
+	/* turns are told by the low pid bits (a cpupid's): distinct here */
+	if (!((h[0].tid ^ h[1].tid) & 0xff)) {
+		munmap(buf, len);
+		SKIP(return, "the two threads' tids share their low 8 bits");
+	}
+	EXPECT_EQ(0, group_seen);
 	EXPECT_GE(knumad_get("full_scans") - scans0, 40);
 	EXPECT_GE(k1.faults - k0.faults, 40);
 	/* both threads swept it, again and again */
