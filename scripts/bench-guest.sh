@@ -2,8 +2,12 @@
 # The guest side of `make bench` (scripts/bench.sh): every workload in every
 # mode, one after another in this guest.  Output: a "run ..." line before
 # each run, the workload's own lines, and numabench's "json ..." line.
-#   bench-guest.sh TOOLS REPS BASE_REPS SECS ONLY
-# ONLY: comma-separated workloads, or "all".  The modes:
+#   bench-guest.sh TOOLS REPS BASE_REPS SECS ONLY [MODES]
+# ONLY: comma-separated workloads, or "all" (every one but scale).  scale is
+# misplaced at each size of BENCH_SCALE_MIB (default "256 1024 4096") for
+# BENCH_SCALE_SECS (default 60) each, with the most knumad regions the
+# process had ("regions N" after its run); bench.sh runs it in guests of
+# its own, large enough for it.  The modes:
 #   none      knumad off, kernel.numa_balancing=0
 #   mainline  kernel.numa_balancing=1 at its default scan settings
 #   numad     Debian's numad, unmodified: numad -i 1:2 -H 0 (see README)
@@ -93,28 +97,48 @@ plan=(
 	"vnuma:0:none mainline numad knumad memsched hardbind"
 	"perf:0:none mainline numad knumad hardbind"
 	"idle:0:none mainline numad knumad"
+	"scale:0:mainline knumad"
 )
+scale_mib=${BENCH_SCALE_MIB:-256 1024 4096}
+scale_secs=${BENCH_SCALE_SECS:-60}
 runs=()
 for p in "${plan[@]}"; do
 	w=${p%%:*} rest=${p#*:} thp=${rest%%:*} modes=${rest#*:}
-	case ",$only," in *",$w,"*|",all,") ;; *) continue ;; esac
+	case ",$only," in *",$w,"*) ;; ",all,") [ "$w" != scale ] || continue ;; *) continue ;; esac
+	sizes=$mib
+	[ "$w" = scale ] && sizes=$scale_mib
 	for r in $(seq "$reps"); do
 		# the order of the modes turns by one each repetition
 		# shellcheck disable=SC2086
 		set -- $modes
 		for _ in $(seq $(((r - 1) % $#))); do set -- "${@:2}" "$1"; done
-		for m in "$@"; do
-			case ",$only_modes," in *",$m,"*|",all,") ;; *) continue ;; esac
-			case $m in none|hardbind) [ "$r" -le "$base_reps" ] || continue ;; esac
-			runs+=("$w $thp $m $r")
+		for size in $sizes; do
+			for m in "$@"; do
+				case ",$only_modes," in *",$m,"*|",all,") ;; *) continue ;; esac
+				case $m in none|hardbind) [ "$r" -le "$base_reps" ] || continue ;; esac
+				runs+=("$w $thp $m $r $size")
+			done
 		done
 	done
 done
 
+# The most knumad regions any numabench process had while PID ran.
+max_regions() {
+	local max=0 n p
+	while kill -0 "$1" 2>/dev/null; do
+		for p in $(pgrep -x numabench); do
+			n=$(awk '/^knumad regions/ {print $3}' /proc/"$p"/memsched 2>/dev/null)
+			[ -n "$n" ] && [ "$n" -gt "$max" ] && max=$n
+		done
+		sleep 1
+	done
+	echo "regions $max"
+}
+
 start=$(date +%s)
 i=0
 for run in "${runs[@]}"; do
-	read -r w thp m r <<<"$run"
+	read -r w thp m r size <<<"$run"
 	i=$((i + 1))
 	now=$(date +%s)
 	el=$((now - start))
@@ -122,6 +146,7 @@ for run in "${runs[@]}"; do
 	[ $i -gt 1 ] && left=", about $(((el * (${#runs[@]} - i + 1) / (i - 1) + 30) / 60)) min left"
 	name=$w
 	[ "$thp" = 1 ] && name+=" thp"
+	[ "$w" = scale ] && name+=" $size MiB"
 	echo "bench: [$nodes nodes] run $i/${#runs[@]}: $name, $m, rep $r (${el} s elapsed$left)" >&2
 	echo "run $w $thp $m $r $nodes"
 	sync
@@ -143,6 +168,12 @@ for run in "${runs[@]}"; do
 		;;
 	idle)
 		timeout $((secs * 4 + 120)) "$tools/numabench" -w idle -m 1024 -s "$secs" --label "$r"
+		;;
+	scale)
+		timeout $((scale_secs * 4 + 300)) "$tools/numabench" -w misplaced -M auto \
+			-m "$size" -s "$scale_secs" --label "$r" &
+		max_regions $!
+		wait $!
 		;;
 	*)
 		timeout $((secs * 4 + 120)) "$tools/numabench" -w "$w" -M "$tm" -m "$mib" -s "$secs" $th --label "$r"

@@ -28,7 +28,9 @@ def parse(paths):
         with open(path, errors="replace") as f:
             for line in f:
                 line = line.rstrip("\r\n")
-                if line.startswith("run "):
+                if line.startswith("regions ") and runs and runs[-1]["workload"] == "scale":
+                    runs[-1]["regions"] = int(line.split()[1])
+                elif line.startswith("run "):
                     w, thp, mode, rep, nodes = line.split()[1:6]
                     cur = {"workload": w, "thp": int(thp), "mode": mode,
                            "rep": int(rep), "nodes": int(nodes), "perf": {}}
@@ -363,7 +365,70 @@ def qemu_section(outdir, modes):
             "|---|---|---|---|---|"] + rows
 
 
+def kmalloc_bucket(n):
+    """The kmalloc cache a kzalloc() of n bytes comes from (SLUB)."""
+    for b in (8, 16, 32, 64, 96, 128, 192, 256, 512, 1024):
+        if n <= b:
+            return b
+    return n
+
+
+def scale_section(raws):
+    """misplaced at growing sizes (scripts/bench-guest.sh scale)."""
+    runs = [r for r in parse(raws) if r["workload"] == "scale"]
+    rows = []
+    for r in sorted(runs, key=lambda r: (r["nodes"], r["mib"], r["mode"], r["rep"])):
+        gib = r["mib"] / 1024
+        reg = r.get("regions")
+        # struct knumad_region: 48 bytes and 4 a node, kzalloc()ed; the
+        # xarray that indexes it, a 576-byte node per 64 regions
+        meta = (reg * (kmalloc_bucket(48 + 4 * r["nodes"]) + 576 / 64)
+                if reg is not None and r["mode"] == "knumad" else None)
+        cpu = r["knumad_cpu"] + r["sys_cpu"]
+        rows.append(f"| {r['nodes']} | {r['mib']} MiB | {r['mode']} | {r['rep']} | "
+                    f"{fmt_t(t95_of(r))} | {r['final']:.3f} | {fmt_n(r['hint_faults'])} | "
+                    f"{fmt_n(r['numa_pages_migrated'])} | {r['knumad_cpu']:.2f} s | "
+                    f"{r['sys_cpu']:.2f} s | {cpu / gib:.2f} s | "
+                    + (f"{reg} | {meta / gib / 1024:.1f} KiB |" if meta is not None
+                       else "- | - |"))
+    if not runs:
+        rows = ["| no runs | | | | | | | | | | | | |"]
+    secs = max((r["secs"] for r in runs), default=0)
+    return ["", "## Scale: misplaced at growing sizes, and on 8 nodes", "",
+            f"One process, first touched on node 0, used by two threads on the last "
+            f"node, {secs:.0f} s a run (BENCH_SCALE_SECS), default knobs; 2 nodes in a "
+            "12 GiB guest, 8 nodes (8 CPUs) in a 4 GiB one. knumad CPU = its thread's; "
+            "sys = the workload's system time, where mainline's scanning and "
+            "migration run and knumad's moves made in the faulting thread; per GiB = "
+            "(knumad + sys) / the size, over the run (touching the memory first is "
+            "not in it). "
+            "regions = the most knumad regions the process had; metadata = regions x "
+            "(the kmalloc bucket of 48 + 4 x nodes bytes, + 9 bytes of xarray), per "
+            "GiB of the process (AutoNUMA's page-flag proposal: 24 bytes a 4 KiB page, "
+            "6 MiB a GiB).", "",
+            "| nodes | size | mode | rep | t95 | final | hint faults | pages migrated "
+            "| knumad CPU | sys | kernel CPU per GiB | regions | metadata per GiB |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"] + rows
+
+
+def append_section(outdir, md):
+    """Replaces section md[1] of bench.md (an earlier run's), keeps the rest."""
+    path = os.path.join(outdir, "bench.md")
+    try:
+        with open(path) as f:
+            old = f.read()
+    except OSError:
+        old = "# make bench\n"
+    old = old.split("\n" + md[1] + "\n")[0].rstrip("\n") + "\n"
+    with open(path, "w") as f:
+        f.write(old + "\n".join(md) + "\n")
+    print("\n".join(md))
+
+
 def main():
+    if sys.argv[1] == "--scale":
+        append_section(sys.argv[2], scale_section(sys.argv[3:]))
+        return
     if sys.argv[1] == "--qemu":
         md = qemu_section(sys.argv[2], sys.argv[3:])
         # replaces the QEMU section of an earlier run, keeps the rest

@@ -7,7 +7,12 @@
 #   BENCH_BASE_REPS  repetitions of none and hardbind (default 1: they do
 #                    not adapt, so they do not vary much)
 #   BENCH_ONLY       workloads, comma-separated (default all): misplaced,
-#                    numa02, numa01t, shared, vnuma, perf, idle, qemu
+#                    numa02, numa01t, shared, vnuma, perf, idle, scale, qemu
+#   BENCH_SCALE_MIB  scale's sizes on 2 nodes (default "256 1024 4096", in
+#                    a 12 GiB guest); BENCH_SCALE8_MIB on 8 nodes, 8 CPUs
+#                    (default 256, in a 4 GiB guest: 512 MiB a node)
+#   BENCH_SCALE_SECS seconds per scale run (default 60), BENCH_SCALE_REPS
+#                    repetitions (default 1); modes mainline and knumad
 #   BENCH_MODES      modes, comma-separated (default all): none, mainline,
 #                    numad, knumad, memsched, hardbind
 #   BENCH_NODES      node counts (default "2 4")
@@ -49,10 +54,11 @@ gcc -static -Wall -O2 -I"$BUILD/$config/usr/include" -o "$tools/numabench" \
 # (bench-guest.sh's plan), each about SECS + 10 s: twice that, and a margin
 timeout=$(((reps * 39 + base_reps * 19) * (secs + 10) * 2 + 600))
 start=$(date +%s)
-# numabench's workloads, and the QEMU runs (qemu)
-nb_only=$(tr , '\n' <<<"$only" | grep -vx qemu | paste -sd, - || true)
-run_qemu=0
+# numabench's workloads, the scale runs (scale) and the QEMU runs (qemu)
+nb_only=$(tr , '\n' <<<"$only" | grep -vxE 'qemu|scale' | paste -sd, - || true)
+run_qemu=0 run_scale=0
 [ "$only" = all ] || grep -qx qemu < <(tr , '\n' <<<"$only") && run_qemu=1
+[ "$only" = all ] || grep -qx scale < <(tr , '\n' <<<"$only") && run_scale=1
 raws=()
 [ -n "$nb_only" ] || node_counts=
 for n in $node_counts; do
@@ -70,6 +76,37 @@ for n in $node_counts; do
 	raws+=("$raw")
 done
 [ ${#raws[@]} = 0 ] || python3 "$TOP/scripts/bench-report.py" "$res" "${raws[@]}"
+
+# Scale: misplaced at growing sizes, and on 8 nodes; guests of their own
+# (a 4 GiB process first touched on one node needs a 6 GiB node).
+if [ $run_scale = 1 ]; then
+	scale_reps=${BENCH_SCALE_REPS:-1} scale_secs=${BENCH_SCALE_SECS:-60}
+	for v in "$scale_reps" "$scale_secs"; do
+		case "$v" in ''|*[!0-9]*) die "BENCH_SCALE_REPS and BENCH_SCALE_SECS take numbers" ;; esac
+	done
+	scale_raws=()
+	for spec in "2 4 12G ${BENCH_SCALE_MIB:-256 1024 4096}" \
+		    "8 8 4G ${BENCH_SCALE8_MIB:-256}"; do
+		read -r n c mem sizes <<<"$spec"
+		case "$sizes" in *[!0-9\ ]*|'') die "BENCH_SCALE_MIB, BENCH_SCALE8_MIB: sizes in MiB" ;; esac
+		raw=$res/raw-scale-${n}nodes.txt
+		nruns=$(($(wc -w <<<"$sizes") * 2 * scale_reps))
+		msg "scale on $n nodes, $sizes MiB (raw output: ${raw#"$TOP"/})"
+		set +e
+		"$TOP/scripts/vm-run" --config "$config" --nodes "$n" --cpus "$c" \
+			--mem "$mem" --timeout $((nruns * (scale_secs * 3 + 120) + 600)) -- \
+			env BENCH_SCALE_MIB="$sizes" BENCH_SCALE_SECS="$scale_secs" \
+			bash "$TOP/scripts/bench-guest.sh" "$tools" "$scale_reps" 1 \
+			"$secs" scale "$modes" 2>&1 | tee "$raw" |
+			grep --line-buffered -a '^bench:'
+		rc=${PIPESTATUS[0]}
+		set -e
+		[ "$rc" = 0 ] || die "the $n-node scale guest failed (exit $rc): $raw"
+		grep -q '^bench: done' "$raw" || die "the $n-node scale run did not finish: $raw"
+		scale_raws+=("$raw")
+	done
+	python3 "$TOP/scripts/bench-report.py" --scale "$res" "${scale_raws[@]}"
+fi
 
 # A real VMM: the same inner guest and backends in every mode.  memsched
 # is the patched QEMU; the others run Debian's own qemu-system-x86_64.
