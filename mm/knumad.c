@@ -257,7 +257,7 @@
  * @target:	destination node, or NUMA_NO_NODE while undecided.
  * @flips:	how often @target changed from one node to another; at
  *		least KNUMAD_MAX_FLIP_SHIFT once two threads on two nodes
- *		took turns (knumad_region_prev()).
+ *		took turns (knumad_region_visit()).
  * @flip_at:	jiffies when @target last changed, or when turns were
  *		seen: the flip back-off counts from it.
  * @xnode:	decayed samples whose folio was last touched on another node.
@@ -271,7 +271,7 @@
  *		that sample; -1 & LAST__PID_MASK if none.
  * @from_nid:	the node of the thread on another node that the region's
  *		current visit (a thread's samples of it in a pass) took it
- *		over from, or NUMA_NO_NODE; see knumad_region_prev().
+ *		over from, or NUMA_NO_NODE; see knumad_region_visit().
  * @armed:	a sample is armed and not touched yet: an idle region keeps
  *		that one sample armed instead of getting a new one each pass.
  * @armed_off:	first page of the armed sample in the region: a sample
@@ -286,7 +286,7 @@
  *		2^@settled passes (knumad_region_waits()).
  * @prev_pid:	the low pid bits of the thread whose samples preceded
  *		@last_pid's, when another thread's: A in A, B (see
- *		knumad_region_prev()); -1 & LAST__PID_MASK if none.
+ *		knumad_region_visit()); -1 & LAST__PID_MASK if none.
  * @armed_seq:	knumad_mm::seq when the sample was armed.
  * @weight:	decayed samples per node (nr_node_ids entries).
  *
@@ -687,8 +687,10 @@ static int knumad_prev_nid(int last, int this_nid, pid_t pid)
 }
 
 /*
- * The node that a sample on @this_nid by the thread of low pid bits @pid
- * counts as the previous touch's when its folio has no last toucher
+ * Record in @r a sample on @this_nid by the thread of low pid bits @pid:
+ * which visit it belongs to, whom the visit took the region over from,
+ * and whether that holds the region (below).  Returns the node that the
+ * sample counts as the previous touch's when its folio has no last toucher
  * recorded (a chunk armed for the first time): the region's previous
  * sample - or, for the samples of a visit (a thread's samples of the
  * region in a pass; @first: the visit's first) that took the region over
@@ -709,9 +711,9 @@ static int knumad_prev_nid(int last, int this_nid, pid_t pid)
  * sharers were just regrouped (KNUMAD_REGROUP_GRACE) still takes turns
  * until they run together, and its regions must follow them then.
  */
-static int knumad_region_prev(struct knumad_region *r, int this_nid,
-			      u8 pid, bool first, bool hold,
-			      unsigned long now)
+static int knumad_region_visit(struct knumad_region *r, int this_nid,
+			       u8 pid, bool first, bool hold,
+			       unsigned long now)
 {
 	const u8 none = -1 & LAST__PID_MASK;
 	bool back;
@@ -1470,6 +1472,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 	struct knumad_region *r;
 	int last, last_nid, prev, target, home;
 	struct knumad_thread *kt;
+	unsigned long now;
 	u8 pid;
 	bool huge, first;
 	bool move = false;
@@ -1522,11 +1525,12 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		r->armed = false;
 		pid = current->mm == mm ? current->pid & LAST__PID_MASK :
 					  -1 & LAST__PID_MASK;
-		prev = knumad_region_prev(r, this_nid, pid, first,
-					  !km->regrouped ||
-					  !time_before(jiffies, km->regroup_at +
-						       KNUMAD_REGROUP_GRACE),
-					  jiffies);
+		now = jiffies;	/* one instant for the whole sample */
+		prev = knumad_region_visit(r, this_nid, pid, first,
+					   !km->regrouped ||
+					   !time_before(now, km->regroup_at +
+							KNUMAD_REGROUP_GRACE),
+					   now);
 		/* a first touch of the folio: the region's previous sample */
 		if (last_nid == NUMA_NO_NODE)
 			last_nid = prev;
@@ -1562,13 +1566,13 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 			home = READ_ONCE(km->implicit->home_nid);
 		else if (km->parts)
 			home = knumad_split_home(km, kt ? kt->part :
-						 NUMA_NO_NODE, r, jiffies);
+						 NUMA_NO_NODE, r, now);
 		else
 			home = NUMA_NO_NODE;
 		target = knumad_region_sample(r, nr_node_ids, this_nid,
 					      last_nid, home,
 					      huge ? KNUMAD_MIN_SAMPLES : 1,
-					      jiffies);
+					      now);
 		knumad_region_settle(r, target, nid, this_nid);
 		if (target != last) {
 			km->busy = true;

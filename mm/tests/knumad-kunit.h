@@ -318,8 +318,8 @@ static int kt_visit(struct knumad_region *r, int *fnid, int *fpid,
 	int i, prev, last, home, target = r->target;
 
 	for (i = 0; i < KNUMAD_SAMPLE_PAGES; i++) {
-		prev = knumad_region_prev(r, nid, pid & LAST__PID_MASK,
-					  i == 0, true, now);
+		prev = knumad_region_visit(r, nid, pid & LAST__PID_MASK,
+					   i == 0, true, now);
 		last = fpid[i] < 0 ? prev : fpid[i] == pid ? nid : fnid[i];
 		fnid[i] = nid;
 		fpid[i] = pid;
@@ -365,7 +365,7 @@ static struct knumad_region *knumad_test_visited(struct kunit *test)
  * region all go to whichever comes first.  Runs of three passes each
  * (the first-comer's samples then outweigh the contest) moved the region
  * at every run the back-off allowed (6 changes in 60 s, 3 after the
- * first 9 s, before knumad_region_prev()); a thread that takes it back
+ * first 9 s, before knumad_region_visit()); a thread that takes it back
  * holds it for the longest back-off: it moves at the first turn at
  * most (which looks like a handover for good), not after.  A thread
  * that takes over for good, or one thread that changes node, still
@@ -433,6 +433,57 @@ static void knumad_test_handover(struct kunit *test)
 	now += HZ;
 	kt_pass(r, fnid, fpid, pass++, 1, 300, now);
 	KUNIT_EXPECT_EQ(test, r->flips, 1U);
+}
+
+/* One sample as knumad_hint_fault() records it; its previous touch's node */
+static int kt_one(struct knumad_region *r, int nid, pid_t pid, bool first,
+		  bool hold, unsigned long now)
+{
+	int prev = knumad_region_visit(r, nid, pid & LAST__PID_MASK, first,
+				       hold, now);
+
+	r->last_nid = nid;
+	r->last_pid = pid & LAST__PID_MASK;
+	return prev;
+}
+
+/*
+ * knumad_region_visit()'s rules one sample at a time: a take-back holds
+ * the region, but not in a regroup's grace (@hold false); another
+ * thread's sample in the middle of a visit ends the visit's takeover.
+ */
+static void knumad_test_visit_rules(struct kunit *test)
+{
+	struct knumad_region *r = knumad_test_visited(test);
+	unsigned long now = 1000;
+
+	/* decided for node 1; A (pid 100) there, B (201) on 2, A again */
+	r->target = 1;
+	r->flips = 1;
+	kt_one(r, 1, 100, true, false, now);
+	kt_one(r, 2, 201, true, false, now + HZ);
+	kt_one(r, 1, 100, true, false, now + 2 * HZ);
+	KUNIT_EXPECT_EQ(test, r->flips, 1U);	/* in the grace: no hold */
+	/* after it, B's take-back holds it; A's next one does not again */
+	kt_one(r, 2, 201, true, true, now + 3 * HZ);
+	KUNIT_EXPECT_EQ(test, r->flips, KNUMAD_MAX_FLIP_SHIFT);
+	KUNIT_EXPECT_EQ(test, r->flip_at, now + 3 * HZ);
+	kt_one(r, 1, 100, true, true, now + 4 * HZ);
+	KUNIT_EXPECT_EQ(test, r->flip_at, now + 3 * HZ);
+
+	/*
+	 * A takes the region over from B (node 2): its visit's samples of
+	 * never-touched folios count against node 2 - until B samples the
+	 * region in the middle of A's visit; A's next ones are A's own.
+	 */
+	r = knumad_test_visited(test);
+	kt_one(r, 2, 201, true, true, now);
+	KUNIT_EXPECT_EQ(test, kt_one(r, 1, 100, true, true, now + HZ), 2);
+	KUNIT_EXPECT_EQ(test, kt_one(r, 1, 100, false, true, now + HZ), 2);
+	KUNIT_EXPECT_EQ(test, kt_one(r, 2, 201, false, true, now + HZ), 1);
+	KUNIT_EXPECT_EQ(test, r->from_nid, NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, kt_one(r, 1, 100, false, true, now + HZ), 2);
+	KUNIT_EXPECT_EQ(test, kt_one(r, 1, 100, false, true, now + HZ), 1);
 }
 
 /* Users that move: the destination follows, but ever more slowly. */
@@ -808,6 +859,7 @@ static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_shared_stays),
 	KUNIT_CASE(knumad_test_flip_backoff),
 	KUNIT_CASE(knumad_test_handover),
+	KUNIT_CASE(knumad_test_visit_rules),
 	KUNIT_CASE(knumad_test_home_no_ping_pong),
 	KUNIT_CASE(knumad_test_busy),
 	KUNIT_CASE(knumad_test_decay),

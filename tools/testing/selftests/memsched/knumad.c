@@ -1028,7 +1028,7 @@ TEST_F_TIMEOUT(knumad, shared_pages_stay, 90)
  * may be decided (a move if its pages were first touched on the other
  * node), moved at the first turn (which looks like a handover for good),
  * and moved back by the thread that takes it back, which then holds it
- * for 64 s (knumad_region_prev()): three moves of a page at most in the
+ * for 64 s (knumad_region_visit()): three moves of a page at most in the
  * test's 15-30 s (decided on node 1, node 0, node 1 again: a page moved
  * 3 times in 5 runs of 37).  Before the hold each region flipped at 1, 3,
  * 7 s ... to whoever came first three passes in a row (shared_pages_stay's
