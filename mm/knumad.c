@@ -214,10 +214,13 @@
  * machine, all writing its RAM.  A split process keeps such threads in
  * one part when they fit a node (knumad_split_assign()): a region two
  * threads on two nodes write is local to neither, whatever knumad does
- * with it.
+ * with it.  The minimum is 2, not more: of two threads that sweep one
+ * buffer in step, the one behind comes first to a region only where the
+ * two drifted, a vote or two a second, and at 4 a pair split by CPU at
+ * the first pass was put together 4-6 s later.
  */
 #define KNUMAD_PEER_SHIFT		3
-#define KNUMAD_PEER_MIN_VOTES		4
+#define KNUMAD_PEER_MIN_VOTES		2
 /*
  * The vote's window: at this many visits, the visits and the margin are
  * halved.  Visits, not passes: a thread that the knumad thread keeps off

@@ -683,20 +683,24 @@ static void knumad_test_peer(struct kunit *test)
 	knumad_thread_peer(kt, 0x105, 9);		/* a minority */
 	KUNIT_EXPECT_EQ(test, kt->peer, 7);
 	KUNIT_EXPECT_EQ(test, kt->peer_votes, 2);
+	knumad_thread_peer(kt, 0x105, 11);		/* another */
+	KUNIT_EXPECT_EQ(test, kt->peer_votes, 1);
 	/* every call is a visit */
-	KUNIT_EXPECT_EQ(test, kt->visits, 6);
+	KUNIT_EXPECT_EQ(test, kt->visits, 7);
 	/* a margin of KNUMAD_PEER_MIN_VOTES at least ... */
 	KUNIT_EXPECT_FALSE(test, knumad_has_peer(kt));
-	for (i = 0; i < 4; i++)
+	knumad_thread_peer(kt, 0x105, 7);
+	KUNIT_EXPECT_EQ(test, kt->peer_votes, KNUMAD_PEER_MIN_VOTES);
+	KUNIT_EXPECT_TRUE(test, knumad_has_peer(kt));
+	for (i = 0; i < 3; i++)
 		knumad_thread_peer(kt, 0x105, 7);
-	KUNIT_EXPECT_EQ(test, kt->peer_votes, 6);
-	KUNIT_EXPECT_TRUE(test, knumad_has_peer(kt));
+	KUNIT_EXPECT_EQ(test, kt->peer_votes, 5);
 	/* ... and an eighth of the thread's visits */
-	kt->visits = 48;
+	kt->visits = 40;
 	KUNIT_EXPECT_TRUE(test, knumad_has_peer(kt));
-	kt->visits = 56;
+	kt->visits = 48;
 	KUNIT_EXPECT_FALSE(test, knumad_has_peer(kt));
-	for (i = 0; i < 7; i++)
+	for (i = 0; i < 6; i++)
 		knumad_thread_peer(kt, 0x105, 9);	/* the majority turns */
 	KUNIT_EXPECT_EQ(test, kt->peer, 9);
 	KUNIT_EXPECT_EQ(test, kt->peer_votes, 1);
