@@ -172,8 +172,9 @@ for run in "${runs[@]}"; do
 	scale)
 		timeout $((scale_secs * 4 + 300)) "$tools/numabench" -w misplaced -M auto \
 			-m "$size" -s "$scale_secs" --label "$r" &
-		max_regions $!
-		wait $!
+		pid=$!
+		max_regions "$pid"
+		wait "$pid"
 		;;
 	*)
 		timeout $((secs * 4 + 120)) "$tools/numabench" -w "$w" -M "$tm" -m "$mib" -s "$secs" $th --label "$r"

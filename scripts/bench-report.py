@@ -24,13 +24,17 @@ PERF_RE = re.compile(r"^\s*\S+,\s+(-?[\d.]+),\s+(\S+?),?\s+(\S+)\s*$")
 def parse(paths):
     runs = []
     for path in paths:
-        cur = None
+        cur = last = None   # last: the run whose json line came last
         with open(path, errors="replace") as f:
             for line in f:
                 line = line.rstrip("\r\n")
-                if line.startswith("regions ") and runs and runs[-1]["workload"] == "scale":
-                    runs[-1]["regions"] = int(line.split()[1])
+                if line.startswith("regions "):
+                    # after its run's json line; not another run's
+                    if last is not None and last["workload"] == "scale":
+                        last["regions"] = int(line.split()[1])
+                    last = None
                 elif line.startswith("run "):
+                    last = None
                     w, thp, mode, rep, nodes = line.split()[1:6]
                     cur = {"workload": w, "thp": int(thp), "mode": mode,
                            "rep": int(rep), "nodes": int(nodes), "perf": {}}
@@ -59,7 +63,7 @@ def parse(paths):
                     cur["moved"] = (round(cur["pgmigrate_success"] / cur["pages"], 3)
                                     if cur["pages"] else None)
                     runs.append(cur)
-                    cur = None
+                    last, cur = cur, None
                 elif cur and cur["workload"] == "perf":
                     m = PERF_RE.match(line)
                     if m:
@@ -404,8 +408,10 @@ def scale_section(raws):
             "not in it). "
             "regions = the most knumad regions the process had; metadata = regions x "
             "(the kmalloc bucket of 48 + 4 x nodes bytes, + 9 bytes of xarray), per "
-            "GiB of the process (AutoNUMA's page-flag proposal: 24 bytes a 4 KiB page, "
-            "6 MiB a GiB).", "",
+            "GiB of the process: a lower bound - the xarray is counted as if the "
+            "regions were contiguous (a process's heap, stacks and libraries are "
+            "apart, a few KiB more), memcg's object accounting is not counted "
+            "(AutoNUMA's page-flag proposal: 24 bytes a 4 KiB page, 6 MiB a GiB).", "",
             "| nodes | size | mode | rep | t95 | final | hint faults | pages migrated "
             "| knumad CPU | sys | kernel CPU per GiB | regions | metadata per GiB |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"] + rows
@@ -419,9 +425,12 @@ def append_section(outdir, md):
             old = f.read()
     except OSError:
         old = "# make bench\n"
-    old = old.split("\n" + md[1] + "\n")[0].rstrip("\n") + "\n"
+    head, sep, tail = old.partition("\n" + md[1] + "\n")
+    # the sections after the replaced one stay
+    rest = tail[tail.index("\n## ") + 1:] if sep and "\n## " in tail else ""
     with open(path, "w") as f:
-        f.write(old + "\n".join(md) + "\n")
+        f.write(head.rstrip("\n") + "\n" + "\n".join(md) + "\n"
+                + ("\n" + rest if rest else ""))
     print("\n".join(md))
 
 
@@ -430,18 +439,7 @@ def main():
         append_section(sys.argv[2], scale_section(sys.argv[3:]))
         return
     if sys.argv[1] == "--qemu":
-        md = qemu_section(sys.argv[2], sys.argv[3:])
-        # replaces the QEMU section of an earlier run, keeps the rest
-        path = os.path.join(sys.argv[2], "bench.md")
-        try:
-            with open(path) as f:
-                old = f.read()
-        except OSError:
-            old = "# make bench\n"
-        old = old.split("\n" + md[1] + "\n")[0].rstrip("\n") + "\n"
-        with open(path, "w") as f:
-            f.write(old + "\n".join(md) + "\n")
-        print("\n".join(md))
+        append_section(sys.argv[2], qemu_section(sys.argv[2], sys.argv[3:]))
         return
     outdir, raws = sys.argv[1], sys.argv[2:]
     runs = parse(raws)
