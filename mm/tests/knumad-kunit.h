@@ -474,7 +474,8 @@ static void knumad_test_visit_rules(struct kunit *test)
 	/*
 	 * A takes the region over from B (node 2): its visit's samples of
 	 * never-touched folios count against node 2 - until B samples the
-	 * region in the middle of A's visit; A's next ones are A's own.
+	 * region in the middle of A's visit; after it, A's samples count
+	 * against the region's previous sample's node (B's 2, then A's 1).
 	 */
 	r = knumad_test_visited(test);
 	kt_one(r, 2, 201, true, true, now);
