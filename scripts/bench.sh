@@ -59,20 +59,29 @@ nb_only=$(tr , '\n' <<<"$only" | grep -vxE 'qemu|scale' | paste -sd, - || true)
 run_qemu=0 run_scale=0
 [ "$only" = all ] || grep -qx qemu < <(tr , '\n' <<<"$only") && run_qemu=1
 [ "$only" = all ] || grep -qx scale < <(tr , '\n' <<<"$only") && run_scale=1
+# guest_bench RAW WHAT VM-RUN-ARGS...: a bench-guest.sh run in a guest of
+# its own, its output into RAW, its "bench:" lines shown; dies unless the
+# guest exited 0 and the run said it was done.
+guest_bench() {
+	local raw=$1 what=$2 rc
+	shift 2
+	set +e
+	"$TOP/scripts/vm-run" --config "$config" "$@" 2>&1 | tee "$raw" |
+		grep --line-buffered -a '^bench:'
+	rc=${PIPESTATUS[0]}
+	set -e
+	[ "$rc" = 0 ] || die "$what guest failed (exit $rc): $raw"
+	grep -q '^bench: done' "$raw" || die "$what run did not finish: $raw"
+}
+
 raws=()
 [ -n "$nb_only" ] || node_counts=
 for n in $node_counts; do
 	raw=$res/raw-${n}nodes.txt
 	msg "bench on $n nodes (raw output: ${raw#"$TOP"/})"
-	set +e
-	"$TOP/scripts/vm-run" --config "$config" --nodes "$n" --cpus 4 --mem 4G \
+	guest_bench "$raw" "the $n-node" --nodes "$n" --cpus 4 --mem 4G \
 		--timeout "$timeout" -- bash "$TOP/scripts/bench-guest.sh" "$tools" \
-		"$reps" "$base_reps" "$secs" "$nb_only" "$modes" 2>&1 | tee "$raw" |
-		grep --line-buffered -a '^bench:'
-	rc=${PIPESTATUS[0]}
-	set -e
-	[ "$rc" = 0 ] || die "the $n-node guest failed (exit $rc): $raw"
-	grep -q '^bench: done' "$raw" || die "the $n-node run did not finish: $raw"
+		"$reps" "$base_reps" "$secs" "$nb_only" "$modes"
 	raws+=("$raw")
 done
 [ ${#raws[@]} = 0 ] || python3 "$TOP/scripts/bench-report.py" "$res" "${raws[@]}"
@@ -92,17 +101,11 @@ if [ $run_scale = 1 ]; then
 		raw=$res/raw-scale-${n}nodes.txt
 		nruns=$(($(wc -w <<<"$sizes") * 2 * scale_reps))
 		msg "scale on $n nodes, $sizes MiB (raw output: ${raw#"$TOP"/})"
-		set +e
-		"$TOP/scripts/vm-run" --config "$config" --nodes "$n" --cpus "$c" \
+		guest_bench "$raw" "the $n-node scale" --nodes "$n" --cpus "$c" \
 			--mem "$mem" --timeout $((nruns * (scale_secs * 3 + 120) + 600)) -- \
 			env BENCH_SCALE_MIB="$sizes" BENCH_SCALE_SECS="$scale_secs" \
 			bash "$TOP/scripts/bench-guest.sh" "$tools" "$scale_reps" 1 \
-			"$secs" scale "$modes" 2>&1 | tee "$raw" |
-			grep --line-buffered -a '^bench:'
-		rc=${PIPESTATUS[0]}
-		set -e
-		[ "$rc" = 0 ] || die "the $n-node scale guest failed (exit $rc): $raw"
-		grep -q '^bench: done' "$raw" || die "the $n-node scale run did not finish: $raw"
+			"$secs" scale "$modes"
 		scale_raws+=("$raw")
 	done
 	python3 "$TOP/scripts/bench-report.py" --scale "$res" "${scale_raws[@]}"
