@@ -4,7 +4,7 @@
 # The Debian kernel source package this series was tested against.  If the
 # archive no longer has it, scripts/deps.sh takes the newest and warns.
 LINUX_SOURCE_PKG=linux-source-6.12
-LINUX_SOURCE_PIN=6.12.117-1~deb12u1
+LINUX_SOURCE_PIN=6.12.118-1~deb12u1
 LINUX_SOURCE_TAR=/usr/src/linux-source-6.12.tar.xz
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -11,11 +11,27 @@ pkgs=(
 	kmod trinity numad gnuplot-nox
 )
 
+# Is VERSION of PKG in the archive?  (Not "apt-cache madison | grep -q":
+# under pipefail, grep's early exit can fail the pipeline with SIGPIPE.)
+offered() {
+	local list
+	list=$(apt-cache madison "$1" 2>/dev/null) || return 1
+	[[ $list == *" $2 "* ]]
+}
+
 missing=()
 for p in "${pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-		missing+=("$p")
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) || st=''
+	[[ $st == *'ok installed'* ]] || missing+=("$p")
 done
+# The series is tested on one kernel source: install exactly it when
+# another one is installed and the archive still has it.
+have=$(dpkg-query -W -f='${Version}' "$LINUX_SOURCE_PKG" 2>/dev/null) || have=''
+if [ -n "$have" ] && [ "$have" != "$LINUX_SOURCE_PIN" ]; then
+	[ "$(id -u)" = 0 ] && apt-get update -qq >/dev/null &&
+		offered "$LINUX_SOURCE_PKG" "$LINUX_SOURCE_PIN" &&
+		missing+=("$LINUX_SOURCE_PKG")
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
 	msg "installing: ${missing[*]}"
@@ -26,13 +42,14 @@ if [ ${#missing[@]} -gt 0 ]; then
 	want=()
 	for p in "${missing[@]}"; do
 		if [ "$p" = "$LINUX_SOURCE_PKG" ] &&
-		   apt-cache madison "$p" | grep -qF " $LINUX_SOURCE_PIN "; then
+		   offered "$p" "$LINUX_SOURCE_PIN"; then
 			want+=("$p=$LINUX_SOURCE_PIN")
 		else
 			want+=("$p")
 		fi
 	done
-	apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
+	apt-get install -y -qq --no-install-recommends --allow-downgrades \
+		"${want[@]}" >/dev/null
 fi
 
 have=$(dpkg-query -W -f='${Version}' "$LINUX_SOURCE_PKG")
