@@ -456,6 +456,7 @@ static void knumad_test_visit_rules(struct kunit *test)
 {
 	struct knumad_region *r = knumad_test_visited(test);
 	unsigned long now = 1000;
+	int i;
 
 	/* decided for node 1; A (pid 100) there, B (201) on 2, A again */
 	r->target = 1;
@@ -470,6 +471,17 @@ static void knumad_test_visit_rules(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, r->flip_at, now + 3 * HZ);
 	kt_one(r, 1, 100, true, true, now + 4 * HZ);
 	KUNIT_EXPECT_EQ(test, r->flip_at, now + 3 * HZ);
+	/*
+	 * Held where it is: B's own samples on node 2, all of them, leave
+	 * the destination at node 1 for the longest back-off from the
+	 * take-back, and move it after that.
+	 */
+	for (i = 0; i < 8; i++)
+		KUNIT_EXPECT_EQ(test, kt_sample(r, 2, 2, now + 5 * HZ), 1);
+	KUNIT_EXPECT_EQ(test, kt_sample(r, 2, 2, now + 3 * HZ +
+					knumad_flip_wait(KNUMAD_MAX_FLIP_SHIFT) - 1), 1);
+	KUNIT_EXPECT_EQ(test, kt_sample(r, 2, 2, now + 3 * HZ +
+					knumad_flip_wait(KNUMAD_MAX_FLIP_SHIFT)), 2);
 
 	/*
 	 * A takes the region over from B (node 2): its visit's samples of
