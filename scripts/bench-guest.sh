@@ -6,7 +6,8 @@
 # ONLY: comma-separated workloads, or "all" (every one but scale).  scale is
 # misplaced at each size of BENCH_SCALE_MIB (default "256 1024 4096") for
 # BENCH_SCALE_SECS (default 60) each, with the most knumad regions the
-# process had ("regions N" after its run); bench.sh runs it in guests of
+# process had and the most slab charged to its memory cgroup ("regions N
+# slab BYTES" after its run); bench.sh runs it in guests of
 # its own, large enough for it.  The modes:
 #   none      knumad off, kernel.numa_balancing=0
 #   mainline  kernel.numa_balancing=1 at its default scan settings
@@ -122,17 +123,21 @@ for p in "${plan[@]}"; do
 	done
 done
 
-# The most knumad regions any numabench process had while PID ran.
+# The most knumad regions any numabench process had while PID ran, and
+# the most slab memory charged to the memory cgroup CG it ran in (knumad's
+# regions and their xarray are charged to the process's memcg).
 max_regions() {
-	local max=0 n p
+	local max=0 slab=0 n p
 	while kill -0 "$1" 2>/dev/null; do
 		for p in $(pgrep -x numabench); do
 			n=$(awk '/^knumad regions/ {print $3}' /proc/"$p"/memsched 2>/dev/null)
 			[ -n "$n" ] && [ "$n" -gt "$max" ] && max=$n
 		done
+		n=$(awk '$1 == "slab" {print $2}' "$2"/memory.stat 2>/dev/null)
+		[ -n "$n" ] && [ "$n" -gt "$slab" ] && slab=$n
 		sleep 1
 	done
-	echo "regions $max"
+	echo "regions $max slab $slab"
 }
 
 start=$(date +%s)
@@ -170,11 +175,20 @@ for run in "${runs[@]}"; do
 		timeout $((secs * 4 + 120)) "$tools/numabench" -w idle -m 1024 -s "$secs" --label "$r"
 		;;
 	scale)
-		timeout $((scale_secs * 4 + 300)) "$tools/numabench" -w misplaced -M auto \
+		# in a memory cgroup of its own, to read what it is charged
+		cg=/sys/fs/cgroup/bench-scale
+		echo +memory >/sys/fs/cgroup/cgroup.subtree_control
+		mkdir -p $cg
+		# shellcheck disable=SC2016
+		timeout $((scale_secs * 4 + 300)) sh -c 'echo $$ >"$0"/cgroup.procs && exec "$@"' \
+			$cg "$tools/numabench" -w misplaced -M auto \
 			-m "$size" -s "$scale_secs" --label "$r" &
 		pid=$!
-		max_regions "$pid"
+		max_regions "$pid" $cg
 		wait "$pid"
+		st=$?
+		rmdir $cg 2>/dev/null
+		(exit $st)
 		;;
 	*)
 		timeout $((secs * 4 + 120)) "$tools/numabench" -w "$w" -M "$tm" -m "$mib" -s "$secs" $th --label "$r"

@@ -31,7 +31,10 @@ def parse(paths):
                 if line.startswith("regions "):
                     # after its run's json line; not another run's
                     if last is not None and last["workload"] == "scale":
-                        last["regions"] = int(line.split()[1])
+                        f_ = line.split()
+                        last["regions"] = int(f_[1])
+                        if len(f_) >= 4 and f_[2] == "slab":
+                            last["slab"] = int(f_[3])
                     last = None
                 elif line.startswith("run "):
                     last = None
@@ -381,6 +384,11 @@ def scale_section(raws):
     """misplaced at growing sizes (scripts/bench-guest.sh scale)."""
     runs = [r for r in parse(raws) if r["workload"] == "scale"]
     rows = []
+    # mainline's charged slab at the same size: the workload's own
+    base = {}
+    for r in runs:
+        if r["mode"] == "mainline" and "slab" in r:
+            base.setdefault((r["nodes"], r["mib"]), []).append(r["slab"])
     for r in sorted(runs, key=lambda r: (r["nodes"], r["mib"], r["mode"], r["rep"])):
         gib = r["mib"] / 1024
         reg = r.get("regions")
@@ -388,15 +396,21 @@ def scale_section(raws):
         # xarray that indexes it, a 576-byte node per 64 regions
         meta = (reg * (kmalloc_bucket(48 + 4 * r["nodes"]) + 576 / 64)
                 if reg is not None and r["mode"] == "knumad" else None)
+        b = base.get((r["nodes"], r["mib"]))
+        measured = (r["slab"] - statistics.median(b)
+                    if r["mode"] == "knumad" and "slab" in r and b else None)
         cpu = r["knumad_cpu"] + r["sys_cpu"]
         rows.append(f"| {r['nodes']} | {r['mib']} MiB | {r['mode']} | {r['rep']} | "
                     f"{fmt_t(t95_of(r))} | {r['final']:.3f} | {fmt_n(r['hint_faults'])} | "
                     f"{fmt_n(r['numa_pages_migrated'])} | {r['knumad_cpu']:.2f} s | "
                     f"{r['sys_cpu']:.2f} s | {cpu / gib:.2f} s | "
-                    + (f"{reg} | {meta / gib / 1024:.1f} KiB |" if meta is not None
-                       else "- | - |"))
+                    + (f"{reg} | {meta / gib / 1024:.1f} KiB | " if meta is not None
+                       else "- | - | ")
+                    + (f"{r['slab'] / 1024:.0f} KiB | " if "slab" in r else "- | ")
+                    + (f"{measured / gib / 1024:.1f} KiB |" if measured is not None
+                       else "- |"))
     if not runs:
-        rows = ["| no runs | | | | | | | | | | | | |"]
+        rows = ["| no runs | | | | | | | | | | | | | | |"]
     secs = max((r["secs"] for r in runs), default=0)
     return ["", "## Scale: misplaced at growing sizes, and on 8 nodes", "",
             f"One process, first touched on node 0, used by two threads on the last "
@@ -411,10 +425,18 @@ def scale_section(raws):
             "GiB of the process: a lower bound - the xarray is counted as if the "
             "regions were contiguous (a process's heap, stacks and libraries are "
             "apart, a few KiB more), memcg's object accounting is not counted "
-            "(AutoNUMA's page-flag proposal: 24 bytes a 4 KiB page, 6 MiB a GiB).", "",
+            "(AutoNUMA's page-flag proposal: 24 bytes a 4 KiB page, 6 MiB a GiB). "
+            "slab = the most slab memory charged to the run's memory cgroup "
+            "(memory.stat, sampled each second; the process's VMAs, its threads "
+            "and knumad's regions, their xarray and its per-process state); "
+            "measured per GiB = knumad's slab less mainline's (median) at the "
+            "same size, per GiB: what knumad made the process hold, give or take a "
+            "few KiB (memcg batches slab statistics per CPU, up to a page each), "
+            "so meaningful at 1 GiB and more.", "",
             "| nodes | size | mode | rep | t95 | final | hint faults | pages migrated "
-            "| knumad CPU | sys | kernel CPU per GiB | regions | metadata per GiB |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"] + rows
+            "| knumad CPU | sys | kernel CPU per GiB | regions | metadata per GiB "
+            "(estimate) | slab | metadata per GiB (measured) |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"] + rows
 
 
 def append_section(outdir, md):
