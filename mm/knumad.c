@@ -469,6 +469,9 @@ struct knumad_queued {
  * @settle_seq:	settled regions last sampled before this pass do not wait
  *		(knumad_region_waits()): a thread of the process changed
  *		node after them.  Only the thread uses it.
+ * @pass_anon:	its anonymous pages when its last pass completed: memory
+ *		that appeared since was not sampled.  Only the thread uses
+ *		it.
  */
 struct knumad_mm {
 	struct list_head node;
@@ -511,6 +514,7 @@ struct knumad_mm {
 	bool thread_moved;
 	unsigned int asleep;
 	unsigned int settle_seq;
+	unsigned long pass_anon;
 	unsigned long faults[];
 };
 
@@ -3525,6 +3529,7 @@ out:
 	if (disarm) {
 		knumad_implicit_drop(km);
 	} else if (done) {
+		km->pass_anon = get_mm_counter(mm, MM_ANONPAGES);
 		knumad_implicit_update(km);
 		knumad_decay_faults(km);
 		knumad_backoff(km);
@@ -3537,6 +3542,28 @@ out:
 	 */
 	mmput_async(mm);
 	return done;
+}
+
+/*
+ * Has some of @km's memory told nothing yet: a thread took a tick on a
+ * new node since the knumad thread's last visit (@moved: wherever the
+ * move came from - the load balancer, or the home a split gave it), or a
+ * region's worth of anonymous memory appeared since its last completed
+ * pass, which could not see it?  Then its pass does not wait for its
+ * threads' moves: a pass that ran while the process was still
+ * first-touching its memory sampled only what was there, and a thread
+ * that reached its home had its memory's samples from before; both
+ * waited for the other threads' moves and the next period (numa02 on 4
+ * nodes: a thread's slice moved 1-2 s after the others').  The process
+ * gets passes it used to sit out while moving (while its threads hop
+ * between nodes, most of them) - still at most one visit a scan period,
+ * within pages_to_scan.  MM_ANONPAGES is read without summing the
+ * per-CPU counts: their error may start a pass early, no more.
+ */
+static bool knumad_unsampled(struct knumad_mm *km, bool moved)
+{
+	return moved || get_mm_counter(km->mm, MM_ANONPAGES) >=
+			km->pass_anon + KNUMAD_MIN_ANON_PAGES;
 }
 
 /*
@@ -3585,7 +3612,7 @@ static void knumad_pass(bool disarm)
 			knumad_mm_free(km);
 	}
 	for (;;) {
-		bool done, quiet, wrapped = false;
+		bool done, quiet, moved, wrapped = false;
 
 		spin_lock(&knumad_mm_lock);
 		km = knumad_scan.cursor;
@@ -3607,7 +3634,8 @@ static void knumad_pass(bool disarm)
 		if (!first)
 			first = km;
 
-		if (READ_ONCE(km->thread_moved)) {
+		moved = READ_ONCE(km->thread_moved);
+		if (moved) {
 			/*
 			 * A thread changed node: its settled regions are
 			 * sampled again - from the next pass if one is
@@ -3651,7 +3679,7 @@ static void knumad_pass(bool disarm)
 			km->skip--;
 			done = true;
 		} else if (!disarm && knumad_threads_move(km) &&
-			   !km->scan_addr) {
+			   !km->scan_addr && !knumad_unsampled(km, moved)) {
 			/*
 			 * Its threads are moving what it learned: new samples
 			 * would tell nothing yet, and the scan would take CPU
@@ -3660,7 +3688,9 @@ static void knumad_pass(bool disarm)
 			 * (numa02 with THP on 4 nodes: a pass that stopped
 			 * at a contended mmap_lock left three threads'
 			 * memory unsampled until the fourth thread's moves
-			 * were done, 2 s).
+			 * were done, 2 s); so does one when memory told
+			 * nothing yet for another reason
+			 * (knumad_unsampled()).
 			 */
 			knumad_update_moving(km);
 			done = true;
