@@ -127,14 +127,14 @@ done
 # the most slab memory charged to the memory cgroup CG it ran in (knumad's
 # regions and their xarray are charged to the process's memcg).
 max_regions() {
-	local max=0 slab=0 n p
+	local max=0 slab=- n p
 	while kill -0 "$1" 2>/dev/null; do
 		for p in $(pgrep -x numabench); do
 			n=$(awk '/^knumad regions/ {print $3}' /proc/"$p"/memsched 2>/dev/null)
 			[ -n "$n" ] && [ "$n" -gt "$max" ] && max=$n
 		done
 		n=$(awk '$1 == "slab" {print $2}' "$2"/memory.stat 2>/dev/null)
-		[ -n "$n" ] && [ "$n" -gt "$slab" ] && slab=$n
+		[ -n "$n" ] && { [ "$slab" = - ] || [ "$n" -gt "$slab" ]; } && slab=$n
 		sleep 1
 	done
 	echo "regions $max slab $slab"
@@ -177,10 +177,12 @@ for run in "${runs[@]}"; do
 	scale)
 		# in a memory cgroup of its own, to read what it is charged
 		cg=/sys/fs/cgroup/bench-scale
-		echo +memory >/sys/fs/cgroup/cgroup.subtree_control
-		mkdir -p $cg
+		# (without the memory controller the run goes on: "slab -")
+		echo +memory >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
+		rmdir $cg 2>/dev/null
+		mkdir -p $cg 2>/dev/null
 		# shellcheck disable=SC2016
-		timeout $((scale_secs * 4 + 300)) sh -c 'echo $$ >"$0"/cgroup.procs && exec "$@"' \
+		timeout $((scale_secs * 4 + 300)) sh -c 'echo $$ >"$0"/cgroup.procs 2>/dev/null; exec "$@"' \
 			$cg "$tools/numabench" -w misplaced -M auto \
 			-m "$size" -s "$scale_secs" --label "$r" &
 		pid=$!

@@ -33,7 +33,8 @@ def parse(paths):
                     if last is not None and last["workload"] == "scale":
                         f_ = line.split()
                         last["regions"] = int(f_[1])
-                        if len(f_) >= 4 and f_[2] == "slab":
+                        # "slab -": memory.stat could not be read
+                        if len(f_) >= 4 and f_[2] == "slab" and f_[3].isdigit():
                             last["slab"] = int(f_[3])
                     last = None
                 elif line.startswith("run "):
