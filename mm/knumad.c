@@ -176,6 +176,16 @@
  */
 #define KNUMAD_IMPLICIT_MIN_FAULTS	32
 /*
+ * A thread is apart from its memory when more than 1/2^this of its recent
+ * samples (halved after every pass, as knumad_thread::faults) were of
+ * another node's memory, and at least KNUMAD_APART_MIN of them: not for
+ * what every threaded process shares a little of (a thread's stack and
+ * TLS, set up by the thread that created it; variables it shares with
+ * the main thread), nor on the first few samples of a thread.
+ */
+#define KNUMAD_APART_SHIFT		2
+#define KNUMAD_APART_MIN		8
+/*
  * A thread with recent faults is active when it ran at least 1/8 of the
  * time over its last window of a second or more (12.5% of a CPU), judged
  * when knumad looks after a pass over the process: a mostly idle thread (a
@@ -380,6 +390,23 @@ struct knumad_thread {
 	int set_nid;
 	bool set_split;
 	unsigned long faults[];
+};
+
+/*
+ * What knumad_active_threads() finds out about a process's active
+ * threads besides their number: the CPU they used (in 1/1024ths), the
+ * cpuset mems of one of them, the nodes they ran on, whether one of them
+ * is apart from its memory (knumad_thread_apart()),
+ * whether a young busy thread has no entry yet, and whether a thread
+ * without a verdict yet looks busy.
+ */
+struct knumad_census {
+	unsigned int demand;
+	nodemask_t mems;
+	nodemask_t ran;
+	bool apart;
+	bool young;
+	bool unsure;
 };
 
 struct knumad_queued {
@@ -844,6 +871,23 @@ static bool knumad_implicit_keeps(unsigned int cpus, unsigned long room,
 {
 	return cpus && demand <= cpus * 1024 + KNUMAD_KEEP_SLACK &&
 	       rss <= room + room / 4;
+}
+
+/*
+ * Is a thread apart from its memory: of its recent samples, @mem per node
+ * of the memory (@nr_nodes entries), more than 1/2^KNUMAD_APART_SHIFT and
+ * at least KNUMAD_APART_MIN off @nid, the node it ran on?
+ */
+static bool knumad_thread_apart(const unsigned long *mem, int nr_nodes,
+				int nid)
+{
+	unsigned long all = 0, away;
+	int i;
+
+	for (i = 0; i < nr_nodes; i++)
+		all += mem[i];
+	away = all - mem[nid];
+	return away >= KNUMAD_APART_MIN && away > all >> KNUMAD_APART_SHIFT;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -2660,29 +2704,50 @@ static unsigned int knumad_share(u64 ran, u64 window)
 }
 
 /*
+ * The node thread @t with entry @kt took most of its recent samples on,
+ * or the one it runs on now if it has none: not only where it is now,
+ * which a short stay elsewhere (a wakeup on an idle CPU of another node)
+ * would tell.  Under km->lock.
+ */
+static int knumad_thread_node(const struct knumad_thread *kt,
+			      struct task_struct *t)
+{
+	int nid, best = task_node(t);
+
+	for (nid = 0; nid < nr_node_ids; nid++)
+		if (kt->faults[nid] > kt->faults[best])
+			best = nid;
+	return best;
+}
+
+/*
  * What the process's active threads (see KNUMAD_ACTIVE_SHIFT) allow: the
  * CPUs all of them may run on (into @cpus), the CPUs all of those that
- * used KNUMAD_KEEP_SHARE may run on (into @keep_cpus), the cpuset mems of
- * one of them (into @mems), and the CPU they used, in 1/1024ths (into
- * *@demand).  *@unsure says a thread without a verdict yet looks
- * busy so far (judged over its life until its first window ends).
+ * used KNUMAD_KEEP_SHARE may run on (into @keep_cpus), and into @c: the
+ * cpuset mems of one of them, the CPU they used, in 1/1024ths, and where
+ * they ran and their memory was (see struct knumad_census).  @c->unsure
+ * says a thread without a verdict yet looks busy so far (judged over its
+ * life until its first window ends).
  * Entries of threads that are gone are freed.  Returns the number of
  * active threads.
  */
 static unsigned int knumad_active_threads(struct knumad_mm *km,
 					  struct cpumask *cpus,
 					  struct cpumask *keep_cpus,
-					  unsigned int *demand,
-					  nodemask_t *mems, bool *unsure)
+					  struct knumad_census *c)
 {
 	struct task_struct *t, *one = NULL;
 	u64 now = ktime_get_ns();
 	struct knumad_thread *kt;
 	unsigned int threads = 0;
 	unsigned long index;
+	int nid;
 
-	*unsure = false;
-	*demand = 0;
+	c->unsure = false;
+	c->young = false;
+	c->apart = false;
+	c->demand = 0;
+	nodes_clear(c->ran);
 	cpumask_copy(cpus, cpu_online_mask);
 	cpumask_copy(keep_cpus, cpu_online_mask);
 	rcu_read_lock();
@@ -2738,11 +2803,16 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 		if (!kt->judged &&
 		    (since ? knumad_busy(ran - was, now - since) :
 			     knumad_busy(ran, now - t->start_time)))
-			*unsure = true;
+			c->unsure = true;
 		if (!kt->active)
 			continue;
 		threads++;
-		*demand += kt->share;
+		c->demand += kt->share;
+		nid = knumad_thread_node(kt, t);
+		node_set(nid, c->ran);
+		if (knumad_thread_apart(kt->faults + nr_node_ids, nr_node_ids,
+					nid))
+			c->apart = true;
 		cpumask_and(cpus, cpus, t->cpus_ptr);
 		if (kt->share >= KNUMAD_KEEP_SHARE)
 			cpumask_and(keep_cpus, keep_cpus, t->cpus_ptr);
@@ -2752,12 +2822,37 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 		}
 	}
 	spin_unlock(&km->lock);
+	/*
+	 * A young busy thread knumad has no entry for yet - none of its
+	 * memory was sampled so far - may be the one that tells whether a
+	 * process needs a home (knumad_implicit_update(): two
+	 * threads on two nodes with private memory: one of them known after
+	 * the first pass, and given a home that took the other away).  Not
+	 * for a process with a home, which does not use the answer; at most
+	 * KNUMAD_MAX_THREADS threads looked at.
+	 */
+	if (one && !km->implicit) {
+		unsigned int n = 0;
+
+		for_each_thread(one, t) {
+			u64 age = now - t->start_time;
+
+			if (++n > KNUMAD_MAX_THREADS)
+				break;
+			if ((t->flags & PF_EXITING) ||
+			    age >= 2 * KNUMAD_ACTIVE_WINDOW_NS ||
+			    xa_load(&km->threads, t->pid))
+				continue;
+			if (knumad_busy(READ_ONCE(t->se.sum_exec_runtime), age))
+				c->young = true;
+		}
+	}
 	rcu_read_unlock();
-	*mems = node_states[N_MEMORY];
+	c->mems = node_states[N_MEMORY];
 	if (one) {
 		nodemask_t allowed = cpuset_mems_allowed(one);
 
-		nodes_and(*mems, *mems, allowed);
+		nodes_and(c->mems, c->mems, allowed);
 		put_task_struct(one);
 	}
 	return threads;
@@ -3355,12 +3450,11 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
  */
 static void knumad_implicit_update(struct knumad_mm *km)
 {
-	unsigned int *cpus, *left, threads, demand, keep_cpus;
-	cpumask_var_t allowed, keep_allowed;
+	unsigned int *cpus, *left, threads, keep_cpus;
 	unsigned long *faults, *room, *claimed, rss;
+	cpumask_var_t allowed, keep_allowed;
 	struct memsched_group *group;
-	nodemask_t mems;
-	bool unsure;
+	struct knumad_census c;
 	int nid, home;
 
 	km->update_at = jiffies;
@@ -3378,8 +3472,7 @@ static void knumad_implicit_update(struct knumad_mm *km)
 	if (!zalloc_cpumask_var(&keep_allowed, GFP_KERNEL))
 		goto out_allowed;
 
-	threads = knumad_active_threads(km, allowed, keep_allowed, &demand,
-					&mems, &unsure);
+	threads = knumad_active_threads(km, allowed, keep_allowed, &c);
 	/*
 	 * Where its memory is, then where its threads run: the faults by
 	 * both, so a node holding the memory and running some of the
@@ -3391,7 +3484,7 @@ static void knumad_implicit_update(struct knumad_mm *km)
 		faults[nid] = km->faults[nid] + km->faults[nr_node_ids + nid];
 	spin_unlock(&km->lock);
 	rss = get_mm_rss(km->mm);
-	for_each_node_mask(nid, mems) {
+	for_each_node_mask(nid, c.mems) {
 		struct sysinfo si;
 
 		if (nid >= nr_node_ids)
@@ -3406,12 +3499,13 @@ static void knumad_implicit_update(struct knumad_mm *km)
 		home = READ_ONCE(group->home_nid);
 		keep_cpus = cpumask_weight_and(cpumask_of_node(home),
 					       keep_allowed);
-		if (!knumad_implicit_keeps(keep_cpus, room[home], demand, rss))
+		if (!knumad_implicit_keeps(keep_cpus, room[home], c.demand,
+					   rss))
 			knumad_implicit_drop(km);
 		goto out;
 	}
 	/* a new group only once every thread with faults is judged */
-	if (unsure)
+	if (c.unsure)
 		goto out;
 	if (!threads) {
 		knumad_parts_drop(km);
@@ -3433,27 +3527,51 @@ static void knumad_implicit_update(struct knumad_mm *km)
 	for (nid = 0; nid < nr_node_ids; nid++)
 		left[nid] = cpus[nid] - min_t(unsigned long, cpus[nid],
 					      claimed[nid]);
-	home = knumad_implicit_node(faults, left, room, nr_node_ids, demand,
-				    rss);
+	home = knumad_implicit_node(faults, left, room, nr_node_ids,
+				    c.demand, rss);
 	kfree(left);
 	kfree(claimed);
 	if (home == NUMA_NO_NODE)
 		home = knumad_implicit_node(faults, cpus, room, nr_node_ids,
-					    demand, rss);
+					    c.demand, rss);
 	if (home == NUMA_NO_NODE) {
 		bool fits = false;
 
 		for (nid = 0; nid < nr_node_ids; nid++)
-			if (demand <= cpus[nid] * 1024 + KNUMAD_FIT_SLACK)
+			if (c.demand <= cpus[nid] * 1024 + KNUMAD_FIT_SLACK)
 				fits = true;
 		if (threads >= 2 && !fits)
-			knumad_split_update(km, &mems);
+			knumad_split_update(km, &c.mems);
 		else
 			knumad_parts_drop(km);
 		goto out;
 	}
+	/*
+	 * A home brings threads and memory that are apart together (threads
+	 * move to their memory at their next wakeup, memory a page at a
+	 * time), and keeps threads that share memory together.  Threads that
+	 * ran on two or more nodes, none of them apart from its memory, are
+	 * neither: a home would move some of them and their memory off their
+	 * nodes for nothing (numa01 THREAD_ALLOC: two such processes on two
+	 * nodes, one given a home, a thread of each and its memory moved,
+	 * locality at 50% for 2-5 s).  Their memory follows each of them,
+	 * as a process's without a group does.  Threads on two nodes that
+	 * share memory: one of them is apart from it - in samples too when
+	 * they write it in step and the one ahead takes nearly all of them
+	 * (the one behind takes few, all away).  Not a proof: local memory
+	 * that settled is sampled rarely (knumad_region_waits()), so a
+	 * thread that runs where its memory is has few samples, and the
+	 * one behind on shared memory may have too few to be apart (then
+	 * the process has no home, and its memory stays where it is used
+	 * from most).  A young busy thread without samples yet may tell:
+	 * wait for it.  A split process that comes to fit one node is
+	 * merged as before.
+	 */
+	if (!km->parts &&
+	    (c.young || (nodes_weight(c.ran) > 1 && !c.apart)))
+		goto out;
 	knumad_parts_drop(km);
-	group = memsched_group_create_implicit(km->mm, home, &mems);
+	group = memsched_group_create_implicit(km->mm, home, &c.mems);
 	if (!group)
 		goto out;
 	spin_lock(&km->lock);

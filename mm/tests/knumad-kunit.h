@@ -675,6 +675,33 @@ static void knumad_test_implicit_keeps(struct kunit *test)
 }
 
 /*
+ * A thread is apart from its memory when more than a quarter of its
+ * recent samples, and 8 at least, were of memory off its node: not for
+ * the few pages every thread shares (its stack, set up by its creator).
+ */
+static void knumad_test_thread_apart(struct kunit *test)
+{
+	unsigned long mem[2];
+
+	mem[0] = 100;
+	mem[1] = 0;
+	KUNIT_EXPECT_FALSE(test, knumad_thread_apart(mem, 2, 0));
+	KUNIT_EXPECT_TRUE(test, knumad_thread_apart(mem, 2, 1));
+	mem[1] = 25;		/* a fifth away */
+	KUNIT_EXPECT_FALSE(test, knumad_thread_apart(mem, 2, 0));
+	mem[1] = 34;		/* over a quarter */
+	KUNIT_EXPECT_TRUE(test, knumad_thread_apart(mem, 2, 0));
+	mem[0] = 1;		/* few samples, all away: the one behind */
+	mem[1] = 8;
+	KUNIT_EXPECT_TRUE(test, knumad_thread_apart(mem, 2, 0));
+	mem[1] = 7;		/* too few to tell */
+	KUNIT_EXPECT_FALSE(test, knumad_thread_apart(mem, 2, 0));
+	mem[0] = 0;
+	mem[1] = 0;
+	KUNIT_EXPECT_FALSE(test, knumad_thread_apart(mem, 2, 0));
+}
+
+/*
  * A thread's peer is the other thread whose memory its samples met most:
  * its own memory and memory nobody sampled are no votes.
  */
@@ -884,6 +911,7 @@ static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_implicit_fits),
 	KUNIT_CASE(knumad_test_implicit_too_big),
 	KUNIT_CASE(knumad_test_implicit_keeps),
+	KUNIT_CASE(knumad_test_thread_apart),
 	{},
 };
 
