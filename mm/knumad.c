@@ -186,6 +186,11 @@
 #define KNUMAD_APART_SHIFT		2
 #define KNUMAD_APART_MIN		8
 /*
+ * The threads knumad sent to a new implicit group count at its home
+ * (memsched_group::nr_expected) for this long at most, until they joined.
+ */
+#define KNUMAD_EXPECT_TICKS		(2 * HZ)
+/*
  * A thread with recent faults is active when it ran at least 1/8 of the
  * time over its last window of a second or more (12.5% of a CPU), judged
  * when knumad looks after a pass over the process: a mostly idle thread (a
@@ -2873,12 +2878,27 @@ static void knumad_claimed(struct knumad_mm *km, unsigned long *threads)
 	int i;
 
 	while ((group = memsched_group_next(&id))) {
+		unsigned int n = READ_ONCE(group->nr_tasks);
+
 		own = group == km->implicit;
 		for (i = 0; km->parts && !own && i < nr_node_ids; i++)
 			own = group == km->parts[i];
+		/*
+		 * The threads of a group made a moment ago join it from
+		 * task work: until they did, they count as at home (two
+		 * processes given homes in one pass were both sent to one
+		 * node, the second seeing the first's group empty) - for
+		 * KNUMAD_EXPECT_TICKS at most: a thread that exits or
+		 * sleeps first never joins.
+		 */
+		if (group->nr_expected > n &&
+		    time_before(jiffies, READ_ONCE(group->home_since) +
+				KNUMAD_EXPECT_TICKS))
+			n = group->nr_expected;
+		else if (group->nr_expected)
+			group->nr_expected = 0;
 		if (!own)
-			threads[READ_ONCE(group->home_nid)] +=
-				READ_ONCE(group->nr_tasks);
+			threads[READ_ONCE(group->home_nid)] += n;
 		memsched_group_put(group);
 	}
 }
@@ -3418,6 +3438,7 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 							       mems);
 			if (!group)
 				continue;	/* the next pass tries again */
+			group->nr_expected = members[nid];
 			spin_lock(&km->lock);
 			parts[nid] = group;
 			spin_unlock(&km->lock);
@@ -3574,6 +3595,7 @@ static void knumad_implicit_update(struct knumad_mm *km)
 	group = memsched_group_create_implicit(km->mm, home, &c.mems);
 	if (!group)
 		goto out;
+	group->nr_expected = threads;
 	spin_lock(&km->lock);
 	km->implicit = group;
 	km->busy = true;	/* its threads and memory move */

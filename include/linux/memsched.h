@@ -70,6 +70,9 @@ struct task_struct;
  *		ms_tbind(); cannot be joined by id.  Immutable.
  * @dissolved:	an implicit group its process left; nobody joins it any
  *		more.  Under @lock.
+ * @nr_expected: threads knumad sent to an implicit group when it made
+ *		it; they count as at home until as many joined (they join
+ *		from task work), for a while at most.  knumad thread only.
  * @pages_held:	resident pages of the ranges bound to the group (of the
  *		process, for an implicit group), on any node, as the group
  *		balancer last counted them.  Balancer only.
@@ -99,6 +102,7 @@ struct memsched_group {
 	const char *move_reason;
 	bool implicit;
 	bool dissolved;
+	unsigned int nr_expected;
 	unsigned long pages_held;
 	unsigned long pages_counted;
 };
