@@ -79,6 +79,7 @@
 #include <linux/pid_namespace.h>
 #include <linux/task_work.h>
 #include <linux/freezer.h>
+#include <linux/irq_work.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/cputime.h>
 #include <linux/cpuset.h>
@@ -166,6 +167,18 @@
  * knumad nothing it may look at).
  */
 #define KNUMAD_ASLEEP_PASSES	64
+/*
+ * When a pass over every process found each of them asleep (or with less
+ * anonymous memory than a region), the thread dozes: it sleeps through
+ * the next passes until a process that has a region's worth runs
+ * (knumad_note_ran() wakes it), but through KNUMAD_QUIET_PASSES - 1 at
+ * most, for the processes whose threads run without a tick (nohz_full;
+ * see KNUMAD_ASLEEP_PASSES).  A machine where nothing runs costs the
+ * thread a wakeup every 8 scan periods, not a wakeup and a visit of
+ * every process each period.  Passes slept through count in quiet_scans
+ * (not in full_scans), and towards every process's KNUMAD_ASLEEP_PASSES.
+ */
+#define KNUMAD_QUIET_PASSES	8
 /* A process with less anonymous memory than a region is not sampled. */
 #define KNUMAD_MIN_ANON_PAGES	(KNUMAD_REGION_SIZE >> PAGE_SHIFT)
 /* Threads whose faults a process keeps statistics for. */
@@ -559,6 +572,8 @@ static struct {
 	/* slots with migration work, oldest first (knumad_pending_lock) */
 	struct list_head pending;
 	unsigned long nr_pending;	/* entries in @pending */
+	/* the thread's only: passes slept through (KNUMAD_QUIET_PASSES) */
+	unsigned int sat_out;
 } knumad_scan = {
 	.mms = LIST_HEAD_INIT(knumad_scan.mms),
 	.pending = LIST_HEAD_INIT(knumad_scan.pending),
@@ -586,12 +601,44 @@ static unsigned int knumad_pages_to_scan __read_mostly = 4096;
 static unsigned int knumad_rate_limit_mbps __read_mostly = 256;
 
 static atomic_long_t knumad_full_scans;
+static atomic_long_t knumad_quiet_scans;
 static atomic_long_t knumad_pages_scanned;
 static atomic_long_t knumad_hint_faults;
 static atomic_long_t knumad_hint_faults_local;
 static atomic_long_t knumad_pages_migrated;
 static atomic_long_t knumad_thp_migrated;
 static atomic_long_t knumad_migrate_failed;
+
+/*
+ * knumad_ran: a registered process that has a region's worth of
+ * anonymous memory ran - a thread of it took a tick or a hinting fault -
+ * since the thread began its last pass, which clears it.  knumad_dozing:
+ * the thread sleeps through passes (KNUMAD_QUIET_PASSES); the first such
+ * run ends the doze.  Each side writes its flag, then reads the other's,
+ * a full barrier between (the tick's first write is knumad_mm::ticked):
+ * a process that ran after the pass looked at it either made the pass
+ * see it ticked or sees the doze and ends it.  The tick may not wake a
+ * task (it holds the runqueue lock): an irq_work does.  Read-mostly:
+ * written twice a pass by the thread, once a pass by a tick.  A tick
+ * costs a load while the flag is set, and a read of the process's
+ * anonymous page count while it is clear.
+ */
+static bool knumad_ran __read_mostly;
+static bool knumad_dozing __read_mostly;
+
+static void knumad_doze_end(struct irq_work *work);
+static struct irq_work knumad_doze_work = IRQ_WORK_INIT(knumad_doze_end);
+
+static void knumad_note_ran(struct mm_struct *mm)
+{
+	if (READ_ONCE(knumad_ran) ||
+	    get_mm_counter(mm, MM_ANONPAGES) < KNUMAD_MIN_ANON_PAGES)
+		return;
+	WRITE_ONCE(knumad_ran, true);
+	smp_mb();	/* knumad_ran before knumad_dozing: see knumad_doze() */
+	if (READ_ONCE(knumad_dozing) && cmpxchg(&knumad_dozing, true, false))
+		irq_work_queue(&knumad_doze_work);
+}
 
 /* knumad=on|off, documented in kernel-parameters.txt */
 static int __init knumad_setup(char *str)
@@ -1033,8 +1080,12 @@ void knumad_task_tick(struct task_struct *curr)
 	if (km && curr == current) {
 		int nid = numa_node_id();
 
-		if (!READ_ONCE(km->ticked))
+		if (!READ_ONCE(km->ticked)) {
 			WRITE_ONCE(km->ticked, true);
+			/* once a visit: ticked before knumad_ran is read */
+			smp_mb();
+		}
+		knumad_note_ran(mm);
 		/*
 		 * It changed node: memory found local may not be any more,
 		 * sample it again.  Not for a new thread's first tick: it
@@ -1559,6 +1610,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		last_nid = knumad_prev_nid(last, this_nid, current->pid);
 	}
 
+	knumad_note_ran(mm);
 	spin_lock(&km->lock);
 	km->hint_faults++;
 	if (nid == this_nid)
@@ -3730,13 +3782,17 @@ static void knumad_update_moving(struct knumad_mm *km)
  * One pass: visit the processes round-robin from where the last pass
  * stopped until pages_to_scan pages are spent or every process was
  * visited once.  The next pass starts with the process after the last
- * one visited.
+ * one visited.  Returns whether it went over every process, from the
+ * first, and found each asleep (or too small to sample): the thread may
+ * doze through the next passes (KNUMAD_QUIET_PASSES).
  */
-static void knumad_pass(bool disarm)
+static bool knumad_pass(bool disarm)
 {
 	long budget = READ_ONCE(knumad_pages_to_scan);
 	struct knumad_batch b = { .folios = LIST_HEAD_INIT(b.folios) };
+	unsigned int passes = knumad_scan.sat_out + 1;
 	struct knumad_mm *km, *first = NULL;
+	bool from_first = false, idle = true, whole = false;
 
 	if (disarm) {
 		/* Visit every process, from the first. */
@@ -3752,7 +3808,7 @@ static void knumad_pass(bool disarm)
 			knumad_mm_free(km);
 	}
 	for (;;) {
-		bool done, quiet, moved, wrapped = false;
+		bool done, quiet, slept, moved, wrapped = false;
 
 		spin_lock(&knumad_mm_lock);
 		km = knumad_scan.cursor;
@@ -3767,9 +3823,15 @@ static void knumad_pass(bool disarm)
 			km = list_first_entry_or_null(&knumad_scan.mms,
 						      struct knumad_mm, node);
 			knumad_scan.cursor = km;
+			if (!first)
+				from_first = true;
 		}
 		spin_unlock(&knumad_mm_lock);
-		if (!km || km == first || (budget <= 0 && !disarm))
+		if (!km) {
+			whole = !first;		/* no process at all */
+			break;
+		}
+		if (km == first || (budget <= 0 && !disarm))
 			break;
 		if (!first)
 			first = km;
@@ -3794,8 +3856,10 @@ static void knumad_pass(bool disarm)
 		 * or group change since its last pass, no pass under way.
 		 */
 		quiet = !disarm && !READ_ONCE(km->busy) && !km->scan_addr;
-		if (quiet && !READ_ONCE(km->ticked) &&
-		    ++km->asleep < KNUMAD_ASLEEP_PASSES) {
+		slept = quiet && !READ_ONCE(km->ticked);
+		if (slept)
+			km->asleep += passes;	/* those dozed through too */
+		if (slept && km->asleep < KNUMAD_ASLEEP_PASSES) {
 			/*
 			 * None of its threads took a tick since its last
 			 * visit: it used (almost) no CPU, so it touched
@@ -3817,6 +3881,7 @@ static void knumad_pass(bool disarm)
 		} else if (km->skip && !READ_ONCE(km->busy) && !disarm) {
 			/* it had nothing to move lately: sit this one out */
 			km->skip--;
+			idle = false;
 			done = true;
 		} else if (!disarm && knumad_threads_move(km) &&
 			   !km->scan_addr && !knumad_unsampled(km, moved)) {
@@ -3833,11 +3898,13 @@ static void knumad_pass(bool disarm)
 			 * (knumad_unsampled()).
 			 */
 			knumad_update_moving(km);
+			idle = false;
 			done = true;
 		} else {
 			/* ticks from now on ask for the next visit */
 			WRITE_ONCE(km->ticked, false);
 			km->asleep = 0;
+			idle = false;
 			done = knumad_do_mm(km, &b, &budget, disarm);
 		}
 
@@ -3868,6 +3935,7 @@ static void knumad_pass(bool disarm)
 		if (wrapped) {
 			if (!disarm)
 				atomic_long_inc(&knumad_full_scans);
+			whole = from_first;
 			break;
 		}
 		if (!done)
@@ -3875,6 +3943,7 @@ static void knumad_pass(bool disarm)
 	}
 	if (b.isolate_failed)
 		lru_add_drain_all();	/* fresh folios still in LRU batches */
+	return !disarm && whole && idle;
 }
 
 /*
@@ -3991,20 +4060,70 @@ static bool knumad_pending_slots(void)
 	return !list_empty_careful(&knumad_scan.pending);
 }
 
+static void knumad_doze_end(struct irq_work *work)
+{
+	wake_up_interruptible(&knumad_wait);
+}
+
 /*
- * Between passes: stop, disarm, a new scan_sleep_millisecs, or (@work)
- * migration work left by a fault.
+ * A pass; returns whether the thread dozes now: the pass found every
+ * process asleep, no migration work waits, and no process that would be
+ * sampled ran since the pass began (knumad_ran).
  */
-static bool knumad_wake(unsigned int sleep, bool work)
+static bool knumad_doze(void)
+{
+	bool quiet;
+
+	/* a run from now on asks for the pass after this one */
+	WRITE_ONCE(knumad_ran, false);
+	smp_mb();	/* knumad_ran before each knumad_mm::ticked */
+	quiet = knumad_pass(false);
+	knumad_scan.sat_out = 0;
+	if (!quiet || knumad_pending_slots())
+		return false;
+	WRITE_ONCE(knumad_dozing, true);
+	smp_mb();	/* knumad_dozing before knumad_ran */
+	if (READ_ONCE(knumad_ran)) {
+		WRITE_ONCE(knumad_dozing, false);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The doze that began at @from ended at @now: the passes it slept
+ * through (scan periods of @period jiffies) count in quiet_scans, and in
+ * the next pass as passes every process sat out.  Not in full_scans:
+ * none of them looked at anything.  Returns the jiffies they took.
+ */
+static unsigned long knumad_doze_done(unsigned long from, unsigned long now,
+				      unsigned long period)
+{
+	unsigned long n = period ? (now - from) / period : 0;
+
+	WRITE_ONCE(knumad_dozing, false);
+	n = min_t(unsigned long, n, KNUMAD_QUIET_PASSES - 1);
+	knumad_scan.sat_out = n;
+	atomic_long_add(n, &knumad_quiet_scans);
+	return n * period;
+}
+
+/*
+ * Between passes: stop, disarm, a new scan_sleep_millisecs, (@work)
+ * migration work left by a fault, or (@doze) the end of a doze.
+ */
+static bool knumad_wake(unsigned int sleep, bool work, bool doze)
 {
 	return kthread_should_stop() || knumad_disarm_pending() ||
 	       sleep != READ_ONCE(knumad_scan_sleep_ms) ||
-	       (work && READ_ONCE(knumad_work_pending));
+	       (work && READ_ONCE(knumad_work_pending)) ||
+	       (doze && !READ_ONCE(knumad_dozing));
 }
 
 static int knumad_fn(void *unused)
 {
 	unsigned long last_scan = jiffies;
+	bool doze = false;
 
 	/*
 	 * Nice 0 (no set_user_nice()): at nice 19 it starved when every
@@ -4030,14 +4149,16 @@ static int knumad_fn(void *unused)
 			/* from the current knob: a new value applies at once */
 			unsigned long next_scan = last_scan +
 						  msecs_to_jiffies(sleep);
+			unsigned long period;
 			bool more = false;
 			long timeout;
 
 			if (time_after_eq(now, next_scan)) {
 				WRITE_ONCE(knumad_work_pending, false);
-				knumad_pass(false);
+				doze = knumad_doze();
 				last_scan = jiffies;
-				next_scan = last_scan + msecs_to_jiffies(sleep);
+				next_scan = last_scan + msecs_to_jiffies(sleep) *
+					    (doze ? KNUMAD_QUIET_PASSES : 1);
 			} else if (xchg(&knumad_work_pending, false) ||
 				   knumad_pending_slots()) {
 				more = knumad_migrate_pass();
@@ -4051,10 +4172,19 @@ static int knumad_fn(void *unused)
 				timeout = min_t(long, timeout,
 						more ? 1 : HZ / 10);
 			wait_event_freezable_timeout(knumad_wait,
-						     knumad_wake(sleep, true),
+						     knumad_wake(sleep, true,
+								 doze),
 						     timeout);
+			if (doze) {
+				/* the next pass comes at its usual time */
+				period = msecs_to_jiffies(sleep);
+				last_scan += knumad_doze_done(last_scan,
+							      jiffies, period);
+				doze = false;
+			}
 		} else {
 			knumad_tokens_reset();
+			knumad_scan.sat_out = 0;
 			last_scan = jiffies - msecs_to_jiffies(sleep);
 			wait_event_freezable(knumad_wait, knumad_wait_done());
 		}
@@ -4197,6 +4327,7 @@ static ssize_t name##_show(struct kobject *kobj,			\
 static struct kobj_attribute name##_attr = __ATTR_RO(name)
 
 KNUMAD_COUNTER(full_scans);
+KNUMAD_COUNTER(quiet_scans);
 KNUMAD_COUNTER(pages_scanned);
 KNUMAD_COUNTER(hint_faults);
 KNUMAD_COUNTER(hint_faults_local);
@@ -4210,6 +4341,7 @@ static struct attribute *knumad_attrs[] = {
 	&pages_to_scan_knob.attr.attr,
 	&migrate_rate_limit_mbps_knob.attr.attr,
 	&full_scans_attr.attr,
+	&quiet_scans_attr.attr,
 	&pages_scanned_attr.attr,
 	&hint_faults_attr.attr,
 	&hint_faults_local_attr.attr,

@@ -341,7 +341,7 @@ TEST_F_TIMEOUT(knumad, knobs_validated, 60)
 		"\n", "x", "-1", "1x", "99999999999999999999", "4294967296",
 	};
 	static const char *counters[] = {
-		"full_scans", "pages_scanned", "hint_faults",
+		"full_scans", "quiet_scans", "pages_scanned", "hint_faults",
 		"hint_faults_local", "pages_migrated", "thp_migrated",
 		"migrate_failed",
 	};
@@ -3010,6 +3010,112 @@ TEST_F_TIMEOUT(knumad, idle_processes_cost_nothing, 60)
 	EXPECT_GE(b0.scanned, 32 * 16 / 2);
 	EXPECT_EQ(b1.scanned, b0.scanned);
 	EXPECT_EQ(0, s1.scanned);
+}
+
+/* How many times task @pid was switched in (/proc/PID/schedstat), or -1. */
+static long task_runs(pid_t pid)
+{
+	unsigned long long ns, wait;
+	char path[64];
+	long runs = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%llu %llu %ld", &ns, &wait, &runs) != 3)
+		runs = -1;
+	fclose(f);
+	return runs;
+}
+
+/* Touch @len bytes, then write them over and over for @secs seconds. */
+static void run_for(unsigned long len, double secs)
+{
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	double t0 = now_s();
+
+	if (p == MAP_FAILED)
+		_exit(1);
+	madvise(p, len, MADV_NOHUGEPAGE);
+	while (now_s() - t0 < secs)
+		touch(p, len);
+	_exit(0);
+}
+
+/*
+ * A machine where nothing runs lets the knumad thread doze: after a pass
+ * that found every process asleep it sleeps through up to 7 passes
+ * (counted in quiet_scans) instead of waking every period to visit each
+ * process - 1 GiB and 100 small processes asleep cost it 0.8-1.2 ms of
+ * CPU a second before, under TCG, most of it the wakeups.  A process
+ * that starts to run ends the doze: its tick wakes the thread (through
+ * an irq_work), and it is sampled at the next period, not at the end of
+ * the doze.  Assumes nothing else with 2 MiB of anonymous memory runs
+ * in the guest meanwhile.
+ */
+TEST_F_TIMEOUT(knumad, asleep_machine_lets_knumad_doze, 90)
+{
+	long f0, f1, q0, q1, w0, w1, q2;
+	struct knumad_proc k;
+	pid_t kp, big, run;
+	double t0, t = -1;
+
+	kp = knumad_kthread_pid();
+	ASSERT_GT(kp, 0);
+	ASSERT_EQ(0, knumad_set("scan_sleep_millisecs", "100"));
+	big = fork_ready(idle_setup, 8 * MB, 0, 0);
+	ASSERT_GT(big, 0);
+	usleep(1500000);	/* its first pass, then passes that find it asleep */
+	f0 = knumad_get("full_scans");
+	q0 = knumad_get("quiet_scans");
+	w0 = task_runs(kp);
+	usleep(4000000);
+	f1 = knumad_get("full_scans");
+	q1 = knumad_get("quiet_scans");
+	w1 = task_runs(kp);
+	TH_LOG("asleep, 4 s of 100-ms periods: %ld passes, %ld slept through; the thread woke %ld times",
+	       f1 - f0, q1 - q0, w1 - w0);
+	ASSERT_GE(q0, 0);
+	ASSERT_GE(w0, 0);
+	/* 40 periods: most slept through, few wakeups */
+	EXPECT_GE(q1 - q0, 20);
+	EXPECT_LE(f1 - f0, 20);
+	EXPECT_LE(w1 - w0, 20);
+
+	/*
+	 * 0.5-s periods: a new doze lasts 4 s.  A process that starts 1.5 s
+	 * into it is sampled at the next period (2 s), not at its end.
+	 */
+	ASSERT_EQ(0, knumad_set("scan_sleep_millisecs", "500"));
+	usleep(200000);		/* the write ended the last doze: counted */
+	q1 = knumad_get("quiet_scans");
+	usleep(1300000);
+	run = fork();
+	if (!run)
+		run_for(8 * MB, 6);
+	ASSERT_GT(run, 0);
+	t0 = now_s();
+	while (now_s() - t0 < 6) {
+		if (!knumad_proc(run, &k) && k.scanned > 0) {
+			t = now_s() - t0;
+			break;
+		}
+		usleep(20000);
+	}
+	kill(run, SIGKILL);
+	kill(big, SIGKILL);
+	waitpid(run, NULL, 0);
+	waitpid(big, NULL, 0);
+	q2 = knumad_get("quiet_scans");
+	TH_LOG("a process that started to run was first sampled %.2f s later; %ld 500-ms passes slept through before",
+	       t, q2 - q1);
+	EXPECT_GE(t, 0);
+	EXPECT_LT(t, 1.5);
+	/* it started during a doze: else this tells nothing */
+	EXPECT_GE(q2 - q1, 1);
 }
 
 #define TEARDOWN_ROUNDS	12
