@@ -102,6 +102,7 @@ plan=(
 )
 scale_mib=${BENCH_SCALE_MIB:-256 1024 4096}
 scale_secs=${BENCH_SCALE_SECS:-60}
+idle_secs=${BENCH_IDLE_SECS:-60}
 runs=()
 for p in "${plan[@]}"; do
 	w=${p%%:*} rest=${p#*:} thp=${rest%%:*} modes=${rest#*:}
@@ -172,7 +173,9 @@ for run in "${runs[@]}"; do
 		timeout $((secs * 4 + 120)) "$tools/numabench" -w cmd -s "$secs" --label "$r" -- $(perf_cmd "$m") 2>&1
 		;;
 	idle)
-		timeout $((secs * 4 + 120)) "$tools/numabench" -w idle -m 1024 -s "$secs" --label "$r"
+		# a long window: idle is what follows the first look at the
+		# memory; numabench reports its first 8 s apart
+		timeout $((idle_secs * 4 + 120)) "$tools/numabench" -w idle -m 1024 -s "$idle_secs" --label "$r"
 		;;
 	scale)
 		# in a memory cgroup of its own, to read what it is charged

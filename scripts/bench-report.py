@@ -260,9 +260,10 @@ def detail_table(g):
 
 
 def idle_table(g):
-    lines = ["| nodes | mode | knumad CPU ms/s | numad CPU ms/s | workload sys CPU ms/s | "
-             "hint faults/s | PTE updates/s | pages migrated |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| nodes | mode | window s | knumad CPU ms/s | knumad CPU ms/s, first 8 s | "
+             "numad CPU ms/s | workload sys CPU ms/s | "
+             "hint faults/s | hint faults/s, first 8 s | PTE updates/s | pages migrated |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for (var, nodes), modes in g.items():
         if var != "idle":
             continue
@@ -271,11 +272,17 @@ def idle_table(g):
                 continue
             rs = modes[m]
             per_s = lambda f: med([f(r) / r["secs"] for r in rs])
+            ers = [r["early"] for r in rs if r.get("early")]
+            early = lambda k, scale, fmt: (
+                fmt.format(med([e[k] / e["secs"] for e in ers]) * scale) if ers else "-")
             lines.append(
-                f"| {nodes} | {m} | {per_s(lambda r: r['knumad_cpu']) * 1000:.1f} | "
+                f"| {nodes} | {m} | {med([r['secs'] for r in rs]):.0f} | "
+                f"{per_s(lambda r: r['knumad_cpu']) * 1000:.2f} | "
+                f"{early('knumad_cpu', 1000, '{:.2f}')} | "
                 f"{per_s(lambda r: r['numad_cpu']) * 1000:.1f} | "
                 f"{per_s(lambda r: r['sys_cpu']) * 1000:.1f} | "
                 f"{per_s(lambda r: r['hint_faults']):.1f} | "
+                f"{early('hint_faults', 1, '{:.1f}')} | "
                 f"{per_s(lambda r: r['pte_updates']):.0f} | "
                 f"{fmt_n(med([r['pgmigrate_success'] for r in rs]))} |")
     return lines
@@ -510,7 +517,10 @@ def main():
     if len(it) > 2:
         md += ["", "## Idle and many-process cost", "",
                "1 GiB resident and never touched again, plus 100 processes of 1 MiB "
-               "that wake every 100 ms; per second of the measured window.", ""] + it
+               "that wake every 100 ms; per second of the measured window (BENCH_IDLE_SECS), "
+               "and of its first 8 s apart: they hold knumad's first look at the memory "
+               "just touched.  CPU = the scheduler's runtime of the knumad thread and the "
+               "numad daemon (/proc/PID/schedstat, ns).", ""] + it
     if pngs:
         md += ["", "## Plots", ""] + [f"![{p}]({p})" for p in pngs]
     with open(os.path.join(outdir, "bench.md"), "w") as f:

@@ -17,6 +17,8 @@
 #                    numad, knumad, memsched, hardbind
 #   BENCH_NODES      node counts (default "2 4")
 #   BENCH_SECS       measured seconds per run (default 8)
+#   BENCH_IDLE_SECS  the idle workload's window (default 60; its first 8 s
+#                    are reported apart too)
 #   BENCH_QEMU       qemu's modes, comma-separated (default all:
 #                    memsched,knumad,mainline,none): a real inner guest with four guest
 #                    nodes (scripts/qemu-e2e.sh) in the patched QEMU with
@@ -52,7 +54,9 @@ gcc -static -Wall -O2 -I"$BUILD/$config/usr/include" -o "$tools/numabench" \
 
 # 39 runs per repetition of the automatic modes, 19 per base repetition
 # (bench-guest.sh's plan), each about SECS + 10 s: twice that, and a margin
-timeout=$(((reps * 39 + base_reps * 19) * (secs + 10) * 2 + 600))
+idle_secs=${BENCH_IDLE_SECS:-60}
+case "$idle_secs" in ''|*[!0-9]*|0) die "BENCH_IDLE_SECS takes a number of seconds" ;; esac
+timeout=$(((reps * 39 + base_reps * 19) * (secs + 10) * 2 + 4 * (idle_secs + 10) * 2 + 600))
 start=$(date +%s)
 # numabench's workloads, the scale runs (scale) and the QEMU runs (qemu)
 nb_only=$(tr , '\n' <<<"$only" | grep -vxE 'qemu|scale' | paste -sd, - || true)
@@ -80,7 +84,8 @@ for n in $node_counts; do
 	raw=$res/raw-${n}nodes.txt
 	msg "bench on $n nodes (raw output: ${raw#"$TOP"/})"
 	guest_bench "$raw" "the $n-node" --nodes "$n" --cpus 4 --mem 4G \
-		--timeout "$timeout" -- bash "$TOP/scripts/bench-guest.sh" "$tools" \
+		--timeout "$timeout" -- env BENCH_IDLE_SECS="$idle_secs" \
+		bash "$TOP/scripts/bench-guest.sh" "$tools" \
 		"$reps" "$base_reps" "$secs" "$nb_only" "$modes"
 	raws+=("$raw")
 done
