@@ -428,12 +428,13 @@ static int knumad_kthread_pid(void)
 }
 
 /*
- * CPU time of the knumad kernel thread in ns, and (@wait_ns, if not NULL)
- * the time it waited runnable for a CPU (/proc/<pid>/schedstat), or -1.
+ * CPU time of the knumad kernel thread in ns, and (each if not NULL) the
+ * time it waited runnable for a CPU and how many times it was switched in
+ * (/proc/<pid>/schedstat), or -1.
  */
-static long long knumad_thread_sched(long long *wait_ns)
+static long long knumad_thread_sched(long long *wait_ns, long long *runs)
 {
-	long long ns = -1, wait = -1;
+	long long ns = -1, wait = -1, n = -1;
 	int pid = knumad_kthread_pid();
 	char path[64];
 	FILE *f;
@@ -441,21 +442,24 @@ static long long knumad_thread_sched(long long *wait_ns)
 	if (pid >= 0) {
 		snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
 		f = fopen(path, "r");
-		if (f && fscanf(f, "%lld %lld", &ns, &wait) != 2) {
+		if (f && fscanf(f, "%lld %lld %lld", &ns, &wait, &n) != 3) {
 			ns = -1;
 			wait = -1;
+			n = -1;
 		}
 		if (f)
 			fclose(f);
 	}
 	if (wait_ns)
 		*wait_ns = wait;
+	if (runs)
+		*runs = n;
 	return ns;
 }
 
 static long long knumad_thread_ns(void)
 {
-	return knumad_thread_sched(NULL);
+	return knumad_thread_sched(NULL, NULL);
 }
 
 static void misplaced(struct __test_metadata *_metadata, int far, int thp,
@@ -768,7 +772,7 @@ static long long busy_cpus_move(struct __test_metadata *_metadata,
 	ASSERT_NE(NULL, buf);
 	touch(buf, len);
 	ASSERT_GE(share_on(buf, len, 0), 0.95);
-	ran0 = knumad_thread_sched(&wait0);
+	ran0 = knumad_thread_sched(&wait0, NULL);
 	ASSERT_GE(ran0, 0);
 	ASSERT_EQ(0, knumad_proc(0, &k0));
 	t0 = now_s();
@@ -783,7 +787,7 @@ static long long busy_cpus_move(struct __test_metadata *_metadata,
 			break;
 	}
 	t = now_s() - t0;
-	ran1 = knumad_thread_sched(&wait1);
+	ran1 = knumad_thread_sched(&wait1, NULL);
 	stop = 1;
 	pthread_join(h.thread, NULL);
 	ASSERT_EQ(0, knumad_proc(0, &k1));
@@ -1420,7 +1424,7 @@ TEST_F_TIMEOUT(knumad, split_process_settles_per_thread, 180)
 	 * settled in 26.1-51.6 s (nine runs), and once, in CI, not in
 	 * 120 s.  The thread's wait is logged.
 	 */
-	ran0 = knumad_thread_sched(&wait0);
+	ran0 = knumad_thread_sched(&wait0, NULL);
 	t0 = now_s();
 	while (now_s() - t0 < 120) {
 		usleep(250000);
@@ -1455,7 +1459,7 @@ TEST_F_TIMEOUT(knumad, split_process_settles_per_thread, 180)
 	for (i = 0; i < nthreads; i++)
 		TH_LOG("thread %d: group %d home %d, %.0f%% of its slice there",
 		       i, group[i], home[i], share[i] * 100);
-	ran1 = knumad_thread_sched(&wait1);
+	ran1 = knumad_thread_sched(&wait1, NULL);
 	TH_LOG("split on two homes %.1f s, settled %.1f s after the threads started; the knumad thread ran %.1f s and waited for a CPU %.1f s meanwhile",
 	       formed < 0 ? -1 : formed - t0, settled < 0 ? -1 : settled - t0,
 	       (ran1 - ran0) / 1e9, (wait1 - wait0) / 1e9);
@@ -3014,24 +3018,6 @@ TEST_F_TIMEOUT(knumad, idle_processes_cost_nothing, 60)
 	EXPECT_EQ(0, s1.scanned);
 }
 
-/* How many times task @pid was switched in (/proc/PID/schedstat), or -1. */
-static long task_runs(pid_t pid)
-{
-	unsigned long long ns, wait;
-	char path[64];
-	long runs = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%llu %llu %ld", &ns, &wait, &runs) != 3)
-		runs = -1;
-	fclose(f);
-	return runs;
-}
-
 /* Touch @len bytes, then write them over and over for @secs seconds. */
 static void run_for(unsigned long len, double secs)
 {
@@ -3060,25 +3046,25 @@ static void run_for(unsigned long len, double secs)
  */
 TEST_F_TIMEOUT(knumad, asleep_machine_lets_knumad_doze, 90)
 {
-	long f0, f1, q0, q1, w0, w1, q2;
+	long f0, f1, q0, q1, q2;
+	long long w0, w1;
 	struct knumad_proc k;
-	pid_t kp, big, run;
+	pid_t big, run;
 	double t0, t = -1;
 
-	kp = knumad_kthread_pid();
-	ASSERT_GT(kp, 0);
+	ASSERT_GT(knumad_kthread_pid(), 0);
 	ASSERT_EQ(0, knumad_set("scan_sleep_millisecs", "100"));
 	big = fork_ready(idle_setup, 8 * MB, 0, 0);
 	ASSERT_GT(big, 0);
 	usleep(1500000);	/* its first pass, then passes that find it asleep */
 	f0 = knumad_get("full_scans");
 	q0 = knumad_get("quiet_scans");
-	w0 = task_runs(kp);
+	knumad_thread_sched(NULL, &w0);
 	usleep(4000000);
 	f1 = knumad_get("full_scans");
 	q1 = knumad_get("quiet_scans");
-	w1 = task_runs(kp);
-	TH_LOG("asleep, 4 s of 100-ms periods: %ld passes, %ld slept through; the thread woke %ld times",
+	knumad_thread_sched(NULL, &w1);
+	TH_LOG("asleep, 4 s of 100-ms periods: %ld passes, %ld slept through; the thread woke %lld times",
 	       f1 - f0, q1 - q0, w1 - w0);
 	ASSERT_GE(q0, 0);
 	ASSERT_GE(w0, 0);
