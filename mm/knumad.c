@@ -2184,6 +2184,11 @@ static bool knumad_batch_moved_huge(const struct knumad_batch *b)
  * once (knumad_region_waits()); a huge page used from two nodes is
  * contested by its first sample from the other one, up to 8 passes later
  * instead of 2 - and a contested region keeps its destination either way.
+ * Not settled while a thread's change of node waits for the next pass
+ * (@thread_moved): the thread whose samples chose the destination may
+ * have left it, and the region's next sample must not wait (numa02 on 2
+ * nodes: a thread that went back to its first node left 40% of its slice
+ * on the other for 2 s, the two passes a region moved meanwhile waited).
  * The flag is the process's: while the load balancer keeps moving its
  * threads, its moved regions are sampled at the next pass, as its
  * settled ones are - within pages_to_scan.
@@ -2195,7 +2200,8 @@ static void knumad_region_moved(struct knumad_mm *km, unsigned long index,
 
 	spin_lock(&km->lock);
 	r = xa_load(&km->regions, index);
-	if (r && r->target != NUMA_NO_NODE && !r->armed && !r->settled) {
+	if (r && r->target != NUMA_NO_NODE && !r->armed && !r->settled &&
+	    !READ_ONCE(km->thread_moved)) {
 		r->settled = huge ? KNUMAD_MAX_SETTLED : 1;
 		r->armed_seq = READ_ONCE(km->seq);
 	}

@@ -269,6 +269,17 @@ static void knumad_test_moved(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, r[4]->settled, 0);
 	KUNIT_EXPECT_EQ(test, r[4]->armed_seq, 19);
 
+	/*
+	 * Moved while a thread's change of node waits for the next pass:
+	 * not settled, the pass samples it (the thread whose samples chose
+	 * the destination may have left it).
+	 */
+	r[0]->settled = 0;
+	r[0]->armed_seq = 0;
+	km->thread_moved = true;
+	knumad_region_moved(km, 0, true);
+	KUNIT_EXPECT_EQ(test, r[0]->settled, 0);
+	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r[0], 21, 0, 0));
 	xa_destroy(&km->regions);
 }
 
