@@ -179,6 +179,19 @@
  * (not in full_scans), and towards every process's KNUMAD_ASLEEP_PASSES.
  */
 #define KNUMAD_QUIET_PASSES	8
+/*
+ * A process's first completed pass that armed samples is followed by a
+ * look at its groups 1/2^KNUMAD_LOOK_SHIFT of a scan period after the
+ * pass began (knumad_look()), not a period later: the samples it armed
+ * fault within milliseconds of the pass while its threads run, and
+ * until the process has its groups the load balancer places its threads
+ * wherever the CPUs are free, and moves them - memory that followed a
+ * thread there follows it again (numa02 on 2 nodes: one run in three or
+ * four took 2.4-3.9 s instead of 1.3).  Once in a process's life; the
+ * looks wake the thread 2^KNUMAD_LOOK_SHIFT + 1 times a period at most,
+ * whatever the number of processes (knumad_look()), and walk no memory.
+ */
+#define KNUMAD_LOOK_SHIFT	2
 /* A process with less anonymous memory than a region is not sampled. */
 #define KNUMAD_MIN_ANON_PAGES	(KNUMAD_REGION_SIZE >> PAGE_SHIFT)
 /* Threads whose faults a process keeps statistics for. */
@@ -416,7 +429,8 @@ struct knumad_thread {
  * cpuset mems of one of them, the nodes they ran on, whether one of them
  * is apart from its memory (knumad_thread_apart()),
  * whether a young busy thread has no entry yet, and whether a thread
- * without a verdict yet looks busy.
+ * without a verdict yet looks busy - and when (@verdict_ns, ktime) the
+ * last such thread will have one.
  */
 struct knumad_census {
 	unsigned int demand;
@@ -425,6 +439,7 @@ struct knumad_census {
 	bool apart;
 	bool young;
 	bool unsure;
+	u64 verdict_ns;
 };
 
 struct knumad_queued {
@@ -517,6 +532,10 @@ struct knumad_queued {
  * @pass_anon:	its anonymous pages when its last pass completed: memory
  *		that appeared since was not sampled.  Only the thread uses
  *		it.
+ * @look_node:	on knumad_scan.looks while its first look waits
+ *		(knumad_look()); under knumad_mm_lock.
+ * @looked:	its first look was queued; only the thread uses it.
+ * @look_at:	jiffies when that look is due; only the thread uses it.
  */
 struct knumad_mm {
 	struct list_head node;
@@ -560,6 +579,9 @@ struct knumad_mm {
 	unsigned int asleep;
 	unsigned int settle_seq;
 	unsigned long pass_anon;
+	struct list_head look_node;
+	bool looked;
+	unsigned long look_at;
 	unsigned long faults[];
 };
 
@@ -574,9 +596,15 @@ static struct {
 	unsigned long nr_pending;	/* entries in @pending */
 	/* the thread's only: passes slept through (KNUMAD_QUIET_PASSES) */
 	unsigned int sat_out;
+	/* slots whose first look waits (knumad_mm_lock) */
+	struct list_head looks;
+	/* the thread's only: when the earliest look and the last pass are */
+	unsigned long look_at;
+	unsigned long pass_at;
 } knumad_scan = {
 	.mms = LIST_HEAD_INIT(knumad_scan.mms),
 	.pending = LIST_HEAD_INIT(knumad_scan.pending),
+	.looks = LIST_HEAD_INIT(knumad_scan.looks),
 };
 
 static struct task_struct *knumad_thread;
@@ -1002,6 +1030,7 @@ static void knumad_enter(struct mm_struct *mm)
 	km->ticked = true;
 	spin_lock_init(&km->lock);
 	INIT_LIST_HEAD(&km->pending_node);
+	INIT_LIST_HEAD(&km->look_node);
 	xa_init(&km->regions);
 	xa_init(&km->threads);
 	/* two threads of the process may race here: one slot wins */
@@ -1254,6 +1283,7 @@ static void knumad_mm_free(struct knumad_mm *km)
 	unsigned int i;
 
 	knumad_pending_del(km);
+	WARN_ON_ONCE(!list_empty(&km->look_node));	/* knumad_exit() */
 	knumad_implicit_drop(km);
 	for (i = 0; i < km->nr_queued; i++)
 		folio_put(km->queue[i].folio);
@@ -1285,6 +1315,7 @@ void knumad_exit(struct mm_struct *mm)
 	}
 	/* a migration pass finds slots there under knumad_mm_lock */
 	knumad_pending_del(km);
+	list_del_init(&km->look_node);
 	spin_unlock(&knumad_mm_lock);
 	if (free)
 		knumad_mm_free(km);
@@ -2850,6 +2881,7 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 	int nid;
 
 	c->unsure = false;
+	c->verdict_ns = 0;
 	c->young = false;
 	c->apart = false;
 	c->demand = 0;
@@ -2899,8 +2931,22 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 				     knumad_busy(ran - base, now - from);
 			kt->share = kt->judged ?
 				    knumad_share(ran - base, now - from) : 0;
-			kt->runtime = ran;
-			kt->seen_ns = now;
+			/*
+			 * A thread first seen younger than a window is
+			 * judged over its life, from its start, at the first
+			 * look after it is a window old: not over a new
+			 * window from now - first seen at the end of its
+			 * process's first pass, it would be judged only a
+			 * pass later, not at the first look
+			 * (KNUMAD_LOOK_SHIFT).
+			 */
+			if (kt->judged || from == now) {
+				kt->runtime = ran;
+				kt->seen_ns = now;
+			} else {
+				kt->runtime = 0;
+				kt->seen_ns = from;	/* its start */
+			}
 		}
 		/*
 		 * No verdict yet: unsure if it was busy so far - since it
@@ -2908,8 +2954,13 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 		 */
 		if (!kt->judged &&
 		    (since ? knumad_busy(ran - was, now - since) :
-			     knumad_busy(ran, now - t->start_time)))
+			     knumad_busy(ran, now - t->start_time))) {
 			c->unsure = true;
+			c->verdict_ns = max(c->verdict_ns,
+					    (kt->seen_ns ? kt->seen_ns :
+					     t->start_time) +
+					    KNUMAD_ACTIVE_WINDOW_NS);
+		}
 		if (!kt->active)
 			continue;
 		threads++;
@@ -3569,21 +3620,25 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
  * process with two or more active threads that fit no one node's CPUs
  * is split instead (knumad_split_update()).
  * Called without mmap_lock: creating a group takes memsched_mutex.
+ * Returns 0, or, when a busy thread without a verdict yet kept a process
+ * without a group from getting one, when (ktime) the last such thread
+ * will have a verdict.
  */
-static void knumad_implicit_update(struct knumad_mm *km)
+static u64 knumad_implicit_update(struct knumad_mm *km)
 {
 	unsigned int *cpus, *left, threads, keep_cpus;
 	unsigned long *faults, *room, *claimed, rss;
 	cpumask_var_t allowed, keep_allowed;
 	struct memsched_group *group;
 	struct knumad_census c;
+	u64 verdict = 0;
 	int nid, home;
 
 	km->update_at = jiffies;
 	if (test_bit(MMF_NUMA_BALANCING_DISABLE, &km->mm->flags) ||
 	    READ_ONCE(km->explicit)) {
 		knumad_implicit_drop(km);
-		return;
+		return 0;
 	}
 	faults = kcalloc(nr_node_ids, sizeof(*faults), GFP_KERNEL);
 	room = kcalloc(nr_node_ids, sizeof(*room), GFP_KERNEL);
@@ -3627,8 +3682,10 @@ static void knumad_implicit_update(struct knumad_mm *km)
 		goto out;
 	}
 	/* a new group only once every thread with faults is judged */
-	if (c.unsure)
+	if (c.unsure) {
+		verdict = c.verdict_ns;
 		goto out;
+	}
 	if (!threads) {
 		knumad_parts_drop(km);
 		goto out;
@@ -3712,6 +3769,119 @@ out_free:
 	kfree(cpus);
 	kfree(room);
 	kfree(faults);
+	return verdict;
+}
+
+/* Whether a first look waits (the thread's check, without the lock). */
+static bool knumad_looks_wait(void)
+{
+	return !list_empty_careful(&knumad_scan.looks);
+}
+
+/*
+ * After @km's first completed pass that armed samples, while it has no
+ * group: queue its first look (KNUMAD_LOOK_SHIFT), or - if @verdict (see
+ * knumad_implicit_update()) says its busy threads get their verdicts
+ * later - at that time, unless the next pass comes first.  Once: @looked
+ * is not cleared.  knumad_scan.look_at and .pass_at are the thread's.
+ */
+static void knumad_look_queue(struct knumad_mm *km, u64 verdict)
+{
+	unsigned long period =
+		msecs_to_jiffies(READ_ONCE(knumad_scan_sleep_ms));
+	unsigned long at = knumad_scan.pass_at + (period >> KNUMAD_LOOK_SHIFT);
+	u64 now = ktime_get_ns();
+
+	if (km->looked || !READ_ONCE(km->scanned) || km->implicit ||
+	    km->parts || READ_ONCE(km->explicit))
+		return;
+	if (verdict > now) {
+		unsigned long v = jiffies + nsecs_to_jiffies(verdict - now) + 1;
+
+		if (time_after(v, at))
+			at = v;
+	}
+	if (!time_before(at, knumad_scan.pass_at + period))
+		return;		/* the next pass looks: try after it */
+	km->looked = true;
+	km->look_at = at;
+	spin_lock(&knumad_mm_lock);
+	if (!km->exited && list_empty(&km->look_node)) {
+		if (list_empty(&knumad_scan.looks) ||
+		    time_before(at, knumad_scan.look_at))
+			knumad_scan.look_at = at;
+		list_add_tail(&km->look_node, &knumad_scan.looks);
+	}
+	spin_unlock(&knumad_mm_lock);
+}
+
+/*
+ * The first looks that are due (knumad_look_queue()): decide the groups
+ * of those processes from the faults their first samples took, as the
+ * end of their next pass would, without the pass.  The slots come off
+ * the list one at a time; knumad_scan.busy keeps each from being freed
+ * meanwhile, as in knumad_migrate_pass().  Those not due go back, and
+ * the next look comes when the earliest of them is due, but not before
+ * 1/2^KNUMAD_LOOK_SHIFT of @period from now (a pass may queue one
+ * sooner): looks wake the thread 2^KNUMAD_LOOK_SHIFT + 1 times a period
+ * at most, however many processes start.  A look walks no memory; the
+ * list holds the processes whose first pass ended in the last period,
+ * at most.
+ */
+static void knumad_look(unsigned long period)
+{
+	unsigned long now = jiffies;
+	unsigned long soonest = now + (period >> KNUMAD_LOOK_SHIFT);
+	struct knumad_mm *km;
+	LIST_HEAD(later);
+	bool first;
+
+	spin_lock(&knumad_mm_lock);
+	while ((km = list_first_entry_or_null(&knumad_scan.looks,
+					      struct knumad_mm, look_node))) {
+		if (time_before(now, km->look_at)) {
+			/* knumad_exit() takes it off this list, as off any */
+			list_move_tail(&km->look_node, &later);
+			continue;
+		}
+		list_del_init(&km->look_node);
+		knumad_scan.busy = km;
+		spin_unlock(&knumad_mm_lock);
+		if (mmget_not_zero(km->mm)) {
+			knumad_implicit_update(km);
+			mmput_async(km->mm);	/* see knumad_do_mm() */
+		}
+		spin_lock(&knumad_mm_lock);
+		knumad_scan.busy = NULL;
+		if (km->exited && knumad_scan.cursor != km) {
+			list_del(&km->node);
+			spin_unlock(&knumad_mm_lock);
+			knumad_mm_free(km);
+			spin_lock(&knumad_mm_lock);
+		}
+	}
+	list_splice(&later, &knumad_scan.looks);
+	first = true;
+	list_for_each_entry(km, &knumad_scan.looks, look_node) {
+		if (first || time_before(km->look_at, knumad_scan.look_at))
+			knumad_scan.look_at = km->look_at;
+		first = false;
+	}
+	if (!first && time_before(knumad_scan.look_at, soonest))
+		knumad_scan.look_at = soonest;
+	spin_unlock(&knumad_mm_lock);
+}
+
+/* knumad was disabled: the looks waiting are dropped, not kept for later. */
+static void knumad_looks_drop(void)
+{
+	struct knumad_mm *km;
+
+	spin_lock(&knumad_mm_lock);
+	while ((km = list_first_entry_or_null(&knumad_scan.looks,
+					      struct knumad_mm, look_node)))
+		list_del_init(&km->look_node);
+	spin_unlock(&knumad_mm_lock);
 }
 
 /* After a completed pass: how many passes @km sits out now. */
@@ -3736,6 +3906,7 @@ static bool knumad_do_mm(struct knumad_mm *km, struct knumad_batch *b,
 {
 	struct mm_struct *mm = km->mm;
 	bool done = true;
+	u64 verdict;
 
 	if (!mmget_not_zero(mm))
 		return true;
@@ -3771,9 +3942,10 @@ out:
 		knumad_implicit_drop(km);
 	} else if (done) {
 		km->pass_anon = get_mm_counter(mm, MM_ANONPAGES);
-		knumad_implicit_update(km);
+		verdict = knumad_implicit_update(km);
 		knumad_decay_faults(km);
 		knumad_backoff(km);
+		knumad_look_queue(km, verdict);
 	}
 	knumad_charge(km, b, true);
 	/*
@@ -4189,8 +4361,10 @@ static int knumad_fn(void *unused)
 		if (knumad_disarm_pending()) {
 			unsigned long req = READ_ONCE(knumad_disarm_req);
 
-			if (!READ_ONCE(knumad_enabled))
+			if (!READ_ONCE(knumad_enabled)) {
 				knumad_pass(true);
+				knumad_looks_drop();
+			}
 			WRITE_ONCE(knumad_disarm_done, req);
 			wake_up_all(&knumad_disarm_wait);
 		}
@@ -4204,6 +4378,7 @@ static int knumad_fn(void *unused)
 
 			if (time_after_eq(now, next_scan)) {
 				WRITE_ONCE(knumad_work_pending, false);
+				knumad_scan.pass_at = jiffies;
 				doze = knumad_doze();
 				last_scan = jiffies;
 				next_scan = last_scan + msecs_to_jiffies(sleep) *
@@ -4212,7 +4387,15 @@ static int knumad_fn(void *unused)
 				   knumad_pending_slots()) {
 				more = knumad_migrate_pass();
 			}
+			if (knumad_looks_wait() &&
+			    !time_before(jiffies, knumad_scan.look_at))
+				knumad_look(msecs_to_jiffies(sleep));
 			timeout = max_t(long, next_scan - jiffies, 1);
+			/* a look comes before the next pass */
+			if (knumad_looks_wait())
+				timeout = min_t(long, timeout,
+						max_t(long, knumad_scan.look_at -
+							    jiffies, 1));
 			/*
 			 * Work left by the rate limit: back when some is
 			 * earned; by a visit's share: at the next jiffy.

@@ -3109,6 +3109,103 @@ TEST_F_TIMEOUT(knumad, asleep_machine_lets_knumad_doze, 90)
 #define TEARDOWN_ROUNDS	12
 
 /*
+ * A process's first look (KNUMAD_LOOK_SHIFT): its groups are decided from
+ * the faults its first samples took a quarter of a scan period after its
+ * first pass, not at its second pass a period later.  Periods of 4 s; a
+ * thread on the far node writes 32 MiB first touched on node 0: its
+ * implicit group comes 1 s after the first pass that armed its memory,
+ * 4 s after it before (at the next pass).
+ */
+TEST_F_TIMEOUT(knumad, first_look_comes_before_second_pass, 120)
+{
+	unsigned long len = 32 * MB;
+	int i, id = 0, home = -1, members = 0, sampled = 0;
+	volatile int stop = 0;
+	struct hammer h;
+	double t1, t = -1;
+	long f0, f1, f = -1;
+	char *buf;
+
+	ASSERT_EQ(0, knumad_set("scan_sleep_millisecs", "4000"));
+	/* after a pass: this process's memory is new to the next one */
+	f0 = knumad_get("full_scans");
+	ASSERT_TRUE(wait_scans(f0, 1, 20));
+	buf = map_aligned(len, 0);
+	ASSERT_NE(NULL, buf);
+	touch(buf, len);	/* on node 0: the fixture pinned us there */
+	ASSERT_EQ(0, unpin());	/* the main thread only watches */
+	hammer_start(&h, buf, len, self->far, &stop);
+	f0 = knumad_get("full_scans");
+	ASSERT_TRUE(wait_scans(f0, 1, 40));
+	t1 = now_s();
+	f1 = knumad_get("full_scans");
+	while (now_s() - t1 < 12) {
+		id = implicit_group(&home, &members);
+		if (id) {
+			t = now_s() - t1;
+			f = knumad_get("full_scans");
+			break;
+		}
+		usleep(100000);
+	}
+	stop = 1;
+	pthread_join(h.thread, NULL);
+	TH_LOG("implicit group %d home %d %.2f s after the first pass, %ld passes later",
+	       id, home, t, f - f1);
+	ASSERT_GT(id, 0);
+	EXPECT_EQ(self->far, home);
+	/* before the next pass (4 s), not with it */
+	EXPECT_LT(t, 3);
+	EXPECT_EQ(f, f1);
+	munmap(buf, len);
+
+	/*
+	 * Processes that exit while their look waits: a 100-ms look after
+	 * 400-ms periods, each killed right after its first pass sampled
+	 * it.  The exit takes the slot off the list of looks: a look that
+	 * used it freed would be a KASAN report, which fails the run (make
+	 * test's kernels have KASAN and kmemleak).
+	 */
+	ASSERT_EQ(0, knumad_set("scan_sleep_millisecs", "400"));
+	for (i = 0; i < 20; i++) {
+		struct knumad_proc k = { .scanned = -1 };
+		int fds[2];
+		pid_t child;
+		char c;
+
+		ASSERT_EQ(0, pipe(fds));
+		child = fork();
+		if (!child) {
+			char *p = map_aligned(4 * MB, 0);
+
+			if (!p)
+				_exit(1);
+			touch(p, 4 * MB);
+			if (write(fds[1], "r", 1) != 1)
+				_exit(1);
+			for (;;)
+				touch(p, 4 * MB);
+		}
+		ASSERT_GT(child, 0);
+		close(fds[1]);
+		ASSERT_EQ(1, read(fds[0], &c, 1));
+		close(fds[0]);
+		/* its memory is there: the next pass is its first with it */
+		f0 = knumad_get("full_scans");
+		EXPECT_TRUE(wait_scans(f0, 1, 10));
+		knumad_proc(child, &k);
+		kill(child, SIGKILL);
+		ASSERT_EQ(child, waitpid(child, NULL, 0));
+		if (k.scanned > 0)
+			sampled++;
+	}
+	usleep(500000);		/* the looks that were due */
+	TH_LOG("%d of 20 processes killed just after a pass that sampled them",
+	       sampled);
+	EXPECT_GE(sampled, 10);
+}
+
+/*
  * A process that exits while knumad works on it is torn down by its own
  * exit, not by knumad.  knumad drops the reference it holds during its
  * work with mmput_async(), as MGLRU's page-table walker does
