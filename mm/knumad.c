@@ -801,41 +801,6 @@ static int knumad_prev_nid(int last, int this_nid, pid_t pid)
 }
 
 /*
- * Whether a sample of @r on @this_nid by the thread of low pid bits @pid,
- * the first of its visit (@first), follows the region's previous sample
- * by the same thread on another node: the thread moved (the load balancer
- * took it, or it went to a new home), and what it sampled where it ran
- * before tells nothing about where it runs now.  The region forgets those
- * samples (knumad_region_forget()) and learns from the thread's new node
- * within the pass, where the old majority took three passes to outweigh
- * (numa02 on 2 nodes: a fifth of a moved thread's memory stayed behind
- * for a second and more).  Not a turn: another thread's sample between
- * the two makes the region shared (knumad_region_visit()); nor a region
- * whose samples say it is shared (more than a quarter of them of folios
- * last touched on another node), whose evidence would go with the rest
- * - two threads whose low pid bits match look like one thread that
- * moves.  The flip back-off still bounds how often the region changes
- * destination.
- */
-static bool knumad_region_follows(const struct knumad_region *r,
-				  int this_nid, u8 pid, bool first)
-{
-	const u8 none = -1 & LAST__PID_MASK;
-
-	return first && pid != none && r->last_pid == pid &&
-	       r->last_nid != NUMA_NO_NODE && r->last_nid != this_nid &&
-	       r->xnode * 4 <= r->nr;
-}
-
-static void knumad_region_forget(struct knumad_region *r, int nr_nodes)
-{
-	memset(r->weight, 0, nr_nodes * sizeof(r->weight[0]));
-	r->nr = 0;
-	r->known = 0;
-	r->xnode = 0;
-}
-
-/*
  * Record in @r a sample on @this_nid by the thread of low pid bits @pid:
  * which visit it belongs to, whom the visit took the region over from,
  * and whether that holds the region (below).  Returns the node that the
@@ -856,21 +821,16 @@ static void knumad_region_forget(struct knumad_region *r, int nr_nodes)
  * in a row took the region at every step of the back-off.  A handover for
  * good (the thread that first touched the memory, then the one that uses
  * it) is no turn, nor is one thread that changes node: those move the
- * region as soon as before - the latter sooner, for its samples from the
- * node it left are forgotten (knumad_region_follows()).  Not while
- * @hold is false: a process whose sharers were just regrouped
- * (KNUMAD_REGROUP_GRACE) still takes turns until they run together, and
- * its regions must follow them then.
+ * region as soon as before.  Not while @hold is false: a process whose
+ * sharers were just regrouped (KNUMAD_REGROUP_GRACE) still takes turns
+ * until they run together, and its regions must follow them then.
  */
-static int knumad_region_visit(struct knumad_region *r, int nr_nodes,
-			       int this_nid, u8 pid, bool first, bool hold,
+static int knumad_region_visit(struct knumad_region *r, int this_nid,
+			       u8 pid, bool first, bool hold,
 			       unsigned long now)
 {
 	const u8 none = -1 & LAST__PID_MASK;
 	bool back;
-
-	if (knumad_region_follows(r, this_nid, pid, first))
-		knumad_region_forget(r, nr_nodes);
 
 	/* another thread's sample in the visit: no longer the visit's */
 	if ((!first && pid != r->last_pid) || pid == none) {
@@ -1705,7 +1665,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		pid = current->mm == mm ? current->pid & LAST__PID_MASK :
 					  -1 & LAST__PID_MASK;
 		now = jiffies;	/* one instant for the whole sample */
-		prev = knumad_region_visit(r, nr_node_ids, this_nid, pid, first,
+		prev = knumad_region_visit(r, this_nid, pid, first,
 					   !km->regrouped ||
 					   !time_before(now, km->regroup_at +
 							KNUMAD_REGROUP_GRACE),

@@ -330,9 +330,8 @@ static int kt_visit(struct knumad_region *r, int *fnid, int *fpid,
 	int i, prev, last, home, target = r->target;
 
 	for (i = 0; i < KNUMAD_SAMPLE_PAGES; i++) {
-		prev = knumad_region_visit(r, KT_NODES, nid,
-					   pid & LAST__PID_MASK, i == 0, true,
-					   now);
+		prev = knumad_region_visit(r, nid, pid & LAST__PID_MASK,
+					   i == 0, true, now);
 		last = fpid[i] < 0 ? prev : fpid[i] == pid ? nid : fnid[i];
 		fnid[i] = nid;
 		fpid[i] = pid;
@@ -448,77 +447,12 @@ static void knumad_test_handover(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, r->flips, 1U);
 }
 
-/*
- * kt_visit() for a process without a home: the region's destination is
- * what its samples say (knumad_region_user()).
- */
-static int kt_visit_free(struct knumad_region *r, int *fnid, int *fpid,
-			 int nid, pid_t pid, unsigned long now)
-{
-	int i, prev, last, target = r->target;
-
-	for (i = 0; i < KNUMAD_SAMPLE_PAGES; i++) {
-		prev = knumad_region_visit(r, KT_NODES, nid,
-					   pid & LAST__PID_MASK, i == 0, true,
-					   now);
-		last = fpid[i] < 0 ? prev : fpid[i] == pid ? nid : fnid[i];
-		fnid[i] = nid;
-		fpid[i] = pid;
-		r->last_nid = nid;
-		r->last_pid = pid & LAST__PID_MASK;
-		target = knumad_region_sample(r, KT_NODES, nid, last,
-					      NUMA_NO_NODE, 1, now);
-	}
-	return target;
-}
-
-/*
- * A thread that moved takes its region with it at its first visit from
- * the new node (knumad_region_follows()): its samples from where it ran
- * are forgotten.  Before, three passes of them held the region for three
- * more passes.  Another thread's visit from another node forgets
- * nothing: it contests the region.
- */
-static void knumad_test_thread_follows(struct kunit *test)
-{
-	int fnid[KNUMAD_SAMPLE_PAGES], fpid[KNUMAD_SAMPLE_PAGES];
-	struct knumad_region *r = knumad_test_visited(test);
-	unsigned long now = 1000;
-	int i, pass, target = NUMA_NO_NODE;
-
-	for (i = 0; i < KNUMAD_SAMPLE_PAGES; i++) {
-		fnid[i] = -1;
-		fpid[i] = -1;
-	}
-	for (pass = 0; pass < 3; pass++, now += HZ)
-		target = kt_visit_free(r, fnid, fpid, 0, 100, now);
-	KUNIT_EXPECT_EQ(test, target, 0);
-	KUNIT_EXPECT_TRUE(test, knumad_region_follows(r, 1, 100, true));
-	KUNIT_EXPECT_FALSE(test, knumad_region_follows(r, 1, 100, false));
-	KUNIT_EXPECT_FALSE(test, knumad_region_follows(r, 0, 100, true));
-	KUNIT_EXPECT_FALSE(test, knumad_region_follows(r, 1, 201, true));
-	KUNIT_EXPECT_EQ(test, kt_visit_free(r, fnid, fpid, 1, 100, now), 1);
-	KUNIT_EXPECT_EQ(test, r->flips, 1U);
-	KUNIT_EXPECT_EQ(test, r->nr, (unsigned int)KNUMAD_SAMPLE_PAGES);
-
-	/* thread 201 on node 1 after thread 100's three passes on node 0 */
-	r = knumad_test_visited(test);
-	for (i = 0; i < KNUMAD_SAMPLE_PAGES; i++) {
-		fnid[i] = -1;
-		fpid[i] = -1;
-	}
-	for (pass = 0; pass < 3; pass++, now += HZ)
-		target = kt_visit_free(r, fnid, fpid, 0, 100, now);
-	KUNIT_EXPECT_EQ(test, kt_visit_free(r, fnid, fpid, 1, 201, now), 0);
-	KUNIT_EXPECT_GT(test, r->nr, (unsigned int)KNUMAD_SAMPLE_PAGES);
-}
-
 /* One sample as knumad_hint_fault() records it; its previous touch's node */
 static int kt_one(struct knumad_region *r, int nid, pid_t pid, bool first,
 		  bool hold, unsigned long now)
 {
-	int prev = knumad_region_visit(r, KT_NODES, nid,
-				       pid & LAST__PID_MASK, first, hold, now);
+	int prev = knumad_region_visit(r, nid, pid & LAST__PID_MASK, first,
+				       hold, now);
 
 	r->last_nid = nid;
 	r->last_pid = pid & LAST__PID_MASK;
@@ -981,7 +915,6 @@ static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_shared_stays),
 	KUNIT_CASE(knumad_test_flip_backoff),
 	KUNIT_CASE(knumad_test_handover),
-	KUNIT_CASE(knumad_test_thread_follows),
 	KUNIT_CASE(knumad_test_visit_rules),
 	KUNIT_CASE(knumad_test_home_no_ping_pong),
 	KUNIT_CASE(knumad_test_busy),
