@@ -430,7 +430,8 @@ struct knumad_thread {
  * is apart from its memory (knumad_thread_apart()),
  * whether a young busy thread has no entry yet, and whether a thread
  * without a verdict yet looks busy - and when (@verdict_ns, ktime) the
- * last such thread will have one.
+ * last such thread will have one - and whether an active thread runs on
+ * another node than the one most of its samples came from (@moved).
  */
 struct knumad_census {
 	unsigned int demand;
@@ -439,6 +440,7 @@ struct knumad_census {
 	bool apart;
 	bool young;
 	bool unsure;
+	bool moved;
 	u64 verdict_ns;
 };
 
@@ -2841,6 +2843,7 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 	int nid;
 
 	c->unsure = false;
+	c->moved = false;
 	c->verdict_ns = 0;
 	c->young = false;
 	c->apart = false;
@@ -2926,6 +2929,8 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 		threads++;
 		c->demand += kt->share;
 		nid = knumad_thread_node(kt, t);
+		if (nid != task_node(t))
+			c->moved = true;
 		node_set(nid, c->ran);
 		if (knumad_thread_apart(kt->faults + nr_node_ids, nr_node_ids,
 					nid))
@@ -3582,9 +3587,14 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
  * Called without mmap_lock: creating a group takes memsched_mutex.
  * Returns 0, or, when a busy thread without a verdict yet kept a process
  * without a group from getting one, when (ktime) the last such thread
- * will have a verdict.
+ * will have a verdict.  A first look (@look: knumad_look()) decides
+ * nothing while an active thread runs away from the node its samples
+ * came from: it was moved since, and a pass's samples will tell where it
+ * stays (numa01t with THP on 4 nodes: a thread moved off the node where
+ * it first touched its memory was given a home there by the look, and
+ * its memory and a thread of the other process moved for nothing).
  */
-static u64 knumad_implicit_update(struct knumad_mm *km)
+static u64 knumad_implicit_update(struct knumad_mm *km, bool look)
 {
 	unsigned int *cpus, *left, threads, keep_cpus;
 	unsigned long *faults, *room, *claimed, rss;
@@ -3646,6 +3656,8 @@ static u64 knumad_implicit_update(struct knumad_mm *km)
 		verdict = c.verdict_ns;
 		goto out;
 	}
+	if (look && c.moved)
+		goto out;
 	if (!threads) {
 		knumad_parts_drop(km);
 		goto out;
@@ -3808,7 +3820,7 @@ static void knumad_look(unsigned long period)
 		knumad_scan.busy = km;
 		spin_unlock(&knumad_mm_lock);
 		if (mmget_not_zero(km->mm)) {
-			knumad_implicit_update(km);
+			knumad_implicit_update(km, true);
 			mmput_async(km->mm);	/* see knumad_do_mm() */
 		}
 		spin_lock(&knumad_mm_lock);
@@ -3902,7 +3914,7 @@ out:
 		knumad_implicit_drop(km);
 	} else if (done) {
 		km->pass_anon = get_mm_counter(mm, MM_ANONPAGES);
-		verdict = knumad_implicit_update(km);
+		verdict = knumad_implicit_update(km, false);
 		knumad_decay_faults(km);
 		knumad_backoff(km);
 		knumad_look_queue(km, verdict);
@@ -3955,7 +3967,7 @@ static void knumad_update_moving(struct knumad_mm *km)
 	if (time_before(jiffies, km->update_at + period) ||
 	    !mmget_not_zero(km->mm))
 		return;
-	knumad_implicit_update(km);
+	knumad_implicit_update(km, false);
 	mmput_async(km->mm);
 }
 
