@@ -3788,6 +3788,24 @@ static void knumad_look_queue(struct knumad_mm *km, u64 verdict)
 }
 
 /*
+ * Done with @km, which a migration pass or a look worked on as
+ * knumad_scan.busy: free it if its process exited meanwhile, unless it is
+ * the scan's cursor (the pass frees it then).  Under knumad_mm_lock,
+ * which it may drop and take again.
+ */
+static void knumad_busy_done(struct knumad_mm *km)
+{
+	lockdep_assert_held(&knumad_mm_lock);
+	knumad_scan.busy = NULL;
+	if (km->exited && knumad_scan.cursor != km) {
+		list_del(&km->node);
+		spin_unlock(&knumad_mm_lock);
+		knumad_mm_free(km);
+		spin_lock(&knumad_mm_lock);
+	}
+}
+
+/*
  * The first looks that are due (knumad_look_queue()): decide the groups
  * of those processes from the faults their first samples took, as the
  * end of their next pass would, without the pass.  The slots come off
@@ -3824,13 +3842,7 @@ static void knumad_look(unsigned long period)
 			mmput_async(km->mm);	/* see knumad_do_mm() */
 		}
 		spin_lock(&knumad_mm_lock);
-		knumad_scan.busy = NULL;
-		if (km->exited && knumad_scan.cursor != km) {
-			list_del(&km->node);
-			spin_unlock(&knumad_mm_lock);
-			knumad_mm_free(km);
-			spin_lock(&knumad_mm_lock);
-		}
+		knumad_busy_done(km);
 	}
 	list_splice(&later, &knumad_scan.looks);
 	first = true;
@@ -4214,13 +4226,7 @@ static bool knumad_migrate_pass(void)
 		}
 
 		spin_lock(&knumad_mm_lock);
-		knumad_scan.busy = NULL;
-		if (km->exited && knumad_scan.cursor != km) {
-			list_del(&km->node);
-			spin_unlock(&knumad_mm_lock);
-			knumad_mm_free(km);
-			spin_lock(&knumad_mm_lock);
-		}
+		knumad_busy_done(km);
 	}
 	spin_unlock(&knumad_mm_lock);
 	if (b.isolate_failed)
