@@ -1067,6 +1067,8 @@ void knumad_task_fork(struct task_struct *p)
 	p->knumad_work.next = &p->knumad_work;	/* not queued */
 	/* its first tick only says where it runs (see knumad_task_tick()) */
 	p->knumad_nid = NUMA_NO_NODE;
+	p->knumad_pref_nid = NUMA_NO_NODE;
+	p->knumad_pref_until = 0;
 }
 
 static bool knumad_tokens_ready(unsigned long want);
@@ -2820,6 +2822,64 @@ static int knumad_thread_node(const struct knumad_thread *kt,
 }
 
 /*
+ * Where the scheduler should keep thread @t of entry @kt, as it keeps a
+ * group's threads at their home (kernel/sched/numa.c): on the node that
+ * held at least 3/4 of the memory its recent samples met, if they were
+ * KNUMAD_APART_MIN or more; on the node it had, for @ttl jiffies more, if
+ * they were fewer (memory that settled where its thread runs is sampled
+ * rarely, and the load balancer may move the thread off it any time);
+ * on none when its memory is spread over nodes.  The scheduler moves the
+ * thread back only to an idle CPU there, or in a swap with a thread that
+ * would rather run where it is: a load balancer's move is undone by
+ * moving the thread back, not all of its memory after it (numa01t: two
+ * processes' threads mixed by the load balancer on 2 nodes, 73k pages
+ * moved, 75% local at the end).  Under km->lock and the RCU read lock.
+ */
+static void knumad_thread_pref(const struct knumad_thread *kt,
+			       struct task_struct *t, unsigned long ttl)
+{
+	const unsigned long *mem = kt->faults + nr_node_ids;
+	unsigned long all = 0;
+	int nid, best = 0;
+
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		all += mem[nid];
+		if (mem[nid] > mem[best])
+			best = nid;
+	}
+	if (all < KNUMAD_APART_MIN) {
+		/* too few samples to tell: what held still holds */
+		if (READ_ONCE(t->knumad_pref_nid) == NUMA_NO_NODE ||
+		    !time_before(jiffies, READ_ONCE(t->knumad_pref_until)))
+			return;
+		best = READ_ONCE(t->knumad_pref_nid);
+	} else if (all - mem[best] > all >> KNUMAD_APART_SHIFT) {
+		WRITE_ONCE(t->knumad_pref_nid, NUMA_NO_NODE);
+		return;
+	}
+	WRITE_ONCE(t->knumad_pref_until, jiffies + ttl);
+	WRITE_ONCE(t->knumad_pref_nid, best);
+}
+
+/* No thread of @km's process is kept anywhere by knumad any more. */
+static void knumad_prefs_drop(struct knumad_mm *km)
+{
+	struct task_struct *t;
+	struct knumad_thread *kt;
+	unsigned long index;
+
+	rcu_read_lock();
+	spin_lock(&km->lock);
+	xa_for_each(&km->threads, index, kt) {
+		t = find_task_by_pid_ns(index, &init_pid_ns);
+		if (t && t->mm == km->mm)
+			WRITE_ONCE(t->knumad_pref_nid, NUMA_NO_NODE);
+	}
+	spin_unlock(&km->lock);
+	rcu_read_unlock();
+}
+
+/*
  * What the process's active threads (see KNUMAD_ACTIVE_SHIFT) allow: the
  * CPUs all of them may run on (into @cpus), the CPUs all of those that
  * used KNUMAD_KEEP_SHARE may run on (into @keep_cpus), and into @c: the
@@ -2835,6 +2895,9 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 					  struct cpumask *keep_cpus,
 					  struct knumad_census *c)
 {
+	/* until the next census, however long the process backs off */
+	unsigned long ttl = msecs_to_jiffies(READ_ONCE(knumad_scan_sleep_ms)) <<
+			    (KNUMAD_MAX_BACKOFF + 1);
 	struct task_struct *t, *one = NULL;
 	u64 now = ktime_get_ns();
 	struct knumad_thread *kt;
@@ -2924,6 +2987,7 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 					     t->start_time) +
 					    KNUMAD_ACTIVE_WINDOW_NS);
 		}
+		knumad_thread_pref(kt, t, ttl);
 		if (!kt->active)
 			continue;
 		threads++;
@@ -3608,6 +3672,7 @@ static u64 knumad_implicit_update(struct knumad_mm *km, bool look)
 	if (test_bit(MMF_NUMA_BALANCING_DISABLE, &km->mm->flags) ||
 	    READ_ONCE(km->explicit)) {
 		knumad_implicit_drop(km);
+		knumad_prefs_drop(km);
 		return 0;
 	}
 	faults = kcalloc(nr_node_ids, sizeof(*faults), GFP_KERNEL);
@@ -3924,6 +3989,7 @@ out:
 	mmap_read_unlock(mm);
 	if (disarm) {
 		knumad_implicit_drop(km);
+		knumad_prefs_drop(km);
 	} else if (done) {
 		km->pass_anon = get_mm_counter(mm, MM_ANONPAGES);
 		verdict = knumad_implicit_update(km, false);
@@ -4410,6 +4476,7 @@ void knumad_show(struct seq_file *m, struct pid_namespace *ns,
 {
 	struct knumad_mm *km = READ_ONCE(mm->knumad);
 	struct knumad_thread *kt;
+	struct task_struct *t;
 	unsigned long index;
 	pid_t tid;
 	int nid;
@@ -4425,8 +4492,14 @@ void knumad_show(struct seq_file *m, struct pid_namespace *ns,
 		seq_printf(m, "knumad thread %d faults", tid);
 		for_each_node_state(nid, N_MEMORY)
 			seq_printf(m, " N%d=%lu", nid, kt->faults[nid]);
-		seq_printf(m, " busy %s\n", !kt->judged ? "unknown" :
+		seq_printf(m, " busy %s", !kt->judged ? "unknown" :
 			   kt->active ? "yes" : "no");
+		t = find_task_by_pid_ns(index, &init_pid_ns);
+		nid = t ? knumad_task_pref(t) : NUMA_NO_NODE;
+		if (nid == NUMA_NO_NODE)
+			seq_puts(m, " keep -\n");
+		else
+			seq_printf(m, " keep %d\n", nid);
 	}
 	spin_unlock(&km->lock);
 	rcu_read_unlock();

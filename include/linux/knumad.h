@@ -8,7 +8,10 @@
 #ifndef _LINUX_KNUMAD_H
 #define _LINUX_KNUMAD_H
 
+#include <linux/jiffies.h>
 #include <linux/mm_types.h>
+#include <linux/numa.h>
+#include <linux/sched.h>
 #include <linux/sched/coredump.h>
 
 struct folio;
@@ -35,6 +38,21 @@ static inline void knumad_mm_init(struct mm_struct *mm)
 	mm->knumad = NULL;
 }
 
+/*
+ * Where knumad keeps @p, a thread in no memsched group: the node it found
+ * most of the thread's memory on, until that lapses (knumad_thread_pref()
+ * in mm/knumad.c).  NUMA_NO_NODE if none.  Any context: two racy reads.
+ */
+static inline int knumad_task_pref(struct task_struct *p)
+{
+	int nid = READ_ONCE(p->knumad_pref_nid);
+
+	if (nid != NUMA_NO_NODE &&
+	    time_before(jiffies, READ_ONCE(p->knumad_pref_until)))
+		return nid;
+	return NUMA_NO_NODE;
+}
+
 #else /* !CONFIG_KNUMAD */
 
 static inline void knumad_mm_init(struct mm_struct *mm) { }
@@ -55,6 +73,11 @@ static inline bool knumad_scans(struct mm_struct *mm)
 static inline void knumad_show(struct seq_file *m, struct pid_namespace *ns,
 			       struct mm_struct *mm) { }
 static inline void knumad_opt_out(struct mm_struct *mm) { }
+
+static inline int knumad_task_pref(struct task_struct *p)
+{
+	return NUMA_NO_NODE;
+}
 
 #endif /* CONFIG_KNUMAD */
 

@@ -24,6 +24,12 @@
  *				the home node for grouped threads, so the
  *				two never fight.
  *
+ * A thread in no group that knumad keeps on a node (knumad_task_pref():
+ * the node most of its memory is on) is treated by the first three as if
+ * that node were its home: moved off it, it comes back to an idle CPU
+ * there or in a swap with a thread that wants to be where it is, and its
+ * memory need not follow it.  Mainline's numa_preferred_nid is left alone.
+ *
  * The group balancer, a periodic work item, moves a group's home node when
  * that clearly evens out the threads per CPU between nodes, or when the
  * home is short of memory and the group's memory fits elsewhere, never to
@@ -55,7 +61,7 @@
 /* How often a thread running away from home looks for a way back. */
 #define MEMSCHED_PULL_INTERVAL		msecs_to_jiffies(100)
 
-static int memsched_task_home(struct task_struct *p)
+static int memsched_group_home(struct task_struct *p)
 {
 	struct memsched_group *group;
 	int nid = NUMA_NO_NODE;
@@ -66,6 +72,14 @@ static int memsched_task_home(struct task_struct *p)
 		nid = READ_ONCE(group->home_nid);
 	rcu_read_unlock();
 	return nid;
+}
+
+/* The node @p prefers: its group's home, or where knumad keeps it. */
+static int memsched_task_home(struct task_struct *p)
+{
+	int nid = memsched_group_home(p);
+
+	return nid == NUMA_NO_NODE ? knumad_task_pref(p) : nid;
 }
 
 static bool memsched_cpu_idle(int cpu)
@@ -153,7 +167,7 @@ int memsched_migrate_hot(struct task_struct *p, int src_cpu, int dst_cpu)
 
 int memsched_preferred_nid(struct task_struct *p, int nid)
 {
-	int home = memsched_task_home(p);
+	int home = memsched_group_home(p);
 
 	if (home == NUMA_NO_NODE ||
 	    !cpumask_intersects(cpumask_of_node(home), p->cpus_ptr))
@@ -188,14 +202,15 @@ static struct task_struct *memsched_swap_partner(struct task_struct *p,
 
 /*
  * Move @p (current) home if a home CPU is idle, or swap it with a thread
- * that is away from home where @p is.
+ * that is away from home where @p is.  @group: the home is its group's
+ * (mainline NUMA balancing is told), not only where knumad keeps it.
  */
-static void memsched_pull_home(struct task_struct *p, int home)
+static void memsched_pull_home(struct task_struct *p, int home, bool group)
 {
 	int cpu, from = task_cpu(p);
 	struct task_struct *t;
 
-	if (static_branch_unlikely(&sched_numa_balancing) &&
+	if (group && static_branch_unlikely(&sched_numa_balancing) &&
 	    p->numa_preferred_nid != home)
 		sched_setnuma(p, home);
 	if (cpu_to_node(from) == home)
@@ -233,10 +248,39 @@ static void memsched_task_work(struct callback_head *work)
 	if (p->flags & PF_EXITING)
 		return;
 	/* the pull first: the move step may sleep, and CPUs change */
-	home = memsched_task_home(p);
-	if (pull && home != NUMA_NO_NODE)
-		memsched_pull_home(p, home);
+	if (pull) {
+		home = memsched_group_home(p);
+		if (home != NUMA_NO_NODE) {
+			memsched_pull_home(p, home, true);
+		} else {
+			home = knumad_task_pref(p);
+			if (home != NUMA_NO_NODE)
+				memsched_pull_home(p, home, false);
+		}
+	}
 	memsched_move_owner_step();
+}
+
+/*
+ * A thread in no group, away from where knumad keeps it, looks for a way
+ * back as a group's thread away from home does - an idle CPU there, or a
+ * thread there that would rather run here - once every
+ * MEMSCHED_PULL_INTERVAL; it never pushes out a thread that is where it
+ * wants to be.  Under the rq lock.
+ */
+static void memsched_tick_pref(struct rq *rq, struct task_struct *curr)
+{
+	struct callback_head *work = &curr->memsched_work;
+	int nid = knumad_task_pref(curr);
+
+	if (nid == NUMA_NO_NODE || cpu_to_node(cpu_of(rq)) == nid ||
+	    work->next != work ||
+	    time_before(jiffies, curr->memsched_next_pull) ||
+	    !cpumask_intersects(cpumask_of_node(nid), curr->cpus_ptr))
+		return;
+	curr->memsched_next_pull = jiffies + MEMSCHED_PULL_INTERVAL;
+	curr->memsched_pull = true;
+	task_work_add(curr, work, TWA_RESUME | TWAF_NO_ALLOC);
 }
 
 void memsched_task_tick(struct rq *rq, struct task_struct *curr)
@@ -253,6 +297,7 @@ void memsched_task_tick(struct rq *rq, struct task_struct *curr)
 	group = rcu_dereference(curr->memsched_group);
 	if (!group) {
 		rcu_read_unlock();
+		memsched_tick_pref(rq, curr);
 		return;
 	}
 	nid = READ_ONCE(group->home_nid);
