@@ -1069,6 +1069,7 @@ void knumad_task_fork(struct task_struct *p)
 	p->knumad_nid = NUMA_NO_NODE;
 	p->knumad_pref_nid = NUMA_NO_NODE;
 	p->knumad_pref_until = 0;
+	p->knumad_pref_mm = NULL;
 }
 
 static bool knumad_tokens_ready(unsigned long want);
@@ -2729,6 +2730,8 @@ static void knumad_disarm_mm(struct mm_struct *mm)
 	}
 }
 
+static void knumad_prefs_drop(struct knumad_mm *km);
+
 /**
  * knumad_opt_out - a process opted out of NUMA balancing
  * @mm:	its address space; mmap_lock is held for write.
@@ -2739,6 +2742,7 @@ static void knumad_disarm_mm(struct mm_struct *mm)
  * and drops the folios and regions queued for it, so no hinting fault
  * and no migration follow the prctl().  The write lock keeps a scan,
  * which tests the flag under the read lock, from arming anything anew.
+ * The threads knumad kept on a node are kept there no more.
  */
 void knumad_opt_out(struct mm_struct *mm)
 {
@@ -2746,8 +2750,10 @@ void knumad_opt_out(struct mm_struct *mm)
 
 	mmap_assert_write_locked(mm);
 	knumad_disarm_mm(mm);
-	if (km)
+	if (km) {
 		knumad_drop_work(km);
+		knumad_prefs_drop(km);
+	}
 }
 
 static void knumad_thread_del(struct knumad_mm *km, unsigned long tid,
@@ -2825,15 +2831,19 @@ static int knumad_thread_node(const struct knumad_thread *kt,
  * Where the scheduler should keep thread @t of entry @kt, as it keeps a
  * group's threads at their home (kernel/sched/numa.c): on the node that
  * held at least 3/4 of the memory its recent samples met, if they were
- * KNUMAD_APART_MIN or more; on the node it had, for @ttl jiffies more, if
- * they were fewer (memory that settled where its thread runs is sampled
- * rarely, and the load balancer may move the thread off it any time);
- * on none when its memory is spread over nodes.  The scheduler moves the
- * thread back only to an idle CPU there, or in a swap with a thread that
- * would rather run where it is: a load balancer's move is undone by
- * moving the thread back, not all of its memory after it (numa01t: two
- * processes' threads mixed by the load balancer on 2 nodes, 73k pages
- * moved, 75% local at the end).  Under km->lock and the RCU read lock.
+ * KNUMAD_APART_MIN or more; on the node it had if they were fewer
+ * (memory that settled where its thread runs is sampled rarely, and the
+ * load balancer may move the thread off it any time); on none when its
+ * memory is spread over nodes, when it is not active (@ttl 0: a thread
+ * that wakes now and then is placed as fair.c places it), or when it is
+ * a worker (io_uring, vhost).  Each census extends the keep by @ttl
+ * jiffies: it lapses when the process is looked at no more.  The
+ * scheduler moves the thread back only to an idle CPU there, or in a
+ * swap with a thread that would rather run where it is: a load
+ * balancer's move is undone by moving the thread back, not all of its
+ * memory after it (numa01t: two processes' threads mixed by the load
+ * balancer on 2 nodes, 73k pages moved, 75% local at the end).  Under
+ * km->lock and the RCU read lock, @t->mm checked to be @km's.
  */
 static void knumad_thread_pref(const struct knumad_thread *kt,
 			       struct task_struct *t, unsigned long ttl)
@@ -2847,16 +2857,24 @@ static void knumad_thread_pref(const struct knumad_thread *kt,
 		if (mem[nid] > mem[best])
 			best = nid;
 	}
-	if (all < KNUMAD_APART_MIN) {
-		/* too few samples to tell: what held still holds */
-		if (READ_ONCE(t->knumad_pref_nid) == NUMA_NO_NODE ||
-		    !time_before(jiffies, READ_ONCE(t->knumad_pref_until)))
-			return;
-		best = READ_ONCE(t->knumad_pref_nid);
-	} else if (all - mem[best] > all >> KNUMAD_APART_SHIFT) {
+	if (!ttl || (t->flags & (PF_KTHREAD | PF_USER_WORKER)) ||
+	    (all >= KNUMAD_APART_MIN &&
+	     all - mem[best] > all >> KNUMAD_APART_SHIFT)) {
 		WRITE_ONCE(t->knumad_pref_nid, NUMA_NO_NODE);
 		return;
 	}
+	if (all < KNUMAD_APART_MIN) {
+		/* too few samples to tell: what held still holds */
+		best = knumad_task_pref(t);
+		if (best == NUMA_NO_NODE) {
+			/* lapsed: not brought back when jiffies wrap */
+			WRITE_ONCE(t->knumad_pref_nid, NUMA_NO_NODE);
+			return;
+		}
+	}
+	/* no reader takes a node for the mm it had before */
+	WRITE_ONCE(t->knumad_pref_nid, NUMA_NO_NODE);
+	WRITE_ONCE(t->knumad_pref_mm, t->mm);
 	WRITE_ONCE(t->knumad_pref_until, jiffies + ttl);
 	WRITE_ONCE(t->knumad_pref_nid, best);
 }
@@ -2982,12 +3000,11 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 		    (since ? knumad_busy(ran - was, now - since) :
 			     knumad_busy(ran, now - t->start_time))) {
 			c->unsure = true;
-			c->verdict_ns = max(c->verdict_ns,
-					    (kt->seen_ns ? kt->seen_ns :
-					     t->start_time) +
+			/* seen_ns is set by now: when its window began */
+			c->verdict_ns = max(c->verdict_ns, kt->seen_ns +
 					    KNUMAD_ACTIVE_WINDOW_NS);
 		}
-		knumad_thread_pref(kt, t, ttl);
+		knumad_thread_pref(kt, t, kt->active ? ttl : 0);
 		if (!kt->active)
 			continue;
 		threads++;
@@ -3886,15 +3903,18 @@ static void knumad_busy_done(struct knumad_mm *km)
 static void knumad_look(unsigned long period)
 {
 	unsigned long now = jiffies;
-	unsigned long soonest = now + (period >> KNUMAD_LOOK_SHIFT);
+	unsigned long soonest = now + (period >> KNUMAD_LOOK_SHIFT), next = 0;
 	struct knumad_mm *km;
 	LIST_HEAD(later);
-	bool first;
+	bool first = true;
 
 	spin_lock(&knumad_mm_lock);
 	while ((km = list_first_entry_or_null(&knumad_scan.looks,
 					      struct knumad_mm, look_node))) {
 		if (time_before(now, km->look_at)) {
+			if (first || time_before(km->look_at, next))
+				next = km->look_at;
+			first = false;
 			/* knumad_exit() takes it off this list, as off any */
 			list_move_tail(&km->look_node, &later);
 			continue;
@@ -3903,21 +3923,25 @@ static void knumad_look(unsigned long period)
 		knumad_scan.busy = km;
 		spin_unlock(&knumad_mm_lock);
 		if (mmget_not_zero(km->mm)) {
+			struct knumad_batch b = {};
+
+			/* the process's CPU, as its passes' (scan_ns) */
+			knumad_charge_start(&b);
 			knumad_implicit_update(km, true);
+			knumad_charge(km, &b, true);
 			mmput_async(km->mm);	/* see knumad_do_mm() */
 		}
 		spin_lock(&knumad_mm_lock);
 		knumad_busy_done(km);
 	}
+	/*
+	 * Only this thread queues looks (knumad_look_queue()); one that
+	 * exited since leaves @next early, which costs a wakeup, no more.
+	 */
 	list_splice(&later, &knumad_scan.looks);
-	first = true;
-	list_for_each_entry(km, &knumad_scan.looks, look_node) {
-		if (first || time_before(km->look_at, knumad_scan.look_at))
-			knumad_scan.look_at = km->look_at;
-		first = false;
-	}
-	if (!first && time_before(knumad_scan.look_at, soonest))
-		knumad_scan.look_at = soonest;
+	if (!first)
+		knumad_scan.look_at = time_before(next, soonest) ? soonest :
+				      next;
 	spin_unlock(&knumad_mm_lock);
 }
 
@@ -4041,11 +4065,14 @@ static void knumad_update_moving(struct knumad_mm *km)
 {
 	unsigned long period =
 		msecs_to_jiffies(READ_ONCE(knumad_scan_sleep_ms));
+	struct knumad_batch b = {};
 
 	if (time_before(jiffies, km->update_at + period) ||
 	    !mmget_not_zero(km->mm))
 		return;
+	knumad_charge_start(&b);
 	knumad_implicit_update(km, false);
+	knumad_charge(km, &b, true);
 	mmput_async(km->mm);
 }
 
@@ -4495,7 +4522,9 @@ void knumad_show(struct seq_file *m, struct pid_namespace *ns,
 		seq_printf(m, " busy %s", !kt->judged ? "unknown" :
 			   kt->active ? "yes" : "no");
 		t = find_task_by_pid_ns(index, &init_pid_ns);
-		nid = t ? knumad_task_pref(t) : NUMA_NO_NODE;
+		nid = NUMA_NO_NODE;
+		if (t && t->mm == mm && !rcu_access_pointer(t->memsched_group))
+			nid = knumad_task_pref(t);
 		if (nid == NUMA_NO_NODE)
 			seq_puts(m, " keep -\n");
 		else

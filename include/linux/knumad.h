@@ -40,15 +40,17 @@ static inline void knumad_mm_init(struct mm_struct *mm)
 
 /*
  * Where knumad keeps @p, a thread in no memsched group: the node it found
- * most of the thread's memory on, until that lapses (knumad_thread_pref()
- * in mm/knumad.c).  NUMA_NO_NODE if none.  Any context: two racy reads.
+ * most of the thread's memory on, until that lapses or the thread execs
+ * (knumad_thread_pref() in mm/knumad.c).  NUMA_NO_NODE if none.  Any
+ * context: racy reads, the mm pointers only compared.
  */
 static inline int knumad_task_pref(struct task_struct *p)
 {
 	int nid = READ_ONCE(p->knumad_pref_nid);
 
 	if (nid != NUMA_NO_NODE &&
-	    time_before(jiffies, READ_ONCE(p->knumad_pref_until)))
+	    time_before(jiffies, READ_ONCE(p->knumad_pref_until)) &&
+	    READ_ONCE(p->knumad_pref_mm) == READ_ONCE(p->mm))
 		return nid;
 	return NUMA_NO_NODE;
 }

@@ -25,10 +25,12 @@
  *				two never fight.
  *
  * A thread in no group that knumad keeps on a node (knumad_task_pref():
- * the node most of its memory is on) is treated by the first three as if
- * that node were its home: moved off it, it comes back to an idle CPU
- * there or in a swap with a thread that wants to be where it is, and its
- * memory need not follow it.  Mainline's numa_preferred_nid is left alone.
+ * the node most of its memory is on) is drawn there more lightly than to
+ * a home: a wakeup keeps only an idle previous CPU there, a move there is
+ * cold and a move away is fair.c's to judge, and the tick's pull brings
+ * it back to an idle CPU there or in a swap with a thread that wants to
+ * be where it is - so its memory need not follow it.  Mainline's
+ * numa_preferred_nid is left alone.
  *
  * The group balancer, a periodic work item, moves a group's home node when
  * that clearly evens out the threads per CPU between nodes, or when the
@@ -74,7 +76,10 @@ static int memsched_group_home(struct task_struct *p)
 	return nid;
 }
 
-/* The node @p prefers: its group's home, or where knumad keeps it. */
+/*
+ * The node @p prefers: its group's home, or where knumad keeps it (for
+ * the pull's swap partner).
+ */
 static int memsched_task_home(struct task_struct *p)
 {
 	int nid = memsched_group_home(p);
@@ -129,9 +134,24 @@ static int memsched_home_target(struct task_struct *p, int prev_cpu, int home)
 int memsched_select_cpu(struct task_struct *p, int prev_cpu, int new_cpu,
 			int wake_flags)
 {
-	int home = memsched_task_home(p), cpu, target;
+	int home = memsched_group_home(p), cpu, target;
 
-	if (home == NUMA_NO_NODE || cpu_to_node(new_cpu) == home)
+	if (home == NUMA_NO_NODE) {
+		/*
+		 * Where knumad keeps a thread: only its previous CPU, if
+		 * that is there and idle - no search, and no busy CPU
+		 * preferred to fair.c's choice; the tick's pull does the
+		 * rest.
+		 */
+		home = knumad_task_pref(p);
+		if (home != NUMA_NO_NODE && cpu_to_node(new_cpu) != home &&
+		    cpu_to_node(prev_cpu) == home &&
+		    memsched_cpu_idle(prev_cpu) &&
+		    cpumask_test_cpu(prev_cpu, p->cpus_ptr))
+			return prev_cpu;
+		return new_cpu;
+	}
+	if (cpu_to_node(new_cpu) == home)
 		return new_cpu;
 	target = memsched_home_target(p, prev_cpu, home);
 	if (target >= 0 && (wake_flags & WF_TTWU))
@@ -153,12 +173,19 @@ int memsched_select_cpu(struct task_struct *p, int prev_cpu, int new_cpu,
 
 int memsched_migrate_hot(struct task_struct *p, int src_cpu, int dst_cpu)
 {
-	int home = memsched_task_home(p);
+	int home = memsched_group_home(p), keep = NUMA_NO_NODE;
 	int src = cpu_to_node(src_cpu), dst = cpu_to_node(dst_cpu);
 
-	if (home == NUMA_NO_NODE || src == dst)
+	if (home == NUMA_NO_NODE)
+		keep = knumad_task_pref(p);
+	if (src == dst || (home == NUMA_NO_NODE && keep == NUMA_NO_NODE))
 		return -1;
-	if (dst == home)
+	/*
+	 * Where knumad keeps a thread is not a home: coming there is cold,
+	 * leaving is for fair.c to judge (nothing holds an overload there;
+	 * the group balancer spreads homes, nothing spreads keeps).
+	 */
+	if (dst == home || dst == keep)
 		return 0;
 	if (src == home)
 		return 1;
