@@ -521,6 +521,12 @@ struct knumad_queued {
  * @backoff:	log2 of the passes it sits out after a pass without
  *		work (KNUMAD_MAX_BACKOFF); only the thread uses it.
  * @skip:	passes it still sits out; only the thread uses it.
+ * @early:	its pass under way was brought forward by a thread's change
+ *		of node (knumad_settle_again()), and its regular one is not
+ *		due yet; only the thread uses it.
+ * @regular_at:	jiffies when its last pass not brought forward completed;
+ *		the next is due 2^@backoff scan periods later.  Only the
+ *		thread uses it.
  * @ticked:	a thread of the process took a scheduler tick since the
  *		thread's last visit: it ran.  Set by knumad_task_tick(),
  *		cleared by the thread.
@@ -528,9 +534,15 @@ struct knumad_queued {
  * @thread_moved: a thread of the process took a tick on another node
  *		than its last (task_struct::knumad_nid).  Set by
  *		knumad_task_tick(), cleared by the thread.
- * @settle_seq:	settled regions last sampled before this pass do not wait
- *		(knumad_region_waits()): a thread of the process changed
- *		node after them.  Only the thread uses it.
+ * @settle_seq:	settled regions last sampled before this pass by a
+ *		thread in @settle_pids do not wait (knumad_region_waits()):
+ *		that thread changed node after them.  Only the thread uses
+ *		it.
+ * @moved_pids:	the low pid bits (as in a cpupid) of the threads that set
+ *		@thread_moved; set by knumad_task_tick(), taken by the
+ *		thread with @thread_moved.
+ * @settle_pids: the threads whose settled regions are sampled again from
+ *		pass @settle_seq on; only the thread uses it.
  * @pass_anon:	its anonymous pages when its last pass completed: memory
  *		that appeared since was not sampled.  Only the thread uses
  *		it.
@@ -576,10 +588,14 @@ struct knumad_mm {
 	bool busy;
 	unsigned int backoff;
 	unsigned int skip;
+	bool early;
+	unsigned long regular_at;
 	bool ticked;
 	bool thread_moved;
 	unsigned int asleep;
 	unsigned int settle_seq;
+	DECLARE_BITMAP(moved_pids, LAST__PID_MASK + 1);
+	DECLARE_BITMAP(settle_pids, LAST__PID_MASK + 1);
 	unsigned long pass_anon;
 	struct list_head look_node;
 	bool looked;
@@ -861,13 +877,21 @@ out:
 /*
  * A sample of @r on @nid, taken on @this_nid, left @r's destination at
  * @target: a local sample where the region belongs settles it further,
- * anything else unsettles it.
+ * anything else unsettles it.  A local sample of a huge page mapping the
+ * whole region (@huge) settles it as far as local samples settle one,
+ * as a move of one settles it (knumad_region_moved()): the next sample
+ * would fault on the same folio, found where it is a pass before (numa02
+ * with THP: two hinting faults a huge page in 8 s, half of them on pages
+ * local from the start).  A thread that changes node still samples it
+ * at once; a second user on another node contests it 8 passes later at
+ * most, and a contested region keeps its destination either way.
  */
 static void knumad_region_settle(struct knumad_region *r, int target,
-				 int nid, int this_nid)
+				 int nid, int this_nid, bool huge)
 {
 	if (nid == this_nid && target == nid)
-		r->settled = min_t(u8, r->settled + 1, KNUMAD_MAX_SETTLED);
+		r->settled = huge ? KNUMAD_MAX_SETTLED :
+			     min_t(u8, r->settled + 1, KNUMAD_MAX_SETTLED);
 	else
 		r->settled = 0;
 }
@@ -878,22 +902,39 @@ static void knumad_region_settle(struct knumad_region *r, int target,
  * moved); a settled one waits 2^settled passes after its last, but at
  * most 2^(KNUMAD_MAX_SETTLED - @backoff) (the process's passes are
  * 2^@backoff scan periods apart) - and not at all if its last was armed
- * before pass @since, when a thread of the process changed node: what
- * was local may not be any more.
+ * before pass @since by a thread in @pids, which changed node since:
+ * what was local to it may not be any more.  Only that thread's: the
+ * other threads' regions are where they were, and sampling all of a
+ * process's memory again because the load balancer moved one of its
+ * threads faulted every huge page of numa02 once more (4 threads, 160
+ * huge pages).  A region whose last sample was not a thread of the
+ * process (remote GUP) is sampled again on any move.  In a pass that a
+ * move brought forward (@early: the process was sitting passes out, its
+ * settled regions waiting a pass each), the other settled regions wait
+ * for the pass they were due at: with the back-off at its longest,
+ * every move of one thread had every region of the process sampled.
  */
 static bool knumad_region_waits(const struct knumad_region *r,
 				unsigned int seq, unsigned int since,
+				const unsigned long *pids, bool early,
 				unsigned int backoff)
 {
 	unsigned int shift;
 
 	if (r->armed)
 		return seq - r->armed_seq < KNUMAD_REARM_PASSES;
+	if (!r->settled)
+		return false;
+	if ((int)(r->armed_seq - since) < 0 &&
+	    (r->last_pid == (-1 & LAST__PID_MASK) ||
+	     test_bit(r->last_pid, pids)))
+		return false;
+	if (early)
+		return true;
 	shift = min_t(unsigned int, r->settled,
 		      KNUMAD_MAX_SETTLED -
 		      min_t(unsigned int, backoff, KNUMAD_MAX_SETTLED));
-	return shift && seq - r->armed_seq < (1U << shift) &&
-	       (int)(r->armed_seq - since) >= 0;
+	return shift && seq - r->armed_seq < (1U << shift);
 }
 
 /* Pages of migration budget earned in @ms at @mbps. */
@@ -989,6 +1030,7 @@ static void knumad_enter(struct mm_struct *mm)
 	km->mm = mm;
 	km->task_move_at = jiffies - KNUMAD_TASK_GRACE;
 	km->update_at = jiffies;
+	km->regular_at = jiffies;
 	km->ticked = true;
 	spin_lock_init(&km->lock);
 	INIT_LIST_HEAD(&km->pending_node);
@@ -1126,8 +1168,13 @@ void knumad_task_tick(struct task_struct *curr)
 		 * has not used memory from anywhere else yet.
 		 */
 		if (unlikely(curr->knumad_nid != nid)) {
-			if (curr->knumad_nid != NUMA_NO_NODE)
+			if (curr->knumad_nid != NUMA_NO_NODE) {
+				set_bit(curr->pid & LAST__PID_MASK,
+					km->moved_pids);
+				/* pid, then flag: knumad_settle_again() */
+				smp_mb__after_atomic();
 				WRITE_ONCE(km->thread_moved, true);
+			}
 			curr->knumad_nid = nid;
 		}
 	}
@@ -1717,7 +1764,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 					      last_nid, home,
 					      huge ? KNUMAD_MIN_SAMPLES : 1,
 					      now);
-		knumad_region_settle(r, target, nid, this_nid);
+		knumad_region_settle(r, target, nid, this_nid, huge);
 		if (target != last) {
 			km->busy = true;
 			trace_knumad_region_target(mm, addr & PMD_MASK, last,
@@ -2616,6 +2663,7 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 		 * a pass until its move - a 2 MiB copy - was done).
 		 */
 		wait = knumad_region_waits(r, km->seq, km->settle_seq,
+					   km->settle_pids, km->early,
 					   km->backoff) ||
 		       xa_get_mark(&km->regions, rstart >> KNUMAD_REGION_SHIFT,
 				   XA_MARK_0);
@@ -4008,6 +4056,15 @@ static bool knumad_do_mm(struct knumad_mm *km, struct knumad_batch *b,
 		b->budget = 0;
 	}
 	knumad_charge(km, b, false);
+	/*
+	 * Early no more once the pass it sat out for is due: moves that
+	 * keep coming do not keep its settled regions from their samples.
+	 */
+	if (km->early &&
+	    !time_before(jiffies, km->regular_at +
+			 (msecs_to_jiffies(READ_ONCE(knumad_scan_sleep_ms)) <<
+			  km->backoff)))
+		km->early = false;
 	done = knumad_scan_mm(km, b, budget);
 out:
 	mmap_read_unlock(mm);
@@ -4015,6 +4072,9 @@ out:
 		knumad_implicit_drop(km);
 		knumad_prefs_drop(km);
 	} else if (done) {
+		if (!km->early)
+			km->regular_at = jiffies;
+		km->early = false;
 		km->pass_anon = get_mm_counter(mm, MM_ANONPAGES);
 		verdict = knumad_implicit_update(km, false);
 		knumad_decay_faults(km);
@@ -4077,6 +4137,35 @@ static void knumad_update_moving(struct knumad_mm *km)
 }
 
 /*
+ * Threads of @km's process changed node: their settled regions are
+ * sampled again - from the next pass if one is under way (it armed some
+ * before the change) - and the process does not sit passes out for
+ * having had nothing to move.  The threads of an earlier change whose
+ * pass has not completed yet stay in the set.  A tick that sets the
+ * flag again before it is cleared loses nothing: its pid is taken after
+ * the clearing (or its flag stays set), and what it asks for is done
+ * after.
+ */
+static void knumad_settle_again(struct knumad_mm *km)
+{
+	unsigned int seq = km->seq + !!km->scan_addr;
+	int i;
+
+	WRITE_ONCE(km->thread_moved, false);
+	smp_mb();	/* the flag cleared before the pids are taken */
+	/* the last change's pass completed: its threads are done */
+	if ((int)(km->seq - km->settle_seq) > 0)
+		bitmap_zero(km->settle_pids, LAST__PID_MASK + 1);
+	for (i = 0; i < BITS_TO_LONGS(LAST__PID_MASK + 1); i++)
+		km->settle_pids[i] |= xchg(&km->moved_pids[i], 0);
+	km->settle_seq = seq;
+	/* it was sitting passes out: this one is brought forward */
+	if (km->skip)
+		km->early = true;
+	km->skip = 0;
+}
+
+/*
  * One pass: visit the processes round-robin from where the last pass
  * stopped until pages_to_scan pages are spent or every process was
  * visited once.  The next pass starts with the process after the last
@@ -4135,20 +4224,8 @@ static bool knumad_pass(bool disarm)
 			first = km;
 
 		moved = READ_ONCE(km->thread_moved);
-		if (moved) {
-			/*
-			 * A thread changed node: its settled regions are
-			 * sampled again - from the next pass if one is
-			 * under way (it armed some before the change) - and
-			 * the process does not sit passes out for having
-			 * had nothing to move.  A tick that sets the flag
-			 * again before it is cleared loses nothing: what
-			 * it asks for is done after.
-			 */
-			WRITE_ONCE(km->thread_moved, false);
-			km->settle_seq = km->seq + !!km->scan_addr;
-			km->skip = 0;
-		}
+		if (moved)
+			knumad_settle_again(km);
 		/*
 		 * Nothing asks for a visit: no disarming, no remote fault
 		 * or group change since its last pass, no pass under way.

@@ -151,12 +151,25 @@ static void knumad_test_prev_nid(struct kunit *test)
 					      other, 1234), nid);
 }
 
+/* Every thread changed node: the rule before threads were told apart. */
+static unsigned long knumad_all_pids[BITS_TO_LONGS(LAST__PID_MASK + 1)] = {
+	[0 ... BITS_TO_LONGS(LAST__PID_MASK + 1) - 1] = ~0UL
+};
+
+/* Whether @r waits at @seq after every thread changed node at @since. */
+static bool kt_waits(const struct knumad_region *r, unsigned int seq,
+		     unsigned int since, unsigned int backoff)
+{
+	return knumad_region_waits(r, seq, since, knumad_all_pids, false,
+				   backoff);
+}
+
 /*
  * Local samples at a region's destination settle it: its next sample
  * waits 2, 4, then at most 8 passes, fewer while the process backs off,
  * none if a thread of the process changed node after it; any other
- * sample unsettles it.  An armed sample waits KNUMAD_REARM_PASSES,
- * settled or not.
+ * sample unsettles it; a local huge page is settled at once.  An armed
+ * sample waits KNUMAD_REARM_PASSES, settled or not.
  */
 static void knumad_test_settled(struct kunit *test)
 {
@@ -166,49 +179,53 @@ static void knumad_test_settled(struct kunit *test)
 
 	r->target = 1;
 	r->armed_seq = 10;
-	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, 11, 0, 0));
-	knumad_region_settle(r, 1, 1, 1);
-	KUNIT_EXPECT_TRUE(test, knumad_region_waits(r, 11, 0, 0));
-	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, 12, 0, 0));
-	knumad_region_settle(r, 1, 1, 1);
-	KUNIT_EXPECT_TRUE(test, knumad_region_waits(r, 13, 0, 0));
-	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, 14, 0, 0));
+	KUNIT_EXPECT_FALSE(test, kt_waits(r, 11, 0, 0));
+	knumad_region_settle(r, 1, 1, 1, false);
+	KUNIT_EXPECT_TRUE(test, kt_waits(r, 11, 0, 0));
+	KUNIT_EXPECT_FALSE(test, kt_waits(r, 12, 0, 0));
+	knumad_region_settle(r, 1, 1, 1, false);
+	KUNIT_EXPECT_TRUE(test, kt_waits(r, 13, 0, 0));
+	KUNIT_EXPECT_FALSE(test, kt_waits(r, 14, 0, 0));
 	for (i = 0; i < 5; i++)
-		knumad_region_settle(r, 1, 1, 1);
+		knumad_region_settle(r, 1, 1, 1, false);
 	KUNIT_EXPECT_EQ(test, r->settled, KNUMAD_MAX_SETTLED);
-	KUNIT_EXPECT_TRUE(test, knumad_region_waits(r, 17, 0, 0));
-	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, 18, 0, 0));
+	KUNIT_EXPECT_TRUE(test, kt_waits(r, 17, 0, 0));
+	KUNIT_EXPECT_FALSE(test, kt_waits(r, 18, 0, 0));
 	/* backed off: passes already 2^backoff periods apart */
-	KUNIT_EXPECT_TRUE(test, knumad_region_waits(r, 13, 0, 1));
-	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, 14, 0, 1));
-	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, 11, 0,
-						     KNUMAD_MAX_SETTLED));
+	KUNIT_EXPECT_TRUE(test, kt_waits(r, 13, 0, 1));
+	KUNIT_EXPECT_FALSE(test, kt_waits(r, 14, 0, 1));
+	KUNIT_EXPECT_FALSE(test, kt_waits(r, 11, 0, KNUMAD_MAX_SETTLED));
 	/* a change of node at pass 10 or before: wait; at 11: no wait */
-	KUNIT_EXPECT_TRUE(test, knumad_region_waits(r, 12, 10, 0));
-	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, 12, 11, 0));
+	KUNIT_EXPECT_TRUE(test, kt_waits(r, 12, 10, 0));
+	KUNIT_EXPECT_FALSE(test, kt_waits(r, 12, 11, 0));
 	/* across the wrap of the pass counter */
 	r->armed_seq = UINT_MAX;
-	KUNIT_EXPECT_TRUE(test, knumad_region_waits(r, 1, UINT_MAX, 0));
-	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, 1, 0, 0));
-	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, 7, UINT_MAX, 0));
+	KUNIT_EXPECT_TRUE(test, kt_waits(r, 1, UINT_MAX, 0));
+	KUNIT_EXPECT_FALSE(test, kt_waits(r, 1, 0, 0));
+	KUNIT_EXPECT_FALSE(test, kt_waits(r, 7, UINT_MAX, 0));
 	r->armed_seq = 10;
 	/* remote, or local but elsewhere than its destination: unsettled */
-	knumad_region_settle(r, 1, 1, 0);
+	knumad_region_settle(r, 1, 1, 0, false);
 	KUNIT_EXPECT_EQ(test, r->settled, 0);
-	knumad_region_settle(r, 1, 1, 1);
-	knumad_region_settle(r, 1, 0, 1);
+	knumad_region_settle(r, 1, 1, 1, false);
+	knumad_region_settle(r, 1, 0, 1, false);
 	KUNIT_EXPECT_EQ(test, r->settled, 0);
-	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, 11, 0, 0));
-	knumad_region_settle(r, 1, 1, 1);
-	knumad_region_settle(r, 0, 1, 1);
+	KUNIT_EXPECT_FALSE(test, kt_waits(r, 11, 0, 0));
+	knumad_region_settle(r, 1, 1, 1, false);
+	knumad_region_settle(r, 0, 1, 1, false);
 	KUNIT_EXPECT_EQ(test, r->settled, 0);
-	knumad_region_settle(r, NUMA_NO_NODE, 1, 1);
+	knumad_region_settle(r, NUMA_NO_NODE, 1, 1, false);
+	KUNIT_EXPECT_EQ(test, r->settled, 0);
+	/* one huge page: settled by one local sample, unsettled by remote */
+	knumad_region_settle(r, 1, 1, 1, true);
+	KUNIT_EXPECT_EQ(test, r->settled, KNUMAD_MAX_SETTLED);
+	knumad_region_settle(r, 1, 1, 0, true);
 	KUNIT_EXPECT_EQ(test, r->settled, 0);
 	/* armed: the re-arm wait, settled or not */
 	r->armed = true;
 	rearm = r->armed_seq + KNUMAD_REARM_PASSES;
-	KUNIT_EXPECT_TRUE(test, knumad_region_waits(r, rearm - 1, 0, 0));
-	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, rearm, 0, 0));
+	KUNIT_EXPECT_TRUE(test, kt_waits(r, rearm - 1, 0, 0));
+	KUNIT_EXPECT_FALSE(test, kt_waits(r, rearm, 0, 0));
 }
 
 /*
@@ -256,13 +273,13 @@ static void knumad_test_moved(struct kunit *test)
 		knumad_region_moved(km, i, i != 1);
 	KUNIT_EXPECT_EQ(test, r[0]->settled, KNUMAD_MAX_SETTLED);
 	KUNIT_EXPECT_EQ(test, r[0]->armed_seq, 20);
-	KUNIT_EXPECT_TRUE(test, knumad_region_waits(r[0], 27, 0, 0));
-	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r[0], 28, 0, 0));
+	KUNIT_EXPECT_TRUE(test, kt_waits(r[0], 27, 0, 0));
+	KUNIT_EXPECT_FALSE(test, kt_waits(r[0], 28, 0, 0));
 	/* a thread that changes node samples it at once */
-	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r[0], 21, 21, 0));
+	KUNIT_EXPECT_FALSE(test, kt_waits(r[0], 21, 21, 0));
 	KUNIT_EXPECT_EQ(test, r[1]->settled, 1);
-	KUNIT_EXPECT_TRUE(test, knumad_region_waits(r[1], 21, 0, 0));
-	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r[1], 22, 0, 0));
+	KUNIT_EXPECT_TRUE(test, kt_waits(r[1], 21, 0, 0));
+	KUNIT_EXPECT_FALSE(test, kt_waits(r[1], 22, 0, 0));
 	KUNIT_EXPECT_EQ(test, r[2]->settled, 2);
 	KUNIT_EXPECT_EQ(test, r[2]->armed_seq, 18);
 	KUNIT_EXPECT_EQ(test, r[3]->settled, 0);
@@ -279,7 +296,7 @@ static void knumad_test_moved(struct kunit *test)
 	km->thread_moved = true;
 	knumad_region_moved(km, 0, true);
 	KUNIT_EXPECT_EQ(test, r[0]->settled, 0);
-	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r[0], 21, 0, 0));
+	KUNIT_EXPECT_FALSE(test, kt_waits(r[0], 21, 0, 0));
 	xa_destroy(&km->regions);
 }
 
@@ -902,6 +919,57 @@ static void knumad_test_sets(struct kunit *test)
 	xa_destroy(&km->threads);
 }
 
+/*
+ * A thread's change of node has the settled regions it sampled last
+ * sampled again, not the other threads' (numa02 with THP: every huge
+ * page of the process faulted again when the load balancer moved one of
+ * its 4 threads); a region last sampled by none of the process's threads
+ * (remote GUP) is sampled on any move.  In a pass brought forward by a
+ * move, the others wait even when their own wait is over: that pass was
+ * not theirs.
+ */
+static void knumad_test_moved_pids(struct kunit *test)
+{
+	DECLARE_BITMAP(pids, LAST__PID_MASK + 1);
+	struct knumad_region *r = knumad_test_region(test);
+
+	bitmap_zero(pids, LAST__PID_MASK + 1);
+	set_bit(7, pids);
+	r->target = 1;
+	r->armed_seq = 10;
+	r->settled = KNUMAD_MAX_SETTLED;
+	r->last_pid = 7;
+	/* its thread moved after pass 10: sampled now */
+	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, 12, 11, pids, false,
+						     0));
+	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, 12, 11, pids, true,
+						     0));
+	/* another thread moved: its wait goes on */
+	r->last_pid = 8;
+	KUNIT_EXPECT_TRUE(test, knumad_region_waits(r, 12, 11, pids, false,
+						    0));
+	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, 18, 11, pids, false,
+						     0));
+	/* ... and in an early pass even past it */
+	KUNIT_EXPECT_TRUE(test, knumad_region_waits(r, 18, 11, pids, true,
+						    0));
+	KUNIT_EXPECT_TRUE(test, knumad_region_waits(r, 11, 11, pids, true,
+						    KNUMAD_MAX_SETTLED));
+	/* not the process's thread: any move */
+	r->last_pid = -1 & LAST__PID_MASK;
+	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, 12, 11, pids, true,
+						     0));
+	/* unsettled: sampled, early or not */
+	r->last_pid = 8;
+	r->settled = 0;
+	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, 12, 11, pids, true,
+						     0));
+	/* armed: the re-arm wait */
+	r->armed = true;
+	KUNIT_EXPECT_TRUE(test, knumad_region_waits(r, 12, 11, pids, false,
+						    0));
+}
+
 static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_min_samples),
 	KUNIT_CASE(knumad_test_huge_sample),
@@ -911,6 +979,7 @@ static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_prev_nid),
 	KUNIT_CASE(knumad_test_settled),
 	KUNIT_CASE(knumad_test_moved),
+	KUNIT_CASE(knumad_test_moved_pids),
 	KUNIT_CASE(knumad_test_majority),
 	KUNIT_CASE(knumad_test_shared_stays),
 	KUNIT_CASE(knumad_test_flip_backoff),

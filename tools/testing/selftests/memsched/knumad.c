@@ -1996,6 +1996,83 @@ TEST_F_TIMEOUT(knumad, swapped_threads_go_back_to_their_memory, 90)
 	ASSERT_EQ(0, off);	/* the knumad_set() above */
 }
 
+/* A busy thread without memory of its own, on node @want. */
+struct hopper {
+	pthread_t thread;
+	volatile int want;
+	volatile int *stop;
+};
+
+static void *hopper_fn(void *arg)
+{
+	struct hopper *h = arg;
+	int have = -2;
+
+	while (!*h->stop) {
+		if (h->want != have) {
+			have = h->want;
+			pin_to_node(have);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A thread that changes node has its own memory sampled again, not all
+ * of its process's: the other threads' memory did not move away from
+ * them.  A thread writes a private 32 MiB it first touched on the far
+ * node; a second thread, busy but using no memory, runs on node 0.
+ * Over 40 passes the process takes N hinting faults; over the next 40,
+ * with the second thread changing node every 2 passes, it must take
+ * at most 2N + 128 (its own stack is sampled again each time).  Before,
+ * every change had every settled region of the process sampled at the
+ * next pass - and brought that pass forward when the process was
+ * sitting passes out: make bench's numa02 with THP, 4 threads on 160
+ * huge pages, took a fault on every huge page each time the load
+ * balancer moved one thread.
+ */
+TEST_F_TIMEOUT(knumad, moved_thread_resamples_only_its_memory, 120)
+{
+	unsigned long len = 32 * MB;
+	struct knumad_proc k[3];
+	volatile int stop = 0;
+	struct hopper a = { .want = 0, .stop = &stop };
+	struct hammer b;
+	double share;
+	char *buf;
+	long scans;
+	int i, ok = 1;
+
+	buf = map_aligned(len, 0);
+	ASSERT_NE(NULL, buf);
+	hammer_start(&b, buf, len, self->far, &stop);
+	pthread_create(&a.thread, NULL, hopper_fn, &a);
+	/* first touch, then the regions settle */
+	ASSERT_TRUE(wait_scans(knumad_get("full_scans"), 40, 60));
+	ASSERT_EQ(0, knumad_proc(0, &k[0]));
+	ASSERT_TRUE(wait_scans(knumad_get("full_scans"), 40, 60));
+	ASSERT_EQ(0, knumad_proc(0, &k[1]));
+	scans = knumad_get("full_scans");
+	for (i = 0; i < 20 && ok; i++) {
+		a.want = i % 2 ? 0 : self->far;
+		ok = wait_scans(scans, 2 * (i + 1), 10);
+	}
+	ASSERT_EQ(0, knumad_proc(0, &k[2]));
+	stop = 1;
+	pthread_join(a.thread, NULL);
+	pthread_join(b.thread, NULL);
+	share = share_on(buf, len, self->far);
+	munmap(buf, len);
+	TH_LOG("hinting faults: %ld over 40 passes, %ld over 40 with a thread changing node 20 times; %.1f%% in place",
+	       k[1].faults - k[0].faults, k[2].faults - k[1].faults,
+	       share * 100);
+	ASSERT_TRUE(ok);
+	EXPECT_GE(share, 0.95);
+	EXPECT_GT(k[1].faults - k[0].faults, 0);
+	EXPECT_LE(k[2].faults - k[1].faults,
+		  2 * (k[1].faults - k[0].faults) + 128);
+}
+
 /* A thread that writes a range from node @nid; a new @nid repins it. */
 struct mover {
 	pthread_t thread;
