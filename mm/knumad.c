@@ -312,7 +312,10 @@
  *		folio's last toucher when the folio has none recorded, so
  *		a region learns within one pass.
  * @last_pid:	the low pid bits (as in a cpupid) of the thread that took
- *		that sample; -1 & LAST__PID_MASK if none.
+ *		that sample; -1 & LAST__PID_MASK if none (a fault from
+ *		another process).  Any fault in the region overwrites it; a
+ *		move of that thread (or of @prev_pid's) has a settled
+ *		region sampled again (knumad_region_waits()).
  * @from_nid:	the node of the thread on another node that the region's
  *		current visit (a thread's samples of it in a pass) took it
  *		over from, or NUMA_NO_NODE; see knumad_region_visit().
@@ -522,11 +525,13 @@ struct knumad_queued {
  *		work (KNUMAD_MAX_BACKOFF); only the thread uses it.
  * @skip:	passes it still sits out; only the thread uses it.
  * @early:	its pass under way was brought forward by a thread's change
- *		of node (knumad_settle_again()), and its regular one is not
- *		due yet; only the thread uses it.
+ *		of node (knumad_settle_again()); only the thread uses it.
+ * @hold:	@early, and its regular pass not due yet: settled regions
+ *		of threads that did not move wait (knumad_region_waits()).
+ *		Set at each visit; only the thread uses it.
  * @regular_at:	jiffies when its last pass not brought forward completed;
- *		the next is due 2^@backoff scan periods later.  Only the
- *		thread uses it.
+ *		the next is due 2^@backoff scan periods later
+ *		(knumad_regular_due()).  Only the thread uses it.
  * @ticked:	a thread of the process took a scheduler tick since the
  *		thread's last visit: it ran.  Set by knumad_task_tick(),
  *		cleared by the thread.
@@ -589,6 +594,7 @@ struct knumad_mm {
 	unsigned int backoff;
 	unsigned int skip;
 	bool early;
+	bool hold;
 	unsigned long regular_at;
 	bool ticked;
 	bool thread_moved;
@@ -901,24 +907,27 @@ static void knumad_region_settle(struct knumad_region *r, int target,
  * KNUMAD_REARM_PASSES (then it is re-armed, in case it was unmapped or
  * moved); a settled one waits 2^settled passes after its last, but at
  * most 2^(KNUMAD_MAX_SETTLED - @backoff) (the process's passes are
- * 2^@backoff scan periods apart) - and not at all if its last was armed
- * before pass @since by a thread in @pids, which changed node since:
- * what was local to it may not be any more.  Only that thread's: the
+ * 2^@backoff scan periods apart) - and not at all if its last sample,
+ * armed before pass @since, was taken by a thread in @pids, or the one
+ * before it by another thread in @pids (two sharers), which changed node
+ * since: what was local to it may not be any more.  Only those: the
  * other threads' regions are where they were, and sampling all of a
  * process's memory again because the load balancer moved one of its
  * threads faulted every huge page of numa02 once more (4 threads, 160
  * huge pages).  A region whose last sample was not a thread of the
  * process (remote GUP) is sampled again on any move.  In a pass that a
- * move brought forward (@early: the process was sitting passes out, its
- * settled regions waiting a pass each), the other settled regions wait
- * for the pass they were due at: with the back-off at its longest,
- * every move of one thread had every region of the process sampled.
+ * move brought forward before the regular one was due (@hold: the
+ * process was sitting passes out, its settled regions waiting a pass
+ * each), the other settled regions wait for the regular pass: with the
+ * back-off at its longest, every move of one thread had every region of
+ * the process sampled.
  */
 static bool knumad_region_waits(const struct knumad_region *r,
 				unsigned int seq, unsigned int since,
-				const unsigned long *pids, bool early,
+				const unsigned long *pids, bool hold,
 				unsigned int backoff)
 {
+	const u8 none = -1 & LAST__PID_MASK;
 	unsigned int shift;
 
 	if (r->armed)
@@ -926,10 +935,10 @@ static bool knumad_region_waits(const struct knumad_region *r,
 	if (!r->settled)
 		return false;
 	if ((int)(r->armed_seq - since) < 0 &&
-	    (r->last_pid == (-1 & LAST__PID_MASK) ||
-	     test_bit(r->last_pid, pids)))
+	    (r->last_pid == none || test_bit(r->last_pid, pids) ||
+	     (r->prev_pid != none && test_bit(r->prev_pid, pids))))
 		return false;
-	if (early)
+	if (hold)
 		return true;
 	shift = min_t(unsigned int, r->settled,
 		      KNUMAD_MAX_SETTLED -
@@ -1648,13 +1657,15 @@ static void knumad_join_threads(struct knumad_mm *km)
  * @vma:	the faulting VMA
  * @addr:	the faulting address (huge page aligned for a PMD fault)
  * @folio:	the mapped folio; the page table lock is held
+ * @pmd:	the fault came through a PMD mapping of @folio in @vma: a
+ *		huge page mapped whole here, whatever maps it elsewhere
  *
  * Return: true if knumad took the fault: the caller restores the mapping
  * and does nothing else.  false for processes knumad does not scan, which
  * keep mainline's path.
  */
 bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
-		       struct folio *folio)
+		       struct folio *folio, bool pmd)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	struct knumad_mm *km = READ_ONCE(mm->knumad);
@@ -1744,9 +1755,13 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		 * next sample from the other node contests the region, and
 		 * a contested region keeps its destination.
 		 */
-		/* a huge page mapped whole, by a PMD (not one split to PTEs) */
-		huge = folio_test_pmd_mappable(folio) &&
-		       folio_entire_mapcount(folio);
+		/*
+		 * A huge page mapped whole, by a PMD here: not one split to
+		 * PTEs, nor one that another process (a fork's other side)
+		 * still maps by a PMD while this one maps it by PTEs - the
+		 * region's other PTEs may map other folios anywhere.
+		 */
+		huge = pmd && folio_test_pmd_mappable(folio);
 		if (last_nid == NUMA_NO_NODE && huge)
 			last_nid = this_nid;
 		r->last_nid = this_nid;
@@ -2663,7 +2678,7 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 		 * a pass until its move - a 2 MiB copy - was done).
 		 */
 		wait = knumad_region_waits(r, km->seq, km->settle_seq,
-					   km->settle_pids, km->early,
+					   km->settle_pids, km->hold,
 					   km->backoff) ||
 		       xa_get_mark(&km->regions, rstart >> KNUMAD_REGION_SHIFT,
 				   XA_MARK_0);
@@ -2876,6 +2891,28 @@ static int knumad_thread_node(const struct knumad_thread *kt,
 }
 
 /*
+ * The node that held at least 3/4 of the memory thread entry @kt's
+ * recent samples met, if they were KNUMAD_APART_MIN or more; else
+ * NUMA_NO_NODE, with *@few set if they were fewer.  Under km->lock.
+ */
+static int knumad_thread_mem(const struct knumad_thread *kt, bool *few)
+{
+	const unsigned long *mem = kt->faults + nr_node_ids;
+	unsigned long all = 0;
+	int nid, best = 0;
+
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		all += mem[nid];
+		if (mem[nid] > mem[best])
+			best = nid;
+	}
+	*few = all < KNUMAD_APART_MIN;
+	if (*few || all - mem[best] > all >> KNUMAD_APART_SHIFT)
+		return NUMA_NO_NODE;
+	return best;
+}
+
+/*
  * Where the scheduler should keep thread @t of entry @kt, as it keeps a
  * group's threads at their home (kernel/sched/numa.c): on the node that
  * held at least 3/4 of the memory its recent samples met, if they were
@@ -2896,22 +2933,15 @@ static int knumad_thread_node(const struct knumad_thread *kt,
 static void knumad_thread_pref(const struct knumad_thread *kt,
 			       struct task_struct *t, unsigned long ttl)
 {
-	const unsigned long *mem = kt->faults + nr_node_ids;
-	unsigned long all = 0;
-	int nid, best = 0;
+	bool few;
+	int best = knumad_thread_mem(kt, &few);
 
-	for (nid = 0; nid < nr_node_ids; nid++) {
-		all += mem[nid];
-		if (mem[nid] > mem[best])
-			best = nid;
-	}
 	if (!ttl || (t->flags & (PF_KTHREAD | PF_USER_WORKER)) ||
-	    (all >= KNUMAD_APART_MIN &&
-	     all - mem[best] > all >> KNUMAD_APART_SHIFT)) {
+	    (!few && best == NUMA_NO_NODE)) {
 		WRITE_ONCE(t->knumad_pref_nid, NUMA_NO_NODE);
 		return;
 	}
-	if (all < KNUMAD_APART_MIN) {
+	if (few) {
 		/* too few samples to tell: what held still holds */
 		best = knumad_task_pref(t);
 		if (best == NUMA_NO_NODE) {
@@ -4021,6 +4051,35 @@ static void knumad_backoff(struct knumad_mm *km)
 	km->skip = (1U << km->backoff) - 1;
 }
 
+/*
+ * When @km's next regular pass is due: 2^backoff scan periods after its
+ * last one completed.
+ */
+static unsigned long knumad_regular_due(struct knumad_mm *km)
+{
+	return km->regular_at +
+	       (msecs_to_jiffies(READ_ONCE(knumad_scan_sleep_ms)) <<
+		km->backoff);
+}
+
+/*
+ * A pass a thread's move brought forward completed: the regular pass,
+ * due at @due, stays where it was - not 2^backoff periods from now (a
+ * move just before it would put the samples it owes off by a whole
+ * back-off).  A pass that started early and became regular on the way
+ * was not one: @due has passed, and the next visit is.
+ */
+static void knumad_keep_schedule(struct knumad_mm *km, unsigned long due)
+{
+	unsigned long period =
+		max(msecs_to_jiffies(READ_ONCE(knumad_scan_sleep_ms)), 1UL);
+	unsigned int skip = 0;
+
+	if (time_before(jiffies, due))
+		skip = DIV_ROUND_UP(due - jiffies, period) - 1;
+	km->skip = min(km->skip, skip);
+}
+
 /* Work for one process: migrate what is due, then arm the next sample. */
 static bool knumad_do_mm(struct knumad_mm *km, struct knumad_batch *b,
 			 long *budget, bool disarm)
@@ -4057,14 +4116,10 @@ static bool knumad_do_mm(struct knumad_mm *km, struct knumad_batch *b,
 	}
 	knumad_charge(km, b, false);
 	/*
-	 * Early no more once the pass it sat out for is due: moves that
-	 * keep coming do not keep its settled regions from their samples.
+	 * Held no more once the pass it sat out for is due: moves that keep
+	 * coming do not keep its settled regions from their samples.
 	 */
-	if (km->early &&
-	    !time_before(jiffies, km->regular_at +
-			 (msecs_to_jiffies(READ_ONCE(knumad_scan_sleep_ms)) <<
-			  km->backoff)))
-		km->early = false;
+	km->hold = km->early && time_before(jiffies, knumad_regular_due(km));
 	done = knumad_scan_mm(km, b, budget);
 out:
 	mmap_read_unlock(mm);
@@ -4072,13 +4127,18 @@ out:
 		knumad_implicit_drop(km);
 		knumad_prefs_drop(km);
 	} else if (done) {
-		if (!km->early)
-			km->regular_at = jiffies;
+		unsigned long due = knumad_regular_due(km);
+		bool early = km->early;
+
 		km->early = false;
+		if (!early)
+			km->regular_at = jiffies;
 		km->pass_anon = get_mm_counter(mm, MM_ANONPAGES);
 		verdict = knumad_implicit_update(km, false);
 		knumad_decay_faults(km);
 		knumad_backoff(km);
+		if (early)
+			knumad_keep_schedule(km, due);
 		knumad_look_queue(km, verdict);
 	}
 	knumad_charge(km, b, true);
@@ -4159,8 +4219,8 @@ static void knumad_settle_again(struct knumad_mm *km)
 	for (i = 0; i < BITS_TO_LONGS(LAST__PID_MASK + 1); i++)
 		km->settle_pids[i] |= xchg(&km->moved_pids[i], 0);
 	km->settle_seq = seq;
-	/* it was sitting passes out: this one is brought forward */
-	if (km->skip)
+	/* it was sitting passes out, not busy: this one is brought forward */
+	if (km->skip && !READ_ONCE(km->busy))
 		km->early = true;
 	km->skip = 0;
 }

@@ -26,7 +26,7 @@ void knumad_task_fork(struct task_struct *p);
 void knumad_task_tick(struct task_struct *curr);
 void knumad_exit(struct mm_struct *mm);
 bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
-		       struct folio *folio);
+		       struct folio *folio, bool pmd);
 bool knumad_scans(struct mm_struct *mm);
 void knumad_show(struct seq_file *m, struct pid_namespace *ns,
 		 struct mm_struct *mm);
@@ -62,7 +62,8 @@ static inline void knumad_task_fork(struct task_struct *p) { }
 static inline void knumad_task_tick(struct task_struct *curr) { }
 static inline void knumad_exit(struct mm_struct *mm) { }
 static inline bool knumad_hint_fault(struct vm_area_struct *vma,
-				     unsigned long addr, struct folio *folio)
+				     unsigned long addr, struct folio *folio,
+				     bool pmd)
 {
 	return false;
 }

@@ -152,7 +152,7 @@ static void knumad_test_prev_nid(struct kunit *test)
 }
 
 /* Every thread changed node: the rule before threads were told apart. */
-static unsigned long knumad_all_pids[BITS_TO_LONGS(LAST__PID_MASK + 1)] = {
+static const unsigned long knumad_all_pids[BITS_TO_LONGS(LAST__PID_MASK + 1)] = {
 	[0 ... BITS_TO_LONGS(LAST__PID_MASK + 1) - 1] = ~0UL
 };
 
@@ -924,9 +924,10 @@ static void knumad_test_sets(struct kunit *test)
  * sampled again, not the other threads' (numa02 with THP: every huge
  * page of the process faulted again when the load balancer moved one of
  * its 4 threads); a region last sampled by none of the process's threads
- * (remote GUP) is sampled on any move.  In a pass brought forward by a
- * move, the others wait even when their own wait is over: that pass was
- * not theirs.
+ * (remote GUP) is sampled on any move, and one whose previous sampler
+ * (the other of two sharers) moved is too.  In a pass brought forward by
+ * a move, the others wait even when their own wait is over: that pass
+ * was not theirs.
  */
 static void knumad_test_moved_pids(struct kunit *test)
 {
@@ -944,8 +945,13 @@ static void knumad_test_moved_pids(struct kunit *test)
 						     0));
 	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, 12, 11, pids, true,
 						     0));
-	/* another thread moved: its wait goes on */
+	/* the other sharer moved: sampled now */
 	r->last_pid = 8;
+	r->prev_pid = 7;
+	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, 12, 11, pids, true,
+						     0));
+	/* another thread moved: its wait goes on */
+	r->prev_pid = -1 & LAST__PID_MASK;
 	KUNIT_EXPECT_TRUE(test, knumad_region_waits(r, 12, 11, pids, false,
 						    0));
 	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, 18, 11, pids, false,
