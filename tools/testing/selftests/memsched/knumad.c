@@ -636,6 +636,182 @@ TEST_F_TIMEOUT(knumad, misplaced_thp, 240)
 }
 
 /*
+ * Fork a child that runs @setup(@arg), tells the parent, and then either
+ * sleeps or, with @wake, writes the first byte of what @setup returned
+ * every 100 ms.  Its pid once @setup is done, or -1 (@setup failed: NULL).
+ */
+static pid_t fork_ready(char *(*setup)(unsigned long, unsigned long),
+			unsigned long a, unsigned long b, int wake)
+{
+	int fds[2];
+	pid_t child;
+	char c;
+
+	if (pipe(fds))
+		return -1;
+	child = fork();
+	if (!child) {
+		char *p = setup(a, b);
+
+		if (!p || write(fds[1], "r", 1) != 1)
+			_exit(1);
+		for (;;) {
+			if (!wake) {
+				pause();
+				continue;
+			}
+			p[0]++;
+			usleep(100000);
+		}
+	}
+	close(fds[1]);
+	if (child > 0 && read(fds[0], &c, 1) != 1) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		child = -1;
+	}
+	close(fds[0]);
+	return child;
+}
+
+/*
+ * A misplaced process (fork_ready() runs it in the child): @len bytes first
+ * touched on node 0, then written by two threads on node @far.
+ */
+static char *stand_back_setup(unsigned long len, unsigned long far)
+{
+	static struct hammer h[2];
+	static volatile int never;
+	char *buf = map_aligned(len, 0);
+	int i;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (!buf || pin_to_node(0))
+		return NULL;
+	touch(buf, len);
+	for (i = 0; i < 2; i++)
+		hammer_start(&h[i], buf, len, far, &never);
+	return buf;
+}
+
+/*
+ * Pages the knumad thread (@kpid) moved, by its knumad_migrate events
+ * after the trace marker @mark.
+ */
+static long kthread_pages_after(const char *mark, int kpid)
+{
+	char path[256], line[512], want[32];
+	unsigned int pages;
+	long n = -1;
+	char *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/trace", tracefs());
+	snprintf(want, sizeof(want), "-%d ", kpid);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (line[0] == '#')
+			continue;
+		if (strstr(line, mark)) {
+			n = 0;
+			continue;
+		}
+		p = strstr(line, "knumad_migrate:");
+		if (n < 0 || !p || !strstr(line, want))
+			continue;
+		p = strstr(p, " pages=");
+		if (p && sscanf(p, " pages=%u", &pages) == 1)
+			n += pages;
+	}
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/*
+ * The knumad thread moves what a process's threads leave, and stands
+ * back once they move again - not only at its next visit.  A child's two
+ * threads on the far node use its 64 MiB, first touched on node 0, while
+ * migrate_rate_limit_mbps=1 keeps them from moving any of it (a thread's
+ * step takes 2 MiB of budget or none; the bucket holds 1 MiB): their
+ * faults mark the regions, and only the knumad thread moves, 256 pages a
+ * second.  The child is stopped (SIGSTOP), the limit raised to 4096, and
+ * as soon as the knumad thread is moving on a visit of its own (up to 32
+ * MiB), the child is continued: its threads move again.  From then, the
+ * knumad thread may finish the region it is in (512 pages), begin one
+ * more before the threads' first step, and move the folios a few faults
+ * queued (64 at most), no more: 0 and 498 pages in three runs.  Before,
+ * its visit went on to 32 MiB whatever the threads did: 5,054 and 5,603
+ * pages after the continue; a make test run of misplaced_private
+ * (2026-12-04) had the knumad thread moving for 9.3 s and the threads
+ * for 2.6 s.
+ */
+TEST_F_TIMEOUT(knumad, thread_mover_stands_back, 180)
+{
+	unsigned long len = 64 * MB, n = len / page_size();
+	struct knumad_proc k = { 0 };
+	long m_stop, after, moved_at_cont;
+	int kpid = knumad_kthread_pid(), status;
+	char path[256];
+	double t0;
+	pid_t child;
+
+	ASSERT_LE(0, kpid);
+	ASSERT_NE(NULL, tracefs());
+	snprintf(path, sizeof(path), "%s/trace", tracefs());
+	ASSERT_EQ(0, truncate_file(path));
+	ASSERT_EQ(0, trace_enable("knumad_migrate", "1"));
+	ASSERT_EQ(0, knumad_set("migrate_rate_limit_mbps", "1"));
+
+	child = fork_ready(stand_back_setup, len, self->far, 0);
+	ASSERT_LT(0, child);
+	/* samples of 2 s of passes (every page armed each 50-ms pass) */
+	t0 = now_s();
+	while (now_s() - t0 < 60 &&
+	       (knumad_proc(child, &k) || k.faults < 32 || now_s() - t0 < 2))
+		usleep(20000);
+	ASSERT_LE(32, k.faults);
+	ASSERT_EQ(0, kill(child, SIGSTOP));
+	ASSERT_EQ(child, waitpid(child, &status, WUNTRACED));
+	ASSERT_TRUE(WIFSTOPPED(status));
+	ASSERT_EQ(0, knumad_proc(child, &k));
+	m_stop = k.migrated;
+	TH_LOG("stopped after %ld hint faults, with %ld of %lu pages moved; threads moved for %.3f s, the knumad thread for %.3f s",
+	       k.faults, m_stop, n, k.task_ns / 1e9, k.migrate_ns / 1e9);
+	/* more than a visit left: the knumad thread's can only end early */
+	ASSERT_LE(m_stop, (long)n / 2);
+	ASSERT_EQ(0, knumad_set("migrate_rate_limit_mbps", "4096"));
+	/* the knumad thread takes over */
+	t0 = now_s();
+	while (now_s() - t0 < 30 &&
+	       (knumad_proc(child, &k) || k.migrated <= m_stop + 16))
+		usleep(2000);
+	ASSERT_LT(m_stop + 16, k.migrated);
+	snprintf(path, sizeof(path), "%s/trace_marker", tracefs());
+	ASSERT_EQ(0, write_str(path, "stand-back-cont"));
+	moved_at_cont = k.migrated - m_stop;
+	ASSERT_EQ(0, kill(child, SIGCONT));
+	t0 = now_s();
+	while (now_s() - t0 < 120 &&
+	       (knumad_proc(child, &k) || k.migrated < (long)n * 95 / 100))
+		usleep(100000);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	trace_enable("knumad_migrate", "0");
+	after = kthread_pages_after("stand-back-cont", kpid);
+	TH_LOG("knumad thread: %ld pages moved while the child was stopped (when continued), %ld after; %ld of %lu pages moved in all, %.1f s after; the threads moved for %.3f s, the knumad thread for %.3f s",
+	       moved_at_cont, after, k.migrated, n, now_s() - t0,
+	       k.task_ns / 1e9, k.migrate_ns / 1e9);
+	EXPECT_GE(k.migrated, (long)n * 95 / 100);
+	EXPECT_LE(0, after);
+	/*
+	 * The region it was in, one more if it began it before the
+	 * threads' first step, and the folios a few faults queued.
+	 */
+	EXPECT_LE(after, 2 * 512 + 64);
+}
+
+/*
  * A huge page no bucket can pay for does not hold up the rest.  At
  * migrate_rate_limit_mbps=1 the bucket holds 256 pages (a second's
  * worth), less than a 2 MiB huge page: that page can never move.  Before
@@ -3233,45 +3409,6 @@ static double converge(struct __test_metadata *_metadata, int far,
 		pthread_join(h[i].thread, NULL);
 	munmap(buf, len);
 	return t < limit ? t : limit;
-}
-
-/*
- * Fork a child that runs @setup(@arg), tells the parent, and then either
- * sleeps or, with @wake, writes the first byte of what @setup returned
- * every 100 ms.  Its pid once @setup is done, or -1 (@setup failed: NULL).
- */
-static pid_t fork_ready(char *(*setup)(unsigned long, unsigned long),
-			unsigned long a, unsigned long b, int wake)
-{
-	int fds[2];
-	pid_t child;
-	char c;
-
-	if (pipe(fds))
-		return -1;
-	child = fork();
-	if (!child) {
-		char *p = setup(a, b);
-
-		if (!p || write(fds[1], "r", 1) != 1)
-			_exit(1);
-		for (;;) {
-			if (!wake) {
-				pause();
-				continue;
-			}
-			p[0]++;
-			usleep(100000);
-		}
-	}
-	close(fds[1]);
-	if (child > 0 && read(fds[0], &c, 1) != 1) {
-		kill(child, SIGKILL);
-		waitpid(child, NULL, 0);
-		child = -1;
-	}
-	close(fds[0]);
-	return child;
 }
 
 /*
