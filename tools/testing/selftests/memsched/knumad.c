@@ -321,8 +321,12 @@ FIXTURE_TEARDOWN(knumad)
 
 	if (access(KNUMAD "enabled", F_OK) || nr_nodes() < 2)
 		return;
-	if (tracefs())	/* exit_teardown_not_in_knumad's, on any path */
+	if (tracefs()) {
+		/* exit_teardown_not_in_knumad's, on any path */
 		rss_stat_trace(NULL);
+		/* thread_mover_stands_back's */
+		trace_enable("knumad_migrate", "0");
+	}
 	for (i = 3; i >= 0; i--)
 		knumad_set(knobs[i], self->saved[i]);
 	if (self->knumad_pid > 0)
@@ -696,9 +700,9 @@ static char *stand_back_setup(unsigned long len, unsigned long far)
 
 /*
  * Pages the knumad thread (@kpid) moved, by its knumad_migrate events
- * after the trace marker @mark.
+ * between the trace markers @from and @to; -1 without @from.
  */
-static long kthread_pages_after(const char *mark, int kpid)
+static long kthread_pages_between(const char *from, const char *to, int kpid)
 {
 	char path[256], line[512], want[32];
 	unsigned int pages;
@@ -712,10 +716,12 @@ static long kthread_pages_after(const char *mark, int kpid)
 	while (f && fgets(line, sizeof(line), f)) {
 		if (line[0] == '#')
 			continue;
-		if (strstr(line, mark)) {
+		if (strstr(line, from)) {
 			n = 0;
 			continue;
 		}
+		if (n >= 0 && strstr(line, to))
+			break;
 		p = strstr(line, "knumad_migrate:");
 		if (n < 0 || !p || !strstr(line, want))
 			continue;
@@ -732,42 +738,42 @@ static long kthread_pages_after(const char *mark, int kpid)
  * The knumad thread moves what a process's threads leave, and stands
  * back once they move again - not only at its next visit.  A child's two
  * threads on the far node use its 64 MiB, first touched on node 0, while
- * migrate_rate_limit_mbps=1 keeps them from moving any of it (a thread's
- * step takes 2 MiB of budget or none; the bucket holds 1 MiB): their
- * faults mark the regions, and only the knumad thread moves, 256 pages a
- * second.  The child is stopped (SIGSTOP), the limit raised to 4096, and
- * as soon as the knumad thread is moving on a visit of its own (up to 32
- * MiB), the child is continued: its threads move again.  From then, the
- * knumad thread may finish the region it is in (512 pages), begin one
- * more before the threads' first step, and move the folios a few faults
- * queued (64 at most), no more: 0 and 498 pages in three runs.  Before,
- * its visit went on to 32 MiB whatever the threads did: 5,054 and 5,603
- * pages after the continue; a make test run of misplaced_private
- * (2026-12-04) had the knumad thread moving for 9.3 s and the threads
- * for 2.6 s.
+ * migrate_rate_limit_mbps=1 lets every mover take 256 pages a second
+ * (the bucket holds a second's worth): their faults mark regions faster
+ * than anything moves them.  The child is stopped (SIGSTOP), the limit
+ * raised to 4096, and continued as soon as the knumad thread is moving on
+ * a visit of its own (up to 32 MiB).  Once the threads have moved again
+ * (a trace marker then), the knumad thread may finish the region it is
+ * in (512 pages) - and a visit that begins when they pause may move the
+ * folios a few faults queued (64 at most) - no more.  Before, its visit
+ * went on to 32 MiB whatever the threads did: a make test run of
+ * misplaced_private (2026-12-04) had the knumad thread moving for 9.3 s
+ * and the threads for 2.6 s.
  */
-TEST_F_TIMEOUT(knumad, thread_mover_stands_back, 180)
+TEST_F_TIMEOUT(knumad, thread_mover_stands_back, 240)
 {
 	unsigned long len = 64 * MB, n = len / page_size();
 	struct knumad_proc k = { 0 };
-	long m_stop, after, moved_at_cont;
+	long m_stop, after, moved_at_cont, moved_at_mark;
 	int kpid = knumad_kthread_pid(), status;
-	char path[256];
+	long long task_ns;
+	char mark[256];
 	double t0;
 	pid_t child;
 
 	ASSERT_LE(0, kpid);
 	ASSERT_NE(NULL, tracefs());
-	snprintf(path, sizeof(path), "%s/trace", tracefs());
-	ASSERT_EQ(0, truncate_file(path));
+	snprintf(mark, sizeof(mark), "%s/trace", tracefs());
+	ASSERT_EQ(0, truncate_file(mark));
 	ASSERT_EQ(0, trace_enable("knumad_migrate", "1"));
 	ASSERT_EQ(0, knumad_set("migrate_rate_limit_mbps", "1"));
+	snprintf(mark, sizeof(mark), "%s/trace_marker", tracefs());
 
 	child = fork_ready(stand_back_setup, len, self->far, 0);
 	ASSERT_LT(0, child);
 	/* samples of 2 s of passes (every page armed each 50-ms pass) */
 	t0 = now_s();
-	while (now_s() - t0 < 60 &&
+	while (now_s() - t0 < 30 &&
 	       (knumad_proc(child, &k) || k.faults < 32 || now_s() - t0 < 2))
 		usleep(20000);
 	ASSERT_LE(32, k.faults);
@@ -776,6 +782,7 @@ TEST_F_TIMEOUT(knumad, thread_mover_stands_back, 180)
 	ASSERT_TRUE(WIFSTOPPED(status));
 	ASSERT_EQ(0, knumad_proc(child, &k));
 	m_stop = k.migrated;
+	task_ns = k.task_ns;
 	TH_LOG("stopped after %ld hint faults, with %ld of %lu pages moved; threads moved for %.3f s, the knumad thread for %.3f s",
 	       k.faults, m_stop, n, k.task_ns / 1e9, k.migrate_ns / 1e9);
 	/* more than a visit left: the knumad thread's can only end early */
@@ -787,28 +794,32 @@ TEST_F_TIMEOUT(knumad, thread_mover_stands_back, 180)
 	       (knumad_proc(child, &k) || k.migrated <= m_stop + 16))
 		usleep(2000);
 	ASSERT_LT(m_stop + 16, k.migrated);
-	snprintf(path, sizeof(path), "%s/trace_marker", tracefs());
-	ASSERT_EQ(0, write_str(path, "stand-back-cont"));
 	moved_at_cont = k.migrated - m_stop;
 	ASSERT_EQ(0, kill(child, SIGCONT));
+	/* the threads moved again (their step's time is charged at its end) */
+	t0 = now_s();
+	while (now_s() - t0 < 30 &&
+	       (knumad_proc(child, &k) || k.task_ns == task_ns))
+		usleep(2000);
+	ASSERT_LT(task_ns, k.task_ns);
+	ASSERT_EQ(0, write_str(mark, "stand-back-moving"));
+	moved_at_mark = k.migrated - m_stop;
 	t0 = now_s();
 	while (now_s() - t0 < 120 &&
 	       (knumad_proc(child, &k) || k.migrated < (long)n * 95 / 100))
 		usleep(100000);
+	write_str(mark, "stand-back-done");
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
 	trace_enable("knumad_migrate", "0");
-	after = kthread_pages_after("stand-back-cont", kpid);
-	TH_LOG("knumad thread: %ld pages moved while the child was stopped (when continued), %ld after; %ld of %lu pages moved in all, %.1f s after; the threads moved for %.3f s, the knumad thread for %.3f s",
-	       moved_at_cont, after, k.migrated, n, now_s() - t0,
-	       k.task_ns / 1e9, k.migrate_ns / 1e9);
+	after = kthread_pages_between("stand-back-moving", "stand-back-done",
+				      kpid);
+	TH_LOG("%ld pages moved while the child was stopped, when continued; %ld when its threads had moved again; the knumad thread %ld after that; %ld of %lu pages moved in all, %.1f s after; the threads moved for %.3f s, the knumad thread for %.3f s",
+	       moved_at_cont, moved_at_mark, after, k.migrated, n,
+	       now_s() - t0, k.task_ns / 1e9, k.migrate_ns / 1e9);
 	EXPECT_GE(k.migrated, (long)n * 95 / 100);
 	EXPECT_LE(0, after);
-	/*
-	 * The region it was in, one more if it began it before the
-	 * threads' first step, and the folios a few faults queued.
-	 */
-	EXPECT_LE(after, 2 * 512 + 64);
+	EXPECT_LE(after, 512 + 64);
 }
 
 /*
@@ -1865,7 +1876,7 @@ TEST_F_TIMEOUT(knumad, private_threads_keep_their_nodes, 60)
 	struct roamer r[2] = {};
 	volatile int stop = 0;
 	long before[2][8] = {};
-	double t0, a = 0, b = 0;
+	double t0, waited, a = 0, b = 0;
 	cpu_set_t set;
 	char *buf;
 
@@ -1887,10 +1898,12 @@ TEST_F_TIMEOUT(knumad, private_threads_keep_their_nodes, 60)
 	/*
 	 * 3 s, looked at every 250 ms: the process's implicit group, and
 	 * where each thread ran since the last look (roamer_fn() counts
-	 * once it is free to run anywhere).
+	 * once it is free to run anywhere); up to 6 s until knumad judged
+	 * both threads busy (a make test run on a loaded host had one of
+	 * them judged only after 3 s).
 	 */
 	t0 = now_s();
-	while (now_s() - t0 < 3) {
+	while (now_s() - t0 < 6) {
 		usleep(250000);
 		for (i = 0; i < 2; i++) {
 			long all = 0, there;
@@ -1911,7 +1924,11 @@ TEST_F_TIMEOUT(knumad, private_threads_keep_their_nodes, 60)
 		id = implicit_group(&home, &members);
 		if (id)
 			break;
+		if (now_s() - t0 >= 3 &&
+		    thread_busy(r[0].tid) + thread_busy(r[1].tid) == 2)
+			break;
 	}
+	waited = now_s() - t0;
 	if (!id && left < 0) {
 		a = share_on(r[0].addr, half, 0);
 		b = share_on(r[1].addr, half, self->far);
@@ -1941,8 +1958,8 @@ TEST_F_TIMEOUT(knumad, private_threads_keep_their_nodes, 60)
 		EXPECT_EQ(0, id);
 		return;
 	}
-	TH_LOG("no group in 3 s; %d of 2 threads judged busy; half 0 %.1f%% on node 0, half 1 %.1f%% on node %d",
-	       judged, a * 100, b * 100, self->far);
+	TH_LOG("no group in %.2f s; %d of 2 threads judged busy; half 0 %.1f%% on node 0, half 1 %.1f%% on node %d",
+	       waited, judged, a * 100, b * 100, self->far);
 	EXPECT_EQ(2, judged);
 	EXPECT_GE(a, 0.95);
 	EXPECT_GE(b, 0.95);
