@@ -489,11 +489,9 @@ struct knumad_queued {
  * @task_migrate_ns: CPU time the process's own threads spent moving its
  *		memory, in task work.  Under @lock.
  * @task_movers: threads of the process moving for it in task work now.
- * @task_move_at: jiffies when one of them last moved something (a
- *		region, or a step's queued folios): the knumad thread
- *		neither moves for nor scans the process while they move and
- *		for KNUMAD_TASK_GRACE after, and ends a visit that began
- *		before it (knumad_migrate_regions()).
+ * @task_move_at: jiffies when one of them last moved something: the
+ *		knumad thread neither moves for nor scans the process while
+ *		they move and for KNUMAD_TASK_GRACE after.
  * @tick_step_at: jiffies when a tick last queued a step for a thread of
  *		the process: one a jiffy (knumad_task_tick()).
  * @update_at:	jiffies when knumad_implicit_update() last looked at the
@@ -2276,7 +2274,7 @@ static void knumad_region_moved(struct knumad_mm *km, unsigned long index,
 static void knumad_migrate_regions(struct knumad_mm *km,
 				   struct knumad_batch *b)
 {
-	unsigned long index = 0, began = jiffies;
+	unsigned long index = 0;
 	void *entry;
 
 	xa_for_each_marked(&km->regions, index, entry, XA_MARK_0) {
@@ -2285,7 +2283,6 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 		struct knumad_region *r;
 		struct vm_area_struct *vma;
 		struct vma_iterator vmi;
-		unsigned long moved = b->moved;
 		bool leave = false, skipped = false;
 		int nid;
 
@@ -2298,14 +2295,11 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 			break;
 		/*
 		 * The knumad thread moves what the threads leave: it stands
-		 * back between two regions once they moved a region since
-		 * its visit began, not at the end of the visit (32 MiB: 9 s
-		 * of a debug kernel's moving under TCG, beside them).  A
-		 * thread in task work that moves nothing (no budget, or
-		 * only regions its cpuset leaves to this thread) does not
-		 * count.
+		 * back between two regions as soon as they move again, not
+		 * at the end of its visit (32 MiB: 9 s of a debug kernel's
+		 * moving under TCG, while the threads were moving too).
 		 */
-		if (!b->task && time_after(READ_ONCE(km->task_move_at), began))
+		if (!b->task && knumad_threads_move(km))
 			break;
 		if (!knumad_region_claim(km, index))
 			continue;
@@ -2343,9 +2337,6 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 					     min(end, vma->vm_end), nid, b);
 			knumad_migrate_batch(km, b, nid);
 		}
-		/* a region a thread moved: the knumad thread stands back */
-		if (b->task && b->moved != moved)
-			WRITE_ONCE(km->task_move_at, jiffies);
 		/*
 		 * The budget ran out in it, maybe, or could not pay for a
 		 * huge page there (before, that page waited for a new fault

@@ -746,7 +746,8 @@ static long kthread_pages_between(const char *from, const char *to, int kpid)
  * (a trace marker then), the knumad thread may finish the region it is
  * in (512 pages), and a visit that begins when they pause (100 ms
  * without a region moved) may move the folios a few faults queued (64
- * at most) and one region; 512 in 5 runs alone, 1,010 in make test.
+ * at most) and one region: 0 in 2 runs alone (512 when only a region
+ * a thread moved ended a visit, and 1,010 once in make test).
  * Before, its visit went on to 32 MiB whatever the threads did: 5,106
  * and 6,130 pages; a make test run of misplaced_private (2026-12-04) had
  * the knumad thread moving for 9.3 s and the threads for 2.6 s.
