@@ -187,7 +187,8 @@
  * until the process has its groups the load balancer places its threads
  * wherever the CPUs are free, and moves them - memory that followed a
  * thread there follows it again (numa02 on 2 nodes: one run in three or
- * four took 2.4-3.9 s instead of 1.3).  Once in a process's life; the
+ * four took 2.4-3.9 s instead of 1.3).  Once in a process's life (and
+ * again before the next pass while a busy thread's verdict is due); the
  * looks wake the thread 2^KNUMAD_LOOK_SHIFT + 1 times a period at most,
  * whatever the number of processes (knumad_look()), and walk no memory.
  */
@@ -553,7 +554,8 @@ struct knumad_queued {
  *		it.
  * @look_node:	on knumad_scan.looks while its first look waits
  *		(knumad_look()); under knumad_mm_lock.
- * @looked:	its first look was queued; only the thread uses it.
+ * @looked:	its first look was queued (a look may queue it again:
+ *		knumad_look_queue()); only the thread uses it.
  * @look_at:	jiffies when that look is due; only the thread uses it.
  */
 struct knumad_mm {
@@ -3922,8 +3924,16 @@ static bool knumad_looks_wait(void)
  * After @km's first completed pass that armed samples, while it has no
  * group: queue its first look (KNUMAD_LOOK_SHIFT), or - if @verdict (see
  * knumad_implicit_update()) says its busy threads get their verdicts
- * later - at that time, unless the next pass comes first.  Once: @looked
- * is not cleared.  knumad_scan.look_at and .pass_at are the thread's.
+ * later - at that time, unless the next pass comes first.  Once after a
+ * pass (@looked is not cleared); a look that a thread without a verdict
+ * kept from deciding is queued again for that verdict, within the same
+ * bound: the next pass.  Such a thread is one first seen at the look: an
+ * old thread gets a window of its own then (knumad_active_threads()), and
+ * one whose life so far was busy is unsure until its window ends (make
+ * test: a main thread that had first-touched the memory, first sampled
+ * after the pass, kept first_look_comes_before_second_pass's process
+ * from its group until the second pass, 3.95-4.09 s instead of ~1 s).
+ * knumad_scan.look_at and .pass_at are the thread's.
  */
 static void knumad_look_queue(struct knumad_mm *km, u64 verdict)
 {
@@ -3932,8 +3942,8 @@ static void knumad_look_queue(struct knumad_mm *km, u64 verdict)
 	unsigned long at = knumad_scan.pass_at + (period >> KNUMAD_LOOK_SHIFT);
 	u64 now = ktime_get_ns();
 
-	if (km->looked || !READ_ONCE(km->scanned) || km->implicit ||
-	    km->parts || READ_ONCE(km->explicit))
+	if (!READ_ONCE(km->scanned) || km->implicit || km->parts ||
+	    READ_ONCE(km->explicit))
 		return;
 	if (verdict > now) {
 		unsigned long v = jiffies + nsecs_to_jiffies(verdict - now) + 1;
@@ -4010,11 +4020,19 @@ static void knumad_look(unsigned long period)
 		spin_unlock(&knumad_mm_lock);
 		if (mmget_not_zero(km->mm)) {
 			struct knumad_batch b = {};
+			u64 verdict;
 
 			/* the process's CPU, as its passes' (scan_ns) */
 			knumad_charge_start(&b);
-			knumad_implicit_update(km, true);
+			verdict = knumad_implicit_update(km, true);
 			knumad_charge(km, &b, true);
+			/*
+			 * A busy thread without a verdict kept the look from
+			 * deciding: look again when it has one, if that is
+			 * before the next pass (knumad_look_queue()).
+			 */
+			if (verdict)
+				knumad_look_queue(km, verdict);
 			mmput_async(km->mm);	/* see knumad_do_mm() */
 		}
 		spin_lock(&knumad_mm_lock);
@@ -4147,7 +4165,8 @@ out:
 		knumad_backoff(km);
 		if (early)
 			knumad_keep_schedule(km, due);
-		knumad_look_queue(km, verdict);
+		if (!km->looked)
+			knumad_look_queue(km, verdict);
 	}
 	knumad_charge(km, b, true);
 	/*

@@ -1996,6 +1996,26 @@ static int thread_keep(pid_t pid, pid_t tid)
 	return nid;
 }
 
+/* Read @path into @buf (at most @len - 1 bytes, newlines as " | "). */
+static void slurp(const char *path, char *buf, size_t len)
+{
+	size_t n = 0;
+	FILE *f = fopen(path, "r");
+	int c;
+
+	while (f && n + 4 < len && (c = fgetc(f)) != EOF) {
+		if (c == '\n') {
+			memcpy(buf + n, " | ", 3);
+			n += 3;
+		} else {
+			buf[n++] = c;
+		}
+	}
+	buf[n] = 0;
+	if (f)
+		fclose(f);
+}
+
 /* Log /proc/@pid/memsched: what knumad knows, when a test fails. */
 static void dump_memsched(struct __test_metadata *_metadata, pid_t pid)
 {
@@ -3671,6 +3691,7 @@ TEST_F_TIMEOUT(knumad, asleep_machine_lets_knumad_doze, 90)
  */
 TEST_F_TIMEOUT(knumad, first_look_comes_before_second_pass, 120)
 {
+	static char after_pass[4096], at_look[4096];
 	unsigned long len = 32 * MB;
 	int i, id = 0, home = -1, members = 0, sampled = 0;
 	volatile int stop = 0;
@@ -3692,6 +3713,8 @@ TEST_F_TIMEOUT(knumad, first_look_comes_before_second_pass, 120)
 	ASSERT_TRUE(wait_scans(f0, 1, 40));
 	t1 = now_s();
 	f1 = knumad_get("full_scans");
+	/* what knumad knew after the pass, and when the look was due */
+	slurp("/proc/self/memsched", after_pass, sizeof(after_pass));
 	while (now_s() - t1 < 12) {
 		id = implicit_group(&home, &members);
 		if (id) {
@@ -3699,12 +3722,18 @@ TEST_F_TIMEOUT(knumad, first_look_comes_before_second_pass, 120)
 			f = knumad_get("full_scans");
 			break;
 		}
+		if (!at_look[0] && now_s() - t1 >= 1.5)
+			slurp("/proc/self/memsched", at_look, sizeof(at_look));
 		usleep(100000);
 	}
 	stop = 1;
 	pthread_join(h.thread, NULL);
 	TH_LOG("implicit group %d home %d %.2f s after the first pass, %ld passes later",
 	       id, home, t, f - f1);
+	if (t < 0 || t >= 3) {
+		TH_LOG("after the pass (%ld): %s", f1, after_pass);
+		TH_LOG("1.5 s later: %s", at_look);
+	}
 	ASSERT_GT(id, 0);
 	EXPECT_EQ(self->far, home);
 	/* before the next pass (4 s), not with it */
@@ -3756,6 +3785,92 @@ TEST_F_TIMEOUT(knumad, first_look_comes_before_second_pass, 120)
 	TH_LOG("%d of 20 processes killed just after a pass that sampled them",
 	       sampled);
 	EXPECT_GE(sampled, 10);
+}
+
+/*
+ * A thread first seen at the first look, busy over its life so far,
+ * has no verdict until its window ends (a second): the look waits for
+ * it, before the next pass, and does not leave the process's group to
+ * that pass.  first_look_comes_before_second_pass failed that way in 3
+ * make test runs of 2026-12-04 (group 3.95-4.09 s after the pass
+ * instead of ~1.06): its main thread, which had first-touched the
+ * memory, took its first sample after the census at the pass's end.
+ * Made certain here: the main thread spins 2 s (a busy life), sleeps
+ * through the pass in a read() a watcher process ends once full_scans
+ * moved, then writes memory of its own that the pass armed: its first
+ * sample comes after the pass, before the look.  Before the fix the
+ * group came with the second pass, 4 s later.
+ */
+TEST_F_TIMEOUT(knumad, look_waits_for_a_thread_first_seen_late, 120)
+{
+	unsigned long len = 32 * MB, own_len = 2 * MB;
+	int id = 0, home = -1, members = 0, fds[2];
+	static char at_pass[4096], later[4096];
+	volatile int stop = 0;
+	struct hammer h;
+	double t1, t0, t = -1, on0;
+	long f0, f1, f = -1;
+	char *buf, *own, c;
+	pid_t watcher;
+
+	ASSERT_EQ(0, knumad_set("scan_sleep_millisecs", "4000"));
+	f0 = knumad_get("full_scans");
+	ASSERT_TRUE(wait_scans(f0, 1, 20));
+	buf = map_aligned(len, 0);
+	own = map_aligned(own_len, 0);
+	ASSERT_NE(NULL, buf);
+	ASSERT_NE(NULL, own);
+	touch(buf, len);	/* on node 0: the fixture pinned us there */
+	touch(own, own_len);
+	ASSERT_EQ(0, unpin());
+	hammer_start(&h, buf, len, self->far, &stop);
+	/* a busy life: more than 1/8 of it on a CPU at the look */
+	for (t0 = now_s(); now_s() - t0 < 2;)
+		;
+	ASSERT_EQ(0, pipe(fds));
+	f0 = knumad_get("full_scans");
+	watcher = fork();
+	ASSERT_GE(watcher, 0);
+	if (!watcher) {
+		close(fds[0]);
+		_exit(!wait_scans(f0, 1, 40) || write(fds[1], "p", 1) != 1);
+	}
+	close(fds[1]);
+	/* asleep through the pass: no sample of ours before it ends */
+	ASSERT_EQ(1, read(fds[0], &c, 1));
+	touch(own, own_len);	/* its first samples: after the pass */
+	t1 = now_s();
+	close(fds[0]);
+	ASSERT_EQ(watcher, waitpid(watcher, NULL, 0));
+	f1 = knumad_get("full_scans");
+	on0 = share_on(buf, len, 0);
+	slurp("/proc/self/memsched", at_pass, sizeof(at_pass));
+	while (now_s() - t1 < 8) {
+		id = implicit_group(&home, &members);
+		if (id) {
+			t = now_s() - t1;
+			f = knumad_get("full_scans");
+			break;
+		}
+		if (!later[0] && now_s() - t1 >= 1.5)
+			slurp("/proc/self/memsched", later, sizeof(later));
+		usleep(100000);
+	}
+	stop = 1;
+	pthread_join(h.thread, NULL);
+	TH_LOG("implicit group %d home %d %.2f s after the pass, %ld passes later; %.1f%% on node 0 at the pass",
+	       id, home, t, f - f1, on0 * 100);
+	if (t < 0 || t >= 3) {
+		TH_LOG("after the pass (%ld): %s", f1, at_pass);
+		TH_LOG("1.5 s later: %s", later);
+	}
+	ASSERT_GT(id, 0);
+	EXPECT_EQ(self->far, home);
+	/* the look a second after the thread was first seen, not the pass */
+	EXPECT_LT(t, 3);
+	EXPECT_EQ(f, f1);
+	munmap(buf, len);
+	munmap(own, own_len);
 }
 
 /*
