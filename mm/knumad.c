@@ -432,7 +432,7 @@ struct knumad_thread {
  * threads besides their number: the CPU they used (in 1/1024ths), the
  * cpuset mems of one of them, the nodes they ran on, whether one of them
  * is apart from its memory (knumad_thread_apart()),
- * whether a young busy thread has no entry yet, and whether a thread
+ * whether a busy thread has no entry yet (@unseen), and whether a thread
  * without a verdict yet looks busy - and when (@verdict_ns, ktime) the
  * last such thread will have one - and whether an active thread runs on
  * another node than the one most of its samples came from (@moved).
@@ -442,7 +442,7 @@ struct knumad_census {
 	nodemask_t mems;
 	nodemask_t ran;
 	bool apart;
-	bool young;
+	bool unseen;
 	bool unsure;
 	bool moved;
 	u64 verdict_ns;
@@ -3014,7 +3014,7 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 	c->unsure = false;
 	c->moved = false;
 	c->verdict_ns = 0;
-	c->young = false;
+	c->unseen = false;
 	c->apart = false;
 	c->demand = 0;
 	nodes_clear(c->ran);
@@ -3118,24 +3118,44 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 	 * memory was sampled so far - may be the one that tells whether a
 	 * process needs a home (knumad_implicit_update(): two
 	 * threads on two nodes with private memory: one of them known after
-	 * the first pass, and given a home that took the other away).  Not
-	 * for a process with a home, which does not use the answer; at most
-	 * KNUMAD_MAX_THREADS threads looked at.
+	 * the first pass, and given a home that took the other away).  So
+	 * may an older busy thread without an entry: its first samples came
+	 * after the census, or its entry was forgotten while it was idle
+	 * (swapped_threads_go_back_to_their_memory: two keepers 2-5 s old,
+	 * one of them without an entry, the process given a home with one
+	 * member in 3 setups of 3, a run of 2026-12-04).  A young thread is
+	 * judged over its life; an older one by its recent use, the
+	 * scheduler's decaying average (PELT, about 32 ms half-life), which
+	 * needs no state of knumad's: half a CPU or more, not the 1/8 of a
+	 * window an entry's verdict asks for - the average reaches 1/8
+	 * after 6 ms on a CPU, so a thread that polls would keep the home
+	 * away now and then; half a CPU takes 32 ms in a row.  A busy thread
+	 * that never takes a sample (its memory is not anonymous) keeps its
+	 * process without a home: its memory follows each thread, as a
+	 * process's without a group does.  Not for a process with a home,
+	 * which does not use the answer; at most KNUMAD_MAX_THREADS threads
+	 * looked at.
 	 */
 	if (one && !km->implicit) {
 		unsigned int n = 0;
 
 		for_each_thread(one, t) {
 			u64 age = now - t->start_time;
+			bool busy;
 
 			if (++n > KNUMAD_MAX_THREADS)
 				break;
-			if ((t->flags & PF_EXITING) ||
-			    age >= 2 * KNUMAD_ACTIVE_WINDOW_NS ||
+			if ((t->flags & (PF_EXITING | PF_USER_WORKER)) ||
 			    xa_load(&km->threads, t->pid))
 				continue;
-			if (knumad_busy(READ_ONCE(t->se.sum_exec_runtime), age))
-				c->young = true;
+			if (age < 2 * KNUMAD_ACTIVE_WINDOW_NS)
+				busy = knumad_busy(READ_ONCE(t->se.sum_exec_runtime),
+						   age);
+			else
+				busy = READ_ONCE(t->se.avg.util_avg) >=
+				       SCHED_CAPACITY_SCALE / 2;
+			if (busy)
+				c->unseen = true;
 		}
 	}
 	rcu_read_unlock();
@@ -3884,12 +3904,12 @@ static u64 knumad_implicit_update(struct knumad_mm *km, bool look)
 	 * thread that runs where its memory is has few samples, and the
 	 * one behind on shared memory may have too few to be apart (then
 	 * the process has no home, and its memory stays where it is used
-	 * from most).  A young busy thread without samples yet may tell:
-	 * wait for it.  A split process that comes to fit one node is
-	 * merged as before.
+	 * from most).  A busy thread without samples yet may tell: wait for
+	 * it.  A split process that comes to fit one node is merged as
+	 * before.
 	 */
 	if (!km->parts &&
-	    (c.young || (nodes_weight(c.ran) > 1 && !c.apart)))
+	    (c.unseen || (nodes_weight(c.ran) > 1 && !c.apart)))
 		goto out;
 	knumad_parts_drop(km);
 	group = memsched_group_create_implicit(km->mm, home, &c.mems);
