@@ -2205,6 +2205,27 @@ static void keepers_stop(struct keepers *p, unsigned long len, int far)
 		munmap(p->buf, len);
 }
 
+/* The share of @pid's @len bytes at @addr on node @nid, one page in 16. */
+static double pid_share_on(pid_t pid, char *addr, unsigned long len, int nid)
+{
+	long i, n = len / page_size() / 16, on = 0;
+	void **pages = calloc(n, sizeof(void *));
+	int *status = calloc(n, sizeof(int));
+
+	if (!pages || !status || !n)
+		goto out;
+	for (i = 0; i < n; i++)
+		pages[i] = addr + i * 16 * page_size();
+	if (sys_move_pages(pid, n, pages, NULL, status, 0))
+		goto out;
+	for (i = 0; i < n; i++)
+		on += status[i] == nid;
+out:
+	free(pages);
+	free(status);
+	return n ? (double)on / n : 0;
+}
+
 /*
  * Threads that something (the load balancer; here their affinity, for
  * 150 ms) swapped between nodes go back to their memory, and their memory
@@ -2230,6 +2251,7 @@ TEST_F_TIMEOUT(knumad, swapped_threads_go_back_to_their_memory, 120)
 {
 	unsigned long len = 32 * MB;
 	int i, keep[4], at[2] = { -1, -1 }, after, off, try, homes;
+	double before[4];
 	struct { struct keepers p[2]; volatile int stop; } *sh;
 	double t0, back = -1;
 	cpu_set_t set;
@@ -2326,8 +2348,14 @@ TEST_F_TIMEOUT(knumad, swapped_threads_go_back_to_their_memory, 120)
 		SKIP(return, "a process got a home in each of %d setups", try);
 	for (i = 0; i < 2 && keep[0] + keep[1] + keep[2] + keep[3] != 2; i++)
 		dump_memsched(_metadata, i ? child : getpid());
-	TH_LOG("kept on nodes %d %d / %d %d after %.2f s", keep[0], keep[1],
-	       keep[2], keep[3], now_s() - t0);
+	for (i = 0; i < 4; i++)
+		before[i] = pid_share_on(i < 2 ? getpid() : child,
+					 sh->p[i / 2].k[i % 2].addr, len / 2,
+					 i % 2 ? self->far : 0);
+	TH_LOG("kept on nodes %d %d / %d %d after %.2f s; halves on their first nodes then: %.1f%% %.1f%% / %.1f%% %.1f%%",
+	       keep[0], keep[1], keep[2], keep[3], now_s() - t0,
+	       before[0] * 100, before[1] * 100, before[2] * 100,
+	       before[3] * 100);
 	sh->p[0].k[1].want = 0;
 	sh->p[1].k[0].want = self->far;
 	usleep(150000);
