@@ -394,9 +394,11 @@ struct knumad_region {
  * @set_nid:	... the home of the part its members are in (of the first
  *		member seen if they are in two; NUMA_NO_NODE: none), ...
  * @set_split:	... and whether they are in two parts or more.
- * @away:	its last sample came from off the node knumad keeps it on
- *		(knumad_away_from_keep()), ...
- * @away_at:	... since then (jiffies).
+ * @away:	it took samples off the node knumad keeps it on
+ *		(knumad_away_from_keep()): since @away_at (jiffies), the
+ *		last at @away_last.
+ * @away_at:	see @away.
+ * @away_last:	see @away.
  * @faults:	per node of the faulting CPU (nr_node_ids entries), then
  *		per node of the faulting folio (nr_node_ids more), halved
  *		after every pass over the process; the entry goes when they
@@ -429,6 +431,7 @@ struct knumad_thread {
 	bool set_split;
 	bool away;
 	unsigned long away_at;
+	unsigned long away_last;
 	unsigned long faults[];
 };
 
@@ -557,7 +560,7 @@ struct knumad_queued {
  * @pass_anon:	its anonymous pages when its last pass completed: memory
  *		that appeared since was not sampled.  Only the thread uses
  *		it.
- * @look_node:	on knumad_scan.looks while its first look waits
+ * @look_node:	on knumad_scan.looks while a look waits
  *		(knumad_look()); under knumad_mm_lock.
  * @looked:	its first look was queued (a look may queue it again:
  *		knumad_look_queue()); only the thread uses it.
@@ -1662,40 +1665,44 @@ static void knumad_join_threads(struct knumad_mm *km)
 /*
  * Does current's sample, taken on @this_nid, come from off the node knumad
  * keeps it on (knumad_thread_pref()), less than a scan period after the
- * first such sample?  Then the scheduler hook is bringing the thread back
- * (kernel/sched/numa.c), and the sample does not decide where its memory
- * goes: a thread that moved resamples its memory at once
- * (knumad_settle_again()), and a load balancer's move of a few hundred
- * milliseconds sent memory after it that it came back to use from afar
- * (knumad.swapped_threads_go_back_to_their_memory: swapped for 0.3 s,
- * back 0.16 s later, 62.5% of its 16 MiB moved to the node it had left -
- * after, in 2 make test runs and 1 of 1 runs of knumad's kselftests).
- * Not for a thread in a group (its home decides), nor for one whose
- * affinity keeps it off the node: nothing brings it back
- * (misplaced_private).  A thread still away after a scan period stays:
- * its samples count again, its memory follows it, and the keep follows
- * its memory.  Under km->lock, @kt current's entry.
+ * first sample of this time away?  Then the scheduler hook is bringing
+ * the thread back (kernel/sched/numa.c), and the sample does not decide
+ * where its memory goes: a thread that moved resamples its memory at
+ * once (knumad_settle_again()), and the samples of a load balancer's
+ * move of a few hundred milliseconds sent the memory after the thread,
+ * which came back to use it from afar
+ * (knumad.swapped_threads_go_back_to_their_memory).  Not for a thread in
+ * a group (its home decides), nor for one whose affinity keeps it off the
+ * node (misplaced_private: nothing brings it back), nor for a fault on
+ * another process's memory (@own false: the keep is for current's).  A
+ * thread still away a scan period after its first sample off the node
+ * counts again: its memory follows it, and the keep follows its memory.
+ * A time away begins with a sample off the node a period or more after
+ * the last one.  The sample still counts in the fault counts of the
+ * thread and the process (where it ran).  Under km->lock, @kt current's
+ * entry.
  */
 static bool knumad_away_from_keep(struct knumad_thread *kt, int this_nid,
-				  unsigned long now)
+				  bool own, unsigned long now)
 {
 	unsigned long period =
 		msecs_to_jiffies(READ_ONCE(knumad_scan_sleep_ms));
 	int keep;
 
-	if (!kt)
+	if (!kt || !own)
 		return false;
 	keep = knumad_task_pref(current);
 	if (keep == NUMA_NO_NODE || keep == this_nid ||
 	    rcu_access_pointer(current->memsched_group) ||
-	    !cpumask_intersects(cpumask_of_node(keep), current->cpus_ptr)) {
+	    !cpumask_intersects(cpumask_of_node(keep), &current->cpus_mask)) {
 		kt->away = false;
 		return false;
 	}
-	if (!kt->away) {
+	if (!kt->away || time_after(now, kt->away_last + period)) {
 		kt->away = true;
 		kt->away_at = now;
 	}
+	kt->away_last = now;
 	return time_before(now, kt->away_at + period);
 }
 
@@ -1767,14 +1774,14 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		/* A task policy (set_mempolicy()) wins over knumad. */
 		if (current->mempolicy)
 			goto out;
-		now = jiffies;	/* one instant for the whole sample */
-		if (knumad_away_from_keep(kt, this_nid, now))
-			goto out;
 		r = xa_load(&km->regions, addr >> KNUMAD_REGION_SHIFT);
 		if (!r)
 			goto out;
 		first = r->armed;
-		r->armed = false;
+		r->armed = false;	/* sampled: it may be armed again */
+		now = jiffies;	/* one instant for the whole sample */
+		if (knumad_away_from_keep(kt, this_nid, current->mm == mm, now))
+			goto out;
 		pid = current->mm == mm ? current->pid & LAST__PID_MASK :
 					  -1 & LAST__PID_MASK;
 		prev = knumad_region_visit(r, this_nid, pid, first,
@@ -3170,18 +3177,21 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 	 * after the census, or its entry was forgotten while it was idle
 	 * (swapped_threads_go_back_to_their_memory: two keepers 2-5 s old,
 	 * one of them without an entry, the process given a home with one
-	 * member in 3 setups of 3, a run of 2026-12-04).  A young thread is
+	 * member).  A young thread is
 	 * judged over its life; an older one by its recent use, the
 	 * scheduler's decaying average (PELT, about 32 ms half-life), which
 	 * needs no state of knumad's: half a CPU or more, not the 1/8 of a
 	 * window an entry's verdict asks for - the average reaches 1/8
 	 * after 6 ms on a CPU, so a thread that polls would keep the home
-	 * away now and then; half a CPU takes 32 ms in a row.  A busy thread
-	 * that never takes a sample (its memory is not anonymous) keeps its
-	 * process without a home: its memory follows each thread, as a
-	 * process's without a group does.  Not for a process with a home,
-	 * which does not use the answer; at most KNUMAD_MAX_THREADS threads
-	 * looked at.
+	 * away now and then; half a CPU takes 32 ms in a row.  Only while it
+	 * is runnable: the average of a thread that sleeps is not updated
+	 * (a main thread that first-touched the memory and waits in
+	 * pthread_join() would keep the home away as long as it waits).  A
+	 * busy thread that never takes a sample (its memory is shmem,
+	 * hugetlbfs or a file; it loops in system calls) keeps its process
+	 * without a home: its memory follows each thread, as a process's
+	 * without a group does.  Not for a process with a home, which does
+	 * not use the answer; at most KNUMAD_MAX_THREADS threads looked at.
 	 */
 	if (one && !km->implicit) {
 		unsigned int n = 0;
@@ -3198,8 +3208,9 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 			if (age < 2 * KNUMAD_ACTIVE_WINDOW_NS)
 				busy = knumad_busy(READ_ONCE(t->se.sum_exec_runtime),
 						   age);
-			else
-				busy = READ_ONCE(t->se.avg.util_avg) >=
+			else	/* a sleeper's average is as it fell asleep */
+				busy = READ_ONCE(t->on_rq) &&
+				       READ_ONCE(t->se.avg.util_avg) >=
 				       SCHED_CAPACITY_SCALE / 2;
 			if (busy)
 				c->unseen = true;
@@ -3823,7 +3834,8 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
  * Called without mmap_lock: creating a group takes memsched_mutex.
  * Returns 0, or, when a busy thread without a verdict yet kept a process
  * without a group from getting one, when (ktime) the last such thread
- * will have a verdict.  A first look (@look: knumad_look()) decides
+ * will have a verdict - or, when a busy thread without samples yet did,
+ * a quarter of a window from now.  A first look (@look: knumad_look()) decides
  * nothing while an active thread runs away from the node its samples
  * came from: it was moved since, and a pass's samples will tell where it
  * stays (numa01t with THP on 4 nodes: a thread moved off the node where
@@ -3955,8 +3967,13 @@ static u64 knumad_implicit_update(struct knumad_mm *km, bool look)
 	 * it.  A split process that comes to fit one node is merged as
 	 * before.
 	 */
-	if (!km->parts &&
-	    (c.unseen || (nodes_weight(c.ran) > 1 && !c.apart)))
+	if (!km->parts && c.unseen) {
+		/* its samples come within a pass: a look may see them */
+		verdict = ktime_get_ns() +
+			  (KNUMAD_ACTIVE_WINDOW_NS >> KNUMAD_LOOK_SHIFT);
+		goto out;
+	}
+	if (!km->parts && nodes_weight(c.ran) > 1 && !c.apart)
 		goto out;
 	knumad_parts_drop(km);
 	group = memsched_group_create_implicit(km->mm, home, &c.mems);
@@ -3991,10 +4008,11 @@ static bool knumad_looks_wait(void)
  * After @km's first completed pass that armed samples, while it has no
  * group: queue its first look (KNUMAD_LOOK_SHIFT), or - if @verdict (see
  * knumad_implicit_update()) says its busy threads get their verdicts
- * later - at that time, unless the next pass comes first.  Once after a
- * pass (@looked is not cleared); a look that a thread without a verdict
- * kept from deciding is queued again for that verdict, within the same
- * bound: the next pass.  Such a thread is one first seen at the look: an
+ * later - at that time, unless the next pass comes first.  Queued from a
+ * pass once in the process's life (@looked is never cleared); a look
+ * that a thread without a verdict (or without samples) kept from
+ * deciding is queued again for that verdict, within the same bound: the
+ * next pass.  Such a thread is one first seen at the look: an
  * old thread gets a window of its own then (knumad_active_threads()), and
  * one whose life so far was busy is unsure until its window ends (make
  * test: a main thread that had first-touched the memory, first sampled

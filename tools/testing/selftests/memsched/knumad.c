@@ -2079,7 +2079,7 @@ static void *late_fn(void *arg)
  * must get no implicit group meanwhile: a home for the one thread knumad
  * knows would leave the other out.  Before the fix (threads older than
  * 2 s without an entry were not looked at) it got a group with one
- * member 3.09-3.22 s in (3 runs of 3); in
+ * member 3.09-4.18 s in (5 runs of 5); in
  * swapped_threads_go_back_to_their_memory, 3 setups of 3 went that way
  * in one run.  (Once the thread writes, the two pinned threads fit no
  * one node and the process is split: private_threads_keep_their_nodes
