@@ -2089,6 +2089,7 @@ TEST_F_TIMEOUT(knumad, busy_thread_without_samples_counts, 60)
 {
 	unsigned long len = 32 * MB;
 	int id = 0, home = -1, members = 0, busy = 0;
+	double until = 5;
 	volatile int stop = 0;
 	struct late l = { 0 };
 	struct hammer h;
@@ -2108,23 +2109,33 @@ TEST_F_TIMEOUT(knumad, busy_thread_without_samples_counts, 60)
 	/* the hammer first touches its memory on the far node */
 	hammer_start(&h, buf, len, self->far, &stop);
 	ASSERT_EQ(0, unpin());	/* the main thread only watches */
-	/* 2 s old, it is no longer young (judged over its life) */
-	for (t0 = now_s(); now_s() - t0 < 5; usleep(100000)) {
+	/*
+	 * 2 s old, it is no longer young (judged over its life).  5 s, or
+	 * until 3 s after the hammer was judged busy if that came later
+	 * (a slow guest: not judged in 5 s in one make test run): a home
+	 * comes with the census that judges it.
+	 */
+	for (t0 = now_s(); now_s() - t0 < until; usleep(100000)) {
 		id = implicit_group(&home, &members);
 		if (id) {
 			t = now_s() - t0;
 			break;
 		}
-		if (h.tid && thread_busy(h.tid))
+		if (!busy && h.tid && thread_busy(h.tid)) {
 			busy = 1;
+			if (now_s() - t0 + 3 > until)
+				until = now_s() - t0 + 3;
+		}
+		if (!busy && now_s() - t0 >= 5)
+			until = 12;	/* give it its verdict */
 	}
 	if (id)
 		dump_memsched(_metadata, getpid());
 	stop = 1;
 	pthread_join(h.thread, NULL);
 	pthread_join(l.thread, NULL);
-	TH_LOG("the hammer judged busy: %s; implicit group %d (home %d, %d members) after %.2f s (-1: none in 5 s)",
-	       busy ? "yes" : "no", id, home, members, t);
+	TH_LOG("the hammer judged busy: %s; implicit group %d (home %d, %d members) after %.2f s (-1: none in %.1f s)",
+	       busy ? "yes" : "no", id, home, members, t, now_s() - t0);
 	EXPECT_EQ(0, id);
 	/* else nothing was tested: knumad did not know the hammer */
 	EXPECT_TRUE(busy || id);
@@ -2391,8 +2402,18 @@ TEST_F_TIMEOUT(knumad, swapped_threads_go_back_to_their_memory, 120)
 	/* the pull's 100 ms, not the load balancer's 1.14 s (see above) */
 	EXPECT_GE(back, 0);
 	EXPECT_LT(back, 1.0);
-	for (i = 0; i < 4; i++)
-		EXPECT_GE(sh->p[i / 2].share[i % 2], 0.95);
+	/*
+	 * The swap moved none of it: each half as much in place as when
+	 * the keeps came, within 5 points (the swap's samples moved 12-62%
+	 * of a half before c30c705).  What moved before the keeps - the
+	 * load balancer's mix while the threads were free and unkept (94.1%
+	 * in one make test run) - is not the swap's doing; at least 3/4 in
+	 * place then, else the setup tested little.
+	 */
+	for (i = 0; i < 4; i++) {
+		EXPECT_GE(before[i], 0.75);
+		EXPECT_GE(sh->p[i / 2].share[i % 2], before[i] - 0.05);
+	}
 	EXPECT_EQ(-1, after);
 	munmap(sh, sizeof(*sh));
 	ASSERT_EQ(0, off);	/* the knumad_set() above */
