@@ -2247,8 +2247,8 @@ out:
  * of the first process (on the far node) and thread 0 of the second (on
  * node 0) are swapped and let free: both must run on their first node
  * again within 3 s (the scheduler hook's pull, a migrate_swap()), and
- * 1.5 s later (a pass after) every half is still 95% where it was first
- * touched (3 runs: kept 1.44-1.95 s after the first touch, back 0.13-0.33
+ * 1.5 s later (a pass after) every half is as much where it was first
+ * touched as when the keeps came, within 5 points (3 runs: kept 1.44-1.95 s after the first touch, back 0.13-0.33
  * s after the swap, 100% of every half in place).  Before (3 runs, the
  * keep switched off): the load balancer saw two threads a node and left
  * them swapped (in one run it swapped them back after 1.14 s), and knumad
