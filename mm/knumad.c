@@ -195,7 +195,10 @@
 #define KNUMAD_LOOK_SHIFT	2
 /* A process with less anonymous memory than a region is not sampled. */
 #define KNUMAD_MIN_ANON_PAGES	(KNUMAD_REGION_SIZE >> PAGE_SHIFT)
-/* Threads whose faults a process keeps statistics for. */
+/*
+ * Threads whose faults a process keeps statistics for: 1024 entries of
+ * about 200 bytes (2 nodes; 16 more a node), charged to its memcg.
+ */
 #define KNUMAD_MAX_THREADS	1024
 /*
  * Recent faults (each counted twice, see knumad_implicit_node()) a
@@ -394,11 +397,10 @@ struct knumad_region {
  * @set_nid:	... the home of the part its members are in (of the first
  *		member seen if they are in two; NUMA_NO_NODE: none), ...
  * @set_split:	... and whether they are in two parts or more.
- * @away:	it took samples off the node knumad keeps it on
- *		(knumad_away_from_keep()): since @away_at (jiffies), the
- *		last at @away_last.
+ * @away:	it took a sample off the node knumad keeps it on since it
+ *		was last seen there (knumad_away_from_keep()): the first at
+ *		@away_at (jiffies).
  * @away_at:	see @away.
- * @away_last:	see @away.
  * @faults:	per node of the faulting CPU (nr_node_ids entries), then
  *		per node of the faulting folio (nr_node_ids more), halved
  *		after every pass over the process; the entry goes when they
@@ -431,7 +433,6 @@ struct knumad_thread {
 	bool set_split;
 	bool away;
 	unsigned long away_at;
-	unsigned long away_last;
 	unsigned long faults[];
 };
 
@@ -1479,18 +1480,42 @@ static void knumad_join_fn(struct callback_head *work)
 }
 
 /*
+ * Start charging what a fault on @km's memory allocates for @km to the
+ * process's memcg, as knumad_scan_mm() charges its regions, whoever
+ * faulted (remote GUP too); knumad_charge_end() ends it.  Allowed under
+ * km->lock: it takes a css reference under RCU.
+ */
+static struct mem_cgroup *knumad_charge_begin(struct knumad_mm *km,
+					      struct mem_cgroup **memcg)
+{
+	*memcg = get_mem_cgroup_from_mm(km->mm);
+	return set_active_memcg(*memcg);
+}
+
+static void knumad_charge_end(struct mem_cgroup *memcg,
+			      struct mem_cgroup *old)
+{
+	set_active_memcg(old);
+	mem_cgroup_put(memcg);
+}
+
+/*
  * Queue @t's join (knumad_join_fn()), unless one is queued already.
  * Under km->lock; @kt is @t's entry, or NULL if it has none.
  */
 static void knumad_join_queue(struct knumad_mm *km, struct task_struct *t,
 			      struct knumad_thread *kt)
 {
+	struct mem_cgroup *memcg, *old;
 	struct knumad_join *join;
 
 	lockdep_assert_held(&km->lock);
 	if (kt && kt->join_queued)
 		return;
-	join = kmalloc(sizeof(*join), GFP_NOWAIT | __GFP_NOWARN);
+	old = knumad_charge_begin(km, &memcg);
+	join = kmalloc(sizeof(*join), GFP_NOWAIT | __GFP_ACCOUNT |
+		       __GFP_NOWARN);
+	knumad_charge_end(memcg, old);
 	if (!join)
 		return;		/* the next fault tries again */
 	init_task_work(&join->work, knumad_join_fn);
@@ -1511,21 +1536,26 @@ static struct knumad_thread *knumad_thread_fault(struct knumad_mm *km,
 						 int this_nid, int mem_nid)
 {
 	struct memsched_group *group, *implicit;
+	struct mem_cgroup *memcg, *old;
 	struct knumad_thread *kt;
 	bool chosen;
 
 	lockdep_assert_held(&km->lock);
 	kt = xa_load(&km->threads, current->pid);
 	if (!kt && km->nr_threads < KNUMAD_MAX_THREADS) {
+		/* a user makes us hold these: charged, as regions are */
+		old = knumad_charge_begin(km, &memcg);
 		kt = kzalloc(struct_size(kt, faults, 2 * nr_node_ids),
-			     GFP_NOWAIT | __GFP_NOWARN);
+			     GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOWARN);
 		if (kt)
 			kt->part = NUMA_NO_NODE;
 		if (kt && xa_err(xa_store(&km->threads, current->pid, kt,
-					  GFP_NOWAIT | __GFP_NOWARN))) {
+					  GFP_NOWAIT | __GFP_ACCOUNT |
+					  __GFP_NOWARN))) {
 			kfree(kt);
 			kt = NULL;
 		}
+		knumad_charge_end(memcg, old);
 		if (kt)
 			km->nr_threads++;
 	}
@@ -1664,23 +1694,28 @@ static void knumad_join_threads(struct knumad_mm *km)
 
 /*
  * Does current's sample, taken on @this_nid, come from off the node knumad
- * keeps it on (knumad_thread_pref()), less than a scan period after the
- * first sample of this time away?  Then the scheduler hook is bringing
- * the thread back (kernel/sched/numa.c), and the sample does not decide
- * where its memory goes: a thread that moved resamples its memory at
- * once (knumad_settle_again()), and the samples of a load balancer's
- * move of a few hundred milliseconds sent the memory after the thread,
- * which came back to use it from afar
+ * keeps it on (knumad_thread_pref()), less than a scan period after its
+ * first sample off it since it was last seen there?  Then the scheduler
+ * hook is bringing the thread back (kernel/sched/numa.c), and the sample
+ * does not decide where its memory goes: a thread that moved resamples
+ * its memory at once (knumad_settle_again()), and the samples of a load
+ * balancer's move of a few hundred milliseconds sent the memory after the
+ * thread, which came back to use it from afar
  * (knumad.swapped_threads_go_back_to_their_memory).  Not for a thread in
  * a group (its home decides), nor for one whose affinity keeps it off the
  * node (misplaced_private: nothing brings it back), nor for a fault on
  * another process's memory (@own false: the keep is for current's).  A
- * thread still away a scan period after its first sample off the node
- * counts again: its memory follows it, and the keep follows its memory.
- * A time away begins with a sample off the node a period or more after
- * the last one.  The sample still counts in the fault counts of the
- * thread and the process (where it ran).  Under km->lock, @kt current's
- * entry.
+ * thread still away a scan period later counts again: its memory follows
+ * it, and the keep follows its memory.  A time away ends with a sample
+ * on the kept node, with knumad's census (once a pass) finding the thread
+ * there, or with a change of node its ticks saw (knumad_settle_again():
+ * it may have been back in between) - not with a pause in its samples:
+ * memory of huge pages gives one sample a region and pass, a period or
+ * more apart, and a rule that began a new time away at a sample after
+ * such a gap ignored a thread the keep could not bring back for good
+ * (numa01t with THP on 2 nodes).  The
+ * sample still counts in the fault counts of the thread and the process
+ * (where it ran).  Under km->lock, @kt current's entry.
  */
 static bool knumad_away_from_keep(struct knumad_thread *kt, int this_nid,
 				  bool own, unsigned long now)
@@ -1698,11 +1733,10 @@ static bool knumad_away_from_keep(struct knumad_thread *kt, int this_nid,
 		kt->away = false;
 		return false;
 	}
-	if (!kt->away || time_after(now, kt->away_last + period)) {
+	if (!kt->away) {
 		kt->away = true;
 		kt->away_at = now;
 	}
-	kt->away_last = now;
 	return time_before(now, kt->away_at + period);
 }
 
@@ -1780,8 +1814,12 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		first = r->armed;
 		r->armed = false;	/* sampled: it may be armed again */
 		now = jiffies;	/* one instant for the whole sample */
-		if (knumad_away_from_keep(kt, this_nid, current->mm == mm, now))
+		if (knumad_away_from_keep(kt, this_nid, current->mm == mm,
+					  now)) {
+			/* sampled again at the next pass: it may count then */
+			r->settled = 0;
 			goto out;
+		}
 		pid = current->mm == mm ? current->pid & LAST__PID_MASK :
 					  -1 & LAST__PID_MASK;
 		prev = knumad_region_visit(r, this_nid, pid, first,
@@ -3147,6 +3185,9 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 					    KNUMAD_ACTIVE_WINDOW_NS);
 		}
 		knumad_thread_pref(kt, t, kt->active ? ttl : 0);
+		/* back where it is kept: a new time away starts anew */
+		if (kt->away && task_node(t) == knumad_task_pref(t))
+			kt->away = false;
 		if (!kt->active)
 			continue;
 		threads++;
@@ -4321,6 +4362,9 @@ static void knumad_update_moving(struct knumad_mm *km)
 static void knumad_settle_again(struct knumad_mm *km)
 {
 	unsigned int seq = km->seq + !!km->scan_addr;
+	DECLARE_BITMAP(moved, LAST__PID_MASK + 1);
+	struct knumad_thread *kt;
+	unsigned long index;
 	int i;
 
 	WRITE_ONCE(km->thread_moved, false);
@@ -4328,9 +4372,21 @@ static void knumad_settle_again(struct knumad_mm *km)
 	/* the last change's pass completed: its threads are done */
 	if ((int)(km->seq - km->settle_seq) > 0)
 		bitmap_zero(km->settle_pids, LAST__PID_MASK + 1);
-	for (i = 0; i < BITS_TO_LONGS(LAST__PID_MASK + 1); i++)
-		km->settle_pids[i] |= xchg(&km->moved_pids[i], 0);
+	for (i = 0; i < BITS_TO_LONGS(LAST__PID_MASK + 1); i++) {
+		moved[i] = xchg(&km->moved_pids[i], 0);
+		km->settle_pids[i] |= moved[i];
+	}
 	km->settle_seq = seq;
+	/*
+	 * A thread that changed node starts a new time away from the node
+	 * it is kept on (knumad_away_from_keep()): it may have been back.
+	 * O(threads), once a pass with moves.
+	 */
+	spin_lock(&km->lock);
+	xa_for_each(&km->threads, index, kt)
+		if (test_bit(index & LAST__PID_MASK, moved))
+			kt->away = false;
+	spin_unlock(&km->lock);
 	/* it was sitting passes out, not busy: this one is brought forward */
 	if (km->skip && !READ_ONCE(km->busy))
 		km->early = true;

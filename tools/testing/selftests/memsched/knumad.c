@@ -2238,8 +2238,8 @@ out:
 }
 
 /*
- * Threads that something (the load balancer; here their affinity, for
- * 150 ms) swapped between nodes go back to their memory, and their memory
+ * Threads that something (the load balancer; here their affinity, until
+ * they moved) swapped between nodes go back to their memory, and their memory
  * stays: moving two threads back is cheaper than moving all they use
  * after them.  numa01t in small: two processes of two busy threads, each
  * thread writing a private 16 MiB it first touched on its node (node 0,
@@ -2262,6 +2262,7 @@ TEST_F_TIMEOUT(knumad, swapped_threads_go_back_to_their_memory, 120)
 {
 	unsigned long len = 32 * MB;
 	int i, keep[4], at[2] = { -1, -1 }, after, off, try, homes;
+	int away[4] = { 0 };
 	double before[4];
 	struct { struct keepers p[2]; volatile int stop; } *sh;
 	double t0, back = -1;
@@ -2369,14 +2370,21 @@ TEST_F_TIMEOUT(knumad, swapped_threads_go_back_to_their_memory, 120)
 	       before[3] * 100);
 	sh->p[0].k[1].want = 0;
 	sh->p[1].k[0].want = self->far;
-	usleep(150000);
-	/* both moved (a slow sweep repins late): then 150 ms there */
-	for (t0 = now_s(); now_s() - t0 < 1; usleep(10000))
+	/*
+	 * Both moved (a slow sweep repins late): then free at once.  The
+	 * pin only starts the trip - what a pinned thread samples counts,
+	 * as it must for a thread pinned away for good (misplaced_private),
+	 * and a 150-ms pin (until 2026-12-04) let an early pass's samples
+	 * move half a keeper's memory in 1 of 4 runs.  The trip goes on
+	 * unpinned until the scheduler hook's pull, as a load balancer's
+	 * move does (0.11-0.33 s).
+	 */
+	for (t0 = now_s(); now_s() - t0 < 1; usleep(5000))
 		if (sh->p[0].k[1].at == 0 && sh->p[1].k[0].at == self->far)
 			break;
 	at[0] = sh->p[0].k[1].at;
 	at[1] = sh->p[1].k[0].at;
-	usleep(150000);
+	usleep(20000);
 	sh->p[0].k[1].want = -1;
 	sh->p[1].k[0].want = -1;
 	for (t0 = now_s(); now_s() - t0 < 3; usleep(50000))
@@ -2384,9 +2392,14 @@ TEST_F_TIMEOUT(knumad, swapped_threads_go_back_to_their_memory, 120)
 			back = now_s() - t0;
 			break;
 		}
-	usleep(1500000);	/* a pass later */
-	TH_LOG("swapped to nodes %d and %d; back after %.2f s; 1.5 s later on nodes %d and %d",
-	       at[0], at[1], back, sh->p[0].k[1].at, sh->p[1].k[0].at);
+	/* a pass later; how long each thread ran off its node meanwhile */
+	for (t0 = now_s(), i = 0; now_s() - t0 < 1.5; usleep(50000), i++)
+		for (int j = 0; j < 4; j++)
+			away[j] += sh->p[j / 2].k[j % 2].at !=
+				   (j % 2 ? self->far : 0);
+	TH_LOG("swapped to nodes %d and %d; back after %.2f s; 1.5 s later on nodes %d and %d; off their nodes in %d looks after: %d %d / %d %d",
+	       at[0], at[1], back, sh->p[0].k[1].at, sh->p[1].k[0].at, i,
+	       away[0], away[1], away[2], away[3]);
 	off = knumad_set("enabled", "0");
 	after = thread_keep(getpid(), sh->p[0].k[1].tid);
 	sh->stop = 1;
@@ -3274,6 +3287,137 @@ TEST_F_TIMEOUT(knumad, memcg_counts_knumad_work, 120)
 	EXPECT_GT(faults, 0);
 	/* it moved 2048 pages: all were counted */
 	EXPECT_GE(migrated, want);
+}
+
+/* The entries /proc/@pid/memsched lists for threads. */
+static int thread_entries(pid_t pid)
+{
+	char line[768];
+	int n = 0;
+	FILE *f;
+
+	snprintf(line, sizeof(line), "/proc/%d/memsched", pid);
+	f = fopen(line, "r");
+	while (f && fgets(line, sizeof(line), f))
+		n += !strncmp(line, "knumad thread ", 14);
+	if (f)
+		fclose(f);
+	return n;
+}
+
+struct sweeper {
+	char *p;
+	unsigned long len;
+	volatile int *go;
+	volatile int *stop;
+	pthread_t thread;
+};
+
+/* Write a byte of each page of its slice every 2 ms, from *go to *stop. */
+static void *sweep_fn(void *arg)
+{
+	struct sweeper *s = arg;
+	unsigned long i;
+
+	while (!*s->go && !*s->stop)
+		usleep(1000);
+	while (!*s->stop) {
+		for (i = 0; i < s->len; i += page_size())
+			s->p[i]++;
+		usleep(2000);
+	}
+	return NULL;
+}
+
+#define SWEEPERS	256
+
+/*
+ * The entries knumad keeps for a process's threads (up to 1024 of about
+ * 200 bytes) are charged to the process's memcg, as its regions are: a
+ * process that starts threads to make the kernel hold memory pays for
+ * it.  They were allocated without __GFP_ACCOUNT.  256 threads wait,
+ * knumad scans their memory, then each writes its own 128 KiB (one
+ * sample a pass at least) for a second, and knumad's passes stop; the
+ * cgroup's slab_unreclaimable must grow by at least 128 bytes an entry
+ * /proc/<pid>/memsched lists.
+ */
+TEST_F_TIMEOUT(knumad, memcg_charges_thread_entries, 120)
+{
+	const char *dir = "/sys/fs/cgroup/knumad-memcg-kt";
+	int status;
+	pid_t pid;
+
+	if (getuid())
+		SKIP(return, "needs root for a cgroup");
+	if (write_str("/sys/fs/cgroup/cgroup.subtree_control", "+memory"))
+		SKIP(return, "no cgroup2 memory controller");
+	mkdir(dir, 0755);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		static struct sweeper sw[SWEEPERS];
+		unsigned long slice = 128 * 1024;
+		unsigned long len = SWEEPERS * slice;
+		volatile int go = 0, stop = 0;
+		long s0, s1, scans;
+		int i, e1, e2, e;
+		char buf[32], *p;
+
+		snprintf(buf, sizeof(buf), "%d", getpid());
+		if (write_str("/sys/fs/cgroup/knumad-memcg-kt/cgroup.procs",
+			      buf))
+			_exit(4);
+		p = map_aligned(len, 0);
+		if (!p)
+			_exit(5);
+		touch(p, len);	/* local: the fixture pinned us to node 0 */
+		for (i = 0; i < SWEEPERS; i++) {
+			sw[i] = (struct sweeper){ p + i * slice, slice, &go,
+						  &stop };
+			if (pthread_create(&sw[i].thread, NULL, sweep_fn,
+					   &sw[i]))
+				_exit(5);
+		}
+		/* regions allocated (charged) before the first count */
+		scans = knumad_get("full_scans");
+		if (!wait_scans(scans, 3, 20))
+			_exit(6);
+		/* memory.stat is flushed every 2 s */
+		usleep(2500000);
+		s0 = memcg_stat(dir, "slab_unreclaimable");
+		e1 = thread_entries(getpid());
+		go = 1;
+		sleep(1);	/* most have an entry, few judged idle yet */
+		/*
+		 * No more passes: a pass halves each entry's counts and
+		 * frees the entries of idle threads that reach 0, and
+		 * memory.stat is only flushed every 2 s - the count must
+		 * hold still from here to the read.
+		 */
+		if (knumad_set("scan_sleep_millisecs", "60000"))
+			_exit(6);
+		usleep(300000);
+		e2 = thread_entries(getpid());
+		usleep(2500000);
+		s1 = memcg_stat(dir, "slab_unreclaimable");
+		e = thread_entries(getpid());
+		stop = 1;
+		for (i = 0; i < SWEEPERS; i++)
+			pthread_join(sw[i].thread, NULL);
+		e = e < e2 ? e : e2;
+		TH_LOG("slab_unreclaimable %ld -> %ld bytes (+%ld) while thread entries went %d -> %d (%d at least since; %ld bytes an entry)",
+		       s0, s1, s1 - s0, e1, e2, e,
+		       e > e1 ? (s1 - s0) / (e - e1) : 0);
+		if (s0 < 0 || e - e1 < SWEEPERS / 4)
+			_exit(7);	/* nothing to judge by */
+		_exit(s1 - s0 >= 128L * (e - e1) ? 0 : 8);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	rmdir(dir);
+	ASSERT_TRUE(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 4)
+		SKIP(return, "cannot enter the cgroup");
+	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
 /* Run for @s seconds of wall time, then: does knumad know this process? */
