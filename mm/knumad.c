@@ -1542,7 +1542,9 @@ static struct knumad_thread *knumad_thread_fault(struct knumad_mm *km,
 
 	lockdep_assert_held(&km->lock);
 	kt = xa_load(&km->threads, current->pid);
-	if (!kt && km->nr_threads < KNUMAD_MAX_THREADS) {
+	/* not for remote GUP: the census would drop it */
+	if (!kt && km->nr_threads < KNUMAD_MAX_THREADS &&
+	    current->mm == km->mm) {
 		/* a user makes us hold these: charged, as regions are */
 		old = knumad_charge_begin(km, &memcg);
 		kt = kzalloc(struct_size(kt, faults, 2 * nr_node_ids),
@@ -1713,9 +1715,13 @@ static void knumad_join_threads(struct knumad_mm *km)
  * memory of huge pages gives one sample a region and pass, a period or
  * more apart, and a rule that began a new time away at a sample after
  * such a gap ignored a thread the keep could not bring back for good
- * (numa01t with THP on 2 nodes).  The
- * sample still counts in the fault counts of the thread and the process
- * (where it ran).  Under km->lock, @kt current's entry.
+ * (numa01t with THP on 2 nodes).  Known limits: the change of node is
+ * taken at the knumad thread's next visit, so a time away may last up
+ * to two periods; and a thread that keeps changing node off its kept
+ * node every pass (3 nodes or more), or shares its low pid bits with
+ * one that does, has its samples ignored while that lasts.  The sample
+ * still counts in the fault counts of the thread and the process (where
+ * it ran).  Under km->lock, @kt current's entry.
  */
 static bool knumad_away_from_keep(struct knumad_thread *kt, int this_nid,
 				  bool own, unsigned long now)
@@ -4357,7 +4363,8 @@ static void knumad_update_moving(struct knumad_mm *km)
  * pass has not completed yet stay in the set.  A tick that sets the
  * flag again before it is cleared loses nothing: its pid is taken after
  * the clearing (or its flag stays set), and what it asks for is done
- * after.
+ * after.  Each such thread (low pid bits: an alias too) starts a new
+ * time away from its kept node.
  */
 static void knumad_settle_again(struct knumad_mm *km)
 {
@@ -4383,9 +4390,10 @@ static void knumad_settle_again(struct knumad_mm *km)
 	 * O(threads), once a pass with moves.
 	 */
 	spin_lock(&km->lock);
-	xa_for_each(&km->threads, index, kt)
+	xa_for_each(&km->threads, index, kt) {
 		if (test_bit(index & LAST__PID_MASK, moved))
 			kt->away = false;
+	}
 	spin_unlock(&km->lock);
 	/* it was sitting passes out, not busy: this one is brought forward */
 	if (km->skip && !READ_ONCE(km->busy))
