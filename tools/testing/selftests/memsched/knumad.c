@@ -3317,41 +3317,61 @@ static int thread_entries(pid_t pid)
 	return n;
 }
 
+#define SWEEPERS	256
+/* pages knumad samples in a region each pass: KNUMAD_SAMPLE_PAGES */
+#define SWEEP_CHUNK	16
+
 struct sweeper {
-	char *p;
-	unsigned long len;
-	volatile int *go;
+	char *p;		/* SWEEPERS / SWEEP_CHUNK regions of 2 MiB */
+	int id;
+	int go;			/* read end of a pipe: EOF is the start */
 	volatile int *stop;
 	pthread_t thread;
 };
 
-/* Write a byte of each page of its slice every 2 ms, from *go to *stop. */
+/*
+ * Write a byte of each of its pages every 20 ms, from the close of the
+ * pipe's write end to *stop.  Sweeper @id's pages in region r are those
+ * whose index in it is id - SWEEP_CHUNK * r modulo SWEEPERS: knumad
+ * samples the same chunk of SWEEP_CHUNK pages in every region of a pass,
+ * and the regions' chunks then belong to SWEEPERS different threads - a
+ * sample for every thread each pass.  (With a slice of 128 KiB each, one
+ * thread a region owned the chunk: 16-32 entries at any time, and the
+ * test skipped.)  The wait blocks: 256 threads polling every 1 ms made
+ * creating them take 41-46 s on a TCG guest, and the test once 121 s,
+ * past its timeout.
+ */
 static void *sweep_fn(void *arg)
 {
 	struct sweeper *s = arg;
-	unsigned long i;
+	unsigned long rpages = 2 * MB / page_size(), r, k;
+	char c;
 
-	while (!*s->go && !*s->stop)
-		usleep(1000);
+	while (read(s->go, &c, 1) < 0 && errno == EINTR)
+		;
 	while (!*s->stop) {
-		for (i = 0; i < s->len; i += page_size())
-			s->p[i]++;
-		usleep(2000);
+		for (r = 0; r < SWEEPERS / SWEEP_CHUNK; r++)
+			for (k = (s->id + (SWEEPERS - SWEEP_CHUNK) * r) %
+				 SWEEPERS;
+			     k < rpages; k += SWEEPERS)
+				s->p[(r * rpages + k) * page_size()]++;
+		usleep(20000);
 	}
 	return NULL;
 }
-
-#define SWEEPERS	256
 
 /*
  * The entries knumad keeps for a process's threads (up to 1024 of about
  * 200 bytes) are charged to the process's memcg, as its regions are: a
  * process that starts threads to make the kernel hold memory pays for
  * it.  They were allocated without __GFP_ACCOUNT.  256 threads wait,
- * knumad scans their memory, then each writes its own 128 KiB (one
- * sample a pass at least) for a second, and knumad's passes stop; the
- * cgroup's slab_unreclaimable must grow by at least 128 bytes an entry
- * /proc/<pid>/memsched lists.
+ * knumad scans their memory, then each writes its own 32 pages (one
+ * sample a pass each, sweep_fn()) for a second, and knumad's passes stop;
+ * the cgroup's slab_unreclaimable must grow by at least 128 bytes an
+ * entry /proc/<pid>/memsched lists.  With this layout (2026-12-04):
+ * d61d749's kernel (no __GFP_ACCOUNT) -456 and -384 bytes for 256 new
+ * entries, fails 2 of 2; after, 244-257 new entries, 261-275 bytes an
+ * entry, 3 of 3, 10-12 s a run.
  */
 TEST_F_TIMEOUT(knumad, memcg_charges_thread_entries, 120)
 {
@@ -3368,9 +3388,9 @@ TEST_F_TIMEOUT(knumad, memcg_charges_thread_entries, 120)
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		static struct sweeper sw[SWEEPERS];
-		unsigned long slice = 128 * 1024;
-		unsigned long len = SWEEPERS * slice;
-		volatile int go = 0, stop = 0;
+		unsigned long len = SWEEPERS / SWEEP_CHUNK * 2 * MB;
+		volatile int stop = 0;
+		int go[2];
 		long s0, s1, scans;
 		int i, e1, e2, e;
 		char buf[32], *p;
@@ -3383,9 +3403,11 @@ TEST_F_TIMEOUT(knumad, memcg_charges_thread_entries, 120)
 		if (!p)
 			_exit(5);
 		touch(p, len);	/* local: the fixture pinned us to node 0 */
+		if (pipe(go))
+			_exit(5);
 		for (i = 0; i < SWEEPERS; i++) {
-			sw[i] = (struct sweeper){ .p = p + i * slice,
-						  .len = slice, .go = &go,
+			sw[i] = (struct sweeper){ .p = p, .id = i,
+						  .go = go[0],
 						  .stop = &stop };
 			if (pthread_create(&sw[i].thread, NULL, sweep_fn,
 					   &sw[i]))
@@ -3399,7 +3421,7 @@ TEST_F_TIMEOUT(knumad, memcg_charges_thread_entries, 120)
 		usleep(2500000);
 		s0 = memcg_stat(dir, "slab_unreclaimable");
 		e1 = thread_entries(getpid());
-		go = 1;
+		close(go[1]);
 		sleep(1);	/* most have an entry, few judged idle yet */
 		/*
 		 * No more passes: a pass halves each entry's counts and
