@@ -1480,10 +1480,11 @@ static void knumad_join_fn(struct callback_head *work)
 }
 
 /*
- * Start charging what a fault on @km's memory allocates for @km to the
- * process's memcg, as knumad_scan_mm() charges its regions, whoever
- * faulted (remote GUP too); knumad_charge_end() ends it.  Allowed under
- * km->lock: it takes a css reference under RCU.
+ * Start charging what is allocated for @km to the process's memcg, as
+ * knumad_scan_mm() charges its regions, whichever task allocates it (a
+ * thread's fault, or the knumad thread queueing joins);
+ * knumad_charge_end() ends it.  Allowed under km->lock: it takes a css
+ * reference under RCU and does not sleep.
  */
 static struct mem_cgroup *knumad_charge_begin(struct knumad_mm *km,
 					      struct mem_cgroup **memcg)
