@@ -1696,6 +1696,30 @@ static void knumad_join_threads(struct knumad_mm *km)
 }
 
 /*
+ * The time away of knumad_away_from_keep(), for a sample taken at @now by
+ * the thread whose entry is @kt: @away, taken off the node knumad keeps
+ * the thread on, where the keep could bring it back.  Whether the sample
+ * is ignored: it is one of a time away that began less than @period
+ * before.  A time away begins at a sample off the kept node and ends at
+ * one on it (or where knumad_active_threads() and knumad_settle_again()
+ * end it) - not at a gap between samples, which memory of huge pages has
+ * at every pass.  Pure but for @kt: tested by KUnit.
+ */
+static bool knumad_away_sample(struct knumad_thread *kt, bool away,
+			       unsigned long now, unsigned long period)
+{
+	if (!away) {
+		kt->away = false;
+		return false;
+	}
+	if (!kt->away) {
+		kt->away = true;
+		kt->away_at = now;
+	}
+	return time_before(now, kt->away_at + period);
+}
+
+/*
  * Does current's sample, taken on @this_nid, come from off the node knumad
  * keeps it on (knumad_thread_pref()), less than a scan period after its
  * first sample off it since it was last seen there?  Then the scheduler
@@ -1734,17 +1758,12 @@ static bool knumad_away_from_keep(struct knumad_thread *kt, int this_nid,
 	if (!kt || !own)
 		return false;
 	keep = knumad_task_pref(current);
-	if (keep == NUMA_NO_NODE || keep == this_nid ||
-	    rcu_access_pointer(current->memsched_group) ||
-	    !cpumask_intersects(cpumask_of_node(keep), &current->cpus_mask)) {
-		kt->away = false;
-		return false;
-	}
-	if (!kt->away) {
-		kt->away = true;
-		kt->away_at = now;
-	}
-	return time_before(now, kt->away_at + period);
+	return knumad_away_sample(kt, keep != NUMA_NO_NODE &&
+				  keep != this_nid &&
+				  !rcu_access_pointer(current->memsched_group) &&
+				  cpumask_intersects(cpumask_of_node(keep),
+						     &current->cpus_mask),
+				  now, period);
 }
 
 /**
