@@ -2050,12 +2050,16 @@ static int implicit_home(pid_t pid)
 	return home;
 }
 
-/* A thread pinned to @nid: first touches @len at @addr, then only spins. */
+/*
+ * A thread pinned to @nid: first touches @len at @addr (unless @touched),
+ * then only spins.
+ */
 struct late {
 	pthread_t thread;
 	char *addr;
 	unsigned long len;
 	int nid;
+	bool touched;
 	volatile int *stop;
 };
 
@@ -2064,7 +2068,8 @@ static void *late_fn(void *arg)
 	struct late *l = arg;
 
 	pin_to_node(l->nid);
-	touch(l->addr, l->len);
+	if (!l->touched)
+		touch(l->addr, l->len);
 	while (!*l->stop)
 		;
 	return NULL;
@@ -2073,9 +2078,14 @@ static void *late_fn(void *arg)
 /*
  * A busy thread knumad has no samples from yet may be the one that tells
  * whether its process needs a home: it counts, however old.  Two busy
- * threads pinned to two nodes, each with 32 MiB it first touched there;
+ * threads pinned to two nodes, each with 32 MiB first touched there;
  * the one on node 0 spins without touching memory for 5 scan periods,
- * so knumad judges the other busy and has nothing from it.  The process
+ * so knumad judges the other busy and has nothing from it.  Its 32 MiB
+ * are first touched by the main thread, pinned there by the fixture,
+ * before it starts: when it touched them itself, knumad's first pass
+ * sampled some of them in one make test run (fc16, 2026-12-05), it got
+ * an entry, and the two threads pinned apart were split into two groups
+ * at 1.31 s - what happens once it writes, not what is tested here.  The process
  * must get no implicit group meanwhile: a home for the one thread knumad
  * knows would leave the other out.  Before the fix (threads older than
  * 2 s without an entry were not looked at) it got a group with one
@@ -2101,9 +2111,11 @@ TEST_F_TIMEOUT(knumad, busy_thread_without_samples_counts, 60)
 	mine = map_aligned(len, 0);
 	ASSERT_NE(NULL, buf);
 	ASSERT_NE(NULL, mine);
+	touch(mine, len);	/* on node 0: the fixture pinned us there */
 	l.addr = mine;
 	l.len = len;
 	l.nid = 0;
+	l.touched = true;
 	l.stop = &stop;
 	ASSERT_EQ(0, pthread_create(&l.thread, NULL, late_fn, &l));
 	/* the hammer first touches its memory on the far node */
