@@ -57,9 +57,7 @@
  *					 knumad_mm::lock, innermost)
  *	knumad_tokens_lock		(the rate limit's bucket; taken
  *					 alone)
- *	knumad_kept_lock		(knumad_kept_nr; taken with no
- *					 knumad lock held, under mmap_lock
- *					 at an opt-out)
+ *	knumad_kept_lock		(knumad_kept_nr; taken alone)
  * Implicit groups are created and dissolved with no lock of ours held and
  * without mmap_lock (memsched_mutex, task locks and group locks nest
  * inside nothing of knumad's).
@@ -575,8 +573,6 @@ struct knumad_queued {
  * @looked:	its first look was queued (a look may queue it again:
  *		knumad_look_queue()); only the thread uses it.
  * @look_at:	jiffies when that look is due; only the thread uses it.
- * @kept_any:	its part of knumad_kept_nr (knumad_kept()) is not all 0;
- *		under knumad_kept_lock.
  */
 struct knumad_mm {
 	struct list_head node;
@@ -628,7 +624,6 @@ struct knumad_mm {
 	struct list_head look_node;
 	bool looked;
 	unsigned long look_at;
-	bool kept_any;
 	unsigned long faults[];
 };
 
@@ -639,14 +634,9 @@ static DEFINE_SPINLOCK(knumad_pending_lock);
  * (knumad_thread_pref()), over every process: the sum of their
  * knumad_kept() counts, changed under knumad_kept_lock: by the knumad
  * thread, and for a process's own part by its opt-out and its exit.
- * A kept thread counts as a CPU, whatever share of one it uses.
  */
-static atomic_long_t knumad_kept_nr[MAX_NUMNODES];
+static atomic_t knumad_kept_nr[MAX_NUMNODES];
 static DEFINE_SPINLOCK(knumad_kept_lock);
-/* A census's part lapses this long after it, as the keeps it set do. */
-#define KNUMAD_KEPT_TTL() \
-	(msecs_to_jiffies(READ_ONCE(knumad_scan_sleep_ms)) << \
-	 (KNUMAD_MAX_BACKOFF + 1))
 
 /* @km's part of knumad_kept_nr: nr_node_ids entries after its faults. */
 static unsigned long *knumad_kept(struct knumad_mm *km)
@@ -656,27 +646,21 @@ static unsigned long *knumad_kept(struct knumad_mm *km)
 
 /*
  * Make @km's part of knumad_kept_nr @kept (nr_node_ids entries), or none
- * (NULL): at its census; when it sleeps, gets groups, opts out, or had
- * no census for KNUMAD_KEPT_TTL(); and when it goes.  O(nodes).
+ * (NULL): at its census, when it sleeps or gets groups, and when it
+ * goes.  O(nodes).
  */
 static void knumad_kept_set(struct knumad_mm *km, const unsigned long *kept)
 {
 	unsigned long *own = knumad_kept(km);
 	int nid;
 
-	/* nothing to clear: the common case of every pass's sleepers */
-	if (!kept && !READ_ONCE(km->kept_any))
-		return;
 	spin_lock(&knumad_kept_lock);
-	WRITE_ONCE(km->kept_any, false);
 	for (nid = 0; nid < nr_node_ids; nid++) {
 		unsigned long n = kept ? kept[nid] : 0;
 
-		atomic_long_add((long)n - (long)own[nid],
-				&knumad_kept_nr[nid]);
+		if (n != own[nid])
+			atomic_add((int)(n - own[nid]), &knumad_kept_nr[nid]);
 		WRITE_ONCE(own[nid], n);
-		if (n)
-			WRITE_ONCE(km->kept_any, true);
 	}
 	spin_unlock(&knumad_kept_lock);
 }
@@ -1066,10 +1050,8 @@ static int knumad_implicit_node(const unsigned long *faults,
  * @left, the CPUs that other threads do not prefer yet, fit it; if none,
  * the node where @cpus, all the CPUs, fit it - where its memory is -
  * but not for a process whose active threads run on @ran nodes, two or
- * more, and need not be together (!@together: they share no memory, and
- * are not a split process's parts to merge): their memory follows each
- * of them, and the threads a balancer moved are kept where their memory
- * is.
+ * more, and share no memory (!@shared): their memory follows each of
+ * them, and the threads a balancer moved are kept where their memory is.
  * A home would send some of them to CPUs that other threads hold, and
  * their memory there without them (numa01t on 2 nodes: two processes'
  * threads crossed by the load balancer, the one given a home had a
@@ -1083,12 +1065,12 @@ static int knumad_implicit_pick(const unsigned long *faults,
 				const unsigned int *cpus,
 				const unsigned long *room, int nr_nodes,
 				unsigned int demand, unsigned long rss,
-				unsigned int ran, bool together)
+				unsigned int ran, bool shared)
 {
 	int home = knumad_implicit_node(faults, left, room, nr_nodes, demand,
 					rss);
 
-	if (home == NUMA_NO_NODE && (ran <= 1 || together))
+	if (home == NUMA_NO_NODE && (ran <= 1 || shared))
 		home = knumad_implicit_node(faults, cpus, room, nr_nodes,
 					    demand, rss);
 	return home;
@@ -3222,7 +3204,8 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 					  unsigned long *kept)
 {
 	/* until the next census, however long the process backs off */
-	unsigned long ttl = KNUMAD_KEPT_TTL();
+	unsigned long ttl = msecs_to_jiffies(READ_ONCE(knumad_scan_sleep_ms)) <<
+			    (KNUMAD_MAX_BACKOFF + 1);
 	struct task_struct *t, *one = NULL;
 	u64 now = ktime_get_ns();
 	struct knumad_thread *kt;
@@ -3444,7 +3427,7 @@ static void knumad_claimed(struct knumad_mm *km, unsigned long *threads)
 	}
 	for (i = 0; i < nr_node_ids; i++)
 		threads[i] += max_t(long, 0,
-				    atomic_long_read(&knumad_kept_nr[i]) -
+				    atomic_read(&knumad_kept_nr[i]) -
 				    (long)READ_ONCE(knumad_kept(km)[i]));
 }
 
@@ -3980,8 +3963,6 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 			spin_lock(&km->lock);
 			parts[nid] = group;
 			spin_unlock(&km->lock);
-			/* its threads count as its parts' members now */
-			knumad_kept_set(km, NULL);
 			made = true;
 			trace_memsched_group_move(group->id, NUMA_NO_NODE, home,
 						  members[nid], 0, "knumad");
@@ -4105,10 +4086,8 @@ static u64 knumad_implicit_update(struct knumad_mm *km, bool look)
 	for (nid = 0; nid < nr_node_ids; nid++)
 		left[nid] = cpus[nid] - min_t(unsigned long, cpus[nid],
 					      claimed[nid]);
-	/* a split process that comes to fit a node merges, as sharers do */
 	home = knumad_implicit_pick(faults, left, cpus, room, nr_node_ids,
-				    c.demand, rss, nodes_weight(c.ran),
-				    c.shared || km->parts);
+				    c.demand, rss, nodes_weight(c.ran), c.shared);
 	kfree(left);
 	kfree(claimed);
 	if (home == NUMA_NO_NODE) {
@@ -4161,8 +4140,6 @@ static u64 knumad_implicit_update(struct knumad_mm *km, bool look)
 	km->implicit = group;
 	km->busy = true;	/* its threads and memory move */
 	spin_unlock(&km->lock);
-	/* its threads count as the group's members now (nr_expected) */
-	knumad_kept_set(km, NULL);
 	knumad_join_threads(km);
 	trace_memsched_group_move(group->id, NUMA_NO_NODE, home, threads, rss,
 				  "knumad");
@@ -4595,9 +4572,6 @@ static bool knumad_pass(bool disarm)
 		moved = READ_ONCE(km->thread_moved);
 		if (moved)
 			knumad_settle_again(km);
-		/* no census lately (a pass too long, a process too small) */
-		if (time_after(jiffies, km->update_at + KNUMAD_KEPT_TTL()))
-			knumad_kept_set(km, NULL);
 		/*
 		 * Nothing asks for a visit: no disarming, no remote fault
 		 * or group change since its last pass, no pass under way.

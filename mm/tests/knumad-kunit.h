@@ -1018,10 +1018,11 @@ static void knumad_test_moved_pids(struct kunit *test)
  */
 static void knumad_test_away(struct kunit *test)
 {
-	unsigned long p = 250, t0 = INITIAL_JIFFIES;	/* a period */
+	unsigned long p = 250, t0 = INITIAL_JIFFIES;	/* a period: 1 s */
 	struct knumad_thread *kt;
 
-	kt = kunit_kzalloc(test, sizeof(*kt), GFP_KERNEL);
+	kt = kunit_kzalloc(test, struct_size(kt, faults, 2 * nr_node_ids),
+			   GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, kt);
 	/* one sample a pass: ignored for a period, then counted */
 	KUNIT_EXPECT_TRUE(test, knumad_away_sample(kt, true, t0, p));
