@@ -2050,16 +2050,10 @@ static int implicit_home(pid_t pid)
 	return home;
 }
 
-/*
- * A thread pinned to @nid: first touches @len at @addr (unless @touched),
- * then only spins.
- */
+/* A thread pinned to @nid that only spins, touching no memory. */
 struct late {
 	pthread_t thread;
-	char *addr;
-	unsigned long len;
 	int nid;
-	bool touched;
 	volatile int *stop;
 };
 
@@ -2068,8 +2062,6 @@ static void *late_fn(void *arg)
 	struct late *l = arg;
 
 	pin_to_node(l->nid);
-	if (!l->touched)
-		touch(l->addr, l->len);
 	while (!*l->stop)
 		;
 	return NULL;
@@ -2112,10 +2104,7 @@ TEST_F_TIMEOUT(knumad, busy_thread_without_samples_counts, 60)
 	ASSERT_NE(NULL, buf);
 	ASSERT_NE(NULL, mine);
 	touch(mine, len);	/* on node 0: the fixture pinned us there */
-	l.addr = mine;
-	l.len = len;
 	l.nid = 0;
-	l.touched = true;
 	l.stop = &stop;
 	ASSERT_EQ(0, pthread_create(&l.thread, NULL, late_fn, &l));
 	/* the hammer first touches its memory on the far node */
