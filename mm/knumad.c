@@ -3705,7 +3705,17 @@ static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
 		km->regrouped = true;
 		km->regroup_at = jiffies;
 	}
-	/* the members of a set without a part: with the others, or together */
+	/*
+	 * The members of a set without a part: with the others, or
+	 * together.  That puts sharers together too: the destinations their
+	 * shared memory got while they ran on two nodes give way to the
+	 * part's home (@regrouped), as for a set that was in two parts.
+	 * Else a region that the pair took by turns before the process was
+	 * first split - held where it was for the longest flip back-off
+	 * (knumad_region_visit()) - stayed at the other part's home for
+	 * 64 s (split_process_keeps_sharers_together: settled 65 s in 3 of
+	 * 10 runs, 2-6 s in the others).
+	 */
 	xa_for_each(&km->threads, index, kt) {
 		if (!kt->active || kt->part != NUMA_NO_NODE)
 			continue;
@@ -3715,10 +3725,15 @@ static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
 		nid = root->set_nid;
 		if (nid == NUMA_NO_NODE) {
 			/* once per set: its root tries for all of it */
-			if (kt == root)
-				changed |= knumad_set_place(km, root,
-					knumad_set_node(root, load, cap, sum),
-					load, want);
+			if (kt == root &&
+			    knumad_set_place(km, root,
+					     knumad_set_node(root, load, cap,
+							     sum),
+					     load, want)) {
+				changed = true;
+				km->regrouped = true;
+				km->regroup_at = jiffies;
+			}
 			continue;
 		}
 		if (!kt->task || !knumad_may_run(kt->task, nid) ||
@@ -3730,6 +3745,8 @@ static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
 		kt->part = part;
 		load[nid] += kt->share;
 		changed = true;
+		km->regrouped = true;
+		km->regroup_at = jiffies;
 	}
 	for (stage = 0; stage < 4; stage++) {
 		xa_for_each(&km->threads, index, kt) {

@@ -1680,8 +1680,12 @@ TEST_F_TIMEOUT(knumad, split_process_settles_per_thread, 180)
  * two nodes is local to neither.  Before knumad grouped the threads that
  * share memory it assigned them by where they ran, one of each pair to
  * each part, and make bench's vnuma stayed at 50% locality on 2 nodes.
+ * Within 40 s: a slice that a pair took by turns from two nodes before
+ * the split was held at the other part's home for the longest flip
+ * back-off, and settled 65 s after the start in 3 of 10 runs (2-6 s in
+ * the others); the loop waited 120 s, so the test passed anyway.
  */
-TEST_F_TIMEOUT(knumad, split_process_keeps_sharers_together, 180)
+TEST_F_TIMEOUT(knumad, split_process_keeps_sharers_together, 90)
 {
 	int nthreads = sysconf(_SC_NPROCESSORS_ONLN), i, p, nid, max_cpus = 0;
 	int group[SPLIT_MAX], home[SPLIT_MAX], ok = 0, stable = 0, npairs;
@@ -1716,7 +1720,7 @@ TEST_F_TIMEOUT(knumad, split_process_keeps_sharers_together, 180)
 	ASSERT_EQ(0, unpin());
 
 	t0 = now_s();
-	while (now_s() - t0 < 120) {
+	while (now_s() - t0 < 40) {
 		usleep(250000);
 		ok = 1;
 		for (i = 0; i < nthreads; i++) {
