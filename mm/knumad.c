@@ -529,7 +529,8 @@ struct knumad_queued {
  *		(knumad_thread::part).  NULL until the process is first
  *		split.  Entries set and cleared like @implicit; never both.
  * @regrouped:	a set of threads that share memory was put together in
- *		one part (knumad_split_assign()), ...
+ *		one part (knumad_split_assign()) - from two parts, or from
+ *		another node than the part's, where they ran before ...
  * @regroup_at:	... last at this time (jiffies): for KNUMAD_REGROUP_GRACE,
  *		destinations decided before it give way to the part's home
  *		(knumad_split_home()); @regrouped is cleared after it.
@@ -680,6 +681,7 @@ static void knumad_kept_set(struct knumad_mm *km, const unsigned long *kept)
 	}
 	spin_unlock(&knumad_kept_lock);
 }
+
 static struct {
 	struct list_head mms;		/* struct knumad_mm, round-robin */
 	struct knumad_mm *cursor;	/* where scanning continues */
@@ -1724,9 +1726,9 @@ static void knumad_thread_peer(struct knumad_thread *kt, int own, int prev)
  * most 1 + log2(seconds) times, as a region that learns does.  A
  * destination decided long ago (a thread that got its first part, or
  * changed parts), or before threads that share memory were put together
- * in one part (the two parts pulled their region to and fro), gives way
- * at once.  NUMA_NO_NODE too when the thread has no part.  Under
- * km->lock; O(nodes).
+ * in one part (the two parts, or the two nodes they ran on, pulled their
+ * region to and fro), gives way at once.  NUMA_NO_NODE too when the
+ * thread has no part.  Under km->lock; O(nodes).
  */
 static int knumad_split_home(struct knumad_mm *km, int part,
 			     const struct knumad_region *r, unsigned long now)
@@ -3814,14 +3816,13 @@ static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
 	}
 	/*
 	 * The members of a set without a part: with the others, or
-	 * together.  That puts sharers together too: the destinations their
-	 * shared memory got while they ran on two nodes give way to the
-	 * part's home (@regrouped), as for a set that was in two parts.
-	 * Else a region that the pair took by turns before the process was
-	 * first split - held where it was for the longest flip back-off
-	 * (knumad_region_visit()) - stayed at the other part's home for
-	 * 64 s (split_process_keeps_sharers_together: settled 65 s in 3 of
-	 * 10 runs, 2-6 s in the others).
+	 * together.  Sharers that ran on another node than the one they
+	 * are put on took their memory by turns from two nodes: what that
+	 * decided - a region held where it was for the longest flip
+	 * back-off (knumad_region_visit()), maybe at another part's home -
+	 * gives way to their part's home (@regrouped), as for a set that
+	 * was in two parts.  Not for sharers that ran where they go: the
+	 * mark turns the hold off for all of the process's regions.
 	 */
 	xa_for_each(&km->threads, index, kt) {
 		if (!kt->active || kt->part != NUMA_NO_NODE)
@@ -3832,14 +3833,19 @@ static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
 		nid = root->set_nid;
 		if (nid == NUMA_NO_NODE) {
 			/* once per set: its root tries for all of it */
-			if (kt == root &&
-			    knumad_set_place(km, root,
-					     knumad_set_node(root, load, cap,
-							     sum),
-					     load, want)) {
+			if (kt != root)
+				continue;
+			nid = knumad_set_node(root, load, cap, sum);
+			if (knumad_set_place(km, root, nid, load, want)) {
 				changed = true;
-				km->regrouped = true;
-				km->regroup_at = jiffies;
+				for (m = root; m; m = m->set_next)
+					if (m->cpu_nid != NUMA_NO_NODE &&
+					    m->cpu_nid != nid)
+						break;
+				if (m) {
+					km->regrouped = true;
+					km->regroup_at = jiffies;
+				}
 			}
 			continue;
 		}
@@ -3852,8 +3858,10 @@ static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
 		kt->part = part;
 		load[nid] += kt->share;
 		changed = true;
-		km->regrouped = true;
-		km->regroup_at = jiffies;
+		if (kt->cpu_nid != NUMA_NO_NODE && kt->cpu_nid != nid) {
+			km->regrouped = true;
+			km->regroup_at = jiffies;
+		}
 	}
 	for (stage = 0; stage < 4; stage++) {
 		xa_for_each(&km->threads, index, kt) {
