@@ -4230,7 +4230,14 @@ TEST_F_TIMEOUT(knumad, look_waits_for_a_thread_first_seen_late, 120)
 	ASSERT_NE(NULL, own);
 	touch(buf, len);	/* on node 0: the fixture pinned us there */
 	touch(own, own_len);
-	ASSERT_EQ(0, unpin());
+	/*
+	 * With the hammer: busy threads on two nodes that share no memory
+	 * get no home while the CPUs there are held (knumad_implicit_pick())
+	 * - not what this test checks.  Its one failure (make test of
+	 * 2026-12-05: the group at the next pass; the main thread judged
+	 * busy, where it ran not on record) was most likely that.
+	 */
+	ASSERT_EQ(0, pin_to_node(self->far));
 	hammer_start(&h, buf, len, self->far, &stop);
 	/* a busy life: more than 1/8 of it on a CPU at the look */
 	for (t0 = now_s(); now_s() - t0 < 2;)
