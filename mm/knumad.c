@@ -57,6 +57,9 @@
  *					 knumad_mm::lock, innermost)
  *	knumad_tokens_lock		(the rate limit's bucket; taken
  *					 alone)
+ *	knumad_kept_lock		(knumad_kept_nr; taken with no
+ *					 knumad lock held, under mmap_lock
+ *					 at an opt-out)
  * Implicit groups are created and dissolved with no lock of ours held and
  * without mmap_lock (memsched_mutex, task locks and group locks nest
  * inside nothing of knumad's).
@@ -444,13 +447,16 @@ struct knumad_thread {
  * whether a busy thread has no entry yet (@unseen), and whether a thread
  * without a verdict yet looks busy - and when (@verdict_ns, ktime) the
  * last such thread will have one - and whether an active thread runs on
- * another node than the one most of its samples came from (@moved).
+ * another node than the one most of its samples came from (@moved), and
+ * whether one shares memory with another thread (knumad_has_peer():
+ * @shared).
  */
 struct knumad_census {
 	unsigned int demand;
 	nodemask_t mems;
 	nodemask_t ran;
 	bool apart;
+	bool shared;
 	bool unseen;
 	bool unsure;
 	bool moved;
@@ -508,7 +514,10 @@ struct knumad_queued {
  *		process; only the thread uses it.
  * @faults:	hinting faults per node of the faulting CPU (nr_node_ids
  *		entries), then per node of the faulting folio (nr_node_ids
- *		more), halved after every pass over the process.
+ *		more), halved after every pass over the process; then
+ *		(nr_node_ids more, knumad_kept()) its active threads in no
+ *		group that knumad keeps on each node, as its last census
+ *		found them and as added into knumad_kept_nr.
  * @threads:	struct knumad_thread by global tid, under @lock.
  * @nr_threads:	entries in @threads.
  * @implicit:	the implicit memsched group that gives the process a home
@@ -567,6 +576,8 @@ struct knumad_queued {
  * @looked:	its first look was queued (a look may queue it again:
  *		knumad_look_queue()); only the thread uses it.
  * @look_at:	jiffies when that look is due; only the thread uses it.
+ * @kept_any:	its part of knumad_kept_nr (knumad_kept()) is not all 0;
+ *		under knumad_kept_lock.
  */
 struct knumad_mm {
 	struct list_head node;
@@ -618,11 +629,59 @@ struct knumad_mm {
 	struct list_head look_node;
 	bool looked;
 	unsigned long look_at;
+	bool kept_any;
 	unsigned long faults[];
 };
 
 static DEFINE_SPINLOCK(knumad_mm_lock);
 static DEFINE_SPINLOCK(knumad_pending_lock);
+/*
+ * Per node, the active threads in no group that knumad keeps there
+ * (knumad_thread_pref()), over every process: the sum of their
+ * knumad_kept() counts, changed under knumad_kept_lock: by the knumad
+ * thread, and for a process's own part by its opt-out and its exit.
+ * A kept thread counts as a CPU, whatever share of one it uses.
+ */
+static atomic_long_t knumad_kept_nr[MAX_NUMNODES];
+static DEFINE_SPINLOCK(knumad_kept_lock);
+/* A census's part lapses this long after it, as the keeps it set do. */
+#define KNUMAD_KEPT_TTL() \
+	(msecs_to_jiffies(READ_ONCE(knumad_scan_sleep_ms)) << \
+	 (KNUMAD_MAX_BACKOFF + 1))
+
+/* @km's part of knumad_kept_nr: nr_node_ids entries after its faults. */
+static unsigned long *knumad_kept(struct knumad_mm *km)
+{
+	return km->faults + 2 * nr_node_ids;
+}
+
+/*
+ * Make @km's part of knumad_kept_nr @kept (nr_node_ids entries), or none
+ * (NULL): at its census; when it sleeps, gets groups, opts out, or had
+ * no census for KNUMAD_KEPT_TTL(); and when it goes.  O(nodes).
+ */
+static void knumad_kept_set(struct knumad_mm *km, const unsigned long *kept)
+{
+	unsigned long *own = knumad_kept(km);
+	int nid;
+
+	/* nothing to clear: the common case of every pass's sleepers */
+	if (!kept && !READ_ONCE(km->kept_any))
+		return;
+	spin_lock(&knumad_kept_lock);
+	WRITE_ONCE(km->kept_any, false);
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		unsigned long n = kept ? kept[nid] : 0;
+
+		atomic_long_add((long)n - (long)own[nid],
+				&knumad_kept_nr[nid]);
+		WRITE_ONCE(own[nid], n);
+		if (n)
+			WRITE_ONCE(km->kept_any, true);
+	}
+	spin_unlock(&knumad_kept_lock);
+}
+
 static struct {
 	struct list_head mms;		/* struct knumad_mm, round-robin */
 	struct knumad_mm *cursor;	/* where scanning continues */
@@ -1005,6 +1064,39 @@ static int knumad_implicit_node(const unsigned long *faults,
 }
 
 /*
+ * The home for a process (see knumad_implicit_node()): a node where
+ * @left, the CPUs that other threads do not prefer yet, fit it; if none,
+ * the node where @cpus, all the CPUs, fit it - where its memory is -
+ * but not for a process whose active threads run on @ran nodes, two or
+ * more, and need not be together (!@together: they share no memory, and
+ * are not a split process's parts to merge): their memory follows each
+ * of them, and the threads a balancer moved are kept where their memory
+ * is.
+ * A home would send some of them to CPUs that other threads hold, and
+ * their memory there without them (numa01t on 2 nodes: two processes'
+ * threads crossed by the load balancer, the one given a home had a
+ * thread held off it by the other process's thread kept there, and its
+ * 40k pages moved away from it: 75% local at the end).  Threads that
+ * share memory need the home to come together (the shared workload:
+ * without it, 50% local for good in one run of three).
+ */
+static int knumad_implicit_pick(const unsigned long *faults,
+				const unsigned int *left,
+				const unsigned int *cpus,
+				const unsigned long *room, int nr_nodes,
+				unsigned int demand, unsigned long rss,
+				unsigned int ran, bool together)
+{
+	int home = knumad_implicit_node(faults, left, room, nr_nodes, demand,
+					rss);
+
+	if (home == NUMA_NO_NODE && (ran <= 1 || together))
+		home = knumad_implicit_node(faults, cpus, room, nr_nodes,
+					    demand, rss);
+	return home;
+}
+
+/*
  * Does a process with an implicit group still fit its home?  A quarter
  * more memory than it needed to get the group is allowed, and half a CPU
  * more demand (KNUMAD_KEEP_SLACK), so a process near a limit does not
@@ -1318,6 +1410,7 @@ static void knumad_mm_free(struct knumad_mm *km)
 	knumad_pending_del(km);
 	WARN_ON_ONCE(!list_empty(&km->look_node));	/* knumad_exit() */
 	knumad_implicit_drop(km);
+	knumad_kept_set(km, NULL);
 	for (i = 0; i < km->nr_queued; i++)
 		folio_put(km->queue[i].folio);
 	xa_for_each(&km->regions, index, r)
@@ -3102,6 +3195,14 @@ static void knumad_prefs_drop(struct knumad_mm *km)
 	}
 	spin_unlock(&km->lock);
 	rcu_read_unlock();
+	knumad_kept_set(km, NULL);
+}
+
+/* Does @kt share memory with its peer, by the margin of its vote? */
+static bool knumad_has_peer(const struct knumad_thread *kt)
+{
+	return kt->peer_votes >= KNUMAD_PEER_MIN_VOTES &&
+	       kt->peer_votes >= kt->visits >> KNUMAD_PEER_SHIFT;
 }
 
 /*
@@ -3111,18 +3212,19 @@ static void knumad_prefs_drop(struct knumad_mm *km)
  * cpuset mems of one of them, the CPU they used, in 1/1024ths, and where
  * they ran and their memory was (see struct knumad_census).  @c->unsure
  * says a thread without a verdict yet looks busy so far (judged over its
- * life until its first window ends).
+ * life until its first window ends).  Into @kept (nr_node_ids entries,
+ * zeroed), per node, the active threads in no group that it keeps there.
  * Entries of threads that are gone are freed.  Returns the number of
  * active threads.
  */
 static unsigned int knumad_active_threads(struct knumad_mm *km,
 					  struct cpumask *cpus,
 					  struct cpumask *keep_cpus,
-					  struct knumad_census *c)
+					  struct knumad_census *c,
+					  unsigned long *kept)
 {
 	/* until the next census, however long the process backs off */
-	unsigned long ttl = msecs_to_jiffies(READ_ONCE(knumad_scan_sleep_ms)) <<
-			    (KNUMAD_MAX_BACKOFF + 1);
+	unsigned long ttl = KNUMAD_KEPT_TTL();
 	struct task_struct *t, *one = NULL;
 	u64 now = ktime_get_ns();
 	struct knumad_thread *kt;
@@ -3135,6 +3237,7 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 	c->verdict_ns = 0;
 	c->unseen = false;
 	c->apart = false;
+	c->shared = false;
 	c->demand = 0;
 	nodes_clear(c->ran);
 	cpumask_copy(cpus, cpu_online_mask);
@@ -3217,6 +3320,10 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 			kt->away = false;
 		if (!kt->active)
 			continue;
+		nid = knumad_task_pref(t);
+		if (nid != NUMA_NO_NODE &&
+		    !rcu_access_pointer(t->memsched_group))
+			kept[nid]++;
 		threads++;
 		c->demand += kt->share;
 		nid = knumad_thread_node(kt, t);
@@ -3226,6 +3333,8 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 		if (knumad_thread_apart(kt->faults + nr_node_ids, nr_node_ids,
 					nid))
 			c->apart = true;
+		if (knumad_has_peer(kt))
+			c->shared = true;
 		cpumask_and(cpus, cpus, t->cpus_ptr);
 		if (kt->share >= KNUMAD_KEEP_SHARE)
 			cpumask_and(keep_cpus, keep_cpus, t->cpus_ptr);
@@ -3297,10 +3406,12 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 
 /*
  * Add the member threads of the groups at home on each node to @threads
- * (nr_node_ids entries), @km's own implicit groups left out: the CPUs the
- * threads of other groups already prefer.  O(groups); only for a process
- * about to get or rearrange its groups.  In the knumad thread, which
- * alone changes @km's groups.
+ * (nr_node_ids entries), @km's own implicit groups left out, and the
+ * active threads of other processes that knumad keeps on each node
+ * (knumad_kept_nr, @km's own taken out): the CPUs other threads already
+ * prefer.  O(groups + nodes); only for a process about to get or
+ * rearrange its groups.  In the knumad thread, which alone changes @km's
+ * groups.
  */
 static void knumad_claimed(struct knumad_mm *km, unsigned long *threads)
 {
@@ -3333,6 +3444,10 @@ static void knumad_claimed(struct knumad_mm *km, unsigned long *threads)
 			threads[READ_ONCE(group->home_nid)] += n;
 		memsched_group_put(group);
 	}
+	for (i = 0; i < nr_node_ids; i++)
+		threads[i] += max_t(long, 0,
+				    atomic_long_read(&knumad_kept_nr[i]) -
+				    (long)READ_ONCE(knumad_kept(km)[i]));
 }
 
 /* May @t run on a CPU of @nid? */
@@ -3412,13 +3527,6 @@ static struct knumad_thread *knumad_set_root(struct knumad_thread *kt)
 		kt = kt->root;
 	}
 	return kt;
-}
-
-/* Does @kt share memory with its peer, by the margin of its vote? */
-static bool knumad_has_peer(const struct knumad_thread *kt)
-{
-	return kt->peer_votes >= KNUMAD_PEER_MIN_VOTES &&
-	       kt->peer_votes >= kt->visits >> KNUMAD_PEER_SHIFT;
 }
 
 /*
@@ -3897,6 +4005,8 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 			spin_lock(&km->lock);
 			parts[nid] = group;
 			spin_unlock(&km->lock);
+			/* its threads count as its parts' members now */
+			knumad_kept_set(km, NULL);
 			made = true;
 			trace_memsched_group_move(group->id, NUMA_NO_NODE, home,
 						  members[nid], 0, "knumad");
@@ -3936,7 +4046,7 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 static u64 knumad_implicit_update(struct knumad_mm *km, bool look)
 {
 	unsigned int *cpus, *left, threads, keep_cpus;
-	unsigned long *faults, *room, *claimed, rss;
+	unsigned long *faults, *room, *claimed, *kept, rss;
 	cpumask_var_t allowed, keep_allowed;
 	struct memsched_group *group;
 	struct knumad_census c;
@@ -3953,13 +4063,15 @@ static u64 knumad_implicit_update(struct knumad_mm *km, bool look)
 	faults = kcalloc(nr_node_ids, sizeof(*faults), GFP_KERNEL);
 	room = kcalloc(nr_node_ids, sizeof(*room), GFP_KERNEL);
 	cpus = kcalloc(nr_node_ids, sizeof(*cpus), GFP_KERNEL);
-	if (!faults || !room || !cpus ||
+	kept = kcalloc(nr_node_ids, sizeof(*kept), GFP_KERNEL);
+	if (!faults || !room || !cpus || !kept ||
 	    !zalloc_cpumask_var(&allowed, GFP_KERNEL))
 		goto out_free;
 	if (!zalloc_cpumask_var(&keep_allowed, GFP_KERNEL))
 		goto out_allowed;
 
-	threads = knumad_active_threads(km, allowed, keep_allowed, &c);
+	threads = knumad_active_threads(km, allowed, keep_allowed, &c, kept);
+	knumad_kept_set(km, kept);
 	/*
 	 * Where its memory is, then where its threads run: the faults by
 	 * both, so a node holding the memory and running some of the
@@ -4018,13 +4130,12 @@ static u64 knumad_implicit_update(struct knumad_mm *km, bool look)
 	for (nid = 0; nid < nr_node_ids; nid++)
 		left[nid] = cpus[nid] - min_t(unsigned long, cpus[nid],
 					      claimed[nid]);
-	home = knumad_implicit_node(faults, left, room, nr_node_ids,
-				    c.demand, rss);
+	/* a split process that comes to fit a node merges, as sharers do */
+	home = knumad_implicit_pick(faults, left, cpus, room, nr_node_ids,
+				    c.demand, rss, nodes_weight(c.ran),
+				    c.shared || km->parts);
 	kfree(left);
 	kfree(claimed);
-	if (home == NUMA_NO_NODE)
-		home = knumad_implicit_node(faults, cpus, room, nr_node_ids,
-					    c.demand, rss);
 	if (home == NUMA_NO_NODE) {
 		bool fits = false;
 
@@ -4075,6 +4186,8 @@ static u64 knumad_implicit_update(struct knumad_mm *km, bool look)
 	km->implicit = group;
 	km->busy = true;	/* its threads and memory move */
 	spin_unlock(&km->lock);
+	/* its threads count as the group's members now (nr_expected) */
+	knumad_kept_set(km, NULL);
 	knumad_join_threads(km);
 	trace_memsched_group_move(group->id, NUMA_NO_NODE, home, threads, rss,
 				  "knumad");
@@ -4083,6 +4196,7 @@ out:
 out_allowed:
 	free_cpumask_var(allowed);
 out_free:
+	kfree(kept);
 	kfree(cpus);
 	kfree(room);
 	kfree(faults);
@@ -4506,6 +4620,9 @@ static bool knumad_pass(bool disarm)
 		moved = READ_ONCE(km->thread_moved);
 		if (moved)
 			knumad_settle_again(km);
+		/* no census lately (a pass too long, a process too small) */
+		if (time_after(jiffies, km->update_at + KNUMAD_KEPT_TTL()))
+			knumad_kept_set(km, NULL);
 		/*
 		 * Nothing asks for a visit: no disarming, no remote fault
 		 * or group change since its last pass, no pass under way.
@@ -4521,8 +4638,10 @@ static bool knumad_pass(bool disarm)
 			 * (almost) no memory, and new samples would only
 			 * cost.  The scan follows the CPU a process uses,
 			 * not its size (1 GiB resident and asleep cost a
-			 * walk of 512 regions every 8 passes before).
+			 * walk of 512 regions every 8 passes before).  Its
+			 * threads hold no CPU where they are kept.
 			 */
+			knumad_kept_set(km, NULL);
 			done = true;
 		} else if (quiet && get_mm_counter(km->mm, MM_ANONPAGES) <
 			   KNUMAD_MIN_ANON_PAGES) {
@@ -5027,7 +5146,7 @@ static const struct attribute_group knumad_attr_group = {
 
 static int __init knumad_init(void)
 {
-	size_t size = struct_size_t(struct knumad_mm, faults, 2 * nr_node_ids);
+	size_t size = struct_size_t(struct knumad_mm, faults, 3 * nr_node_ids);
 	int err;
 
 	knumad_mm_cache = kmem_cache_create("knumad_mm", size, 0, SLAB_PANIC,

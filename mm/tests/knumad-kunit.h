@@ -654,6 +654,38 @@ static void knumad_test_implicit_fits(struct kunit *test)
 			NUMA_NO_NODE);
 }
 
+/*
+ * No node has the CPUs that other threads leave free: a process whose
+ * threads all run on one node gets a home where its memory is anyway,
+ * one whose threads run on two nodes does not (numa01t: a home that a
+ * thread could not reach, its memory moved there without it) - unless
+ * they share memory, which the home brings together.
+ */
+static void knumad_test_implicit_pick(struct kunit *test)
+{
+	unsigned long faults[KT_NODES] = { 10, 50, 0, 0 };
+	unsigned int left[KT_NODES] = { 1, 1, 0, 0 };
+	unsigned int cpus[KT_NODES] = { 2, 2, 0, 0 };
+	unsigned long room[KT_NODES] = { 1000, 1000, 1000, 1000 };
+
+	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, cpus, room,
+						   KT_NODES, 2048, 500, 2,
+						   false),
+			NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, cpus, room,
+						   KT_NODES, 2048, 500, 1,
+						   false), 1);
+	/* threads that share memory: brought together anyway */
+	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, cpus, room,
+						   KT_NODES, 2048, 500, 2,
+						   true), 1);
+	/* room left on node 0: the home is there, wherever the threads run */
+	left[0] = 2;
+	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, cpus, room,
+						   KT_NODES, 2048, 500, 2,
+						   false), 0);
+}
+
 /* Threads or memory that do not fit a node: no home there. */
 static void knumad_test_implicit_too_big(struct kunit *test)
 {
@@ -986,11 +1018,10 @@ static void knumad_test_moved_pids(struct kunit *test)
  */
 static void knumad_test_away(struct kunit *test)
 {
-	unsigned long p = 250, t0 = INITIAL_JIFFIES;	/* a period: 1 s */
+	unsigned long p = 250, t0 = INITIAL_JIFFIES;	/* a period */
 	struct knumad_thread *kt;
 
-	kt = kunit_kzalloc(test, struct_size(kt, faults, 2 * nr_node_ids),
-			   GFP_KERNEL);
+	kt = kunit_kzalloc(test, sizeof(*kt), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, kt);
 	/* one sample a pass: ignored for a period, then counted */
 	KUNIT_EXPECT_TRUE(test, knumad_away_sample(kt, true, t0, p));
@@ -1033,6 +1064,7 @@ static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_decay),
 	KUNIT_CASE(knumad_test_rate),
 	KUNIT_CASE(knumad_test_implicit_fits),
+	KUNIT_CASE(knumad_test_implicit_pick),
 	KUNIT_CASE(knumad_test_implicit_too_big),
 	KUNIT_CASE(knumad_test_implicit_keeps),
 	KUNIT_CASE(knumad_test_thread_apart),
