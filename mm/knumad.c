@@ -3656,6 +3656,16 @@ static void knumad_set_assign(struct knumad_thread *root, int nid, int part,
 	root->set_nid = nid;
 }
 
+/*
+ * Sharers were put together in one part: the destinations their regions
+ * got before give way to its home for a while (knumad_split_home()).
+ */
+static void knumad_mark_regrouped(struct knumad_mm *km)
+{
+	km->regrouped = true;
+	km->regroup_at = jiffies;
+}
+
 /* The members of @root's set that kept a part take their room again. */
 static void knumad_set_reload(struct knumad_thread *root, unsigned long *load)
 {
@@ -3811,8 +3821,7 @@ static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
 		}
 		knumad_set_assign(kt, nid, part, load);
 		changed = true;
-		km->regrouped = true;
-		km->regroup_at = jiffies;
+		knumad_mark_regrouped(km);
 	}
 	/*
 	 * The members of a set without a part: with the others, or
@@ -3842,10 +3851,8 @@ static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
 					if (m->cpu_nid != NUMA_NO_NODE &&
 					    m->cpu_nid != nid)
 						break;
-				if (m) {
-					km->regrouped = true;
-					km->regroup_at = jiffies;
-				}
+				if (m)
+					knumad_mark_regrouped(km);
 			}
 			continue;
 		}
@@ -3858,10 +3865,8 @@ static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
 		kt->part = part;
 		load[nid] += kt->share;
 		changed = true;
-		if (kt->cpu_nid != NUMA_NO_NODE && kt->cpu_nid != nid) {
-			km->regrouped = true;
-			km->regroup_at = jiffies;
-		}
+		if (kt->cpu_nid != NUMA_NO_NODE && kt->cpu_nid != nid)
+			knumad_mark_regrouped(km);
 	}
 	for (stage = 0; stage < 4; stage++) {
 		xa_for_each(&km->threads, index, kt) {
