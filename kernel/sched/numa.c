@@ -655,4 +655,21 @@ void memsched_balance_kick(void)
 				   MEMSCHED_BALANCE_INTERVAL);
 }
 
+/**
+ * memsched_cpu_runnable - how many fair tasks want @cpu, on average
+ * @cpu: a CPU
+ *
+ * The PELT runnable average of @cpu's fair tasks, in
+ * 1/SCHED_CAPACITY_SCALE of a task: running or waiting to run.  Unlike
+ * sched_cpu_util() it is not capped at the CPU's capacity, so a CPU that
+ * three busy tasks share reads about 3 * SCHED_CAPACITY_SCALE, and a
+ * task's own se.avg.runnable_avg can be taken out of it.  knumad's
+ * measure of the CPUs other processes want on a node.  Lockless: a
+ * snapshot.
+ */
+unsigned long memsched_cpu_runnable(int cpu)
+{
+	return READ_ONCE(cpu_rq(cpu)->cfs.avg.runnable_avg);
+}
+
 #include "tests/numa-kunit.h"
