@@ -247,6 +247,14 @@
 #define KNUMAD_FIT_SLACK		256
 #define KNUMAD_KEEP_SLACK		512
 /*
+ * Other processes' use of a node's CPUs (knumad_others_busy()) counts as
+ * a whole CPU from half of one.  It is noisy: another process's thread
+ * that spins read 750-1,560 (1/1024ths) in one trace, so counting from
+ * 3/4 of a CPU missed it (no_home_where_other_processes_run failed 2 of
+ * 6 runs that way).
+ */
+#define KNUMAD_OTHERS_ROUND		(SCHED_CAPACITY_SCALE / 2)
+/*
  * The same hysteresis for affinity: a new group's home must be a node
  * every active thread may run on; a group is kept while every thread that
  * used at least a quarter of a CPU (this share, in 1/1024ths) may run
@@ -1065,24 +1073,27 @@ static int knumad_implicit_node(const unsigned long *faults,
 
 /*
  * The home for a process (see knumad_implicit_node()): a node where
- * @left, the CPUs that other threads do not prefer yet, fit it; if none,
- * the node where @cpus, all the CPUs, fit it - where its memory is -
- * but not for a process whose active threads run on @ran nodes, two or
- * more, and need not be together (!@together: they share no memory, and
- * are not a split process's parts to merge): their memory follows each
- * of them, and the threads a balancer moved are kept where their memory
- * is.
+ * @left, the CPUs that other threads neither prefer nor use, fit it; if
+ * none, the node where @idle, the CPUs other processes do not use now
+ * (whatever they prefer), fit it - where its memory is - but not for a
+ * process whose active threads run on @ran nodes, two or more, and need
+ * not be together (!@together: they share no memory, and are not a split
+ * process's parts to merge): their memory follows each of them, and the
+ * threads a balancer moved are kept where their memory is.
  * A home would send some of them to CPUs that other threads hold, and
  * their memory there without them (numa01t on 2 nodes: two processes'
  * threads crossed by the load balancer, the one given a home had a
  * thread held off it by the other process's thread kept there, and its
  * 40k pages moved away from it: 75% local at the end).  Threads that
  * share memory need the home to come together (the shared workload:
- * without it, 50% local for good in one run of three).
+ * without it, 50% local for good in one run of three).  Not by all the
+ * CPUs: the same process's threads, both on one node for a moment (@ran
+ * 1), were given a home beside another process's busy thread and one
+ * of them held off it.
  */
 static int knumad_implicit_pick(const unsigned long *faults,
 				const unsigned int *left,
-				const unsigned int *cpus,
+				const unsigned int *idle,
 				const unsigned long *room, int nr_nodes,
 				unsigned int demand, unsigned long rss,
 				unsigned int ran, bool together)
@@ -1091,7 +1102,7 @@ static int knumad_implicit_pick(const unsigned long *faults,
 					rss);
 
 	if (home == NUMA_NO_NODE && (ran <= 1 || together))
-		home = knumad_implicit_node(faults, cpus, room, nr_nodes,
+		home = knumad_implicit_node(faults, idle, room, nr_nodes,
 					    demand, rss);
 	return home;
 }
@@ -3405,15 +3416,78 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 }
 
 /*
+ * Per node, the CPUs that threads of other processes than @km's want now,
+ * whether knumad placed them or not, into @busy (nr_node_ids entries,
+ * zeroed), in 1/SCHED_CAPACITY_SCALE of a CPU: the runnable average of
+ * the node's CPUs (memsched_cpu_runnable()) less that of @km's threads
+ * (each where it runs now) and of the caller.  Not the utilization: it
+ * stops at the CPUs' capacity, so where this process's threads crowd a
+ * node beside another's busy thread, theirs alone fill it and the other
+ * does not show (two threads and a neighbour's on 2 CPUs read 0 CPUs of
+ * others' use).  O(CPUs + threads); under RCU.
+ */
+static void knumad_others_busy(struct knumad_mm *km, unsigned long *busy)
+{
+	struct task_struct *t, *leader = NULL;
+	struct knumad_thread *kt;
+	unsigned long index, runnable;
+	unsigned int n = 0;
+	int cpu, nid;
+
+	for_each_online_cpu(cpu)
+		busy[cpu_to_node(cpu)] += memsched_cpu_runnable(cpu);
+	/* nor the knumad thread's own, here */
+	nid = cpu_to_node(task_cpu(current));
+	busy[nid] -= min(busy[nid], READ_ONCE(current->se.avg.runnable_avg));
+	spin_lock(&km->lock);
+	xa_for_each(&km->threads, index, kt) {
+		t = find_task_by_pid_ns(index, &init_pid_ns);
+		if (t && t->mm == km->mm) {
+			leader = t;
+			break;
+		}
+	}
+	spin_unlock(&km->lock);
+	if (!leader)
+		return;
+	/*
+	 * Every thread of it, sampled yet or not; at most KNUMAD_MAX_THREADS.
+	 * A sleeper's average is as it fell asleep while its CPU's decays:
+	 * taking it out errs towards less use by others, as before.
+	 */
+	for_each_thread(leader, t) {
+		if (++n > KNUMAD_MAX_THREADS)
+			break;
+		nid = cpu_to_node(task_cpu(t));
+		runnable = READ_ONCE(t->se.avg.runnable_avg);
+		busy[nid] -= min(busy[nid], runnable);
+	}
+}
+
+/*
  * Add the member threads of the groups at home on each node to @threads
  * (nr_node_ids entries), @km's own implicit groups left out, and the
  * active threads of other processes that knumad keeps on each node
  * (knumad_kept_nr, @km's own taken out): the CPUs other threads already
- * prefer.  O(groups + nodes); only for a process about to get or
- * rearrange its groups.  In the knumad thread, which alone changes @km's
- * groups.
+ * prefer - and, given @others (nr_node_ids entries, zeroed), where more,
+ * the CPUs that other processes' threads want there now
+ * (knumad_others_busy(), a whole CPU from half of one), whether knumad
+ * placed them or not, also left in @others.  Without those, numa01t on 2
+ * nodes (two processes
+ * of two threads, each thread's memory where it runs) gave a process
+ * whose threads the load balancer had swapped a home on a node where a
+ * thread of the other process ran, which its memory had not made it keep
+ * there: one thread was held off the home, and its 40k pages moved there
+ * without it - 75% local for good, 1 run in 6 (traced).  Not for a
+ * split process's parts (@others NULL): their threads fill every CPU,
+ * and others' use read one CPU on a node in some censuses and none in
+ * the next (split_process_settles_per_thread failed: 3 threads at one
+ * home, 1 at the other).  O(groups + nodes + CPUs + threads); only for a
+ * process about to get or rearrange its groups.  In the knumad thread,
+ * which alone changes @km's groups.
  */
-static void knumad_claimed(struct knumad_mm *km, unsigned long *threads)
+static void knumad_claimed(struct knumad_mm *km, unsigned long *threads,
+			   unsigned long *others)
 {
 	struct memsched_group *group;
 	unsigned long id = 0;
@@ -3448,6 +3522,16 @@ static void knumad_claimed(struct knumad_mm *km, unsigned long *threads)
 		threads[i] += max_t(long, 0,
 				    atomic_long_read(&knumad_kept_nr[i]) -
 				    (long)READ_ONCE(knumad_kept(km)[i]));
+	if (!others)
+		return;
+	rcu_read_lock();
+	knumad_others_busy(km, others);
+	rcu_read_unlock();
+	for (i = 0; i < nr_node_ids; i++) {
+		others[i] = (others[i] + KNUMAD_OTHERS_ROUND) /
+			    SCHED_CAPACITY_SCALE;
+		threads[i] = max(threads[i], others[i]);
+	}
 }
 
 /* May @t run on a CPU of @nid? */
@@ -3972,7 +4056,7 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 	cpumask_and(usable, usable, cpu_online_mask);
 
 	/* ... there, that other groups' threads do not prefer yet */
-	knumad_claimed(km, members);
+	knumad_claimed(km, members, NULL);
 	for_each_node_mask(nid, *mems) {
 		unsigned int cpus;
 
@@ -4050,8 +4134,8 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
  */
 static u64 knumad_implicit_update(struct knumad_mm *km, bool look)
 {
-	unsigned int *cpus, *left, threads, keep_cpus;
-	unsigned long *faults, *room, *claimed, *kept, rss;
+	unsigned int *cpus, *left, *idle, threads, keep_cpus;
+	unsigned long *faults, *room, *claimed, *others, *kept, rss;
 	cpumask_var_t allowed, keep_allowed;
 	struct memsched_group *group;
 	struct knumad_census c;
@@ -4125,21 +4209,30 @@ static u64 knumad_implicit_update(struct knumad_mm *km, bool look)
 	 * to wait MEMSCHED_MIN_RESIDENCY for the group balancer.
 	 */
 	claimed = kcalloc(nr_node_ids, sizeof(*claimed), GFP_KERNEL);
+	others = kcalloc(nr_node_ids, sizeof(*others), GFP_KERNEL);
 	left = kcalloc(nr_node_ids, sizeof(*left), GFP_KERNEL);
-	if (!claimed || !left) {
+	idle = kcalloc(nr_node_ids, sizeof(*idle), GFP_KERNEL);
+	if (!claimed || !others || !left || !idle) {
 		kfree(claimed);
+		kfree(others);
 		kfree(left);
+		kfree(idle);
 		goto out;
 	}
-	knumad_claimed(km, claimed);
-	for (nid = 0; nid < nr_node_ids; nid++)
+	knumad_claimed(km, claimed, others);
+	for (nid = 0; nid < nr_node_ids; nid++) {
 		left[nid] = cpus[nid] - min_t(unsigned long, cpus[nid],
 					      claimed[nid]);
+		idle[nid] = cpus[nid] - min_t(unsigned long, cpus[nid],
+					      others[nid]);
+	}
 	/* a split process that comes to fit a node merges, as sharers do */
-	home = knumad_implicit_pick(faults, left, cpus, room, nr_node_ids,
+	home = knumad_implicit_pick(faults, left, idle, room, nr_node_ids,
 				    c.demand, rss, nodes_weight(c.ran),
 				    c.shared || km->parts);
+	kfree(idle);
 	kfree(left);
+	kfree(others);
 	kfree(claimed);
 	if (home == NUMA_NO_NODE) {
 		bool fits = false;

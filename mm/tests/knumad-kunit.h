@@ -659,29 +659,46 @@ static void knumad_test_implicit_fits(struct kunit *test)
  * threads all run on one node gets a home where its memory is anyway,
  * one whose threads run on two nodes does not (numa01t: a home that a
  * thread could not reach, its memory moved there without it) - unless
- * they share memory, which the home brings together.
+ * they share memory, which the home brings together.  Anyway means among
+ * the CPUs that other processes do not use now: not beside another
+ * process's busy thread (numa01t again, its threads on one node for a
+ * moment).
  */
 static void knumad_test_implicit_pick(struct kunit *test)
 {
 	unsigned long faults[KT_NODES] = { 10, 50, 0, 0 };
 	unsigned int left[KT_NODES] = { 1, 1, 0, 0 };
-	unsigned int cpus[KT_NODES] = { 2, 2, 0, 0 };
+	unsigned int idle[KT_NODES] = { 2, 2, 0, 0 };
 	unsigned long room[KT_NODES] = { 1000, 1000, 1000, 1000 };
 
-	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, cpus, room,
+	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, idle, room,
 						   KT_NODES, 2048, 500, 2,
 						   false),
 			NUMA_NO_NODE);
-	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, cpus, room,
+	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, idle, room,
 						   KT_NODES, 2048, 500, 1,
 						   false), 1);
 	/* threads that share memory: brought together anyway */
-	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, cpus, room,
+	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, idle, room,
 						   KT_NODES, 2048, 500, 2,
 						   true), 1);
+	/* a busy thread of another process on node 1: node 0 then */
+	idle[1] = 1;
+	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, idle, room,
+						   KT_NODES, 2048, 500, 1,
+						   false), 0);
+	/* and on node 0 too: no home, however they run */
+	idle[0] = 1;
+	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, idle, room,
+						   KT_NODES, 2048, 500, 1,
+						   false), NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, idle, room,
+						   KT_NODES, 2048, 500, 2,
+						   true), NUMA_NO_NODE);
 	/* room left on node 0: the home is there, wherever the threads run */
 	left[0] = 2;
-	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, cpus, room,
+	idle[0] = 2;
+	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, idle, room,
 						   KT_NODES, 2048, 500, 2,
 						   false), 0);
 }
