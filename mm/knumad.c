@@ -247,14 +247,6 @@
 #define KNUMAD_FIT_SLACK		256
 #define KNUMAD_KEEP_SLACK		512
 /*
- * Other processes' use of a node's CPUs (knumad_others_busy()) counts as
- * a whole CPU from half of one.  It is noisy: another process's thread
- * that spins read 750-1,560 (1/1024ths) in one trace, so counting from
- * 3/4 of a CPU missed it (no_home_where_other_processes_run failed 2 of
- * 6 runs that way).
- */
-#define KNUMAD_OTHERS_ROUND		(SCHED_CAPACITY_SCALE / 2)
-/*
  * The same hysteresis for affinity: a new group's home must be a node
  * every active thread may run on; a group is kept while every thread that
  * used at least a quarter of a CPU (this share, in 1/1024ths) may run
@@ -1074,26 +1066,31 @@ static int knumad_implicit_node(const unsigned long *faults,
 /*
  * The home for a process (see knumad_implicit_node()): a node where
  * @left, the CPUs that other threads neither prefer nor use, fit it; if
- * none, the node where @idle, the CPUs other processes do not use now
- * (whatever they prefer), fit it - where its memory is - but not for a
- * process whose active threads run on @ran nodes, two or more, and need
- * not be together (!@together: they share no memory, and are not a split
- * process's parts to merge): their memory follows each of them, and the
- * threads a balancer moved are kept where their memory is.
+ * none, for threads that need to be together (@together: they share
+ * memory, or are a split process's parts to merge), the node where
+ * @cpus, all the CPUs, fit it - where its memory is; for the threads of
+ * a process that all ran on one node (@ran <= 1), the node where @idle,
+ * the CPUs other processes do not use now (whatever they prefer), fit
+ * it; for threads on two or more nodes that share nothing, none: their
+ * memory follows each of them, and the threads a balancer moved are kept
+ * where their memory is.
  * A home would send some of them to CPUs that other threads hold, and
  * their memory there without them (numa01t on 2 nodes: two processes'
  * threads crossed by the load balancer, the one given a home had a
  * thread held off it by the other process's thread kept there, and its
- * 40k pages moved away from it: 75% local at the end).  Threads that
- * share memory need the home to come together (the shared workload:
- * without it, 50% local for good in one run of three).  Not by all the
- * CPUs: the same process's threads, both on one node for a moment (@ran
- * 1), were given a home beside another process's busy thread and one
- * of them held off it.
+ * 40k pages moved away from it: 75% local at the end).  Not by all the
+ * CPUs for threads on one node either: two of numa01t's, on one node for
+ * a moment, got a home beside another process's busy thread.  Threads
+ * that share memory need the home to come together (the shared workload:
+ * without it, 50% local for good in one run of three) - by all the
+ * CPUs: two such processes crossed on 2 nodes each see the other's
+ * thread on both, and by @idle neither would get one (with it, shared
+ * ended at 50% in 1 of 6 make bench runs; not traced).
  */
 static int knumad_implicit_pick(const unsigned long *faults,
 				const unsigned int *left,
 				const unsigned int *idle,
+				const unsigned int *cpus,
 				const unsigned long *room, int nr_nodes,
 				unsigned int demand, unsigned long rss,
 				unsigned int ran, bool together)
@@ -1101,10 +1098,15 @@ static int knumad_implicit_pick(const unsigned long *faults,
 	int home = knumad_implicit_node(faults, left, room, nr_nodes, demand,
 					rss);
 
-	if (home == NUMA_NO_NODE && (ran <= 1 || together))
-		home = knumad_implicit_node(faults, idle, room, nr_nodes,
+	if (home != NUMA_NO_NODE)
+		return home;
+	if (together)
+		return knumad_implicit_node(faults, cpus, room, nr_nodes,
 					    demand, rss);
-	return home;
+	if (ran <= 1)
+		return knumad_implicit_node(faults, idle, room, nr_nodes,
+					    demand, rss);
+	return NUMA_NO_NODE;
 }
 
 /*
@@ -3418,50 +3420,62 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 /*
  * Per node, the CPUs that threads of other processes than @km's want now,
  * whether knumad placed them or not, into @busy (nr_node_ids entries,
- * zeroed), in 1/SCHED_CAPACITY_SCALE of a CPU: the runnable average of
- * the node's CPUs (memsched_cpu_runnable()) less that of @km's threads
- * (each where it runs now) and of the caller.  Not the utilization: it
- * stops at the CPUs' capacity, so where this process's threads crowd a
- * node beside another's busy thread, theirs alone fill it and the other
- * does not show (two threads and a neighbour's on 2 CPUs read 0 CPUs of
- * others' use).  O(CPUs + threads); under RCU.
+ * zeroed), in 1/SCHED_CAPACITY_SCALE of a CPU: per CPU, its runnable
+ * average (memsched_cpu_runnable()) less that of @km's threads on it
+ * (memsched_task_runnable(): a sleeper's decayed) and of the caller, at
+ * least 0, summed by node.  Not the utilization: it stops at the CPUs'
+ * capacity, so where this process's threads crowd a node beside
+ * another's busy thread, theirs alone fill it and the other does not
+ * show (two threads and a neighbour's on 2 CPUs read 0 CPUs of others'
+ * use).  Per CPU, so a thread of @km cannot hide another process's use
+ * of another CPU.  Fair tasks only, kernel threads among them; RT and
+ * deadline tasks do not count.  O(CPUs + threads, at most
+ * KNUMAD_MAX_THREADS of them); false if out of memory.
  */
-static void knumad_others_busy(struct knumad_mm *km, unsigned long *busy)
+static bool knumad_others_busy(struct knumad_mm *km, unsigned long *busy)
 {
-	struct task_struct *t, *leader = NULL;
+	struct task_struct *t, *one = NULL;
 	struct knumad_thread *kt;
-	unsigned long index, runnable;
+	unsigned long index, *cpu_busy;
 	unsigned int n = 0;
 	int cpu, nid;
 
+	cpu_busy = kvcalloc(nr_cpu_ids, sizeof(*cpu_busy), GFP_KERNEL);
+	if (!cpu_busy)
+		return false;
 	for_each_online_cpu(cpu)
-		busy[cpu_to_node(cpu)] += memsched_cpu_runnable(cpu);
-	/* nor the knumad thread's own, here */
-	nid = cpu_to_node(task_cpu(current));
-	busy[nid] -= min(busy[nid], READ_ONCE(current->se.avg.runnable_avg));
+		cpu_busy[cpu] = memsched_cpu_runnable(cpu);
+	cpu = task_cpu(current);	/* nor the knumad thread's own */
+	cpu_busy[cpu] -= min(cpu_busy[cpu],
+			     READ_ONCE(current->se.avg.runnable_avg));
+	rcu_read_lock();
 	spin_lock(&km->lock);
 	xa_for_each(&km->threads, index, kt) {
 		t = find_task_by_pid_ns(index, &init_pid_ns);
 		if (t && t->mm == km->mm) {
-			leader = t;
+			one = t;
 			break;
 		}
 	}
 	spin_unlock(&km->lock);
-	if (!leader)
-		return;
-	/*
-	 * Every thread of it, sampled yet or not; at most KNUMAD_MAX_THREADS.
-	 * A sleeper's average is as it fell asleep while its CPU's decays:
-	 * taking it out errs towards less use by others, as before.
-	 */
-	for_each_thread(leader, t) {
-		if (++n > KNUMAD_MAX_THREADS)
-			break;
-		nid = cpu_to_node(task_cpu(t));
-		runnable = READ_ONCE(t->se.avg.runnable_avg);
-		busy[nid] -= min(busy[nid], runnable);
+	/* every thread of it, sampled yet or not */
+	if (one) {
+		for_each_thread(one, t) {
+			if (++n > KNUMAD_MAX_THREADS)
+				break;
+			cpu = task_cpu(t);
+			cpu_busy[cpu] -= min(cpu_busy[cpu],
+					     memsched_task_runnable(t));
+		}
 	}
+	rcu_read_unlock();
+	for_each_online_cpu(cpu) {
+		nid = cpu_to_node(cpu);
+		if (nid >= 0 && nid < nr_node_ids)
+			busy[nid] += cpu_busy[cpu];
+	}
+	kvfree(cpu_busy);
+	return true;
 }
 
 /*
@@ -3471,8 +3485,11 @@ static void knumad_others_busy(struct knumad_mm *km, unsigned long *busy)
  * (knumad_kept_nr, @km's own taken out): the CPUs other threads already
  * prefer - and, given @others (nr_node_ids entries, zeroed), where more,
  * the CPUs that other processes' threads want there now
- * (knumad_others_busy(), a whole CPU from half of one), whether knumad
- * placed them or not, also left in @others.  Without those, numa01t on 2
+ * (knumad_others_busy(), a whole CPU from half of one: it is noisy, a
+ * spinning thread of another process read 0.73-1.53 CPUs in one trace,
+ * and counting from 3/4 of a CPU let no_home_where_other_processes_run
+ * fail 2 of 6 runs), whether knumad placed them or not, also left in
+ * @others.  Without those, numa01t on 2
  * nodes (two processes
  * of two threads, each thread's memory where it runs) gave a process
  * whose threads the load balancer had swapped a home on a node where a
@@ -3522,14 +3539,10 @@ static void knumad_claimed(struct knumad_mm *km, unsigned long *threads,
 		threads[i] += max_t(long, 0,
 				    atomic_long_read(&knumad_kept_nr[i]) -
 				    (long)READ_ONCE(knumad_kept(km)[i]));
-	if (!others)
-		return;
-	rcu_read_lock();
-	knumad_others_busy(km, others);
-	rcu_read_unlock();
+	if (!others || !knumad_others_busy(km, others))
+		return;		/* the placed threads alone */
 	for (i = 0; i < nr_node_ids; i++) {
-		others[i] = (others[i] + KNUMAD_OTHERS_ROUND) /
-			    SCHED_CAPACITY_SCALE;
+		others[i] = DIV_ROUND_CLOSEST(others[i], SCHED_CAPACITY_SCALE);
 		threads[i] = max(threads[i], others[i]);
 	}
 }
@@ -4227,9 +4240,9 @@ static u64 knumad_implicit_update(struct knumad_mm *km, bool look)
 					      others[nid]);
 	}
 	/* a split process that comes to fit a node merges, as sharers do */
-	home = knumad_implicit_pick(faults, left, idle, room, nr_node_ids,
-				    c.demand, rss, nodes_weight(c.ran),
-				    c.shared || km->parts);
+	home = knumad_implicit_pick(faults, left, idle, cpus, room,
+				    nr_node_ids, c.demand, rss,
+				    nodes_weight(c.ran), c.shared || km->parts);
 	kfree(idle);
 	kfree(left);
 	kfree(others);

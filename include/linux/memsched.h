@@ -135,6 +135,7 @@ void memsched_move_owner_step(void);
 void memsched_sched_fork(struct task_struct *p);
 void memsched_balance_kick(void);
 unsigned long memsched_cpu_runnable(int cpu);
+unsigned long memsched_task_runnable(struct task_struct *p);
 
 int proc_pid_memsched(struct seq_file *m, struct pid_namespace *ns,
 		      struct pid *pid, struct task_struct *task);

@@ -54,6 +54,7 @@
 #include <linux/workqueue.h>
 
 #include "sched.h"
+#include "sched-pelt.h"
 
 #include <trace/events/memsched.h>
 
@@ -669,7 +670,37 @@ void memsched_balance_kick(void)
  */
 unsigned long memsched_cpu_runnable(int cpu)
 {
+	/* fair.c's cpu_runnable(), which is static */
 	return READ_ONCE(cpu_rq(cpu)->cfs.avg.runnable_avg);
+}
+
+/**
+ * memsched_task_runnable - @p's part of its CPU's memsched_cpu_runnable()
+ * @p: a task
+ *
+ * A queued task's runnable average as it is.  A sleeping task's is as it
+ * fell asleep, while its CPU's share of it decays, halving every
+ * LOAD_AVG_PERIOD periods: so decayed here by the time since its last
+ * update, against its CPU's (approximate: one halving per 32 whole
+ * periods).  A task that migrated and is attached nowhere yet, none.
+ * Lockless: a snapshot.
+ */
+unsigned long memsched_task_runnable(struct task_struct *p)
+{
+	unsigned long runnable = READ_ONCE(p->se.avg.runnable_avg);
+	u64 last = READ_ONCE(p->se.avg.last_update_time), now;
+	u64 halvings;
+
+	if (task_on_rq_queued(p))
+		return runnable;
+	if (!last)
+		return 0;
+	now = READ_ONCE(cpu_rq(task_cpu(p))->cfs.avg.last_update_time);
+	if (now <= last)
+		return runnable;
+	/* PELT periods are 1024 us */
+	halvings = ((now - last) >> 20) / LOAD_AVG_PERIOD;
+	return halvings >= BITS_PER_LONG ? 0 : runnable >> halvings;
 }
 
 #include "tests/numa-kunit.h"

@@ -662,45 +662,48 @@ static void knumad_test_implicit_fits(struct kunit *test)
  * they share memory, which the home brings together.  Anyway means among
  * the CPUs that other processes do not use now: not beside another
  * process's busy thread (numa01t again, its threads on one node for a
- * moment).
+ * moment); for sharers, among all the CPUs (two sharing processes
+ * crossed on 2 nodes would each wait for the other).
  */
 static void knumad_test_implicit_pick(struct kunit *test)
 {
 	unsigned long faults[KT_NODES] = { 10, 50, 0, 0 };
 	unsigned int left[KT_NODES] = { 1, 1, 0, 0 };
 	unsigned int idle[KT_NODES] = { 2, 2, 0, 0 };
+	unsigned int cpus[KT_NODES] = { 2, 2, 0, 0 };
 	unsigned long room[KT_NODES] = { 1000, 1000, 1000, 1000 };
 
-	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, idle, room,
-						   KT_NODES, 2048, 500, 2,
-						   false),
+	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, idle, cpus,
+						   room, KT_NODES, 2048, 500,
+						   2, false),
 			NUMA_NO_NODE);
-	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, idle, room,
-						   KT_NODES, 2048, 500, 1,
-						   false), 1);
+	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, idle, cpus,
+						   room, KT_NODES, 2048, 500,
+						   1, false), 1);
 	/* threads that share memory: brought together anyway */
-	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, idle, room,
-						   KT_NODES, 2048, 500, 2,
-						   true), 1);
+	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, idle, cpus,
+						   room, KT_NODES, 2048, 500,
+						   2, true), 1);
 	/* a busy thread of another process on node 1: node 0 then */
 	idle[1] = 1;
-	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, idle, room,
-						   KT_NODES, 2048, 500, 1,
-						   false), 0);
-	/* and on node 0 too: no home, however they run */
+	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, idle, cpus,
+						   room, KT_NODES, 2048, 500,
+						   1, false), 0);
+	/* and on node 0 too: no home for threads on one node ... */
 	idle[0] = 1;
-	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, idle, room,
-						   KT_NODES, 2048, 500, 1,
-						   false), NUMA_NO_NODE);
-	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, idle, room,
-						   KT_NODES, 2048, 500, 2,
-						   true), NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, idle, cpus,
+						   room, KT_NODES, 2048, 500,
+						   1, false), NUMA_NO_NODE);
+	/* ... but sharers still come together, by all the CPUs */
+	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, idle, cpus,
+						   room, KT_NODES, 2048, 500,
+						   2, true), 1);
 	/* room left on node 0: the home is there, wherever the threads run */
 	left[0] = 2;
 	idle[0] = 2;
-	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, idle, room,
-						   KT_NODES, 2048, 500, 2,
-						   false), 0);
+	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, idle, cpus,
+						   room, KT_NODES, 2048, 500,
+						   2, false), 0);
 }
 
 /* Threads or memory that do not fit a node: no home there. */
