@@ -698,6 +698,12 @@ static void knumad_test_implicit_pick(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, idle, cpus,
 						   room, KT_NODES, 2048, 500,
 						   2, true), 1);
+	/* and threads that may run on node 1 only get their home there */
+	cpus[0] = 0;
+	KUNIT_EXPECT_EQ(test, knumad_implicit_pick(faults, left, idle, cpus,
+						   room, KT_NODES, 2048, 500,
+						   1, false), 1);
+	cpus[0] = 2;
 	/* room left on node 0: the home is there, wherever the threads run */
 	left[0] = 2;
 	idle[0] = 2;
