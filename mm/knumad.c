@@ -257,15 +257,17 @@
 /*
  * Two threads share memory when the margin of one's vote for the other
  * (knumad_thread_peer(): at most its visits to regions the other sampled
- * last) is at least an eighth (1/2^this) of all its recent visits and at
- * least KNUMAD_PEER_MIN_VOTES: the threads of one vCPU node of a virtual
- * machine, all writing its RAM.  A split process keeps such threads in
- * one part when they fit a node (knumad_split_assign()): a region two
- * threads on two nodes write is local to neither, whatever knumad does
- * with it.  The minimum is 2, not more: of two threads that sweep one
- * buffer in step, the one behind comes first to a region only where the
- * two drifted, a vote or two a second, and at 4 a pair split by CPU at
- * the first pass was put together 4-6 s later.
+ * last, and its hinting faults the other's answered) is at least an
+ * eighth (1/2^this) of the recent visits of whichever of the two made
+ * fewer and at least KNUMAD_PEER_MIN_VOTES (knumad_peer_found()): the
+ * threads of one vCPU node of a virtual machine, all writing its RAM.  A
+ * split process keeps such threads in one part when they fit a node
+ * (knumad_split_assign()): a region two threads on two nodes write is
+ * local to neither, whatever knumad does with it.  The minimum is 2, not
+ * more: of two threads that sweep one buffer in step, the one behind
+ * comes first to a region only where the two drifted, a vote or two a
+ * second, and at 4 a pair split by CPU at the first pass was put
+ * together 4-6 s later.
  */
 #define KNUMAD_PEER_SHIFT		3
 #define KNUMAD_PEER_MIN_VOTES		2
@@ -381,9 +383,9 @@ struct knumad_region {
  *		met most (a majority vote), ...
  * @peer_votes:	... and the vote's margin, ...
  * @visits:	... out of its visits (first samples of a region in a
- *		pass), both halved at KNUMAD_PEER_WINDOW visits; @peer
- *		counts while the margin is at least @visits >>
- *		KNUMAD_PEER_SHIFT and KNUMAD_PEER_MIN_VOTES.
+ *		pass, and hinting faults it lost to another thread's),
+ *		both halved at KNUMAD_PEER_WINDOW visits; see
+ *		knumad_peer_found() for when @peer counts.
  * @mem_nid:	scratch for knumad_split_assign(): where most of the memory
  *		it touches is, ...
  * @cpu_nid:	... and where it runs, among the nodes with room.
@@ -1135,6 +1137,29 @@ static bool knumad_implicit_keeps(unsigned int cpus, unsigned long room,
 }
 
 /*
+ * Whether a thread whose vote for its peer (knumad_thread_peer()) has the
+ * margin @votes, out of its @visits, shares memory with the peer, which
+ * made @peer_visits visits: the margin is at least KNUMAD_PEER_MIN_VOTES
+ * and an eighth (KNUMAD_PEER_SHIFT) of the visits of whichever of the two
+ * made fewer.  Of two threads that sweep one buffer in step, the one ahead
+ * takes nearly all the samples, and its visits to regions it sampled last
+ * itself vote for nobody; the one behind takes few.  Against the leader's
+ * own visits its margin stayed below an eighth for seconds (vnuma on 2
+ * nodes: 2 of 47, 3 of 41, against 4 and 13 visits of the thread behind),
+ * and the first split, by CPU, put one thread of each pair in each part.
+ * Two threads with private memory of their own both visit much, so a
+ * region at the border of their memory, sampled by turns, still makes no
+ * pair.  @peer_visits = @visits: the thread's own visits only.  Pure:
+ * tested by KUnit.
+ */
+static bool knumad_peer_found(unsigned int votes, unsigned int visits,
+			      unsigned int peer_visits)
+{
+	return votes >= KNUMAD_PEER_MIN_VOTES &&
+	       votes >= min(visits, peer_visits) >> KNUMAD_PEER_SHIFT;
+}
+
+/*
  * Is a thread apart from its memory: of its recent samples, @mem per node
  * of the memory (@nr_nodes entries), more than 1/2^KNUMAD_APART_SHIFT and
  * at least KNUMAD_APART_MIN off @nid, the node it ran on?
@@ -1711,8 +1736,9 @@ out:
 /*
  * A sample by thread @kt (low pid bits @own), the first of its region in
  * a pass (a visit), met a region that the thread with low pid bits @prev
- * sampled last: a vote for @prev as @kt's peer, unless it is @kt itself
- * or nobody.  Boyer-Moore's majority vote: one candidate and its margin
+ * sampled last - or a hinting fault of @kt lost the race for a page to
+ * @prev's (knumad_hint_raced()): a vote for @prev as @kt's peer, unless
+ * it is @kt itself or nobody.  Boyer-Moore's majority vote: one candidate and its margin
  * per thread, so a thread's peer is the thread it shares the most with,
  * in constant space.  A thread whose low pid bits are all ones reads as
  * nobody, as in mainline's cpupid.
@@ -2057,6 +2083,50 @@ out:
 		     !knumad_task_work_queue(current, TWA_RESUME)))
 		knumad_kick();
 	return true;
+}
+
+/*
+ * A hinting fault of the current thread at @addr of @vma found the PTE
+ * changed when it took the page table lock (do_numa_page(), under it):
+ * @pte, present and accessible, maps the folio now.  Another thread's
+ * hinting fault on the same page restored it meanwhile, and that thread
+ * is the folio's last cpupid - the two touched one page at one moment: a
+ * vote for it as the current thread's peer (knumad_thread_peer()).  Of
+ * two threads that sweep one buffer in step, the one behind takes only
+ * these: the one ahead faults first on every armed page and the one
+ * behind catches up while it is in the fault, so it comes first to a
+ * region in a pass where the two drifted apart only - a vote or two in
+ * seconds, none at all in some runs (make bench's vnuma on 2 nodes: a
+ * thread with 0 or 1 samples in 5 s while its pair's other thread had
+ * 800 a second).  It counts for the thread as a sample does - from which
+ * node it touched memory on which (knumad_thread_fault(), which makes
+ * its entry: the thread behind may never win a fault) - but not for the
+ * region: the winner's fault counted it.  Nothing for remote GUP.
+ */
+void knumad_hint_raced(struct vm_area_struct *vma, unsigned long addr,
+		       pte_t pte)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct knumad_mm *km = READ_ONCE(mm->knumad);
+	struct knumad_thread *kt;
+	struct folio *folio;
+	int last;
+
+	if (!km || !READ_ONCE(knumad_enabled) || current->mm != mm ||
+	    !vma_is_anonymous(vma) || !pte_present(pte) || pte_protnone(pte))
+		return;
+	folio = vm_normal_folio(vma, addr, pte);
+	if (!folio || folio_is_zone_device(folio) ||
+	    folio_use_access_time(folio))
+		return;
+	last = folio_last_cpupid(folio);
+	if (cpupid_pid_unset(last) || __cpupid_match_pid(current->pid, last))
+		return;
+	spin_lock(&km->lock);
+	kt = knumad_thread_fault(km, numa_node_id(), folio_nid(folio));
+	if (kt)
+		knumad_thread_peer(kt, current->pid, cpupid_to_pid(last));
+	spin_unlock(&km->lock);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -3226,8 +3296,7 @@ static void knumad_prefs_drop(struct knumad_mm *km)
 /* Does @kt share memory with its peer, by the margin of its vote? */
 static bool knumad_has_peer(const struct knumad_thread *kt)
 {
-	return kt->peer_votes >= KNUMAD_PEER_MIN_VOTES &&
-	       kt->peer_votes >= kt->visits >> KNUMAD_PEER_SHIFT;
+	return knumad_peer_found(kt->peer_votes, kt->visits, kt->visits);
 }
 
 /*
@@ -3667,14 +3736,16 @@ static void knumad_split_sets(struct knumad_mm *km, struct knumad_thread **tbl)
 		*slot = *slot ? ERR_PTR(-EEXIST) : kt;
 	}
 	xa_for_each(&km->threads, index, kt) {
-		if (!kt->active || !knumad_has_peer(kt))
+		if (!kt->active || kt->peer_votes < KNUMAD_PEER_MIN_VOTES)
 			continue;
 		/*
 		 * The peer need not vote back: the thread that shares
 		 * a CPU with the knumad thread takes few samples.
 		 */
 		peer = tbl[kt->peer];
-		if (IS_ERR_OR_NULL(peer))
+		if (IS_ERR_OR_NULL(peer) ||
+		    !knumad_peer_found(kt->peer_votes, kt->visits,
+				       peer->visits))
 			continue;
 		root = knumad_set_root(kt);
 		peer = knumad_set_root(peer);
@@ -5097,20 +5168,52 @@ static int knumad_fn(void *unused)
 /* ---------------------------------------------------------------------- */
 /* /proc/<pid>/memsched */
 
+/*
+ * The tid (in the initial pid namespace) of the thread that @kt shares
+ * memory with, as knumad_split_sets() judges it, or 0: @ids maps low pid
+ * bits to the tid of the one thread of @km that has them (0: none,
+ * ULONG_MAX: two or more).  Under km->lock.
+ */
+static unsigned long knumad_peer_tid(struct knumad_mm *km,
+				     const struct knumad_thread *kt,
+				     const unsigned long *ids)
+{
+	const struct knumad_thread *peer;
+	unsigned long tid;
+
+	if (kt->peer_votes < KNUMAD_PEER_MIN_VOTES)
+		return 0;
+	tid = ids[kt->peer];
+	if (!tid || tid == ULONG_MAX)
+		return 0;
+	peer = xa_load(&km->threads, tid);
+	if (!peer || !knumad_peer_found(kt->peer_votes, kt->visits,
+					peer->visits))
+		return 0;
+	return tid;
+}
+
 void knumad_show(struct seq_file *m, struct pid_namespace *ns,
 		 struct mm_struct *mm)
 {
 	struct knumad_mm *km = READ_ONCE(mm->knumad);
+	unsigned long index, *ids, peer;
 	struct knumad_thread *kt;
 	struct task_struct *t;
-	unsigned long index;
 	pid_t tid;
 	int nid;
 
 	if (!km)
 		return;
+	ids = kcalloc(LAST__PID_MASK + 1, sizeof(*ids), GFP_KERNEL);
 	rcu_read_lock();
 	spin_lock(&km->lock);
+	/* a transient table of 2 KiB: nothing is held past the read */
+	xa_for_each(&km->threads, index, kt) {
+		if (ids)
+			ids[index & LAST__PID_MASK] =
+				ids[index & LAST__PID_MASK] ? ULONG_MAX : index;
+	}
 	xa_for_each(&km->threads, index, kt) {
 		tid = pid_nr_ns(find_pid_ns(index, &init_pid_ns), ns);
 		if (!tid)
@@ -5125,12 +5228,19 @@ void knumad_show(struct seq_file *m, struct pid_namespace *ns,
 		if (t && t->mm == mm && !rcu_access_pointer(t->memsched_group))
 			nid = knumad_task_pref(t);
 		if (nid == NUMA_NO_NODE)
-			seq_puts(m, " keep -\n");
+			seq_puts(m, " keep -");
 		else
-			seq_printf(m, " keep %d\n", nid);
+			seq_printf(m, " keep %d", nid);
+		peer = ids ? knumad_peer_tid(km, kt, ids) : 0;
+		tid = peer ? pid_nr_ns(find_pid_ns(peer, &init_pid_ns), ns) : 0;
+		if (tid)
+			seq_printf(m, " shares %d\n", tid);
+		else
+			seq_puts(m, " shares -\n");
 	}
 	spin_unlock(&km->lock);
 	rcu_read_unlock();
+	kfree(ids);
 	seq_printf(m, "knumad regions %lu max %lu\n",
 		   READ_ONCE(km->nr_regions), KNUMAD_MAX_REGIONS);
 	seq_printf(m, "knumad scanned %lu hint_faults %lu local %lu migrated %lu thp %lu failed %lu scan_ns %llu migrate_ns %llu opt_out %d task_migrate_ns %llu faults",

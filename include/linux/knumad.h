@@ -27,6 +27,8 @@ void knumad_task_tick(struct task_struct *curr);
 void knumad_exit(struct mm_struct *mm);
 bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		       struct folio *folio, bool pmd);
+void knumad_hint_raced(struct vm_area_struct *vma, unsigned long addr,
+		       pte_t pte);
 bool knumad_scans(struct mm_struct *mm);
 void knumad_show(struct seq_file *m, struct pid_namespace *ns,
 		 struct mm_struct *mm);
@@ -67,6 +69,9 @@ static inline bool knumad_hint_fault(struct vm_area_struct *vma,
 {
 	return false;
 }
+
+static inline void knumad_hint_raced(struct vm_area_struct *vma,
+				     unsigned long addr, pte_t pte) { }
 
 static inline bool knumad_scans(struct mm_struct *mm)
 {

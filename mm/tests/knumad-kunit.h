@@ -978,6 +978,55 @@ static void knumad_test_sets(struct kunit *test)
 }
 
 /*
+ * Of two threads that sweep one buffer in step, the one ahead takes
+ * nearly every sample: its margin for the one behind is small against its
+ * own visits (vnuma on 2 nodes, traced: 2 of 47), and the one behind
+ * visits little (4) - they share, judged by the fewer visits.  Two threads
+ * that each visit much and meet rarely (a region at the border of their
+ * private memory) do not.
+ */
+static void knumad_test_sets_leader(struct kunit *test)
+{
+	struct knumad_thread *ahead, *behind, *p1, *p2, **tbl;
+	struct knumad_mm *km;
+
+	KUNIT_EXPECT_TRUE(test, knumad_peer_found(2, 47, 4));
+	KUNIT_EXPECT_TRUE(test, knumad_peer_found(3, 41, 13));
+	KUNIT_EXPECT_FALSE(test, knumad_peer_found(1, 47, 4));
+	KUNIT_EXPECT_FALSE(test, knumad_peer_found(2, 47, 40));
+	KUNIT_EXPECT_TRUE(test, knumad_peer_found(5, 47, 40));
+	KUNIT_EXPECT_FALSE(test, knumad_peer_found(2, 47, 47));
+
+	km = kunit_kzalloc(test, struct_size(km, faults, 2 * nr_node_ids),
+			   GFP_KERNEL);
+	tbl = kunit_kcalloc(test, LAST__PID_MASK + 1, sizeof(*tbl),
+			    GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, km);
+	KUNIT_ASSERT_NOT_NULL(test, tbl);
+	spin_lock_init(&km->lock);
+	xa_init(&km->threads);
+	ahead = kt_thread(test, km, 0x110, 0x11);
+	ahead->peer_votes = 2;
+	ahead->visits = 47;
+	behind = kt_thread(test, km, 0x111, -1);
+	behind->visits = 4;
+	p1 = kt_thread(test, km, 0x112, 0x13);
+	p1->peer_votes = 2;
+	p1->visits = 40;
+	p2 = kt_thread(test, km, 0x113, -1);
+	p2->visits = 40;
+
+	spin_lock(&km->lock);
+	knumad_split_sets(km, tbl);
+	KUNIT_EXPECT_PTR_EQ(test, ahead->root, behind->root);
+	KUNIT_EXPECT_EQ(test, ahead->root->set_size, 2);
+	KUNIT_EXPECT_PTR_NE(test, p1->root, p2->root);
+	KUNIT_EXPECT_EQ(test, p1->root->set_size, 1);
+	spin_unlock(&km->lock);
+	xa_destroy(&km->threads);
+}
+
+/*
  * A thread's change of node has the settled regions it sampled last
  * sampled again, not the other threads' (numa02 with THP: every huge
  * page of the process faulted again when the load balancer moved one of
@@ -1076,6 +1125,7 @@ static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_split_home),
 	KUNIT_CASE(knumad_test_peer),
 	KUNIT_CASE(knumad_test_sets),
+	KUNIT_CASE(knumad_test_sets_leader),
 	KUNIT_CASE(knumad_test_prev_nid),
 	KUNIT_CASE(knumad_test_settled),
 	KUNIT_CASE(knumad_test_moved),
