@@ -1738,9 +1738,9 @@ out:
  * a pass (a visit), met a region that the thread with low pid bits @prev
  * sampled last - or a hinting fault of @kt lost the race for a page to
  * @prev's (knumad_hint_raced()): a vote for @prev as @kt's peer, unless
- * it is @kt itself or nobody.  Boyer-Moore's majority vote: one candidate and its margin
- * per thread, so a thread's peer is the thread it shares the most with,
- * in constant space.  A thread whose low pid bits are all ones reads as
+ * it is @kt itself or nobody.  Boyer-Moore's majority vote: one candidate
+ * and its margin per thread, so a thread's peer is the thread it shares
+ * the most with, in constant space.  A thread whose low pid bits are all ones reads as
  * nobody, as in mainline's cpupid.
  */
 static void knumad_thread_peer(struct knumad_thread *kt, int own, int prev)
@@ -2088,10 +2088,14 @@ out:
 /*
  * A hinting fault of the current thread at @addr of @vma found the PTE
  * changed when it took the page table lock (do_numa_page(), under it):
- * @pte, present and accessible, maps the folio now.  Another thread's
- * hinting fault on the same page restored it meanwhile, and that thread
- * is the folio's last cpupid - the two touched one page at one moment: a
- * vote for it as the current thread's peer (knumad_thread_peer()).  Of
+ * @pte, present and accessible, maps the folio now.  Usually another
+ * thread's hinting fault on the same folio restored it meanwhile, and that
+ * thread is the folio's last cpupid - the two touched one folio at one
+ * moment: a vote for it as the current thread's peer
+ * (knumad_thread_peer()).  Rarely something else restored it (an
+ * mprotect(), a finished migration, which keeps the cpupid): the vote then
+ * goes to the folio's last sampler, one vote among many, and a peer needs
+ * a margin (knumad_peer_found()).  Of
  * two threads that sweep one buffer in step, the one behind takes only
  * these: the one ahead faults first on every armed page and the one
  * behind catches up while it is in the fault, so it comes first to a
@@ -2113,6 +2117,7 @@ void knumad_hint_raced(struct vm_area_struct *vma, unsigned long addr,
 	int last;
 
 	if (!km || !READ_ONCE(knumad_enabled) || current->mm != mm ||
+	    test_bit(MMF_NUMA_BALANCING_DISABLE, &mm->flags) ||
 	    !vma_is_anonymous(vma) || !pte_present(pte) || pte_protnone(pte))
 		return;
 	folio = vm_normal_folio(vma, addr, pte);
@@ -3293,7 +3298,15 @@ static void knumad_prefs_drop(struct knumad_mm *km)
 	knumad_kept_set(km, NULL);
 }
 
-/* Does @kt share memory with its peer, by the margin of its vote? */
+/*
+ * Does @kt share memory with its peer, by the margin of its vote against
+ * its own visits only?  For the census (struct knumad_census::shared),
+ * which has no table to find the peer's entry by low pid bits: of a pair
+ * that sweeps in step, the thread behind - few visits, nearly all of them
+ * votes for the one ahead (knumad_hint_raced()) - passes this alone, so
+ * the process still counts as sharing; knumad_split_sets() judges each
+ * pair by the fewer of the two threads' visits (knumad_peer_found()).
+ */
 static bool knumad_has_peer(const struct knumad_thread *kt)
 {
 	return knumad_peer_found(kt->peer_votes, kt->visits, kt->visits);
@@ -5169,10 +5182,10 @@ static int knumad_fn(void *unused)
 /* /proc/<pid>/memsched */
 
 /*
- * The tid (in the initial pid namespace) of the thread that @kt shares
- * memory with, as knumad_split_sets() judges it, or 0: @ids maps low pid
- * bits to the tid of the one thread of @km that has them (0: none,
- * ULONG_MAX: two or more).  Under km->lock.
+ * The tid (in the initial pid namespace) of the thread that @kt, an
+ * active thread, shares memory with, as knumad_split_sets() judges it, or
+ * 0: @ids maps low pid bits to the tid of the one active thread of @km
+ * that has them (0: none, ULONG_MAX: two or more).  Under km->lock.
  */
 static unsigned long knumad_peer_tid(struct knumad_mm *km,
 				     const struct knumad_thread *kt,
@@ -5210,7 +5223,7 @@ void knumad_show(struct seq_file *m, struct pid_namespace *ns,
 	spin_lock(&km->lock);
 	/* a transient table of 2 KiB: nothing is held past the read */
 	xa_for_each(&km->threads, index, kt) {
-		if (ids)
+		if (ids && kt->active)
 			ids[index & LAST__PID_MASK] =
 				ids[index & LAST__PID_MASK] ? ULONG_MAX : index;
 	}
@@ -5231,7 +5244,7 @@ void knumad_show(struct seq_file *m, struct pid_namespace *ns,
 			seq_puts(m, " keep -");
 		else
 			seq_printf(m, " keep %d", nid);
-		peer = ids ? knumad_peer_tid(km, kt, ids) : 0;
+		peer = ids && kt->active ? knumad_peer_tid(km, kt, ids) : 0;
 		tid = peer ? pid_nr_ns(find_pid_ns(peer, &init_pid_ns), ns) : 0;
 		if (tid)
 			seq_printf(m, " shares %d\n", tid);
