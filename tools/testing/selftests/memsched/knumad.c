@@ -1670,6 +1670,83 @@ TEST_F_TIMEOUT(knumad, split_process_settles_per_thread, 180)
 	free(r);
 }
 
+/* The most CPUs a node has. */
+static int node_cpus_max(void)
+{
+	int nid, max_cpus = 0;
+	cpu_set_t set;
+
+	for (nid = 0; nid < nr_nodes(); nid++)
+		if (!node_cpus(nid, &set) && CPU_COUNT(&set) > max_cpus)
+			max_cpus = CPU_COUNT(&set);
+	return max_cpus;
+}
+
+/*
+ * Whether pairs of busy threads, one a CPU, fit no node: nodes of 2 CPUs
+ * at least, an even number of CPUs above a node's, SPLIT_MAX at most.
+ */
+static int pairs_fit(void)
+{
+	int nthreads = sysconf(_SC_NPROCESSORS_ONLN);
+	int max_cpus = node_cpus_max();
+
+	return nthreads <= SPLIT_MAX && nthreads > max_cpus &&
+	       !(nthreads % 2) && max_cpus >= 2;
+}
+
+/* Busy pairs of the split tests (pairs_start()). */
+struct pairs {
+	int nthreads;
+	int npairs;
+	unsigned long len;
+	char *buf;
+	struct roamer *r;
+	volatile int stop;
+};
+
+/*
+ * Start one busy thread a CPU, in pairs: pair p writes the p-th @len of
+ * a buffer that the main thread first touched on node 0 (the fixture
+ * pinned it there), and a pair's two threads start on two nodes.  The
+ * main thread is unpinned then.  pairs_fit() must be true.
+ */
+static void pairs_start(struct __test_metadata *_metadata, struct pairs *pp,
+			unsigned long len)
+{
+	int i;
+
+	pp->nthreads = sysconf(_SC_NPROCESSORS_ONLN);
+	pp->npairs = pp->nthreads / 2;
+	pp->len = len;
+	pp->stop = 0;
+	pp->r = calloc(pp->nthreads, sizeof(*pp->r));
+	ASSERT_NE(NULL, pp->r);
+	pp->buf = map_aligned(pp->npairs * len, 0);
+	ASSERT_NE(NULL, pp->buf);
+	touch(pp->buf, pp->npairs * len);
+	ASSERT_GE(share_on(pp->buf, pp->npairs * len, 0), 0.95);
+	for (i = 0; i < pp->nthreads; i++) {
+		pp->r[i].addr = pp->buf + i / 2 * len;
+		pp->r[i].len = len;
+		pp->r[i].nid = i % nr_nodes();
+		pp->r[i].stop = &pp->stop;
+		pthread_create(&pp->r[i].thread, NULL, roamer_fn, &pp->r[i]);
+	}
+	ASSERT_EQ(0, unpin());
+}
+
+static void pairs_stop(struct pairs *pp)
+{
+	int i;
+
+	pp->stop = 1;
+	for (i = 0; i < pp->nthreads; i++)
+		pthread_join(pp->r[i].thread, NULL);
+	munmap(pp->buf, pp->npairs * pp->len);
+	free(pp->r);
+}
+
 /*
  * vnuma in small, as QEMU runs a guest with two virtual nodes and no
  * memsched: pairs of busy threads, each pair writing all of its own
@@ -1687,43 +1764,23 @@ TEST_F_TIMEOUT(knumad, split_process_settles_per_thread, 180)
  */
 TEST_F_TIMEOUT(knumad, split_process_keeps_sharers_together, 90)
 {
-	int nthreads = sysconf(_SC_NPROCESSORS_ONLN), i, p, nid, max_cpus = 0;
-	int group[SPLIT_MAX], home[SPLIT_MAX], ok = 0, stable = 0, npairs;
+	int group[SPLIT_MAX], home[SPLIT_MAX], ok = 0, stable = 0, i, p;
 	unsigned long len = 8 * MB;
+	struct pairs pp;
 	struct roamer *r;
-	volatile int stop = 0;
 	double t0, settled = -1, share[SPLIT_MAX];
-	cpu_set_t set;
-	char *buf;
 
-	for (nid = 0; nid < nr_nodes(); nid++)
-		if (!node_cpus(nid, &set) && CPU_COUNT(&set) > max_cpus)
-			max_cpus = CPU_COUNT(&set);
-	if (nthreads > SPLIT_MAX || nthreads <= max_cpus || nthreads % 2 ||
-	    max_cpus < 2)
-		SKIP(return, "%d CPUs, %d a node: no pairs to split", nthreads,
-		     max_cpus);
-	npairs = nthreads / 2;
-	r = calloc(nthreads, sizeof(*r));
-	ASSERT_NE(NULL, r);
-	buf = map_aligned(npairs * len, 0);
-	ASSERT_NE(NULL, buf);
-	touch(buf, npairs * len);	/* on node 0: the fixture pinned us */
-	ASSERT_GE(share_on(buf, npairs * len, 0), 0.95);
-	for (i = 0; i < nthreads; i++) {
-		r[i].addr = buf + i / 2 * len;
-		r[i].len = len;
-		r[i].nid = i % nr_nodes();	/* a pair's two on two nodes */
-		r[i].stop = &stop;
-		pthread_create(&r[i].thread, NULL, roamer_fn, &r[i]);
-	}
-	ASSERT_EQ(0, unpin());
+	if (!pairs_fit())
+		SKIP(return, "%d CPUs, %d a node: no pairs to split",
+		     (int)sysconf(_SC_NPROCESSORS_ONLN), node_cpus_max());
+	pairs_start(_metadata, &pp, len);
+	r = pp.r;
 
 	t0 = now_s();
 	while (now_s() - t0 < 40) {
 		usleep(250000);
 		ok = 1;
-		for (i = 0; i < nthreads; i++) {
+		for (i = 0; i < pp.nthreads; i++) {
 			group[i] = r[i].tid ? ms_tbind(r[i].tid, MS_ID_GET, 0) :
 					      0;
 			home[i] = group[i] > 0 ?
@@ -1733,7 +1790,7 @@ TEST_F_TIMEOUT(knumad, split_process_keeps_sharers_together, 90)
 			if (home[i] < 0 || share[i] < 0.95)
 				ok = 0;
 		}
-		for (p = 0; p < npairs; p++)
+		for (p = 0; p < pp.npairs; p++)
 			if (group[2 * p] != group[2 * p + 1])
 				ok = 0;
 		if (!ok) {
@@ -1747,17 +1804,13 @@ TEST_F_TIMEOUT(knumad, split_process_keeps_sharers_together, 90)
 			break;
 		}
 	}
-	for (i = 0; i < nthreads; i++)
+	for (i = 0; i < pp.nthreads; i++)
 		TH_LOG("pair %d thread %d: group %d home %d, %.0f%% of the slice there",
 		       i / 2, i, group[i], home[i], share[i] * 100);
 	TH_LOG("settled %.1f s after the threads started",
 	       settled < 0 ? -1 : settled - t0);
 	EXPECT_EQ(1, stable);
-	stop = 1;
-	for (i = 0; i < nthreads; i++)
-		pthread_join(r[i].thread, NULL);
-	munmap(buf, npairs * len);
-	free(r);
+	pairs_stop(&pp);
 }
 
 /*
@@ -1803,48 +1856,28 @@ static int knumad_shares(pid_t tid)
  */
 TEST_F_TIMEOUT(knumad, sweeping_pairs_split_together, 90)
 {
-	int nthreads = sysconf(_SC_NPROCESSORS_ONLN), i, p, nid, max_cpus = 0;
-	int group[SPLIT_MAX], home[SPLIT_MAX], ok, stable = 0, npairs;
+	int group[SPLIT_MAX], home[SPLIT_MAX], ok, stable = 0, i, p;
 	int grouped = 0, apart = 0, known = 0;
 	unsigned long len = 64 * MB;
+	struct pairs pp;
 	struct roamer *r;
-	volatile int stop = 0;
 	double t0, settled = -1, first = -1, share[SPLIT_MAX];
-	cpu_set_t set;
-	char *buf;
 
-	for (nid = 0; nid < nr_nodes(); nid++)
-		if (!node_cpus(nid, &set) && CPU_COUNT(&set) > max_cpus)
-			max_cpus = CPU_COUNT(&set);
-	if (nthreads > SPLIT_MAX || nthreads <= max_cpus || nthreads % 2 ||
-	    max_cpus < 2)
-		SKIP(return, "%d CPUs, %d a node: no pairs to split", nthreads,
-		     max_cpus);
+	if (!pairs_fit())
+		SKIP(return, "%d CPUs, %d a node: no pairs to split",
+		     (int)sysconf(_SC_NPROCESSORS_ONLN), node_cpus_max());
 	/* make bench's knobs: the defaults, not the fixture's fast ones */
 	ASSERT_EQ(0, knumad_set("scan_sleep_millisecs", "1000"));
 	ASSERT_EQ(0, knumad_set("pages_to_scan", "4096"));
 	ASSERT_EQ(0, knumad_set("migrate_rate_limit_mbps", "256"));
-	npairs = nthreads / 2;
-	r = calloc(nthreads, sizeof(*r));
-	ASSERT_NE(NULL, r);
-	buf = map_aligned(npairs * len, 0);
-	ASSERT_NE(NULL, buf);
-	touch(buf, npairs * len);	/* on node 0: the fixture pinned us */
-	ASSERT_GE(share_on(buf, npairs * len, 0), 0.95);
-	for (i = 0; i < nthreads; i++) {
-		r[i].addr = buf + i / 2 * len;
-		r[i].len = len;
-		r[i].nid = i % nr_nodes();	/* a pair's two on two nodes */
-		r[i].stop = &stop;
-		pthread_create(&r[i].thread, NULL, roamer_fn, &r[i]);
-	}
-	ASSERT_EQ(0, unpin());
+	pairs_start(_metadata, &pp, len);
+	r = pp.r;
 
 	t0 = now_s();
 	while (now_s() - t0 < 40) {
 		usleep(100000);
 		ok = 1;
-		for (i = 0; i < nthreads; i++) {
+		for (i = 0; i < pp.nthreads; i++) {
 			group[i] = r[i].tid ? ms_tbind(r[i].tid, MS_ID_GET, 0) :
 					      0;
 			if (group[i] <= 0)
@@ -1854,7 +1887,7 @@ TEST_F_TIMEOUT(knumad, sweeping_pairs_split_together, 90)
 			grouped = 1;
 			first = now_s() - t0;
 			/* the first split: does knumad know the pairs? */
-			for (p = 0; p < npairs; p++) {
+			for (p = 0; p < pp.npairs; p++) {
 				int a = r[2 * p].tid, b = r[2 * p + 1].tid;
 				int sa = knumad_shares(a), sb = knumad_shares(b);
 
@@ -1864,7 +1897,7 @@ TEST_F_TIMEOUT(knumad, sweeping_pairs_split_together, 90)
 					known++;
 			}
 		}
-		for (p = 0; grouped && p < npairs; p++) {
+		for (p = 0; grouped && p < pp.npairs; p++) {
 			if (group[2 * p] <= 0 || group[2 * p + 1] <= 0 ||
 			    group[2 * p] == group[2 * p + 1])
 				continue;
@@ -1874,7 +1907,7 @@ TEST_F_TIMEOUT(knumad, sweeping_pairs_split_together, 90)
 				       now_s() - t0);
 			ok = 0;
 		}
-		for (i = 0; ok && i < nthreads; i++) {
+		for (i = 0; ok && i < pp.nthreads; i++) {
 			home[i] = group_home(group[i], NULL, 0);
 			share[i] = home[i] >= 0 ?
 				   share_on(r[i].addr, len, home[i]) : 0;
@@ -1893,15 +1926,11 @@ TEST_F_TIMEOUT(knumad, sweeping_pairs_split_together, 90)
 		}
 	}
 	TH_LOG("every thread in a part at %.1f s, %d of %d pairs known then; pairs seen apart %d times; settled %.1f s after the threads started",
-	       first, known, npairs, apart, settled < 0 ? -1 : settled - t0);
+	       first, known, pp.npairs, apart, settled < 0 ? -1 : settled - t0);
 	EXPECT_EQ(1, grouped);
 	EXPECT_GE(known, 1);
 	EXPECT_EQ(1, stable);
-	stop = 1;
-	for (i = 0; i < nthreads; i++)
-		pthread_join(r[i].thread, NULL);
-	munmap(buf, npairs * len);
-	free(r);
+	pairs_stop(&pp);
 }
 
 /*
