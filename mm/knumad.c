@@ -2077,10 +2077,24 @@ out:
 	 * this thread on its way back to user space, or, for a thread that
 	 * does not go there or that faulted on another process's memory
 	 * (remote GUP, ptrace), in the knumad thread.
+	 *
+	 * Not for a huge page mapped by a PMD: its one sample decided it,
+	 * and the next huge page's sample is this thread's next fault, so a
+	 * thread that moved each one before going on marked its memory one
+	 * huge page at a time and moved it alone (numa02 with THP, 2 nodes,
+	 * traced: one far thread moved 35 of its 41 huge pages itself,
+	 * each region marked just after the previous move, the other
+	 * threads finding nothing marked to help with).  It goes on
+	 * instead, and the ticks of the process's threads - this one's
+	 * too - queue steps of the pending work (knumad_task_tick()), up to
+	 * one a jiffy, several threads in parallel.
 	 */
-	if (move && (mm != current->mm || (current->flags &
-		      (PF_KTHREAD | PF_USER_WORKER | PF_EXITING)) ||
-		     !knumad_task_work_queue(current, TWA_RESUME)))
+	if (!move || (pmd && mm == current->mm &&
+		      !(current->flags & (PF_KTHREAD | PF_USER_WORKER))))
+		return true;
+	if (mm != current->mm || (current->flags &
+				  (PF_KTHREAD | PF_USER_WORKER | PF_EXITING)) ||
+	    !knumad_task_work_queue(current, TWA_RESUME))
 		knumad_kick();
 	return true;
 }
