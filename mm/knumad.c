@@ -23,8 +23,10 @@
  *
  * The faulting thread migrates the queued folios and then the rest of
  * each marked region in batches, in task work on its way back to user
- * space (knumad_task_move()); while work is pending, so does a thread of
- * the process after its scheduler tick, one a jiffy (knumad_task_tick()):
+ * space (knumad_task_move()) - unless the fault was on a huge page mapped
+ * by a PMD, which it leaves to the ticks; while work is pending, so does
+ * a thread of the process after its scheduler tick, one a jiffy
+ * (knumad_task_tick()):
  * at its own priority, on its own CPU time and cgroup, several threads
  * of a process at once, at most KNUMAD_TASK_MOVE_PAGES per return.  The
  * knumad thread, woken for what they leave, moves it once they stop
@@ -512,6 +514,9 @@ struct knumad_queued {
  *		they move and for KNUMAD_TASK_GRACE after.
  * @tick_step_at: jiffies when a tick last queued a step for a thread of
  *		the process: one a jiffy (knumad_task_tick()).
+ * @tick_work_at: jiffies when a fault last left a huge page's move to
+ *		the ticks of the process's threads (knumad_hint_fault()):
+ *		the knumad thread gives them KNUMAD_TASK_GRACE to start.
  * @update_at:	jiffies when knumad_implicit_update() last looked at the
  *		process; only the thread uses it.
  * @faults:	hinting faults per node of the faulting CPU (nr_node_ids
@@ -605,6 +610,7 @@ struct knumad_mm {
 	u64 task_migrate_ns;
 	atomic_t task_movers;
 	unsigned long task_move_at;
+	unsigned long tick_work_at;
 	unsigned long tick_step_at;
 	unsigned long update_at;
 	struct xarray threads;
@@ -1192,6 +1198,7 @@ static void knumad_enter(struct mm_struct *mm)
 		return;		/* the process is simply not scanned */
 	km->mm = mm;
 	km->task_move_at = jiffies - KNUMAD_TASK_GRACE;
+	km->tick_work_at = jiffies - KNUMAD_TASK_GRACE;
 	km->update_at = jiffies;
 	km->regular_at = jiffies;
 	km->ticked = true;
@@ -1512,6 +1519,16 @@ static bool knumad_threads_move(struct knumad_mm *km)
 	return atomic_read(&km->task_movers) ||
 	       time_before(jiffies,
 			   READ_ONCE(km->task_move_at) + KNUMAD_TASK_GRACE);
+}
+
+/*
+ * Whether a fault left a huge page's move to the ticks of @km's threads
+ * just now (knumad_hint_fault()): they have KNUMAD_TASK_GRACE to start.
+ */
+static bool knumad_ticks_due(struct knumad_mm *km)
+{
+	return time_before(jiffies,
+			   READ_ONCE(km->tick_work_at) + KNUMAD_TASK_GRACE);
 }
 
 /* Migration work waits that only the knumad thread will do: wake it. */
@@ -2077,24 +2094,30 @@ out:
 	 * this thread on its way back to user space, or, for a thread that
 	 * does not go there or that faulted on another process's memory
 	 * (remote GUP, ptrace), in the knumad thread.
-	 *
-	 * Not for a huge page mapped by a PMD: its one sample decided it,
-	 * and the next huge page's sample is this thread's next fault, so a
-	 * thread that moved each one before going on marked its memory one
-	 * huge page at a time and moved it alone (numa02 with THP, 2 nodes,
-	 * traced: one far thread moved 35 of its 41 huge pages itself,
-	 * each region marked just after the previous move, the other
-	 * threads finding nothing marked to help with).  It goes on
-	 * instead, and the ticks of the process's threads - this one's
-	 * too - queue steps of the pending work (knumad_task_tick()), up to
-	 * one a jiffy, several threads in parallel.
 	 */
-	if (!move || (pmd && mm == current->mm &&
-		      !(current->flags & (PF_KTHREAD | PF_USER_WORKER))))
+	if (!move)
 		return true;
-	if (mm != current->mm || (current->flags &
-				  (PF_KTHREAD | PF_USER_WORKER | PF_EXITING)) ||
-	    !knumad_task_work_queue(current, TWA_RESUME))
+	if (mm != current->mm ||
+	    (current->flags & (PF_KTHREAD | PF_USER_WORKER | PF_EXITING))) {
+		knumad_kick();
+		return true;
+	}
+	/*
+	 * Not for a PMD-mapped huge page (@pmd, not @huge: a region bound
+	 * to a group took no sample, and left @huge unset): moving it here
+	 * would serialise the sweep, the thread's next fault being the next
+	 * huge page's sample.  The ticks of the process's threads, this
+	 * one's too, queue steps of the pending work (knumad_task_tick():
+	 * local ticks of fair tasks, one a jiffy, while the rate limit has
+	 * tokens); the knumad thread, woken, leaves them KNUMAD_TASK_GRACE
+	 * to start, and moves it if none has (threads asleep, no tick).
+	 */
+	if (pmd) {
+		WRITE_ONCE(km->tick_work_at, jiffies);
+		knumad_kick();
+		return true;
+	}
+	if (!knumad_task_work_queue(current, TWA_RESUME))
 		knumad_kick();
 	return true;
 }
@@ -2730,8 +2753,9 @@ static void knumad_migrate(struct knumad_mm *km, struct knumad_batch *b)
 }
 
 /*
- * Task work of a thread whose fault left migration work: move up to
- * KNUMAD_TASK_MOVE_PAGES of its process's queued folios and marked
+ * Task work of a thread whose fault left migration work, or whose tick
+ * found some pending (a huge page's fault leaves it to the ticks): move
+ * up to KNUMAD_TASK_MOVE_PAGES of its process's queued folios and marked
  * regions, within the rate limit - at the thread's priority, on its CPU
  * time and in its cpuset (the faults checked the destination against
  * it), several threads of a process in parallel.  It only tries
@@ -4978,7 +5002,7 @@ static bool knumad_migrate_pass(void)
 			break;
 		if (km->exited)
 			continue;	/* whoever holds it frees it */
-		if (knumad_threads_move(km)) {
+		if (knumad_threads_move(km) || knumad_ticks_due(km)) {
 			/* still pending: for its threads, or a later pass */
 			knumad_pending_requeue(km);
 			continue;

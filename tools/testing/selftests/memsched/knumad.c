@@ -2552,6 +2552,98 @@ out:
 	return n ? (double)on / n : 0;
 }
 
+/* What sleeper_setup() found, in memory the parent shares. */
+struct sleeper_seen {
+	long huge_kb;
+	long faults0, faults1;
+	int rt;
+};
+
+static struct sleeper_seen *sleeper_seen;
+
+/*
+ * In the child of fork_ready(): first touch the huge pages at @addr on
+ * node 0, let two passes arm them, stop the passes (the next one a minute
+ * away), then, as a SCHED_FIFO thread (whose ticks queue no step: only
+ * fair tasks' do), take one hinting fault on a huge page from node @far
+ * and return - to pause() for good.
+ */
+static char *sleeper_setup(unsigned long addr, unsigned long far)
+{
+	struct knumad_proc k = { .faults = -1 };
+	char *buf = (char *)addr;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	touch(buf, 4 * MB);	/* on node 0: the fixture pinned us there */
+	sleeper_seen->huge_kb = anon_huge_kb();
+	if (!wait_scans(knumad_get("full_scans"), 2, 20) ||
+	    knumad_set("scan_sleep_millisecs", "60000"))
+		return NULL;
+	usleep(300000);		/* a longer sleep applies at once */
+	if (pin_to_node(far) || knumad_proc(0, &k))
+		return NULL;
+	sleeper_seen->faults0 = k.faults;
+	sleeper_seen->rt = !sched_setscheduler(0, SCHED_FIFO,
+					       &(struct sched_param){ 1 });
+	if (!sleeper_seen->rt)
+		return buf;
+	buf[0]++;		/* armed: the hinting fault, from @far */
+	if (knumad_proc(0, &k))
+		return NULL;
+	sleeper_seen->faults1 = k.faults;
+	return buf;
+}
+
+/*
+ * A huge page that a thread's hinting fault decided moves soon even if
+ * no tick of the process's will move it.  Such a fault leaves a
+ * PMD-mapped huge page's move to the ticks of the process's threads, and
+ * a process that sleeps, runs without ticks (nohz_full) or in another
+ * scheduling class than fair has none: before the fault woke the knumad
+ * thread for it, the move waited for the thread's next pass (here a
+ * minute away; a scan period by default).  Now the knumad thread leaves
+ * the ticks KNUMAD_TASK_GRACE (100 ms) and moves it.  The child is a
+ * SCHED_FIFO thread: a fair one's tick in the few milliseconds between
+ * its fault and its sleep would queue the step itself.
+ */
+TEST_F_TIMEOUT(knumad, sleeping_thread_huge_page_moves, 120)
+{
+	double t0, t = -1, share = 0;
+	char *buf;
+	pid_t pid;
+
+	sleeper_seen = mmap(NULL, sizeof(*sleeper_seen),
+			    PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, sleeper_seen);
+	buf = map_aligned(4 * MB, 1);	/* touched by the child only */
+	ASSERT_NE(NULL, buf);
+	pid = fork_ready(sleeper_setup, (unsigned long)buf, self->far, 0);
+	ASSERT_GT(pid, 0);
+	t0 = now_s();
+	while ((t = now_s() - t0) < 5) {
+		share = pid_share_on(pid, buf, 2 * MB, self->far);
+		if (share >= 1)
+			break;
+		usleep(100000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	TH_LOG("huge pages %ld kB, hinting faults %ld -> %ld; the faulted huge page %.0f%% on node %d %.2f s after the fault",
+	       sleeper_seen->huge_kb, sleeper_seen->faults0,
+	       sleeper_seen->faults1, share * 100, self->far, t);
+	if (sleeper_seen->huge_kb < 2048)
+		SKIP(goto out, "THP not available");
+	if (!sleeper_seen->rt)
+		SKIP(goto out, "cannot be SCHED_FIFO");
+	ASSERT_GT(sleeper_seen->faults1, sleeper_seen->faults0);
+	/* the next pass is a minute away */
+	EXPECT_GE(share, 1);
+	EXPECT_LT(t, 3);
+out:
+	munmap(sleeper_seen, sizeof(*sleeper_seen));
+}
+
 /*
  * Threads that something (the load balancer; here their affinity, until
  * they moved) swapped between nodes go back to their memory, and their memory
