@@ -341,10 +341,14 @@
  *		destination, up to KNUMAD_MAX_SETTLED (1 after a mover
  *		took it there, KNUMAD_MAX_SETTLED if it was one huge page:
  *		knumad_region_moved()); its next sample waits up to
- *		2^@settled passes (knumad_region_waits()).
+ *		2^@settled scan periods (knumad_region_waits()).
  * @prev_pid:	the low pid bits of the thread whose samples preceded
  *		@last_pid's, when another thread's: A in A, B (see
  *		knumad_region_visit()); -1 & LAST__PID_MASK if none.
+ * @armed_period: knumad_scan.periods when the sample was armed, its low
+ *		16 bits: a settled region's wait (2^KNUMAD_MAX_SETTLED periods
+ *		at most) is counted in them.  A region not armed for 65,536
+ *		periods or more may wait up to that long once more.
  * @armed_seq:	knumad_mm::seq when the sample was armed.
  * @weight:	decayed samples per node (nr_node_ids entries).
  *
@@ -364,6 +368,7 @@ struct knumad_region {
 	u8 settled;
 	u8 prev_pid;
 	u16 armed_off;
+	u16 armed_period;
 	unsigned int armed_seq;
 	unsigned int weight[];
 };
@@ -699,6 +704,11 @@ static struct {
 	unsigned long nr_pending;	/* entries in @pending */
 	/* the thread's only: passes slept through (KNUMAD_QUIET_PASSES) */
 	unsigned int sat_out;
+	/*
+	 * Scan periods so far: passes, and those slept through; written by
+	 * the thread only, read by movers (knumad_region_moved()).
+	 */
+	unsigned int periods;
 	/* slots whose first look waits (knumad_mm_lock) */
 	struct list_head looks;
 	/* the thread's only: when the earliest look and the last pass are */
@@ -968,8 +978,8 @@ out:
  * would fault on the same folio, found where it is a pass before (numa02
  * with THP: two hinting faults a huge page in 8 s, half of them on pages
  * local from the start).  A thread that changes node still samples it
- * at once; a second user on another node contests it 8 passes later at
- * most, and a contested region keeps its destination either way.
+ * at once; a second user on another node contests it 8 scan periods
+ * later at most, and a contested region keeps its destination either way.
  */
 static void knumad_region_settle(struct knumad_region *r, int target,
 				 int nid, int this_nid, bool huge)
@@ -982,11 +992,17 @@ static void knumad_region_settle(struct knumad_region *r, int target,
 }
 
 /*
- * Whether @r's next sample waits at pass @seq: one still armed waits
- * KNUMAD_REARM_PASSES (then it is re-armed, in case it was unmapped or
- * moved); a settled one waits 2^settled passes after its last, but at
- * most 2^(KNUMAD_MAX_SETTLED - @backoff) (the process's passes are
- * 2^@backoff scan periods apart) - and not at all if its last sample,
+ * Whether @r's next sample waits at pass @seq, scan period @period: one
+ * still armed waits KNUMAD_REARM_PASSES (then it is re-armed, in case it
+ * was unmapped or moved); a settled one waits 2^settled scan periods
+ * after its last, in periods (knumad_scan.periods), not in the process's
+ * passes: those come 1 to 2^KNUMAD_MAX_BACKOFF periods apart as its
+ * back-off goes, and a wait in passes scaled by the back-off of the day
+ * came out shorter each time the back-off fell (a thread changing node
+ * every 2 periods, a group change resetting the back-off each time: the
+ * settled memory of the thread that had not moved was sampled every 2 to
+ * 4 periods, not 8 - knumad.moved_thread_resamples_only_its_memory,
+ * 5,378 hinting faults against 1,288).  Not at all if its last sample,
  * armed before pass @since, was taken by a thread in @pids, or the one
  * before it by another thread in @pids (two sharers), which changed node
  * since: what was local to it may not be any more.  Only those: the
@@ -1004,10 +1020,9 @@ static void knumad_region_settle(struct knumad_region *r, int target,
 static bool knumad_region_waits(const struct knumad_region *r,
 				unsigned int seq, unsigned int since,
 				const unsigned long *pids, bool hold,
-				unsigned int backoff)
+				unsigned int period)
 {
 	const u8 none = -1 & LAST__PID_MASK;
-	unsigned int shift;
 
 	if (r->armed)
 		return seq - r->armed_seq < KNUMAD_REARM_PASSES;
@@ -1019,10 +1034,7 @@ static bool knumad_region_waits(const struct knumad_region *r,
 		return false;
 	if (hold)
 		return true;
-	shift = min_t(unsigned int, r->settled,
-		      KNUMAD_MAX_SETTLED -
-		      min_t(unsigned int, backoff, KNUMAD_MAX_SETTLED));
-	return shift && seq - r->armed_seq < (1U << shift);
+	return (u16)(period - r->armed_period) < (1U << r->settled);
 }
 
 /* Pages of migration budget earned in @ms at @mbps. */
@@ -2591,8 +2603,8 @@ static bool knumad_batch_moved_huge(const struct knumad_batch *b)
  * move put it, so it is settled as far as local samples settle a region
  * (KNUMAD_MAX_SETTLED).  A thread changing node still samples it at
  * once (knumad_region_waits()); a huge page used from two nodes is
- * contested by its first sample from the other one, up to 8 passes later
- * instead of 2 - and a contested region keeps its destination either way.
+ * contested by its first sample from the other one, up to 8 scan
+ * periods later instead of 2 - and a contested region keeps its destination either way.
  * Not settled while a thread's change of node waits for the next pass
  * (@thread_moved): the thread whose samples chose the destination may
  * have left it, and the region's next sample must not wait (numa02 on 2
@@ -2613,6 +2625,7 @@ static void knumad_region_moved(struct knumad_mm *km, unsigned long index,
 	    !READ_ONCE(km->thread_moved)) {
 		r->settled = huge ? KNUMAD_MAX_SETTLED : 1;
 		r->armed_seq = READ_ONCE(km->seq);
+		r->armed_period = READ_ONCE(knumad_scan.periods);
 	}
 	spin_unlock(&km->lock);
 }
@@ -3039,7 +3052,7 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 		 */
 		wait = knumad_region_waits(r, km->seq, km->settle_seq,
 					   km->settle_pids, km->hold,
-					   km->backoff) ||
+					   knumad_scan.periods) ||
 		       xa_get_mark(&km->regions, rstart >> KNUMAD_REGION_SHIFT,
 				   XA_MARK_0);
 		/* untouched: the same sample again, not a new one beside it */
@@ -3057,6 +3070,7 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 			r->armed = true;	/* a fault from now on clears it */
 			r->armed_off = roff >> PAGE_SHIFT;
 			r->armed_seq = km->seq;
+			r->armed_period = knumad_scan.periods;
 		}
 		spin_unlock(&km->lock);
 		if (!wait && s < e) {
@@ -4820,6 +4834,8 @@ static bool knumad_pass(bool disarm)
 	struct knumad_mm *km, *first = NULL;
 	bool from_first = false, idle = true, whole = false;
 
+	if (!disarm)
+		WRITE_ONCE(knumad_scan.periods, knumad_scan.periods + passes);
 	if (disarm) {
 		/* Visit every process, from the first. */
 		spin_lock(&knumad_mm_lock);
