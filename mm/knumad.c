@@ -378,10 +378,12 @@ struct knumad_region {
  * @total:	the sum of @faults.
  * @seen_ns:	when the thread's current activity window began (0: not
  *		looked at yet).
- * @runtime:	the thread's sum_exec_runtime then.
+ * @runtime:	the thread's sum_exec_runtime then, ...
+ * @waited:	... and the time it had waited on a runqueue (knumad_waited()).
  * @active:	the verdict of its last complete window: it ran at least
  *		1/8 of it (KNUMAD_ACTIVE_SHIFT).
- * @share:	the share of a CPU it used in that window, in 1/1024ths.
+ * @share:	the share of a CPU it used or waited for in that window, in
+ *		1/1024ths: what it would use with a CPU of its own.
  * @judged:	it had a complete window: @active means something.
  * @part:	the part (knumad_mm::parts index) a split process assigned
  *		the thread to, or NUMA_NO_NODE.
@@ -425,6 +427,7 @@ struct knumad_thread {
 	unsigned long total;
 	u64 seen_ns;
 	u64 runtime;
+	u64 waited;
 	bool active;
 	bool judged;
 	unsigned int share;
@@ -3248,6 +3251,21 @@ static unsigned int knumad_share(u64 ran, u64 window)
 }
 
 /*
+ * The time thread @t spent runnable on a runqueue, waiting for a CPU, so
+ * far (schedstats' run_delay); 0 without CONFIG_SCHED_INFO, where a
+ * thread's share is what it ran.  A racy read of another task's counter:
+ * an estimate, as its runtime.
+ */
+static u64 knumad_waited(struct task_struct *t)
+{
+#ifdef CONFIG_SCHED_INFO
+	return READ_ONCE(t->sched_info.run_delay);
+#else
+	return 0;
+#endif
+}
+
+/*
  * The node thread @t with entry @kt took most of its recent samples on,
  * or the one it runs on now if it has none: not only where it is now,
  * which a short stay elsewhere (a wakeup on an idle CPU of another node)
@@ -3405,6 +3423,7 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 	spin_lock(&km->lock);
 	xa_for_each(&km->threads, index, kt) {
 		u64 ran, was = kt->runtime, since = kt->seen_ns;
+		u64 waited, wwas = kt->waited;
 
 		t = find_task_by_pid_ns(index, &init_pid_ns);
 		if (!t || t->mm != km->mm || (t->flags & PF_EXITING)) {
@@ -3418,6 +3437,9 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 		ran = READ_ONCE(t->se.sum_exec_runtime);
 		if (ran < was)
 			was = ran;
+		waited = knumad_waited(t);
+		if (waited < wwas)
+			wwas = waited;
 		if (!since || now - since >= KNUMAD_ACTIVE_WINDOW_NS) {
 			/*
 			 * Judged over a second at least: since it was last
@@ -3430,6 +3452,7 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 			 */
 			u64 from = since ? since : t->start_time;
 			u64 base = since ? was : 0;
+			u64 wbase = since ? wwas : 0;
 
 			/*
 			 * Not an old thread's life: a thread busy in bursts,
@@ -3442,8 +3465,17 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 			kt->judged = now - from >= KNUMAD_ACTIVE_WINDOW_NS;
 			kt->active = kt->judged &&
 				     knumad_busy(ran - base, now - from);
+			/*
+			 * What it ran and what it waited for: three busy
+			 * threads on a node of two CPUs each ran 2/3 of the
+			 * window, 2,046 in all, and a split of numa02 kept
+			 * them in one part at home there (cap 2,304), the
+			 * fourth alone on the other node, memory following
+			 * each part (5 of 8 runs with THP stuck at 75%).
+			 */
 			kt->share = kt->judged ?
-				    knumad_share(ran - base, now - from) : 0;
+				    knumad_share(ran - base + waited - wbase,
+						 now - from) : 0;
 			/*
 			 * A thread first seen younger than a window is
 			 * judged over its life, from its start, at the first
@@ -3455,9 +3487,11 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 			 */
 			if (kt->judged || from == now) {
 				kt->runtime = ran;
+				kt->waited = waited;
 				kt->seen_ns = now;
 			} else {
 				kt->runtime = 0;
+				kt->waited = 0;
 				kt->seen_ns = from;	/* its start */
 			}
 		}
@@ -5288,8 +5322,8 @@ void knumad_show(struct seq_file *m, struct pid_namespace *ns,
 		seq_printf(m, "knumad thread %d faults", tid);
 		for_each_node_state(nid, N_MEMORY)
 			seq_printf(m, " N%d=%lu", nid, kt->faults[nid]);
-		seq_printf(m, " busy %s", !kt->judged ? "unknown" :
-			   kt->active ? "yes" : "no");
+		seq_printf(m, " busy %s cpu %u", !kt->judged ? "unknown" :
+			   kt->active ? "yes" : "no", kt->share);
 		t = find_task_by_pid_ns(index, &init_pid_ns);
 		nid = NUMA_NO_NODE;
 		if (t && t->mm == mm && !rcu_access_pointer(t->memsched_group))

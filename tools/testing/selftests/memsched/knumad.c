@@ -2969,6 +2969,107 @@ TEST_F_TIMEOUT(knumad, moved_thread_resamples_only_its_memory, 120)
 		  (long)(len / (2 * MB)) * 16 * (40 / 8 + 2) + 128);
 }
 
+/*
+ * The CPU share knumad counts for thread @tid of this process (the "cpu"
+ * of its line in /proc/self/memsched), or -1 if it has no line or no
+ * verdict yet ("busy unknown").
+ */
+static int thread_cpu(pid_t tid)
+{
+	char line[768], want[64], *k;
+	FILE *f = fopen("/proc/self/memsched", "r");
+	int cpu = -1;
+
+	snprintf(want, sizeof(want), "knumad thread %d faults", tid);
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, want, strlen(want)) ||
+		    strstr(line, " busy unknown"))
+			continue;
+		k = strstr(line, " cpu ");
+		cpu = k ? atoi(k + 5) : -1;
+	}
+	if (f)
+		fclose(f);
+	return cpu;
+}
+
+/* A busy thread on the CPUs of @set, writing its own @len bytes. */
+struct crowder {
+	pthread_t thread;
+	cpu_set_t set;
+	char *buf;
+	unsigned long len;
+	volatile int *stop;
+	volatile pid_t tid;
+};
+
+static void *crowder_fn(void *arg)
+{
+	struct crowder *c = arg;
+	unsigned long i;
+
+	sched_setaffinity(0, sizeof(c->set), &c->set);
+	c->tid = syscall(SYS_gettid);
+	while (!*c->stop)
+		for (i = 0; i < c->len && !*c->stop; i += page_size())
+			((volatile char *)c->buf)[i]++;
+	return NULL;
+}
+
+/*
+ * A thread's CPU share counts the time it waited for a CPU, not only
+ * what it ran: it is what the thread would use with a CPU of its own.
+ * One busy thread more than node 0 has CPUs, all kept on node 0: each
+ * must count 900 or more (of 1024).  Counting what they ran, three busy
+ * threads on a node of two CPUs used 683 each, 2,046 in all, and a split
+ * of numa02 kept the three in the part at home there (room for 2,304),
+ * the fourth alone on the other node, memory following each part (make
+ * bench, numa02 with THP, 2 nodes: 5 of 8 runs stuck at 75%).
+ */
+TEST_F_TIMEOUT(knumad, crowded_thread_counts_the_cpu_it_waits_for, 90)
+{
+	struct crowder c[8];
+	volatile int stop = 0;
+	int n, i, cpu[8], judged = 0;
+	double t0;
+	cpu_set_t set;
+
+	ASSERT_EQ(0, node_cpus(0, &set));
+	n = CPU_COUNT(&set) + 1;
+	if (n > 8)
+		SKIP(return, "node 0 has %d CPUs: more threads than this test keeps", n - 1);
+	for (i = 0; i < n; i++) {
+		c[i].set = set;
+		c[i].len = 2 * MB;
+		c[i].buf = map_aligned(c[i].len, 0);
+		ASSERT_NE(NULL, c[i].buf);
+		c[i].stop = &stop;
+		c[i].tid = 0;
+		pthread_create(&c[i].thread, NULL, crowder_fn, &c[i]);
+	}
+	/* every thread judged over a whole window, then two more windows */
+	t0 = now_s();
+	while (!judged && now_s() - t0 < 40) {
+		usleep(250000);
+		for (judged = 1, i = 0; i < n; i++)
+			if (!c[i].tid || thread_cpu(c[i].tid) < 0)
+				judged = 0;
+	}
+	if (judged)
+		usleep(2500000);
+	for (i = 0; i < n; i++)
+		cpu[i] = c[i].tid ? thread_cpu(c[i].tid) : -1;
+	stop = 1;
+	for (i = 0; i < n; i++) {
+		pthread_join(c[i].thread, NULL);
+		TH_LOG("thread %d of %d on node 0's %d CPUs: cpu %d", i + 1, n,
+		       n - 1, cpu[i]);
+	}
+	ASSERT_TRUE(judged);
+	for (i = 0; i < n; i++)
+		EXPECT_GE(cpu[i], 900);
+}
+
 /* A thread that writes a range from node @nid; a new @nid repins it. */
 struct mover {
 	pthread_t thread;
