@@ -145,12 +145,12 @@
 #define KNUMAD_REARM_PASSES	8
 /*
  * A region whose samples were local and at its destination this many
- * times in a row waits up to 2^KNUMAD_MAX_SETTLED passes over the process
- * between samples, not one: memory where it belongs needs a sample only
- * to see that change.  A process that backs off (KNUMAD_MAX_BACKOFF)
- * already spaces its passes out, and the two together never leave a
- * region unsampled for more than 2^KNUMAD_MAX_SETTLED scan periods (8 s
- * at the default scan_sleep_millisecs) - unless the process sleeps.
+ * times in a row waits up to 2^KNUMAD_MAX_SETTLED scan periods between
+ * samples, not one: memory where it belongs needs a sample only to see
+ * that change.  A process that backs off (KNUMAD_MAX_BACKOFF) spaces its
+ * passes out as far, so no region goes unsampled for more than
+ * 2^KNUMAD_MAX_SETTLED scan periods (8 s at the default
+ * scan_sleep_millisecs) - unless the process sleeps.
  */
 #define KNUMAD_MAX_SETTLED	3
 /* After the n-th change of destination, wait 2^n seconds (up to 64 s). */
@@ -238,13 +238,13 @@
 #define KNUMAD_ACTIVE_SHIFT		3
 #define KNUMAD_ACTIVE_WINDOW_NS		NSEC_PER_SEC
 /*
- * A process fits a node when the CPU its active threads used - the sum of
- * their shares of a CPU, in 1/1024ths, each at most 1024 - is at most the
- * node's CPUs plus KNUMAD_FIT_SLACK: two busy threads and a main thread
- * that polls now and then fit two CPUs.  It keeps its group up to
- * KNUMAD_KEEP_SLACK: the hysteresis that keeps a thread near a threshold
- * (a periodic job under a debug kernel) from taking the group away and
- * giving it back by turns.
+ * A process fits a node when the CPU its active threads need - the sum of
+ * their shares of a CPU (knumad_thread::share), in 1/1024ths, each at
+ * most 1024 - is at most the node's CPUs plus KNUMAD_FIT_SLACK: two busy
+ * threads and a main thread that polls now and then fit two CPUs.  It
+ * keeps its group up to KNUMAD_KEEP_SLACK: the hysteresis that keeps a
+ * thread near a threshold (a periodic job under a debug kernel) from
+ * taking the group away and giving it back by turns.
  */
 #define KNUMAD_FIT_SLACK		256
 #define KNUMAD_KEEP_SLACK		512
@@ -382,8 +382,12 @@ struct knumad_region {
  * @waited:	... and the time it had waited on a runqueue (knumad_waited()).
  * @active:	the verdict of its last complete window: it ran at least
  *		1/8 of it (KNUMAD_ACTIVE_SHIFT).
- * @share:	the share of a CPU it used or waited for in that window, in
- *		1/1024ths: what it would use with a CPU of its own.
+ * @share:	the share of a CPU it would use with a CPU of its own, in
+ *		1/1024ths: @ran_share, and @wait_share if the process's own
+ *		threads filled @share_nid (knumad_crowded()).
+ * @ran_share:	the share of a CPU it ran in that window, ...
+ * @wait_share:	... the share it waited on a runqueue for, ...
+ * @share_nid:	... and the node it ran on at the window's end.
  * @judged:	it had a complete window: @active means something.
  * @part:	the part (knumad_mm::parts index) a split process assigned
  *		the thread to, or NUMA_NO_NODE.
@@ -431,6 +435,9 @@ struct knumad_thread {
 	bool active;
 	bool judged;
 	unsigned int share;
+	unsigned int ran_share;
+	unsigned int wait_share;
+	int share_nid;
 	int part;
 	bool join_queued;
 	u8 peer;
@@ -453,7 +460,7 @@ struct knumad_thread {
 
 /*
  * What knumad_active_threads() finds out about a process's active
- * threads besides their number: the CPU they used (in 1/1024ths), the
+ * threads besides their number: the CPU they need (in 1/1024ths), the
  * cpuset mems of one of them, the nodes they ran on, whether one of them
  * is apart from its memory (knumad_thread_apart()),
  * whether a busy thread has no entry yet (@unseen), and whether a thread
@@ -1053,7 +1060,8 @@ static unsigned long knumad_rate_pages(unsigned int mbps, unsigned long ms)
  * @cpus:	per node, the online CPUs every active thread may run on.
  * @room:	per node, the most pages a process may hold there (half the
  *		node).
- * @demand:	the CPU its active threads used, in 1/1024ths of a CPU.
+ * @demand:	the CPU its active threads need (knumad_thread::share), in
+ *		1/1024ths of a CPU.
  * @rss:	its resident pages.
  * It fits a node when its demand fits the CPUs there (KNUMAD_FIT_SLACK)
  * and its memory the room; among those, the node with the most faults
@@ -2599,7 +2607,7 @@ static bool knumad_batch_moved_huge(const struct knumad_batch *b)
 /*
  * Region @index was moved to its destination, where the samples that
  * chose it were taken: settled, as after a local sample there, and its
- * next sample confirms the move two passes later - the move took the
+ * next sample confirms the move two scan periods later - the move took the
  * rest of the region (512 pages) on the word of samples of 16.  One huge
  * page moved whole (@huge) was all in the sample that moved it: a
  * confirmation would fault on the same folio, only to find it where the
@@ -2607,7 +2615,8 @@ static bool knumad_batch_moved_huge(const struct knumad_batch *b)
  * (KNUMAD_MAX_SETTLED).  A thread changing node still samples it at
  * once (knumad_region_waits()); a huge page used from two nodes is
  * contested by its first sample from the other one, up to 8 scan
- * periods later instead of 2 - and a contested region keeps its destination either way.
+ * periods later instead of 2 - and a contested region keeps its
+ * destination either way.
  * Not settled while a thread's change of node waits for the next pass
  * (@thread_moved): the thread whose samples chose the destination may
  * have left it, and the region's next sample must not wait (numa02 on 2
@@ -3266,6 +3275,26 @@ static u64 knumad_waited(struct task_struct *t)
 }
 
 /*
+ * Did the process's own active threads fill node @nid's CPUs, running
+ * @own[@nid] (1/1024ths of a CPU, KNUMAD_FIT_SLACK short at most)?  Then
+ * the time its threads there waited for a CPU was spent behind each
+ * other, and counts in what they need (knumad_thread::share): three busy
+ * threads on a node of two CPUs ran 2/3 each, 2,046 in all, within the
+ * node's 2,304, and a split of numa02 kept the three in the part at home
+ * there and the fourth alone on the other node, memory following each
+ * part (5 of 8 runs with THP on 2 nodes stuck at 75%).  Not a wait behind
+ * other processes' threads, nor one a CPU quota imposes (cpu.max): the
+ * process's threads do not fill the node then, and another node would
+ * not give them more.
+ */
+static bool knumad_crowded(const unsigned long *own, int nid)
+{
+	unsigned int cpus = nr_cpus_node(nid);
+
+	return cpus && own[nid] + KNUMAD_FIT_SLACK >= cpus * 1024UL;
+}
+
+/*
  * The node thread @t with entry @kt took most of its recent samples on,
  * or the one it runs on now if it has none: not only where it is now,
  * which a short stay elsewhere (a wakeup on an idle CPU of another node)
@@ -3386,19 +3415,21 @@ static bool knumad_has_peer(const struct knumad_thread *kt)
  * What the process's active threads (see KNUMAD_ACTIVE_SHIFT) allow: the
  * CPUs all of them may run on (into @cpus), the CPUs all of those that
  * used KNUMAD_KEEP_SHARE may run on (into @keep_cpus), and into @c: the
- * cpuset mems of one of them, the CPU they used, in 1/1024ths, and where
+ * cpuset mems of one of them, the CPU they need, in 1/1024ths, and where
  * they ran and their memory was (see struct knumad_census).  @c->unsure
  * says a thread without a verdict yet looks busy so far (judged over its
  * life until its first window ends).  Into @kept (nr_node_ids entries,
  * zeroed), per node, the active threads in no group that it keeps there.
- * Entries of threads that are gone are freed.  Returns the number of
+ * Entries of threads that are gone are freed.  @own: nr_node_ids entries
+ * of zeroed scratch, zeroed again on return.  Returns the number of
  * active threads.
  */
 static unsigned int knumad_active_threads(struct knumad_mm *km,
 					  struct cpumask *cpus,
 					  struct cpumask *keep_cpus,
 					  struct knumad_census *c,
-					  unsigned long *kept)
+					  unsigned long *kept,
+					  unsigned long *own)
 {
 	/* until the next census, however long the process backs off */
 	unsigned long ttl = KNUMAD_KEPT_TTL();
@@ -3465,17 +3496,13 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 			kt->judged = now - from >= KNUMAD_ACTIVE_WINDOW_NS;
 			kt->active = kt->judged &&
 				     knumad_busy(ran - base, now - from);
-			/*
-			 * What it ran and what it waited for: three busy
-			 * threads on a node of two CPUs each ran 2/3 of the
-			 * window, 2,046 in all, and a split of numa02 kept
-			 * them in one part at home there (cap 2,304), the
-			 * fourth alone on the other node, memory following
-			 * each part (5 of 8 runs with THP stuck at 75%).
-			 */
-			kt->share = kt->judged ?
-				    knumad_share(ran - base + waited - wbase,
-						 now - from) : 0;
+			kt->ran_share = kt->judged ?
+					knumad_share(ran - base, now - from) :
+					0;
+			kt->wait_share = kt->judged ?
+					 knumad_share(waited - wbase,
+						      now - from) : 0;
+			kt->share_nid = task_node(t);
 			/*
 			 * A thread first seen younger than a window is
 			 * judged over its life, from its start, at the first
@@ -3518,7 +3545,7 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 		    !rcu_access_pointer(t->memsched_group))
 			kept[nid]++;
 		threads++;
-		c->demand += kt->share;
+		own[kt->share_nid] += kt->ran_share;
 		nid = knumad_thread_node(kt, t);
 		if (nid != task_node(t))
 			c->moved = true;
@@ -3529,14 +3556,22 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 		if (knumad_has_peer(kt))
 			c->shared = true;
 		cpumask_and(cpus, cpus, t->cpus_ptr);
-		if (kt->share >= KNUMAD_KEEP_SHARE)
+		if (kt->ran_share >= KNUMAD_KEEP_SHARE)
 			cpumask_and(keep_cpus, keep_cpus, t->cpus_ptr);
 		if (!one) {
 			one = t;
 			get_task_struct(one);
 		}
 	}
+	xa_for_each(&km->threads, index, kt) {
+		kt->share = kt->ran_share;
+		if (knumad_crowded(own, kt->share_nid))
+			kt->share = min(kt->share + kt->wait_share, 1024U);
+		if (kt->active)
+			c->demand += kt->share;
+	}
 	spin_unlock(&km->lock);
+	memset(own, 0, nr_node_ids * sizeof(*own));
 	/*
 	 * A young busy thread knumad has no entry for yet - none of its
 	 * memory was sampled so far - may be the one that tells whether a
@@ -4354,7 +4389,9 @@ static u64 knumad_implicit_update(struct knumad_mm *km, bool look)
 	if (!zalloc_cpumask_var(&keep_allowed, GFP_KERNEL))
 		goto out_allowed;
 
-	threads = knumad_active_threads(km, allowed, keep_allowed, &c, kept);
+	/* @room is filled after: scratch until then */
+	threads = knumad_active_threads(km, allowed, keep_allowed, &c, kept,
+					room);
 	knumad_kept_set(km, kept);
 	/*
 	 * Where its memory is, then where its threads run: the faults by
@@ -4868,9 +4905,9 @@ static bool knumad_pass(bool disarm)
 	struct knumad_mm *km, *first = NULL;
 	bool from_first = false, idle = true, whole = false;
 
-	if (!disarm)
+	if (!disarm) {
 		WRITE_ONCE(knumad_scan.periods, knumad_scan.periods + passes);
-	if (disarm) {
+	} else {
 		/* Visit every process, from the first. */
 		spin_lock(&knumad_mm_lock);
 		km = knumad_scan.cursor;

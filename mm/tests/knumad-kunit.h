@@ -214,6 +214,9 @@ static void knumad_test_settled(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, knumad_region_waits(r, 18, 0,
 						     knumad_all_pids, false,
 						     18));
+	/* 20 passes in 3 periods (brought forward): the wait goes on */
+	KUNIT_EXPECT_TRUE(test, knumad_region_waits(r, 30, 0, knumad_all_pids,
+						    false, 13));
 	/* across the wrap of the 16 bits of the period */
 	r->armed_period = U16_MAX - 1;
 	KUNIT_EXPECT_TRUE(test, knumad_region_waits(r, 12, 0, knumad_all_pids,
@@ -258,7 +261,7 @@ static void knumad_test_settled(struct kunit *test)
 /*
  * A region moved whole as one huge page waits as long as one settled by
  * local samples; one of base pages, or with a page left behind, waits
- * two passes; one already settled meanwhile, armed again, or without a
+ * two scan periods; one already settled meanwhile, armed again, or without a
  * destination, is left as it is.  Only a PMD-mapped folio met, with no
  * base page table and nothing left behind, makes a region one huge page:
  * not a region where the mover met nothing.
@@ -300,6 +303,9 @@ static void knumad_test_moved(struct kunit *test)
 		knumad_region_moved(km, i, i != 1);
 	KUNIT_EXPECT_EQ(test, r[0]->settled, KNUMAD_MAX_SETTLED);
 	KUNIT_EXPECT_EQ(test, r[0]->armed_seq, 20);
+	/* the period of the move (the knumad thread may pass meanwhile) */
+	KUNIT_EXPECT_LE(test, (u16)(READ_ONCE(knumad_scan.periods) -
+				    r[0]->armed_period), 8);
 	KUNIT_EXPECT_TRUE(test, kt_waits(r[0], 27, 0, 0));
 	KUNIT_EXPECT_FALSE(test, kt_waits(r[0], 28, 0, 0));
 	/* a thread that changes node samples it at once */

@@ -3008,8 +3008,9 @@ static void *crowder_fn(void *arg)
 	struct crowder *c = arg;
 	unsigned long i;
 
-	sched_setaffinity(0, sizeof(c->set), &c->set);
-	c->tid = syscall(SYS_gettid);
+	/* a thread it could not pin says so: tid -1 */
+	c->tid = sched_setaffinity(0, sizeof(c->set), &c->set) ? -1 :
+		 syscall(SYS_gettid);
 	while (!*c->stop)
 		for (i = 0; i < c->len && !*c->stop; i += page_size())
 			((volatile char *)c->buf)[i]++;
@@ -3017,57 +3018,143 @@ static void *crowder_fn(void *arg)
 }
 
 /*
- * A thread's CPU share counts the time it waited for a CPU, not only
- * what it ran: it is what the thread would use with a CPU of its own.
- * One busy thread more than node 0 has CPUs, all kept on node 0: each
- * must count 900 or more (of 1024).  Counting what they ran, three busy
- * threads on a node of two CPUs used 683 each, 2,046 in all, and a split
- * of numa02 kept the three in the part at home there (room for 2,304),
- * the fourth alone on the other node, memory following each part (make
- * bench, numa02 with THP, 2 nodes: 5 of 8 runs stuck at 75%).
+ * A thread's CPU share counts the time it waited for a CPU behind the
+ * process's own threads: it is what the thread would use with a CPU of
+ * its own.  Twice as many busy threads as node 0 has CPUs, all kept on
+ * node 0, each running half a CPU: each must count 900 or more (of
+ * 1024).  Counting what they ran, three busy threads on a node of two
+ * CPUs used 683 each, 2,046 in all, and a split of numa02 kept the three
+ * in the part at home there (room for 2,304), the fourth alone on the
+ * other node, memory following each part (make bench, numa02 with THP, 2
+ * nodes: 5 of 8 runs stuck at 75%).  Needs CONFIG_SCHED_INFO
+ * (/proc/self/schedstat).
  */
 TEST_F_TIMEOUT(knumad, crowded_thread_counts_the_cpu_it_waits_for, 90)
 {
-	struct crowder c[8];
+	struct crowder c[8] = {};
 	volatile int stop = 0;
-	int n, i, cpu[8], judged = 0;
+	int n, i, cpu[8], judged = 0, started = 0;
 	double t0;
 	cpu_set_t set;
 
+	if (access("/proc/self/schedstat", R_OK))
+		SKIP(return, "no CONFIG_SCHED_INFO: a thread's share is what it ran");
 	ASSERT_EQ(0, node_cpus(0, &set));
-	n = CPU_COUNT(&set) + 1;
+	n = 2 * CPU_COUNT(&set);
 	if (n > 8)
-		SKIP(return, "node 0 has %d CPUs: more threads than this test keeps", n - 1);
+		SKIP(return, "node 0 has %d CPUs: too many threads", n / 2);
 	for (i = 0; i < n; i++) {
 		c[i].set = set;
 		c[i].len = 2 * MB;
 		c[i].buf = map_aligned(c[i].len, 0);
-		ASSERT_NE(NULL, c[i].buf);
 		c[i].stop = &stop;
-		c[i].tid = 0;
-		pthread_create(&c[i].thread, NULL, crowder_fn, &c[i]);
+		if (!c[i].buf ||
+		    pthread_create(&c[i].thread, NULL, crowder_fn, &c[i]))
+			break;
+		started++;
 	}
 	/* every thread judged over a whole window, then two more windows */
 	t0 = now_s();
-	while (!judged && now_s() - t0 < 40) {
+	while (started == n && !judged && now_s() - t0 < 40) {
 		usleep(250000);
 		for (judged = 1, i = 0; i < n; i++)
-			if (!c[i].tid || thread_cpu(c[i].tid) < 0)
+			if (c[i].tid <= 0 || thread_cpu(c[i].tid) < 0)
 				judged = 0;
 	}
 	if (judged)
 		usleep(2500000);
 	for (i = 0; i < n; i++)
-		cpu[i] = c[i].tid ? thread_cpu(c[i].tid) : -1;
+		cpu[i] = c[i].tid > 0 ? thread_cpu(c[i].tid) : -1;
 	stop = 1;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < started; i++)
 		pthread_join(c[i].thread, NULL);
-		TH_LOG("thread %d of %d on node 0's %d CPUs: cpu %d", i + 1, n,
-		       n - 1, cpu[i]);
+	ASSERT_EQ(n, started);
+	for (i = 0; i < n; i++) {
+		TH_LOG("thread %d of %d on node 0's %d CPUs: cpu %d, pinned %s",
+		       i + 1, n, n / 2, cpu[i], c[i].tid > 0 ? "yes" : "no");
+		EXPECT_GT(c[i].tid, 0);
 	}
 	ASSERT_TRUE(judged);
 	for (i = 0; i < n; i++)
 		EXPECT_GE(cpu[i], 900);
+}
+
+/*
+ * ... but not behind another process's: moving the process would not
+ * give its threads more of a CPU (nor would a CPU quota's wait).  As many
+ * busy threads as node 0 has CPUs, and as many of a child process beside
+ * them, all on node 0, each running half a CPU: each of ours must count
+ * 700 or less (what it ran, 512).  Counting every wait, each counted
+ * 1,024, and a process crowded by others looked twice its size.
+ */
+TEST_F_TIMEOUT(knumad, thread_behind_another_process_counts_what_it_ran, 90)
+{
+	struct crowder c[4] = {};
+	volatile int stop = 0;
+	int n, i, cpu[4], judged = 0, started = 0, status;
+	double t0;
+	cpu_set_t set;
+	pid_t child;
+
+	if (access("/proc/self/schedstat", R_OK))
+		SKIP(return, "no CONFIG_SCHED_INFO: a thread's share is what it ran");
+	ASSERT_EQ(0, node_cpus(0, &set));
+	n = CPU_COUNT(&set);
+	if (n > 4)
+		SKIP(return, "node 0 has %d CPUs: too many threads", n);
+	child = fork();
+	ASSERT_GE(child, 0);
+	if (!child) {
+		/* n busy threads of another process on node 0, no memory */
+		for (i = 0; i < n; i++) {
+			c[i].set = set;
+			c[i].buf = map_aligned(2 * MB, 0);
+			c[i].len = page_size();
+			c[i].stop = &stop;
+			if (!c[i].buf ||
+			    pthread_create(&c[i].thread, NULL, crowder_fn,
+					   &c[i]))
+				_exit(1);
+		}
+		pause();
+		_exit(0);
+	}
+	for (i = 0; i < n; i++) {
+		c[i].set = set;
+		c[i].len = 2 * MB;
+		c[i].buf = map_aligned(c[i].len, 0);
+		c[i].stop = &stop;
+		if (!c[i].buf ||
+		    pthread_create(&c[i].thread, NULL, crowder_fn, &c[i]))
+			break;
+		started++;
+	}
+	t0 = now_s();
+	while (started == n && !judged && now_s() - t0 < 40) {
+		usleep(250000);
+		for (judged = 1, i = 0; i < n; i++)
+			if (c[i].tid <= 0 || thread_cpu(c[i].tid) < 0)
+				judged = 0;
+	}
+	if (judged)
+		usleep(2500000);
+	for (i = 0; i < n; i++)
+		cpu[i] = c[i].tid > 0 ? thread_cpu(c[i].tid) : -1;
+	stop = 1;
+	for (i = 0; i < started; i++)
+		pthread_join(c[i].thread, NULL);
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+	ASSERT_EQ(n, started);
+	ASSERT_TRUE(WIFSIGNALED(status));	/* its threads all ran */
+	for (i = 0; i < n; i++) {
+		TH_LOG("thread %d of %d, %d of another process, on node 0's %d CPUs: cpu %d",
+		       i + 1, n, n, n, cpu[i]);
+		EXPECT_GT(c[i].tid, 0);
+	}
+	ASSERT_TRUE(judged);
+	for (i = 0; i < n; i++)
+		EXPECT_LE(cpu[i], 700);
 }
 
 /* A thread that writes a range from node @nid; a new @nid repins it. */
