@@ -387,7 +387,8 @@ struct knumad_region {
  *		threads filled @share_nid (knumad_crowded()).
  * @ran_share:	the share of a CPU it ran in that window, ...
  * @wait_share:	... the share it waited on a runqueue for, ...
- * @share_nid:	... and the node it ran on at the window's end.
+ * @share_nid:	... and the node it was kept on at the window's end
+ *		(knumad_share_node()).
  * @judged:	it had a complete window: @active means something.
  * @part:	the part (knumad_mm::parts index) a split process assigned
  *		the thread to, or NUMA_NO_NODE.
@@ -3275,6 +3276,31 @@ static u64 knumad_waited(struct task_struct *t)
 }
 
 /*
+ * The node whose CPUs thread @t (entry @kt) of @km competes for: the home
+ * of its part, or of its process's implicit group, else the node it runs
+ * on now - not only where it is now: the load balancer puts one of three
+ * crowded threads on another node's idle CPU now and then, and a census
+ * that came then found no node full.  Under km->lock.
+ */
+static int knumad_share_node(struct knumad_mm *km,
+			     const struct knumad_thread *kt,
+			     struct task_struct *t)
+{
+	struct memsched_group *group = NULL;
+	int nid = NUMA_NO_NODE;
+
+	if (km->parts && kt->part != NUMA_NO_NODE) {
+		group = km->parts[kt->part];
+		nid = kt->part;
+	} else if (km->implicit) {
+		group = km->implicit;
+	}
+	if (group)
+		nid = READ_ONCE(group->home_nid);
+	return nid >= 0 && nid < nr_node_ids ? nid : task_node(t);
+}
+
+/*
  * Did the process's own active threads fill node @nid's CPUs, running
  * @own[@nid] (1/1024ths of a CPU, KNUMAD_FIT_SLACK short at most)?  Then
  * the time its threads there waited for a CPU was spent behind each
@@ -3502,7 +3528,7 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 			kt->wait_share = kt->judged ?
 					 knumad_share(waited - wbase,
 						      now - from) : 0;
-			kt->share_nid = task_node(t);
+			kt->share_nid = knumad_share_node(km, kt, t);
 			/*
 			 * A thread first seen younger than a window is
 			 * judged over its life, from its start, at the first
