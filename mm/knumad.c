@@ -387,8 +387,9 @@ struct knumad_region {
  *		threads filled @share_nid (knumad_crowded()).
  * @ran_share:	the share of a CPU it ran in that window, ...
  * @wait_share:	... the share it waited on a runqueue for, ...
- * @share_nid:	... and the node it was kept on at the window's end
- *		(knumad_share_node()).
+ * @share_nid:	... the node it was kept on at the window's end
+ *		(knumad_share_node()), ...
+ * @share_cpus:	... and the CPUs there it may run on.
  * @judged:	it had a complete window: @active means something.
  * @part:	the part (knumad_mm::parts index) a split process assigned
  *		the thread to, or NUMA_NO_NODE.
@@ -439,6 +440,7 @@ struct knumad_thread {
 	unsigned int ran_share;
 	unsigned int wait_share;
 	int share_nid;
+	unsigned int share_cpus;
 	int part;
 	bool join_queued;
 	u8 peer;
@@ -3301,8 +3303,9 @@ static int knumad_share_node(struct knumad_mm *km,
 }
 
 /*
- * Did the process's own active threads fill node @nid's CPUs, running
- * @own[@nid] (1/1024ths of a CPU, KNUMAD_FIT_SLACK short at most)?  Then
+ * Did the process's own active threads fill the @cpus CPUs of node @nid
+ * a thread there may run on (its cpuset, its affinity), running @own[@nid]
+ * (1/1024ths of a CPU, KNUMAD_FIT_SLACK short at most)?  Then
  * the time its threads there waited for a CPU was spent behind each
  * other, and counts in what they need (knumad_thread::share): three busy
  * threads on a node of two CPUs ran 2/3 each, 2,046 in all, within the
@@ -3313,10 +3316,9 @@ static int knumad_share_node(struct knumad_mm *km,
  * process's threads do not fill the node then, and another node would
  * not give them more.
  */
-static bool knumad_crowded(const unsigned long *own, int nid)
+static bool knumad_crowded(const unsigned long *own, int nid,
+			   unsigned int cpus)
 {
-	unsigned int cpus = nr_cpus_node(nid);
-
 	return cpus && own[nid] + KNUMAD_FIT_SLACK >= cpus * 1024UL;
 }
 
@@ -3529,6 +3531,9 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 					 knumad_share(waited - wbase,
 						      now - from) : 0;
 			kt->share_nid = knumad_share_node(km, kt, t);
+			kt->share_cpus = cpumask_weight_and(
+					cpumask_of_node(kt->share_nid),
+					t->cpus_ptr);
 			/*
 			 * A thread first seen younger than a window is
 			 * judged over its life, from its start, at the first
@@ -3591,7 +3596,7 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 	}
 	xa_for_each(&km->threads, index, kt) {
 		kt->share = kt->ran_share;
-		if (knumad_crowded(own, kt->share_nid))
+		if (knumad_crowded(own, kt->share_nid, kt->share_cpus))
 			kt->share = min(kt->share + kt->wait_share, 1024U);
 		if (kt->active)
 			c->demand += kt->share;

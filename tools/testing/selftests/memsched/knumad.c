@@ -3029,22 +3029,21 @@ static void *crowder_fn(void *arg)
  * nodes: 5 of 8 runs stuck at 75%).  Needs CONFIG_SCHED_INFO
  * (/proc/self/schedstat).
  */
-TEST_F_TIMEOUT(knumad, crowded_thread_counts_the_cpu_it_waits_for, 90)
+/*
+ * Run @n busy threads on the CPUs of @set, each writing its own 2 MiB,
+ * until knumad judged each over a window, then two windows more; their
+ * shares into @cpu (-1: none).  Returns whether all were judged, -1 if a
+ * thread could not be started.
+ */
+static int crowd_shares(const cpu_set_t *set, int n, int *cpu)
 {
 	struct crowder c[8] = {};
 	volatile int stop = 0;
-	int n, i, cpu[8], judged = 0, started = 0;
+	int i, judged = 0, started = 0;
 	double t0;
-	cpu_set_t set;
 
-	if (access("/proc/self/schedstat", R_OK))
-		SKIP(return, "no CONFIG_SCHED_INFO: a thread's share is what it ran");
-	ASSERT_EQ(0, node_cpus(0, &set));
-	n = 2 * CPU_COUNT(&set);
-	if (n > 8)
-		SKIP(return, "node 0 has %d CPUs: too many threads", n / 2);
-	for (i = 0; i < n; i++) {
-		c[i].set = set;
+	for (i = 0; i < n && i < 8; i++) {
+		c[i].set = *set;
 		c[i].len = 2 * MB;
 		c[i].buf = map_aligned(c[i].len, 0);
 		c[i].stop = &stop;
@@ -3053,7 +3052,6 @@ TEST_F_TIMEOUT(knumad, crowded_thread_counts_the_cpu_it_waits_for, 90)
 			break;
 		started++;
 	}
-	/* every thread judged over a whole window, then two more windows */
 	t0 = now_s();
 	while (started == n && !judged && now_s() - t0 < 40) {
 		usleep(250000);
@@ -3063,19 +3061,65 @@ TEST_F_TIMEOUT(knumad, crowded_thread_counts_the_cpu_it_waits_for, 90)
 	}
 	if (judged)
 		usleep(2500000);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < started; i++)
 		cpu[i] = c[i].tid > 0 ? thread_cpu(c[i].tid) : -1;
 	stop = 1;
-	for (i = 0; i < started; i++)
+	for (i = 0; i < started; i++) {
 		pthread_join(c[i].thread, NULL);
-	ASSERT_EQ(n, started);
-	for (i = 0; i < n; i++) {
-		TH_LOG("thread %d of %d on node 0's %d CPUs: cpu %d, pinned %s",
-		       i + 1, n, n / 2, cpu[i], c[i].tid > 0 ? "yes" : "no");
-		EXPECT_GT(c[i].tid, 0);
+		munmap(c[i].buf, c[i].len);
 	}
+	return started == n ? judged : -1;
+}
+
+TEST_F_TIMEOUT(knumad, crowded_thread_counts_the_cpu_it_waits_for, 90)
+{
+	int n, i, cpu[8], judged;
+	cpu_set_t set;
+
+	if (access("/proc/self/schedstat", R_OK))
+		SKIP(return, "no CONFIG_SCHED_INFO: a thread's share is what it ran");
+	ASSERT_EQ(0, node_cpus(0, &set));
+	n = 2 * CPU_COUNT(&set);
+	if (n > 8)
+		SKIP(return, "node 0 has %d CPUs: too many threads", n / 2);
+	judged = crowd_shares(&set, n, cpu);
+	ASSERT_LE(0, judged);
+	for (i = 0; i < n; i++)
+		TH_LOG("thread %d of %d on node 0's %d CPUs: cpu %d", i + 1, n,
+		       n / 2, cpu[i]);
 	ASSERT_TRUE(judged);
 	for (i = 0; i < n; i++)
+		EXPECT_GE(cpu[i], 900);
+}
+
+/*
+ * The same on one CPU of node 0, where the threads' affinity allows only
+ * that one: filled by the process's own threads, though the node's other
+ * CPUs are idle.  Judged against all of the node's CPUs, two threads on
+ * one of two CPUs (1,024 of 2,048) did not fill it: 512 each.
+ */
+TEST_F_TIMEOUT(knumad, crowded_allowed_cpu_counts_the_wait, 90)
+{
+	int i, cpu[2], judged, first = -1;
+	cpu_set_t set;
+
+	if (access("/proc/self/schedstat", R_OK))
+		SKIP(return, "no CONFIG_SCHED_INFO: a thread's share is what it ran");
+	ASSERT_EQ(0, node_cpus(0, &set));
+	if (CPU_COUNT(&set) < 2)
+		SKIP(return, "node 0 has one CPU: the test above covers it");
+	for (i = 0; i < CPU_SETSIZE && first < 0; i++)
+		if (CPU_ISSET(i, &set))
+			first = i;
+	CPU_ZERO(&set);
+	CPU_SET(first, &set);
+	judged = crowd_shares(&set, 2, cpu);
+	ASSERT_LE(0, judged);
+	for (i = 0; i < 2; i++)
+		TH_LOG("thread %d of 2 on CPU %d of node 0: cpu %d", i + 1,
+		       first, cpu[i]);
+	ASSERT_TRUE(judged);
+	for (i = 0; i < 2; i++)
 		EXPECT_GE(cpu[i], 900);
 }
 
