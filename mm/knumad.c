@@ -3512,6 +3512,7 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 			u64 from = since ? since : t->start_time;
 			u64 base = since ? was : 0;
 			u64 wbase = since ? wwas : 0;
+			const struct cpumask *mask;
 
 			/*
 			 * Not an old thread's life: a thread busy in bursts,
@@ -3531,9 +3532,8 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 					 knumad_share(waited - wbase,
 						      now - from) : 0;
 			kt->share_nid = knumad_share_node(km, kt, t);
-			kt->share_cpus = cpumask_weight_and(
-					cpumask_of_node(kt->share_nid),
-					t->cpus_ptr);
+			mask = cpumask_of_node(kt->share_nid);
+			kt->share_cpus = cpumask_weight_and(mask, t->cpus_ptr);
 			/*
 			 * A thread first seen younger than a window is
 			 * judged over its life, from its start, at the first
