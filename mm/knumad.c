@@ -1612,6 +1612,14 @@ static void knumad_queue(struct knumad_mm *km, struct folio *folio,
 	q->nid = nid;
 }
 
+/* The home of part @part of a split process; under km->lock. */
+static int knumad_part_home(struct knumad_mm *km, int part)
+{
+	struct memsched_group *group = km->parts[part];
+
+	return group ? READ_ONCE(group->home_nid) : part;
+}
+
 /*
  * The implicit group knumad chose for a thread with entry @kt (NULL if it
  * has none): its process's, or its part's if the process is split; NULL
@@ -3288,17 +3296,12 @@ static int knumad_share_node(struct knumad_mm *km,
 			     const struct knumad_thread *kt,
 			     struct task_struct *t)
 {
-	struct memsched_group *group = NULL;
 	int nid = NUMA_NO_NODE;
 
-	if (km->parts && kt->part != NUMA_NO_NODE) {
-		group = km->parts[kt->part];
-		nid = kt->part;
-	} else if (km->implicit) {
-		group = km->implicit;
-	}
-	if (group)
-		nid = READ_ONCE(group->home_nid);
+	if (km->implicit)
+		nid = READ_ONCE(km->implicit->home_nid);
+	else if (km->parts && kt->part != NUMA_NO_NODE)
+		nid = knumad_part_home(km, kt->part);
 	return nid >= 0 && nid < nr_node_ids ? nid : task_node(t);
 }
 
@@ -3797,14 +3800,6 @@ static void knumad_claimed(struct knumad_mm *km, unsigned long *threads,
 static bool knumad_may_run(struct task_struct *t, int nid)
 {
 	return cpumask_intersects(cpumask_of_node(nid), t->cpus_ptr);
-}
-
-/* The home of part @part of a split process; under km->lock. */
-static int knumad_part_home(struct knumad_mm *km, int part)
-{
-	struct memsched_group *group = km->parts[part];
-
-	return group ? READ_ONCE(group->home_nid) : part;
 }
 
 /*
