@@ -709,6 +709,13 @@ static void sample(double t)
 		}
 		if (f)
 			fclose(f);
+		if (!ns)
+			for (i = 0; i < ctl->nthr; i++)
+				fprintf(stderr, "trace t%d tid %d memory %p-%p\n",
+					i, ctl->t[i].tid,
+					(void *)ctl->r[ctl->t[i].reg].addr,
+					(char *)ctl->r[ctl->t[i].reg].addr +
+					ctl->r[ctl->t[i].reg].len);
 		fprintf(stderr, "trace %.2f loc %.3f:", t, sl[ns]);
 		for (i = 0; i < ctl->nthr; i++) {
 			fprintf(stderr, " t%d@N%d", i, tnode[i]);
