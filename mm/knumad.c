@@ -3376,7 +3376,7 @@ static int knumad_thread_mem(const struct knumad_thread *kt, bool *few)
  * a worker (io_uring, vhost).  Each census extends the keep by @ttl
  * jiffies: it lapses when the process is looked at no more.  The
  * scheduler moves the thread back only to an idle CPU there, or in a
- * swap with a thread that would rather run where it is: a load
+ * swap with a thread away from where it wants to be: a load
  * balancer's move is undone by moving the thread back, not all of its
  * memory after it (numa01t: two processes' threads mixed by the load
  * balancer on 2 nodes, 73k pages moved, 75% local at the end).  Under

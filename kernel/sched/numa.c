@@ -204,34 +204,46 @@ int memsched_preferred_nid(struct task_struct *p, int nid)
 }
 
 /*
- * A thread running at @p's home that would rather run where @p is: its
- * own home is @p's node and it may run on @p's CPU.  Referenced, or NULL.
+ * A thread running at @p's home, away from its own, that may run on
+ * @p's CPU: one whose home is @p's node if there is one (both go home),
+ * else one whose home is a third node - it is away either way, and @p
+ * gets home.  Without the second kind, threads each on the next one's
+ * home stayed there: numa02 with THP on 4 nodes of one CPU, three
+ * threads in a ring for 5 s, none of them with a partner (its home's
+ * thread wanted another node than its own).  A swap never sends a thread
+ * away from its home, so each one puts one thread home more.  Referenced,
+ * or NULL.
  */
 static struct task_struct *memsched_swap_partner(struct task_struct *p,
 						 int home)
 {
-	int cpu, here = task_cpu(p);
-	struct task_struct *t;
+	int cpu, nid, here = task_cpu(p);
+	struct task_struct *t, *found = NULL;
 
 	rcu_read_lock();
 	for_each_cpu_and(cpu, cpumask_of_node(home), p->cpus_ptr) {
 		t = rcu_dereference(cpu_rq(cpu)->curr);
 		if (t == p || is_idle_task(t) || (t->flags & PF_EXITING) ||
-		    !cpumask_test_cpu(here, t->cpus_ptr) ||
-		    memsched_task_home(t) != cpu_to_node(here))
+		    !cpumask_test_cpu(here, t->cpus_ptr))
 			continue;
-		get_task_struct(t);
-		rcu_read_unlock();
-		return t;
+		nid = memsched_task_home(t);
+		if (nid == NUMA_NO_NODE || nid == home)
+			continue;
+		found = t;
+		if (nid == cpu_to_node(here))
+			break;
 	}
+	if (found)
+		get_task_struct(found);
 	rcu_read_unlock();
-	return NULL;
+	return found;
 }
 
 /*
  * Move @p (current) home if a home CPU is idle, or swap it with a thread
- * that is away from home where @p is.  @group: the home is its group's
- * (mainline NUMA balancing is told), not only where knumad keeps it.
+ * there that is away from its own home (memsched_swap_partner()).
+ * @group: the home is its group's (mainline NUMA balancing is told), not
+ * only where knumad keeps it.
  */
 static void memsched_pull_home(struct task_struct *p, int home, bool group)
 {
@@ -292,7 +304,7 @@ static void memsched_task_work(struct callback_head *work)
 /*
  * A thread in no group, away from where knumad keeps it, looks for a way
  * back as a group's thread away from home does - an idle CPU there, or a
- * thread there that would rather run here - once every
+ * thread there that is away from its own home - once every
  * MEMSCHED_PULL_INTERVAL; it never pushes out a thread that is where it
  * wants to be.  Under the rq lock.
  */

@@ -295,6 +295,67 @@ TEST(affinity_beats_home)
 	EXPECT_GT(away_ns, 0);
 }
 
+/*
+ * Threads each on the next one's home all go home once they may.  One
+ * group per node, one spinner each, held for a second on the CPU of the
+ * next group's home (a ring), then let go: no CPU is idle, and no
+ * thread at a home wants the node the one coming home leaves - only a
+ * swap with a thread that is away either way breaks the ring (before:
+ * numa02 with THP on 4 nodes, three threads in a ring for 5 s).
+ */
+TEST_F_TIMEOUT(sched, threads_in_a_ring_all_go_home, 60)
+{
+	int n = nr_nodes(), cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	long long h0[8], a0[8], h1, a1;
+	struct spinner s[8] = {};
+	volatile int stop = 0;
+	cpu_set_t on[8], all;
+	int homes[8], g, cpu;
+	unsigned int moves;
+	long ids[8];
+
+	if (n < 3 || n > 8 || cpus != n)
+		SKIP(return, "needs 3 to 8 nodes of one CPU each");
+	knumad_off();
+	for (g = 0; g < n; g++) {
+		ids[g] = new_group();
+		ASSERT_GT(ids[g], 0);
+		homes[g] = group_stats(ids[g], &h0[g], &a0[g], &moves);
+		ASSERT_GE(homes[g], 0);
+	}
+	for (g = 0; g < n; g++) {
+		CPU_ZERO(&on[g]);
+		for (cpu = 0; cpu < cpus; cpu++)
+			if (cpu_node(cpu) == homes[(g + 1) % n])
+				CPU_SET(cpu, &on[g]);
+		s[g].affinity = &on[g];
+		s[g].group = ids[g];
+		s[g].stop = &stop;
+		pthread_create(&s[g].thread, NULL, spin, &s[g]);
+	}
+	sleep(1);
+	CPU_ZERO(&all);
+	for (cpu = 0; cpu < cpus; cpu++)
+		CPU_SET(cpu, &all);
+	for (g = 0; g < n; g++)
+		ASSERT_EQ(0, pthread_setaffinity_np(s[g].thread, sizeof(all),
+						    &all));
+	for (g = 0; g < n; g++)
+		group_stats(ids[g], &h0[g], &a0[g], &moves);
+	sleep(5);
+	for (g = 0; g < n; g++) {
+		ASSERT_EQ(homes[g], group_stats(ids[g], &h1, &a1, &moves));
+		h1 -= h0[g];
+		a1 -= a0[g];
+		TH_LOG("group %ld home %d (its thread held on node %d first): %.1f%% of %.2f s at home since let go",
+		       ids[g], homes[g], homes[(g + 1) % n],
+		       100.0 * h1 / (h1 + a1 + 1), (h1 + a1) / 1e9);
+		EXPECT_GE(h1 * 100, (h1 + a1) * 80);
+	}
+	stop = 1;
+	join_all(s, n);
+}
+
 TEST_F_TIMEOUT(sched, balancer_evens_out_and_memory_follows, 180)
 {
 	char path[256], first[512] = "", want[96];
