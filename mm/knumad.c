@@ -2636,6 +2636,15 @@ static bool knumad_batch_moved_huge(const struct knumad_batch *b)
  * The flag is the process's: while the load balancer keeps moving its
  * threads, its moved regions are sampled at the next pass, as its
  * settled ones are - within pages_to_scan.
+ * A region moved between two passes counts as sampled in the pass that
+ * ended, not in the next one: a thread that changes node before that
+ * one starts has its regions sampled again from it (knumad_settle_again()
+ * names the next pass then), and the move was before the change.  As the
+ * next pass's (knumad_mm::seq, which a region armed in it gets), it waited
+ * 8 scan periods: numa02 with THP on 4 nodes, a thread's huge pages
+ * moved to the node it ran on at 1-2 s, no pass while its threads were
+ * moving memory, the split sent it home elsewhere at 2.7 s, and 60% of
+ * its memory stayed behind to the end of the run (8 s).
  */
 static void knumad_region_moved(struct knumad_mm *km, unsigned long index,
 				bool huge)
@@ -2647,7 +2656,8 @@ static void knumad_region_moved(struct knumad_mm *km, unsigned long index,
 	if (r && r->target != NUMA_NO_NODE && !r->armed && !r->settled &&
 	    !READ_ONCE(km->thread_moved)) {
 		r->settled = huge ? KNUMAD_MAX_SETTLED : 1;
-		r->armed_seq = READ_ONCE(km->seq);
+		/* between two passes: as if sampled in the one that ended */
+		r->armed_seq = READ_ONCE(km->seq) - !READ_ONCE(km->scan_addr);
 		r->armed_period = READ_ONCE(knumad_scan.periods);
 	}
 	spin_unlock(&km->lock);

@@ -287,6 +287,7 @@ static void knumad_test_moved(struct kunit *test)
 	spin_lock_init(&km->lock);
 	xa_init(&km->regions);
 	km->seq = 20;
+	km->scan_addr = 4096;	/* a pass under way */
 	for (i = 0; i < ARRAY_SIZE(r); i++) {
 		r[i] = knumad_test_region(test);
 		r[i]->target = 1;
@@ -330,6 +331,21 @@ static void knumad_test_moved(struct kunit *test)
 	knumad_region_moved(km, 0, true);
 	KUNIT_EXPECT_EQ(test, r[0]->settled, 0);
 	KUNIT_EXPECT_FALSE(test, kt_waits(r[0], 21, 0, 0));
+
+	/*
+	 * Moved between two passes: a thread that changes node before the
+	 * next one starts (knumad_settle_again() names pass 20 then) has it
+	 * sampled again - it waited 8 periods as if armed in pass 20.
+	 */
+	km->thread_moved = false;
+	km->scan_addr = 0;
+	knumad_region_moved(km, 0, true);
+	KUNIT_EXPECT_EQ(test, r[0]->settled, KNUMAD_MAX_SETTLED);
+	KUNIT_EXPECT_FALSE(test, kt_waits(r[0], 20, 20, 0));
+	/* and waits its 8 periods if no thread changed node */
+	KUNIT_EXPECT_TRUE(test, knumad_region_waits(r[0], 20, 0,
+						    knumad_all_pids, false,
+						    r[0]->armed_period + 7));
 	xa_destroy(&km->regions);
 }
 
