@@ -313,6 +313,11 @@
  * @flips:	how often @target changed from one node to another; at
  *		least KNUMAD_MAX_FLIP_SHIFT once two threads on two nodes
  *		took turns (knumad_region_visit()).
+ * @placed:	knumad_mm::placed, its low 16 bits, at the region's last
+ *		sample: a destination chosen before the process's placement
+ *		changed gives way to the home of the sampling thread's part
+ *		(knumad_split_home()), and a bulk move it asked for is not
+ *		made (knumad_region_stale()).
  * @flip_at:	jiffies when @target last changed, or when turns were
  *		seen: the flip back-off counts from it.
  * @xnode:	decayed samples whose folio was last touched on another node.
@@ -356,7 +361,8 @@
  */
 struct knumad_region {
 	int target;
-	unsigned int flips;
+	u16 flips;
+	u16 placed;
 	unsigned long flip_at;
 	unsigned int xnode;
 	unsigned int known;
@@ -512,6 +518,9 @@ struct knumad_queued {
  *		Entries are freed under @lock, which faults hold to use one.
  * @nr_regions:	entries in @regions, at most KNUMAD_MAX_REGIONS.
  * @seq:	completed passes over this address space.
+ * @placed:	changes of the process's placement: its implicit group
+ *		made or dropped, its parts dropped, threads put in other
+ *		parts or parts made (knumad_placed()).  Under @lock.
  * @scan_addr:	where the next pass continues.
  * @queue:	folios the faults asked to be moved.
  * @nr_queued:	entries in @queue.
@@ -614,6 +623,7 @@ struct knumad_mm {
 	struct xarray regions;
 	unsigned long nr_regions;
 	unsigned int seq;
+	unsigned int placed;
 	unsigned long scan_addr;
 	struct knumad_queued queue[KNUMAD_QUEUE_LEN];
 	unsigned int nr_queued;
@@ -902,7 +912,8 @@ static int knumad_region_sample(struct knumad_region *r, int nr_nodes,
 		if (user != home &&
 		    time_before(now, r->flip_at + knumad_flip_wait(r->flips)))
 			return r->target;
-		r->flips++;
+		if (r->flips < U16_MAX)
+			r->flips++;
 	}
 	r->target = user;
 	r->flip_at = now;
@@ -1408,6 +1419,16 @@ static void knumad_group_release(struct memsched_group *group)
 }
 
 /* Forget the parts of a split process; every member thread leaves them. */
+/*
+ * The process's placement changed: the bulk moves its samples asked for
+ * before are not made (knumad_region_stale()).  Under km->lock.
+ */
+static void knumad_placed(struct knumad_mm *km)
+{
+	lockdep_assert_held(&km->lock);
+	km->placed++;
+}
+
 static void knumad_parts_drop(struct knumad_mm *km)
 {
 	struct memsched_group *group;
@@ -1420,6 +1441,7 @@ static void knumad_parts_drop(struct knumad_mm *km)
 	spin_lock(&km->lock);
 	xa_for_each(&km->threads, index, kt)
 		kt->part = NUMA_NO_NODE;
+	knumad_placed(km);
 	spin_unlock(&km->lock);
 	for (i = 0; i < nr_node_ids; i++) {
 		spin_lock(&km->lock);
@@ -1438,6 +1460,8 @@ static void knumad_implicit_drop(struct knumad_mm *km)
 	spin_lock(&km->lock);
 	group = km->implicit;
 	km->implicit = NULL;
+	if (group)
+		knumad_placed(km);
 	spin_unlock(&km->lock);
 	knumad_group_release(group);
 	knumad_parts_drop(km);
@@ -1826,11 +1850,15 @@ static void knumad_thread_peer(struct knumad_thread *kt, int own, int prev)
  * the sample only counts): two parts' threads that use one region - each
  * its own pages of it, so the samples do not look shared - move it at
  * most 1 + log2(seconds) times, as a region that learns does.  A
- * destination decided long ago (a thread that got its first part, or
- * changed parts), or before threads that share memory were put together
- * in one part (the two parts, or the two nodes they ran on, pulled their
- * region to and fro), gives way at once.  NUMA_NO_NODE too when the
- * thread has no part.  Under km->lock; O(nodes).
+ * destination decided long ago, or last sampled before the process's
+ * placement changed (a thread that got its first part, or changed parts:
+ * numa02 with THP on 4 nodes, a thread put in a part of its own at 3.3 s
+ * left five regions at the home of the part it had shared for the rest of
+ * the run, their back-off at 2-8 s), or decided before threads that share
+ * memory were put together in one part (the two parts, or the two nodes
+ * they ran on, pulled their region to and fro), gives way at once.
+ * NUMA_NO_NODE too when the thread has no part.  Under km->lock;
+ * O(nodes).
  */
 static int knumad_split_home(struct knumad_mm *km, int part,
 			     const struct knumad_region *r, unsigned long now)
@@ -1843,6 +1871,7 @@ static int knumad_split_home(struct knumad_mm *km, int part,
 		return NUMA_NO_NODE;
 	home = READ_ONCE(km->parts[part]->home_nid);
 	if (r->target == NUMA_NO_NODE || r->target == home ||
+	    r->placed != (u16)km->placed ||
 	    !time_before(now, r->flip_at + knumad_flip_wait(r->flips)) ||
 	    (km->regrouped && time_before(r->flip_at, km->regroup_at) &&
 	     time_before(now, km->regroup_at + KNUMAD_REGROUP_GRACE)))
@@ -2096,6 +2125,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 					      huge ? KNUMAD_MIN_SAMPLES : 1,
 					      now);
 		knumad_region_settle(r, target, nid, this_nid, huge);
+		r->placed = km->placed;
 		if (target != last) {
 			km->busy = true;
 			trace_knumad_region_target(mm, addr & PMD_MASK, last,
@@ -2664,6 +2694,29 @@ static void knumad_region_moved(struct knumad_mm *km, unsigned long index,
 }
 
 /*
+ * Was region @r's destination, which its bulk move goes to, last sampled
+ * before its process's placement changed (knumad_placed()), and is it
+ * another node than the home the process has now?  The destination was
+ * chosen for where the sampling thread ran then, and a thread put in a
+ * part elsewhere, or a process given a home,
+ * would have its memory moved away from it: numa02 with THP on 4 nodes,
+ * a thread's regions marked for the node it ran on at 0.5 s waited
+ * behind the other threads' moves (the movers take regions in address
+ * order) and went there at 5 s, 3 s after the split gave it a home
+ * elsewhere - 70% of its memory off its node to the end of the run.  The
+ * region is sampled at the next pass instead.  Under km->lock.
+ */
+static bool knumad_region_stale(struct knumad_mm *km,
+				const struct knumad_region *r)
+{
+	lockdep_assert_held(&km->lock);
+	if (r->placed == (u16)km->placed)
+		return false;
+	return !km->implicit ||
+	       r->target != READ_ONCE(km->implicit->home_nid);
+}
+
+/*
  * Move the rest of each region that has a destination.  Movers run in
  * parallel with each other and with the scan, which frees regions under
  * knumad_mm::lock: a region is looked up, and used, under it only.
@@ -2715,7 +2768,8 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 			/* the move may take the armed sample with it */
 			if (r)
 				r->armed = false;
-			if (nid == NUMA_NO_NODE && r)
+			if (nid == NUMA_NO_NODE && r &&
+			    !knumad_region_stale(km, r))
 				nid = r->target;
 			/* the cpuset mems the last fault that asked allowed */
 			if (nid != NUMA_NO_NODE && !node_isset(nid, km->mems))
@@ -4343,8 +4397,10 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 		if (kt->part != NUMA_NO_NODE)
 			members[kt->part]++;
 	/* threads join their new part at their next fault: sample soon */
-	if (changed)
+	if (changed) {
 		km->busy = true;
+		knumad_placed(km);
+	}
 	spin_unlock(&km->lock);
 	rcu_read_unlock();
 
@@ -4359,6 +4415,7 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 			group->nr_expected = members[nid];
 			spin_lock(&km->lock);
 			parts[nid] = group;
+			knumad_placed(km);
 			spin_unlock(&km->lock);
 			/* its threads count as its parts' members now */
 			knumad_kept_set(km, NULL);
@@ -4551,6 +4608,7 @@ static u64 knumad_implicit_update(struct knumad_mm *km, bool look)
 	spin_lock(&km->lock);
 	km->implicit = group;
 	km->busy = true;	/* its threads and memory move */
+	knumad_placed(km);
 	spin_unlock(&km->lock);
 	/* its threads count as the group's members now (nr_expected) */
 	knumad_kept_set(km, NULL);

@@ -122,6 +122,15 @@ static void knumad_test_split_home(struct kunit *test)
 	km->regroup_at = now + 1;
 	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 1, r, now + HZ), 0);
 	km->regrouped = false;
+	/*
+	 * last sampled before the process's placement changed (a thread
+	 * that changed parts): at once; sampled since, the back-off again
+	 */
+	km->placed = 1;
+	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 1, r, now + HZ), 0);
+	r->placed = 1;
+	KUNIT_EXPECT_EQ(test, knumad_split_home(km, 1, r, now + HZ),
+			NUMA_NO_NODE);
 	/* no part, or a part without a group */
 	KUNIT_EXPECT_EQ(test, knumad_split_home(km, NUMA_NO_NODE, r, now),
 			NUMA_NO_NODE);
