@@ -354,7 +354,8 @@
  *		16 bits: a settled region's wait (2^KNUMAD_MAX_SETTLED periods
  *		at most) is counted in them.  A region not armed for 65,536
  *		periods or more may wait up to that long once more.
- * @armed_seq:	knumad_mm::seq when the sample was armed.
+ * @armed_seq:	knumad_mm::seq when the sample was armed, or the pass a
+ *		move settled it in (knumad_pass_seq()).
  * @weight:	decayed samples per node (nr_node_ids entries).
  *
  * Under knumad_mm::lock.
@@ -2636,6 +2637,21 @@ static bool knumad_region_claim(struct knumad_mm *km, unsigned long index)
 }
 
 /*
+ * The pass a region moved now counts as sampled in: the one under way
+ * (knumad_mm::seq, as a region armed in it), or between two passes the
+ * one that ended.  The pass's end clears scan_addr before it counts the
+ * pass (knumad_scan_mm()): a mover that reads the new count reads the
+ * cleared address too.
+ */
+static unsigned int knumad_pass_seq(struct knumad_mm *km)
+{
+	unsigned int seq = READ_ONCE(km->seq);
+
+	smp_rmb();	/* pairs with smp_wmb() in knumad_scan_mm() */
+	return READ_ONCE(km->scan_addr) ? seq : seq - 1;
+}
+
+/*
  * Whether the region @b just walked was one huge page, now at the
  * destination: a PMD mapping of a folio met, no page table of base
  * pages, and nothing left behind.
@@ -2686,8 +2702,7 @@ static void knumad_region_moved(struct knumad_mm *km, unsigned long index,
 	if (r && r->target != NUMA_NO_NODE && !r->armed && !r->settled &&
 	    !READ_ONCE(km->thread_moved)) {
 		r->settled = huge ? KNUMAD_MAX_SETTLED : 1;
-		/* between two passes: as if sampled in the one that ended */
-		r->armed_seq = READ_ONCE(km->seq) - !READ_ONCE(km->scan_addr);
+		r->armed_seq = knumad_pass_seq(km);
 		r->armed_period = READ_ONCE(knumad_scan.periods);
 	}
 	spin_unlock(&km->lock);
@@ -3108,7 +3123,7 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 		long nr;
 
 		if (*budget <= 0 || mmap_lock_is_contended(km->mm)) {
-			km->scan_addr = addr;
+			WRITE_ONCE(km->scan_addr, addr);
 			goto out;
 		}
 		f.max_entries = *budget * KNUMAD_HOLE_ENTRIES;
@@ -3182,7 +3197,7 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 		addr = rend;
 		cond_resched();
 	}
-	km->scan_addr = vma->vm_end;
+	WRITE_ONCE(km->scan_addr, vma->vm_end);
 	done = true;
 out:
 	tlb_finish_mmu(&tlb);
@@ -3213,7 +3228,8 @@ static bool knumad_scan_mm(struct knumad_mm *km, struct knumad_batch *b,
 		knumad_charge(km, b, true);
 	}
 	knumad_regions_drop(km, km->scan_addr, ULONG_MAX);
-	km->scan_addr = 0;
+	WRITE_ONCE(km->scan_addr, 0);
+	smp_wmb();	/* pairs with smp_rmb() in knumad_pass_seq() */
 	WRITE_ONCE(km->seq, km->seq + 1);	/* movers read it */
 	done = true;
 out:
