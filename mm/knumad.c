@@ -400,6 +400,9 @@ struct knumad_region {
  * @judged:	it had a complete window: @active means something.
  * @part:	the part (knumad_mm::parts index) a split process assigned
  *		the thread to, or NUMA_NO_NODE.
+ * @placed_nid:	the home of that part at the last census, or NUMA_NO_NODE:
+ *		a thread whose part's home changed changes the process's
+ *		placement (knumad_placed()).
  * @join_queued: a join (knumad_join_fn()) is queued on the thread.
  * @peer:	low pid bits of the other thread whose memory its samples
  *		met most (a majority vote), ...
@@ -449,6 +452,7 @@ struct knumad_thread {
 	int share_nid;
 	unsigned int share_cpus;
 	int part;
+	s16 placed_nid;
 	bool join_queued;
 	u8 peer;
 	u8 peer_votes;
@@ -520,8 +524,9 @@ struct knumad_queued {
  * @nr_regions:	entries in @regions, at most KNUMAD_MAX_REGIONS.
  * @seq:	completed passes over this address space.
  * @placed:	changes of the process's placement: its implicit group
- *		made or dropped, its parts dropped, threads put in other
- *		parts or parts made (knumad_placed()).  Under @lock.
+ *		made or dropped, its parts made or dropped, a thread's part
+ *		at another home than at the last census (knumad_placed()).
+ *		Under @lock.
  * @scan_addr:	where the next pass continues.
  * @queue:	folios the faults asked to be moved.
  * @nr_queued:	entries in @queue.
@@ -1419,10 +1424,12 @@ static void knumad_group_release(struct memsched_group *group)
 	memsched_group_put(group);
 }
 
-/* Forget the parts of a split process; every member thread leaves them. */
 /*
- * The process's placement changed: the bulk moves its samples asked for
- * before are not made (knumad_region_stale()).  Under km->lock.
+ * The process's placement changed: destinations its samples chose before
+ * give way (knumad_split_home()), and the bulk moves they asked for are
+ * not made (knumad_region_stale()).  Only for a change: a census that
+ * finds the placement as it was must not drop the moves it waits for.
+ * Under km->lock.
  */
 static void knumad_placed(struct knumad_mm *km)
 {
@@ -1430,19 +1437,28 @@ static void knumad_placed(struct knumad_mm *km)
 	km->placed++;
 }
 
+/* Forget the parts of a split process; every member thread leaves them. */
 static void knumad_parts_drop(struct knumad_mm *km)
 {
 	struct memsched_group *group;
 	struct knumad_thread *kt;
 	unsigned long index;
+	bool had = false;
 	int i;
 
 	if (!km->parts)
 		return;
 	spin_lock(&km->lock);
-	xa_for_each(&km->threads, index, kt)
+	xa_for_each(&km->threads, index, kt) {
+		had |= kt->part != NUMA_NO_NODE;
 		kt->part = NUMA_NO_NODE;
-	knumad_placed(km);
+		kt->placed_nid = NUMA_NO_NODE;
+	}
+	/* the array stays once made: a process that was split only once */
+	for (i = 0; i < nr_node_ids; i++)
+		had |= !!km->parts[i];
+	if (had)
+		knumad_placed(km);
 	spin_unlock(&km->lock);
 	for (i = 0; i < nr_node_ids; i++) {
 		spin_lock(&km->lock);
@@ -1770,8 +1786,10 @@ static struct knumad_thread *knumad_thread_fault(struct knumad_mm *km,
 		old = knumad_charge_begin(km, &memcg);
 		kt = kzalloc(struct_size(kt, faults, 2 * nr_node_ids),
 			     GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOWARN);
-		if (kt)
+		if (kt) {
 			kt->part = NUMA_NO_NODE;
+			kt->placed_nid = NUMA_NO_NODE;
+		}
 		if (kt && xa_err(xa_store(&km->threads, current->pid, kt,
 					  GFP_NOWAIT | __GFP_ACCOUNT |
 					  __GFP_NOWARN))) {
@@ -2711,15 +2729,16 @@ static void knumad_region_moved(struct knumad_mm *km, unsigned long index,
 /*
  * Was region @r's destination, which its bulk move goes to, last sampled
  * before its process's placement changed (knumad_placed()), and is it
- * another node than the home the process has now?  The destination was
- * chosen for where the sampling thread ran then, and a thread put in a
- * part elsewhere, or a process given a home,
- * would have its memory moved away from it: numa02 with THP on 4 nodes,
- * a thread's regions marked for the node it ran on at 0.5 s waited
- * behind the other threads' moves (the movers take regions in address
- * order) and went there at 5 s, 3 s after the split gave it a home
- * elsewhere - 70% of its memory off its node to the end of the run.  The
- * region is sampled at the next pass instead.  Under km->lock.
+ * not the process's implicit home?  The destination was chosen for where
+ * the sampling thread ran then; a thread put in a part at another home,
+ * or a process given a home elsewhere, would have its memory moved away
+ * from it (numa02 with THP on 4 nodes: a thread's huge pages asked to go
+ * where it ran at 0.5 s went there at 5 s, 3.7 s after the split put it
+ * in a part elsewhere).  A split process has no one home: each change of
+ * its placement makes all of its waiting moves stale - a change is a part
+ * made or dropped, or a thread's part at another home, not a census that
+ * found the same placement.  The region is sampled at the next pass
+ * instead, and asks again.  Under km->lock.
  */
 static bool knumad_region_stale(struct knumad_mm *km,
 				const struct knumad_region *r)
@@ -4345,7 +4364,7 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 	cpumask_var_t usable;
 	struct task_struct *t;
 	unsigned long index;
-	bool changed, made = false;
+	bool changed, moved, made = false;
 	int nid, *want;
 
 	if (!parts) {
@@ -4409,14 +4428,30 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 	rcu_read_lock();
 	spin_lock(&km->lock);
 	changed = knumad_split_assign(km, load, cap, want, tbl, sum);
-	xa_for_each(&km->threads, index, kt)
-		if (kt->part != NUMA_NO_NODE)
+	/*
+	 * A thread whose part is at another home than at the last census
+	 * changes the placement; not one that got its first part (the parts
+	 * made below do, at a first split), nor one that left.
+	 */
+	moved = false;
+	xa_for_each(&km->threads, index, kt) {
+		nid = NUMA_NO_NODE;
+		if (kt->part != NUMA_NO_NODE) {
 			members[kt->part]++;
-	/* threads join their new part at their next fault: sample soon */
-	if (changed) {
-		km->busy = true;
-		knumad_placed(km);
+			nid = parts[kt->part] ? knumad_part_home(km, kt->part) :
+			      want[kt->part] != NUMA_NO_NODE ?
+			      want[kt->part] : kt->part;
+		}
+		if (nid != NUMA_NO_NODE && kt->placed_nid != NUMA_NO_NODE &&
+		    nid != kt->placed_nid)
+			moved = true;
+		kt->placed_nid = nid;
 	}
+	/* threads join their new part at their next fault: sample soon */
+	if (changed)
+		km->busy = true;
+	if (moved)
+		knumad_placed(km);
 	spin_unlock(&km->lock);
 	rcu_read_unlock();
 

@@ -3177,11 +3177,12 @@ TEST_F_TIMEOUT(knumad, thread_behind_another_process_counts_what_it_ran, 90)
 		EXPECT_LE(cpu[i], 700);
 }
 
+#define MOVER_ANY	(-2)
+
 /*
  * A thread that writes a range from node @nid; a new @nid repins it
  * (MOVER_ANY: to every CPU).
  */
-#define MOVER_ANY	(-2)
 struct mover {
 	pthread_t thread;
 	char *addr;
@@ -3341,7 +3342,7 @@ static int thread_part_home(pid_t tid)
 TEST_F_TIMEOUT(knumad, move_asked_before_a_split_is_not_made, 120)
 {
 	unsigned long len = 16 * MB, h, nh = len / (2 * MB);
-	int homes[3], i, n0 = 0, went = 0, status[3][8];
+	int homes[3], i, n0 = 0, went = 0, at0 = 0, status[3][8];
 	volatile int stop = 0;
 	struct mover m[3] = {};
 	double t0, t1;
@@ -3389,15 +3390,18 @@ TEST_F_TIMEOUT(knumad, move_asked_before_a_split_is_not_made, 120)
 		for (i = 0; i < 3; i++) {
 			int st[8];
 
-			if (homes[i] != 0)
+			/* not after a later move of its part's home */
+			if (homes[i] != 0 || thread_part_home(m[i].tid) != 0)
 				continue;
 			for (h = 0; h < nh; h++)
 				pages[h] = m[i].addr + h * 2 * MB;
 			if (sys_move_pages(0, nh, pages, NULL, st, 0))
 				continue;
 			for (h = 0; h < nh; h++) {
-				if (status[i][h] == -1)
+				if (status[i][h] == -1) {
 					status[i][h] = st[h];
+					at0 += st[h] == 0;
+				}
 				else if (status[i][h] == 0 && st[h] == self->far)
 					status[i][h] = -2;	/* went */
 			}
@@ -3407,6 +3411,9 @@ TEST_F_TIMEOUT(knumad, move_asked_before_a_split_is_not_made, 120)
 	for (i = 0; i < 3; i++)
 		for (h = 0; h < nh; h++)
 			went += status[i][h] == -2;
+	TH_LOG("%d of their huge pages on node 0 at the split", at0);
+	/* none on node 0 then: nothing could have gone after it */
+	ASSERT_GT(at0, 0);
 	TH_LOG("%d huge page(s) of the thread(s) at home on node 0 went to node %d in 6 s after the split (parts at home %d, %d, %d then)",
 	       went, self->far, thread_part_home(m[0].tid),
 	       thread_part_home(m[1].tid), thread_part_home(m[2].tid));
