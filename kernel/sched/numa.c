@@ -28,8 +28,8 @@
  * the node most of its memory is on) is drawn there more lightly than to
  * a home: a wakeup keeps only an idle previous CPU there, a move there is
  * cold and a move away is fair.c's to judge, and the tick's pull brings
- * it back to an idle CPU there or in a swap with a thread that wants to
- * be where it is - so its memory need not follow it.  Mainline's
+ * it back to an idle CPU there or in a swap with a thread there that is
+ * away from where it wants to be - so its memory need not follow it.  Mainline's
  * numa_preferred_nid is left alone.
  *
  * The group balancer, a periodic work item, moves a group's home node when
@@ -206,13 +206,16 @@ int memsched_preferred_nid(struct task_struct *p, int nid)
 /*
  * A thread running at @p's home, away from its own, that may run on
  * @p's CPU: one whose home is @p's node if there is one (both go home),
- * else one whose home is a third node - it is away either way, and @p
- * gets home.  Without the second kind, threads each on the next one's
- * home stayed there: numa02 with THP on 4 nodes of one CPU, three
- * threads in a ring for 5 s, none of them with a partner (its home's
- * thread wanted another node than its own).  A swap never sends a thread
- * away from its home, so each one puts one thread home more.  Referenced,
- * or NULL.
+ * else a grouped one whose home is a third node that it may run on - it
+ * is away either way, and @p gets home.  Without the second kind,
+ * threads each on the next one's home stayed there: no thread at a home
+ * wanted the node the one coming home would leave (numa02 with THP on 4
+ * nodes of one CPU: three threads in a ring for 5 s).  A swap never
+ * sends a thread away from its home, so each one puts one thread home
+ * more.  Not a thread whose affinity keeps it off its home (it is away
+ * for good, and would be pushed about by every pull), nor one knumad
+ * merely keeps on a node: its memory may have followed it where it is.
+ * Referenced, or NULL.
  */
 static struct task_struct *memsched_swap_partner(struct task_struct *p,
 						 int home)
@@ -227,11 +230,14 @@ static struct task_struct *memsched_swap_partner(struct task_struct *p,
 		    !cpumask_test_cpu(here, t->cpus_ptr))
 			continue;
 		nid = memsched_task_home(t);
-		if (nid == NUMA_NO_NODE || nid == home)
-			continue;
-		found = t;
-		if (nid == cpu_to_node(here))
+		if (nid == cpu_to_node(here)) {
+			found = t;
 			break;
+		}
+		if (!found && nid != NUMA_NO_NODE && nid != home &&
+		    memsched_group_home(t) == nid &&
+		    cpumask_intersects(cpumask_of_node(nid), t->cpus_ptr))
+			found = t;
 	}
 	if (found)
 		get_task_struct(found);
