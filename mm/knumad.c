@@ -316,8 +316,7 @@
  * @placed:	knumad_mm::placed, its low 16 bits, at the region's last
  *		sample: a destination chosen before the process's placement
  *		changed gives way to the home of the sampling thread's part
- *		(knumad_split_home()), and a bulk move it asked for is not
- *		made (knumad_region_stale()).
+ *		(knumad_split_home()).
  * @flip_at:	jiffies when @target last changed, or when turns were
  *		seen: the flip back-off counts from it.
  * @xnode:	decayed samples whose folio was last touched on another node.
@@ -1426,10 +1425,9 @@ static void knumad_group_release(struct memsched_group *group)
 
 /*
  * The process's placement changed: destinations its samples chose before
- * give way (knumad_split_home()), and the bulk moves they asked for are
- * not made (knumad_region_stale()).  Only for a change: a census that
- * finds the placement as it was must not drop the moves it waits for.
- * Under km->lock.
+ * give way (knumad_split_home()).  Only for a change: a census that finds
+ * the placement as it was leaves them their flip back-off.  Under
+ * km->lock.
  */
 static void knumad_placed(struct knumad_mm *km)
 {
@@ -2727,30 +2725,6 @@ static void knumad_region_moved(struct knumad_mm *km, unsigned long index,
 }
 
 /*
- * Was region @r's destination, which its bulk move goes to, last sampled
- * before its process's placement changed (knumad_placed()), and is it
- * not the process's implicit home?  The destination was chosen for where
- * the sampling thread ran then; a thread put in a part at another home,
- * or a process given a home elsewhere, would have its memory moved away
- * from it (numa02 with THP on 4 nodes: a thread's huge pages asked to go
- * where it ran at 0.5 s went there at 5 s, 3.7 s after the split put it
- * in a part elsewhere).  A split process has no one home: each change of
- * its placement makes all of its waiting moves stale - a change is a part
- * made or dropped, or a thread's part at another home, not a census that
- * found the same placement.  The region is sampled at the next pass
- * instead, and asks again.  Under km->lock.
- */
-static bool knumad_region_stale(struct knumad_mm *km,
-				const struct knumad_region *r)
-{
-	lockdep_assert_held(&km->lock);
-	if (r->placed == (u16)km->placed)
-		return false;
-	return !km->implicit ||
-	       r->target != READ_ONCE(km->implicit->home_nid);
-}
-
-/*
  * Move the rest of each region that has a destination.  Movers run in
  * parallel with each other and with the scan, which frees regions under
  * knumad_mm::lock: a region is looked up, and used, under it only.
@@ -2802,8 +2776,7 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 			/* the move may take the armed sample with it */
 			if (r)
 				r->armed = false;
-			if (nid == NUMA_NO_NODE && r &&
-			    !knumad_region_stale(km, r))
+			if (nid == NUMA_NO_NODE && r)
 				nid = r->target;
 			/* the cpuset mems the last fault that asked allowed */
 			if (nid != NUMA_NO_NODE && !node_isset(nid, km->mems))

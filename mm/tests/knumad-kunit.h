@@ -361,24 +361,19 @@ static void knumad_test_moved(struct kunit *test)
 /*
  * A placement change is counted only when there is one: dropping the
  * parts of a process that has none (the array stays once it was split)
- * is none - counted at every census, it made every waiting move of the
- * process stale.  A bulk move sampled before a change is stale unless it
- * goes to the process's implicit home.
+ * is none - counted at every census, it let every region's destination
+ * give way at every sample (knumad_split_home()).
  */
 static void knumad_test_placed(struct kunit *test)
 {
-	struct knumad_region *r = knumad_test_region(test);
-	struct memsched_group *g;
 	struct knumad_thread *kt;
 	struct knumad_mm *km;
 
 	km = kunit_kzalloc(test, struct_size(km, faults, 2 * nr_node_ids),
 			   GFP_KERNEL);
-	g = kunit_kzalloc(test, sizeof(*g), GFP_KERNEL);
 	kt = kunit_kzalloc(test, struct_size(kt, faults, 2 * nr_node_ids),
 			   GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, km);
-	KUNIT_ASSERT_NOT_NULL(test, g);
 	KUNIT_ASSERT_NOT_NULL(test, kt);
 	km->parts = kunit_kcalloc(test, nr_node_ids, sizeof(*km->parts),
 				  GFP_KERNEL);
@@ -401,20 +396,6 @@ static void knumad_test_placed(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt->part, NUMA_NO_NODE);
 	KUNIT_EXPECT_EQ(test, kt->placed_nid, NUMA_NO_NODE);
 
-	spin_lock(&km->lock);
-	r->target = 0;
-	r->placed = 1;
-	KUNIT_EXPECT_FALSE(test, knumad_region_stale(km, r));
-	km->placed = 2;
-	KUNIT_EXPECT_TRUE(test, knumad_region_stale(km, r));
-	/* to the implicit home it has now: not stale */
-	g->home_nid = 0;
-	km->implicit = g;
-	KUNIT_EXPECT_FALSE(test, knumad_region_stale(km, r));
-	g->home_nid = 1;
-	KUNIT_EXPECT_TRUE(test, knumad_region_stale(km, r));
-	km->implicit = NULL;
-	spin_unlock(&km->lock);
 	xa_destroy(&km->threads);
 }
 
