@@ -316,7 +316,8 @@
  * @placed:	knumad_mm::placed, its low 16 bits, at the region's last
  *		sample: a destination chosen before the process's placement
  *		changed gives way to the home of the sampling thread's part
- *		(knumad_split_home()).
+ *		(knumad_split_home()), and so does the bulk move it asked for
+ *		(knumad_region_stale()).
  * @flip_at:	jiffies when @target last changed, or when turns were
  *		seen: the flip back-off counts from it.
  * @xnode:	decayed samples whose folio was last touched on another node.
@@ -331,6 +332,9 @@
  *		another process).  Any fault in the region overwrites it; a
  *		move of that thread (or of @prev_pid's) has a settled
  *		region sampled again (knumad_region_waits()).
+ * @last_tid:	that thread's pid, or 0: its part's home now is where the
+ *		region's bulk move goes, or the move is not made
+ *		(knumad_region_stale()).
  * @from_nid:	the node of the thread on another node that the region's
  *		current visit (a thread's samples of it in a pass) took it
  *		over from, or NUMA_NO_NODE; see knumad_region_visit().
@@ -360,14 +364,14 @@
  * Under knumad_mm::lock.
  */
 struct knumad_region {
-	int target;
+	s16 target;
 	u16 flips;
 	u16 placed;
+	s16 last_nid;
 	unsigned long flip_at;
 	unsigned int xnode;
 	unsigned int known;
 	unsigned int nr;
-	s16 last_nid;
 	s16 from_nid;
 	u8 last_pid;
 	bool armed;
@@ -376,6 +380,7 @@ struct knumad_region {
 	u16 armed_off;
 	u16 armed_period;
 	unsigned int armed_seq;
+	pid_t last_tid;
 	unsigned int weight[];
 };
 
@@ -2128,6 +2133,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 			last_nid = this_nid;
 		r->last_nid = this_nid;
 		r->last_pid = pid;
+		r->last_tid = current->mm == mm ? current->pid : 0;
 		last = r->target;
 		/* a process's home, or the home of the thread's part */
 		if (km->implicit)
@@ -2725,6 +2731,36 @@ static void knumad_region_moved(struct knumad_mm *km, unsigned long index,
 }
 
 /*
+ * Was region @r's destination, which its bulk move goes to, last sampled
+ * before its split process's placement changed (knumad_placed()), by a
+ * thread that is now in a part at another home?  The destination was
+ * chosen for where that thread ran then, and a huge page asked to move
+ * is not sampled again until it moved: numa02 with THP on 4 nodes, a
+ * thread's huge pages asked to go where it ran at 0.5 s went there at
+ * 5 s, 3.7 s after the split put it in a part elsewhere (final 0.83).
+ * The region is sampled at the next pass instead, and asks for its
+ * thread's home (knumad_split_home()).  Only the thread's own part
+ * decides: a change of the placement as a whole (every waiting move of
+ * the process dropped) also dropped the moves that take the memory of
+ * threads put together in one part to its home, and pairs of threads
+ * that share memory never settled.  Under km->lock.
+ */
+static bool knumad_region_stale(struct knumad_mm *km,
+				const struct knumad_region *r)
+{
+	struct knumad_thread *kt;
+
+	lockdep_assert_held(&km->lock);
+	if (r->placed == (u16)km->placed || km->implicit || !km->parts ||
+	    !r->last_tid)
+		return false;
+	kt = xa_load(&km->threads, r->last_tid);
+	if (!kt || kt->part == NUMA_NO_NODE || !km->parts[kt->part])
+		return false;
+	return knumad_part_home(km, kt->part) != r->target;
+}
+
+/*
  * Move the rest of each region that has a destination.  Movers run in
  * parallel with each other and with the scan, which frees regions under
  * knumad_mm::lock: a region is looked up, and used, under it only.
@@ -2776,8 +2812,12 @@ static void knumad_migrate_regions(struct knumad_mm *km,
 			/* the move may take the armed sample with it */
 			if (r)
 				r->armed = false;
-			if (nid == NUMA_NO_NODE && r)
-				nid = r->target;
+			if (nid == NUMA_NO_NODE && r) {
+				if (knumad_region_stale(km, r))
+					r->settled = 0;	/* sampled again */
+				else
+					nid = r->target;
+			}
 			/* the cpuset mems the last fault that asked allowed */
 			if (nid != NUMA_NO_NODE && !node_isset(nid, km->mems))
 				nid = NUMA_NO_NODE;

@@ -399,6 +399,85 @@ static void knumad_test_placed(struct kunit *test)
 	xa_destroy(&km->threads);
 }
 
+/*
+ * A bulk move sampled before a split process's placement changed is not
+ * made when the thread that sampled it is now in a part at another home;
+ * it is when that thread's part is at the destination (threads that share
+ * memory, put together in one part), or when nothing tells where the
+ * thread belongs.
+ */
+static void knumad_test_stale(struct kunit *test)
+{
+	struct knumad_region *r = knumad_test_region(test);
+	struct knumad_thread *kt1, *kt2;
+	struct memsched_group *g0, *g1;
+	struct knumad_mm *km;
+
+	if (nr_node_ids < 2)
+		kunit_skip(test, "needs 2 nodes");
+	km = kunit_kzalloc(test, struct_size(km, faults, 2 * nr_node_ids),
+			   GFP_KERNEL);
+	g0 = kunit_kzalloc(test, sizeof(*g0), GFP_KERNEL);
+	g1 = kunit_kzalloc(test, sizeof(*g1), GFP_KERNEL);
+	kt1 = kunit_kzalloc(test, struct_size(kt1, faults, 2 * nr_node_ids),
+			    GFP_KERNEL);
+	kt2 = kunit_kzalloc(test, struct_size(kt2, faults, 2 * nr_node_ids),
+			    GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, km);
+	KUNIT_ASSERT_NOT_NULL(test, g0);
+	KUNIT_ASSERT_NOT_NULL(test, g1);
+	KUNIT_ASSERT_NOT_NULL(test, kt1);
+	KUNIT_ASSERT_NOT_NULL(test, kt2);
+	km->parts = kunit_kcalloc(test, nr_node_ids, sizeof(*km->parts),
+				  GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, km->parts);
+	spin_lock_init(&km->lock);
+	xa_init(&km->threads);
+	g0->home_nid = 0;
+	g1->home_nid = 1;
+	km->parts[0] = g0;
+	km->parts[1] = g1;
+	kt1->part = 0;
+	kt2->part = 1;
+	KUNIT_ASSERT_FALSE(test, xa_is_err(xa_store(&km->threads, 11, kt1,
+						    GFP_KERNEL)));
+	KUNIT_ASSERT_FALSE(test, xa_is_err(xa_store(&km->threads, 12, kt2,
+						    GFP_KERNEL)));
+
+	spin_lock(&km->lock);
+	/* thread 11, now at home on node 0, asked for node 1 */
+	r->target = 1;
+	r->last_tid = 11;
+	km->placed = 1;
+	r->placed = 1;
+	KUNIT_EXPECT_FALSE(test, knumad_region_stale(km, r));	/* since */
+	km->placed = 2;
+	KUNIT_EXPECT_TRUE(test, knumad_region_stale(km, r));
+	/* thread 12's part is at the destination: the move is made */
+	r->last_tid = 12;
+	KUNIT_EXPECT_FALSE(test, knumad_region_stale(km, r));
+	/* ... until that home moves */
+	g1->home_nid = 0;
+	KUNIT_EXPECT_TRUE(test, knumad_region_stale(km, r));
+	g1->home_nid = 1;
+	/* no part, no entry, another process's fault, one home */
+	r->last_tid = 11;
+	kt1->part = NUMA_NO_NODE;
+	KUNIT_EXPECT_FALSE(test, knumad_region_stale(km, r));
+	kt1->part = 0;
+	r->last_tid = 13;
+	KUNIT_EXPECT_FALSE(test, knumad_region_stale(km, r));
+	r->last_tid = 0;
+	KUNIT_EXPECT_FALSE(test, knumad_region_stale(km, r));
+	r->last_tid = 11;
+	km->implicit = g0;
+	KUNIT_EXPECT_FALSE(test, knumad_region_stale(km, r));
+	km->implicit = NULL;
+	KUNIT_EXPECT_TRUE(test, knumad_region_stale(km, r));
+	spin_unlock(&km->lock);
+	xa_destroy(&km->threads);
+}
+
 /* Three quarters of the samples from one node make it the user. */
 static void knumad_test_majority(struct kunit *test)
 {
@@ -1231,6 +1310,7 @@ static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_moved),
 	KUNIT_CASE(knumad_test_moved_pids),
 	KUNIT_CASE(knumad_test_placed),
+	KUNIT_CASE(knumad_test_stale),
 	KUNIT_CASE(knumad_test_majority),
 	KUNIT_CASE(knumad_test_shared_stays),
 	KUNIT_CASE(knumad_test_flip_backoff),
