@@ -1665,6 +1665,20 @@ static int knumad_part_home(struct knumad_mm *km, int part)
 }
 
 /*
+ * The home of part @part of a split process, or the one it is to have
+ * while it has no group yet: the home knumad_split_assign() wanted for it
+ * (@want, NUMA_NO_NODE for none), else the node it is numbered after.
+ * Under km->lock, or in the knumad thread, which alone sets km->parts.
+ */
+static int knumad_part_home_want(struct knumad_mm *km, int part,
+				 const int *want)
+{
+	if (km->parts[part])
+		return knumad_part_home(km, part);
+	return want[part] == NUMA_NO_NODE ? part : want[part];
+}
+
+/*
  * The implicit group knumad chose for a thread with entry @kt (NULL if it
  * has none): its process's, or its part's if the process is split; NULL
  * if none.  Under km->lock.
@@ -4451,9 +4465,7 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 		nid = NUMA_NO_NODE;
 		if (kt->part != NUMA_NO_NODE) {
 			members[kt->part]++;
-			nid = parts[kt->part] ? knumad_part_home(km, kt->part) :
-			      want[kt->part] != NUMA_NO_NODE ?
-			      want[kt->part] : kt->part;
+			nid = knumad_part_home_want(km, kt->part, want);
 		}
 		if (nid != NUMA_NO_NODE && kt->placed_nid != NUMA_NO_NODE &&
 		    nid != kt->placed_nid)
@@ -4470,7 +4482,7 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 
 	for (nid = 0; nid < nr_node_ids; nid++) {
 		if (members[nid] && !parts[nid]) {
-			int home = want[nid] == NUMA_NO_NODE ? nid : want[nid];
+			int home = knumad_part_home_want(km, nid, want);
 
 			group = memsched_group_create_implicit(km->mm, home,
 							       mems);
