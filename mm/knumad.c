@@ -332,9 +332,11 @@
  *		another process).  Any fault in the region overwrites it; a
  *		move of that thread (or of @prev_pid's) has a settled
  *		region sampled again (knumad_region_waits()).
- * @last_tid:	that thread's pid, or 0: its part's home now is where the
- *		region's bulk move goes, or the move is not made
- *		(knumad_region_stale()).
+ * @last_tid:	that thread's pid (task_struct::pid, as km->threads is
+ *		keyed), or 0 for a fault from another process: a bulk move
+ *		sampled before a change of placement is not made if the
+ *		thread is now in a part at another home than the
+ *		destination (knumad_region_stale()).
  * @from_nid:	the node of the thread on another node that the region's
  *		current visit (a thread's samples of it in a pass) took it
  *		over from, or NUMA_NO_NODE; see knumad_region_visit().
@@ -364,14 +366,14 @@
  * Under knumad_mm::lock.
  */
 struct knumad_region {
-	s16 target;
+	int target;
 	u16 flips;
 	u16 placed;
-	s16 last_nid;
 	unsigned long flip_at;
 	unsigned int xnode;
 	unsigned int known;
 	unsigned int nr;
+	s16 last_nid;
 	s16 from_nid;
 	u8 last_pid;
 	bool armed;
@@ -2752,12 +2754,14 @@ static void knumad_region_moved(struct knumad_mm *km, unsigned long index,
  * is not sampled again until it moved: numa02 with THP on 4 nodes, a
  * thread's huge pages asked to go where it ran at 0.5 s went there at
  * 5 s, 3.7 s after the split put it in a part elsewhere (final 0.83).
- * The region is sampled at the next pass instead, and asks for its
- * thread's home (knumad_split_home()).  Only the thread's own part
- * decides: a change of the placement as a whole (every waiting move of
- * the process dropped) also dropped the moves that take the memory of
- * threads put together in one part to its home, and pairs of threads
- * that share memory never settled.  Under km->lock.
+ * The region is sampled again at the process's next pass instead, and
+ * asks for its thread's home (knumad_split_home()).  The folio whose
+ * fault asked is moved at once, from knumad_mm::queue: not a waiting
+ * move.  Only the thread's own part decides: a change of the placement
+ * as a whole (every waiting move of the process dropped) also dropped the
+ * moves that take the memory of threads put together in one part to its
+ * home, and pairs of threads that share memory never settled.  Under
+ * km->lock.
  */
 static bool knumad_region_stale(struct knumad_mm *km,
 				const struct knumad_region *r)

@@ -474,6 +474,12 @@ static void knumad_test_stale(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, knumad_region_stale(km, r));
 	km->implicit = NULL;
 	KUNIT_EXPECT_TRUE(test, knumad_region_stale(km, r));
+	/* a part whose group is not made yet, a process never split */
+	km->parts[0] = NULL;
+	KUNIT_EXPECT_FALSE(test, knumad_region_stale(km, r));
+	km->parts[0] = g0;
+	km->parts = NULL;
+	KUNIT_EXPECT_FALSE(test, knumad_region_stale(km, r));
 	spin_unlock(&km->lock);
 	xa_destroy(&km->threads);
 }
