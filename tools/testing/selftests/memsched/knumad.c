@@ -2372,12 +2372,14 @@ struct late {
 	pthread_t thread;
 	int nid;
 	volatile int *stop;
+	volatile pid_t tid;
 };
 
 static void *late_fn(void *arg)
 {
 	struct late *l = arg;
 
+	l->tid = syscall(SYS_gettid);
 	pin_to_node(l->nid);
 	while (!*l->stop)
 		;
@@ -2402,12 +2404,16 @@ static void *late_fn(void *arg)
  * swapped_threads_go_back_to_their_memory, 3 setups of 3 went that way
  * in one run.  (Once the thread writes, the two pinned threads fit no
  * one node and the process is split: private_threads_keep_their_nodes
- * and split_process_settles_per_thread test what comes then.)
+ * and split_process_settles_per_thread test what comes then.)  A split
+ * that puts the two pinned threads in two parts leaves neither out: it
+ * is not the case tested (fc47, 2026-12-06: the watching main thread
+ * ran half a CPU under TCG, three busy threads fit no node of two CPUs,
+ * and the process was split at 1.39 s).
  */
 TEST_F_TIMEOUT(knumad, busy_thread_without_samples_counts, 60)
 {
 	unsigned long len = 32 * MB;
-	int id = 0, home = -1, members = 0, busy = 0;
+	int id = 0, home = -1, members = 0, busy = 0, gl = 0, gh = 0;
 	double until = 5;
 	volatile int stop = 0;
 	struct late l = { 0 };
@@ -2454,14 +2460,19 @@ TEST_F_TIMEOUT(knumad, busy_thread_without_samples_counts, 60)
 				until = now_s() - t0 + 3;
 		}
 	}
-	if (id)
+	if (id) {
 		dump_memsched(_metadata, getpid());
+		threads_groups(l.tid, &gl, h.tid, &gh);
+	}
 	stop = 1;
 	pthread_join(h.thread, NULL);
 	pthread_join(l.thread, NULL);
-	TH_LOG("the hammer judged busy: %s; implicit group %d (home %d, %d members) after %.2f s (-1: none in %.1f s)",
-	       busy ? "yes" : "no", id, home, members, t, now_s() - t0);
-	EXPECT_EQ(0, id);
+	TH_LOG("the hammer judged busy: %s; implicit group %d (home %d, %d members) after %.2f s (-1: none in %.1f s); the spinner in group %d, the hammer in %d",
+	       busy ? "yes" : "no", id, home, members, t, now_s() - t0,
+	       gl, gh);
+	/* a home that leaves one of them out; not a split into two parts */
+	if (!(gl > 0 && gh > 0 && gl != gh))
+		EXPECT_EQ(0, id);
 	/* else nothing was tested: knumad did not know the hammer */
 	EXPECT_TRUE(busy || id);
 	munmap(buf, len);
