@@ -3360,7 +3360,7 @@ static int thread_part_home(pid_t tid)
  * left with 70% of its memory on the node it ran on at 0.5 s, 3 s after
  * the split gave it a home elsewhere.  Needs 2 nodes of 2 CPUs.
  */
-#define PAGE_UNSEEN	INT_MIN		/* not outside the errno range */
+#define PAGE_UNSEEN	INT_MIN		/* outside the errno range */
 #define PAGE_WENT	(INT_MIN + 1)
 
 TEST_F_TIMEOUT(knumad, move_asked_before_a_split_is_not_made, 120)
