@@ -74,6 +74,7 @@
 
 #include <linux/mm.h>
 #include <linux/mm_inline.h>
+#include <linux/percpu_counter.h>
 #include <linux/knumad.h>
 #include <linux/memsched.h>
 #include <linux/mempolicy.h>
@@ -4978,23 +4979,23 @@ out:
 /*
  * Has @mm less anonymous memory than one region?  get_mm_counter() reads
  * only the percpu counter's global count, which lags the pages each CPU
- * has not folded in yet - up to percpu_counter_batch - 1 a CPU: 114 of
- * a process of 528 pages that touched its last ones on 4 CPUs, which read
- * as 414 pages then, and for good (its threads wrote the memory they had,
- * and nothing folded the counts in), so it was never sampled (test
- * knumad.anon_count_behind_is_sampled: 0 hint faults in 10 s before, 320
- * and 336 after); on a machine of 128 CPUs a
- * process of 120 MiB could read as none.  Below the threshold the count
- * is summed: O(CPUs), once a visit, for a process that ran since the
- * last one and reads as small - in make bench's idle workload, each of
- * its 100 processes of 1 MiB.  The tick's test (knumad_note_ran()) stays
- * the cheap read: such a process wakes a dozing thread only at the end of
- * the doze, KNUMAD_QUIET_PASSES - 1 periods at most.
+ * has not folded in yet, up to percpu_counter_batch - 1 a CPU: a process
+ * of 528 pages whose last ones were touched on two CPUs read as 479, and
+ * for good (its threads wrote the memory they had, and nothing folded the
+ * counts in), so it was not sampled unless something else asked for a
+ * visit (knumad.anon_count_behind_is_sampled);
+ * on a machine of 128 CPUs a process of 120 MiB could read as none.
+ * percpu_counter_compare() sums the count (O(CPUs), under the counter's
+ * lock) only when the global count is that close to the threshold: once
+ * a visit at most, for a process that ran since the last one.  The tick's
+ * test (knumad_note_ran()) stays the cheap read: such a process wakes a
+ * dozing thread only at the end of the doze, KNUMAD_QUIET_PASSES - 1
+ * periods at most.
  */
 static bool knumad_mm_small(struct mm_struct *mm)
 {
-	return get_mm_counter(mm, MM_ANONPAGES) < KNUMAD_MIN_ANON_PAGES &&
-	       get_mm_counter_sum(mm, MM_ANONPAGES) < KNUMAD_MIN_ANON_PAGES;
+	return percpu_counter_compare(&mm->rss_stat[MM_ANONPAGES],
+				      KNUMAD_MIN_ANON_PAGES) < 0;
 }
 
 /*
@@ -5011,7 +5012,8 @@ static bool knumad_mm_small(struct mm_struct *mm)
  * gets passes it used to sit out while moving (while its threads hop
  * between nodes, most of them) - still at most one visit a scan period,
  * within pages_to_scan.  MM_ANONPAGES is read without summing the
- * per-CPU counts: their error may start a pass early, no more.
+ * per-CPU counts (see knumad_mm_small()): their error may start a pass
+ * early or late, by up to percpu_counter_batch - 1 pages a CPU.
  */
 static bool knumad_unsampled(struct knumad_mm *km, bool moved)
 {
