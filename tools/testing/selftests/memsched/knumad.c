@@ -3541,7 +3541,29 @@ TEST_F_TIMEOUT(knumad, move_asked_before_a_split_is_not_made, 120)
 		SKIP(return, "THP not available: AnonHugePages %ld kB", huge);
 	for (i = 0; i < 3; i++)
 		pthread_create(&m[i].thread, NULL, mover_fn, &m[i]);
-	usleep(1500000);
+	/*
+	 * 1.5 s at least, and until a move was made (the others asked for
+	 * then wait for the rate limit): in a slow guest none was made in
+	 * 1.5 s once (fc50), and the split came before any.
+	 */
+	t0 = now_s();
+	do {
+		usleep(100000);
+		far = 0;
+		for (i = 0; i < 3; i++) {
+			int st[8];
+
+			for (h = 0; h < nh; h++)
+				pages[h] = m[i].addr + h * 2 * MB;
+			if (!sys_move_pages(0, nh, pages, NULL, st, 0))
+				for (h = 0; h < nh; h++)
+					far += st[h] == self->far;
+		}
+	} while (now_s() - t0 < 20 && (now_s() - t0 < 1.5 || !far));
+	TH_LOG("%d of 24 huge pages on node %d %.2f s after the threads started",
+	       far, self->far, now_s() - t0);
+	ASSERT_GT(far, 0);
+	far = 0;
 	for (i = 0; i < 3; i++)
 		m[i].nid = MOVER_ANY;
 	/* the split: a thread in a part at home on node 0 */
