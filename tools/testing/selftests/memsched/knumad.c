@@ -157,18 +157,25 @@ static long vmstat(const char *name)
 	return v;
 }
 
-static long anon_huge_kb(void)
+/* The "@field: N kB" line of file @path (/proc/meminfo ...): N, or -1. */
+static long proc_kb(const char *path, const char *field)
 {
-	char line[128];
-	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+	char line[128], want[64];
+	FILE *f = fopen(path, "r");
 	long kb = -1;
 
+	snprintf(want, sizeof(want), "%s: %%ld kB", field);
 	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+		if (sscanf(line, want, &kb) == 1)
 			break;
 	if (f)
 		fclose(f);
 	return kb;
+}
+
+static long anon_huge_kb(void)
+{
+	return proc_kb("/proc/self/smaps_rollup", "AnonHugePages");
 }
 
 /* Threads that write one byte of every page of a range until told. */
@@ -1224,15 +1231,8 @@ TEST_F_TIMEOUT(knumad, shared_pages_stay, 90)
 /* This process's anonymous pages, summed over every CPU's share. */
 static long anon_pages_exact(void)
 {
-	char line[128];
-	FILE *f = fopen("/proc/self/status", "r");
-	long kb = -1;
+	long kb = proc_kb("/proc/self/status", "RssAnon");
 
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "RssAnon: %ld kB", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
 	return kb < 0 ? -1 : kb * 1024 / page_size();
 }
 
@@ -4709,17 +4709,7 @@ TEST_F_TIMEOUT(knumad, task_scanning_stands_aside, 90)
 /* A /proc/meminfo field in kB, or -1. */
 static long meminfo_kb(const char *field)
 {
-	char line[128], want[64];
-	FILE *f = fopen("/proc/meminfo", "r");
-	long kb = -1;
-
-	snprintf(want, sizeof(want), "%s: %%ld kB", field);
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, want, &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb;
+	return proc_kb("/proc/meminfo", field);
 }
 
 /* The "knumad regions N" line of /proc/<pid>/memsched, or -1. */
