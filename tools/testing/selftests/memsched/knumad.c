@@ -474,13 +474,50 @@ static long long knumad_thread_ns(void)
 	return knumad_thread_sched(NULL, NULL);
 }
 
+/*
+ * Pages the knumad thread (@kpid) moved, by its knumad_migrate events
+ * between the trace markers @from (NULL: the start of the trace) and @to
+ * (NULL: its end); -1 if @from is given and not in the trace.
+ */
+static long kthread_pages_between(const char *from, const char *to, int kpid)
+{
+	char path[256], line[512], want[32];
+	unsigned int pages;
+	long n = from ? -1 : 0;
+	char *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/trace", tracefs());
+	snprintf(want, sizeof(want), "-%d ", kpid);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (line[0] == '#')
+			continue;
+		if (from && strstr(line, from)) {
+			n = 0;
+			continue;
+		}
+		if (n >= 0 && to && strstr(line, to))
+			break;
+		p = strstr(line, "knumad_migrate:");
+		if (n < 0 || !p || !strstr(line, want))
+			continue;
+		p = strstr(p, " pages=");
+		if (p && sscanf(p, " pages=%u", &pages) == 1)
+			n += pages;
+	}
+	if (f)
+		fclose(f);
+	return n;
+}
+
 static void misplaced(struct __test_metadata *_metadata, int far, int thp,
 		      unsigned long len)
 {
 	struct hammer h[2];
 	volatile int stop = 0;
 	struct knumad_proc k0, k1;
-	long scans0, faults0, migr0, thp0, huge0, huge1, pte0;
+	long scans0, faults0, migr0, thp0, huge0, huge1, pte0, kpages;
 	long long cpu0, cpu1, charged;
 	char line[512] = "", want[32];
 	int n_target, n_migrate;
@@ -602,10 +639,20 @@ static void misplaced(struct __test_metadata *_metadata, int far, int thp,
 	 * its first visit took the whole bucket and walked every marked
 	 * region while the process looked idle to its threads' ticks: 23.2
 	 * s of its moving against 2.95 s of theirs (4 nodes, 28.4 s), 38.2
-	 * against 9.4 s (2 nodes, 43.8 s).
+	 * against 9.4 s (2 nodes, 43.8 s) - nearly all of the pages.  The
+	 * bound is in pages, by the knumad thread's knumad_migrate events:
+	 * half of the buffer, or one visit and a region if more (64 MiB
+	 * of THP: 8,704 of 16,384 pages).  It was in time (its moving
+	 * against theirs and 2 s), which a visit of 32 MiB broke where
+	 * moves ran at the debug kernel's slow cost (1.4 ms a page: 11.4 s
+	 * of its moving against 6.7 s of theirs in a make test run of
+	 * 2026-12-06).
 	 */
-	EXPECT_LE(k1.migrate_ns - k0.migrate_ns,
-		  k1.task_ns - k0.task_ns + 2000000000LL);
+	kpages = kthread_pages_between(NULL, NULL, knumad_kthread_pid());
+	TH_LOG("the knumad thread moved %ld of the %ld pages moved",
+	       kpages, k1.migrated - k0.migrated);
+	EXPECT_LE(kpages, (long)(len > 68 * MB ? len / 2 : 34 * MB) /
+			  page_size());
 	EXPECT_GE(share, 0.95);
 	EXPECT_GT(k1.faults, k0.faults);
 	EXPECT_GE(k1.migrated - k0.migrated, (long)(len / page_size()) * 9 / 10);
@@ -704,42 +751,6 @@ static char *stand_back_setup(unsigned long len, unsigned long far)
 	for (i = 0; i < 2; i++)
 		hammer_start(&h[i], buf, len, far, &never);
 	return buf;
-}
-
-/*
- * Pages the knumad thread (@kpid) moved, by its knumad_migrate events
- * between the trace markers @from and @to; -1 without @from.
- */
-static long kthread_pages_between(const char *from, const char *to, int kpid)
-{
-	char path[256], line[512], want[32];
-	unsigned int pages;
-	long n = -1;
-	char *p;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/trace", tracefs());
-	snprintf(want, sizeof(want), "-%d ", kpid);
-	f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		if (line[0] == '#')
-			continue;
-		if (strstr(line, from)) {
-			n = 0;
-			continue;
-		}
-		if (n >= 0 && strstr(line, to))
-			break;
-		p = strstr(line, "knumad_migrate:");
-		if (n < 0 || !p || !strstr(line, want))
-			continue;
-		p = strstr(p, " pages=");
-		if (p && sscanf(p, " pages=%u", &pages) == 1)
-			n += pages;
-	}
-	if (f)
-		fclose(f);
-	return n;
 }
 
 /*
