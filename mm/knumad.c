@@ -4170,13 +4170,47 @@ static bool knumad_set_place(struct knumad_mm *km, struct knumad_thread *root,
 }
 
 /*
+ * Does @kt keep its part at the next assignment: may it run at the part's
+ * home, and has the home room for it by @load (@keep over @cap)?  An
+ * active thread that keeps it takes its room in @load and marks its set
+ * found in two parts.  Returns whether it lost its part.  Under RCU and
+ * km->lock.
+ */
+static bool knumad_split_keep(struct knumad_mm *km, struct knumad_thread *kt,
+			      unsigned long *load, const unsigned long *cap,
+			      unsigned long keep)
+{
+	int nid;
+
+	if (kt->part == NUMA_NO_NODE)
+		return false;
+	nid = knumad_part_home(km, kt->part);
+	if (!kt->task || !cap[nid] || !knumad_may_run(kt->task, nid) ||
+	    (kt->active && load[nid] + kt->share > cap[nid] + keep)) {
+		kt->part = NUMA_NO_NODE;
+		return true;
+	}
+	if (!kt->active)
+		return false;
+	kt->at_nid = nid;
+	load[nid] += kt->share;
+	/* is the thread's set in two parts? */
+	if (kt->root->set_nid == NUMA_NO_NODE)
+		kt->root->set_nid = nid;
+	else if (kt->root->set_nid != nid)
+		kt->root->set_split = true;
+	return false;
+}
+
+/*
  * Assign the active threads of a split process to parts, in CPU shares
  * (1/1024ths) against each node's @cap (the CPUs there its threads may
  * use and other groups' threads leave, and KNUMAD_FIT_SLACK; 0 where no
  * home may be); @load receives what each node got.  A thread keeps its
  * part while it may run at the part's home and the home has room (half a
  * CPU more, KNUMAD_KEEP_SLACK, against flapping): assignments are sticky,
- * so a thread and its memory settle.  Threads that share memory
+ * so a thread and its memory settle; the members of sets that fit a node
+ * are asked first (knumad_split_keep()).  Threads that share memory
  * (knumad_split_sets()) go to one part together when a node has room for
  * them all: the sets found in two parts give their room back, and each
  * is placed again if a node will take all of it, threads alone there
@@ -4219,25 +4253,20 @@ static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
 							nr_node_ids, t, cap);
 			kt->cpu_nid = knumad_split_best(kt->faults, t, cap);
 		}
-		if (kt->part == NUMA_NO_NODE)
-			continue;
-		nid = knumad_part_home(km, kt->part);
-		if (!t || !cap[nid] || !knumad_may_run(t, nid) ||
-		    (kt->active && load[nid] + kt->share > cap[nid] + keep)) {
-			kt->part = NUMA_NO_NODE;
-			changed = true;
-			continue;
-		}
-		if (!kt->active)
-			continue;
-		kt->at_nid = nid;
-		load[nid] += kt->share;
-		/* is the thread's set in two parts? */
-		if (kt->root->set_nid == NUMA_NO_NODE)
-			kt->root->set_nid = nid;
-		else if (kt->root->set_nid != nid)
-			kt->root->set_split = true;
 	}
+	/*
+	 * The members of sets that fit a node keep their parts first: in
+	 * tid order a busy thread alone (QEMU's main thread; the selftest's
+	 * own watcher, of the lowest tid) took the room a pair's second
+	 * thread needed to stay, which went to the other node, and the
+	 * pairs came apart every few seconds.
+	 */
+	xa_for_each(&km->threads, index, kt)
+		if (knumad_set_fits(kt->root, cap))
+			changed |= knumad_split_keep(km, kt, load, cap, keep);
+	xa_for_each(&km->threads, index, kt)
+		if (!knumad_set_fits(kt->root, cap))
+			changed |= knumad_split_keep(km, kt, load, cap, keep);
 	/*
 	 * A set in two parts: all of it to one node, if one will take it.
 	 * Every such set gives its room back first - two pairs of vCPUs
