@@ -1910,6 +1910,30 @@ static void pairs_stop(struct pairs *pp)
 }
 
 /*
+ * Is each thread's slice of @pp at the home of the thread's group
+ * (@group: groups by thread; @home receives the homes)?  By one page in
+ * 16 (share_on_sampled()) if @sampled, else by every page.
+ */
+static int pairs_at_home(const struct pairs *pp, const int *group, int *home,
+			 int sampled)
+{
+	double share;
+	int i;
+
+	for (i = 0; i < pp->nthreads; i++) {
+		home[i] = group_home(group[i], NULL, 0);
+		if (home[i] < 0)
+			return 0;
+		share = sampled ?
+			share_on_sampled(pp->r[i].addr, pp->len, home[i]) :
+			share_on(pp->r[i].addr, pp->len, home[i]);
+		if (share < 0.95)
+			return 0;
+	}
+	return 1;
+}
+
+/*
  * vnuma in small, as QEMU runs a guest with two virtual nodes and no
  * memsched: pairs of busy threads, each pair writing all of its own
  * slice, which the main thread first touched on node 0.  The threads of
@@ -2029,7 +2053,7 @@ TEST_F_TIMEOUT(knumad, sweeping_pairs_split_together, 120)
 	unsigned long len = 64 * MB;
 	struct pairs pp;
 	struct roamer *r;
-	double t0, settled = -1, first = -1, share[SPLIT_MAX];
+	double t0, settled = -1, first = -1;
 
 	if (!pairs_fit())
 		SKIP(return, "%d CPUs, %d a node: no pairs to split",
@@ -2075,15 +2099,7 @@ TEST_F_TIMEOUT(knumad, sweeping_pairs_split_together, 120)
 				       now_s() - t0);
 			ok = 0;
 		}
-		for (i = 0; ok && i < pp.nthreads; i++) {
-			home[i] = group_home(group[i], NULL, 0);
-			share[i] = home[i] >= 0 ?
-				   share_on_sampled(r[i].addr, len, home[i]) :
-				   0;
-			if (home[i] < 0 || share[i] < 0.95)
-				ok = 0;
-		}
-		if (!ok) {
+		if (!ok || !pairs_at_home(&pp, group, home, 1)) {
 			settled = -1;
 			continue;
 		}
@@ -2091,10 +2107,7 @@ TEST_F_TIMEOUT(knumad, sweeping_pairs_split_together, 120)
 			settled = now_s();
 		if (now_s() - settled < 3)
 			continue;
-		for (i = 0; i < pp.nthreads; i++)
-			if (share_on(r[i].addr, len, home[i]) < 0.95)
-				ok = 0;
-		if (ok) {
+		if (pairs_at_home(&pp, group, home, 0)) {
 			stable = 1;
 			break;
 		}
@@ -2133,7 +2146,7 @@ TEST_F_TIMEOUT(knumad, busy_loner_leaves_pairs_together, 90)
 {
 	int group[SPLIT_MAX], home[SPLIT_MAX], ok, stable = 0, i, p;
 	unsigned long len = 8 * MB, own_len = 2 * MB, j;
-	double t0, t1, settled = -1, share[SPLIT_MAX];
+	double t0, t1, settled = -1;
 	int apart = 0, looks = 0;
 	struct pairs pp;
 	struct roamer *r;
@@ -2168,15 +2181,7 @@ TEST_F_TIMEOUT(knumad, busy_loner_leaves_pairs_together, 90)
 			apart++;
 			ok = 0;
 		}
-		for (i = 0; ok && i < pp.nthreads; i++) {
-			home[i] = group_home(group[i], NULL, 0);
-			share[i] = home[i] >= 0 ?
-				   share_on_sampled(r[i].addr, len, home[i]) :
-				   0;
-			if (home[i] < 0 || share[i] < 0.95)
-				ok = 0;
-		}
-		if (!ok) {
+		if (!ok || !pairs_at_home(&pp, group, home, 1)) {
 			settled = -1;
 			continue;
 		}
@@ -2184,12 +2189,7 @@ TEST_F_TIMEOUT(knumad, busy_loner_leaves_pairs_together, 90)
 			settled = now_s();
 		if (now_s() - settled < 3)
 			continue;
-		for (i = 0; i < pp.nthreads; i++) {
-			share[i] = share_on(r[i].addr, len, home[i]);
-			if (share[i] < 0.95)
-				ok = 0;
-		}
-		if (ok) {
+		if (pairs_at_home(&pp, group, home, 0)) {
 			stable = 1;
 			break;
 		}
@@ -2204,7 +2204,7 @@ TEST_F_TIMEOUT(knumad, busy_loner_leaves_pairs_together, 90)
 				      0.0);
 	}
 	TH_LOG("main thread in group %d; a pair was in two parts at %d of %d looks; settled %.1f s after the threads started",
-	       ms_tbind(0, MS_ID_GET, 0), apart, looks,
+	       (int)ms_tbind(0, MS_ID_GET, 0), apart, looks,
 	       settled < 0 ? -1 : settled - t0);
 	EXPECT_EQ(1, stable);
 	pairs_stop(&pp);
