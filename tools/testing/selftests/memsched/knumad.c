@@ -2030,17 +2030,21 @@ static int knumad_shares(pid_t tid)
  * loses the race for the page table lock.  Judged by the samples alone,
  * the pair was found seconds after the first split, which goes by CPU
  * and put one thread of each pair in each part (make bench's vnuma on 2
- * nodes reached 95% locality in 3 of 6 runs).  When every thread is in
- * a part (the first split), knumad must name the partner of one thread
- * of a pair at least ("shares" in /proc/self/memsched): before
- * knumad_hint_raced() and knumad_peer_found() no pair was named then (4
- * runs of 4 on the test kernel), after it one or both were (12 of 12; the
- * other pair 1-3 s later).  And the pairs and their memory settle within
- * 60 s: on the test kernel, 2 nodes of 2 CPUs on a 2-core host, 8.3-43.1
- * s in 36 runs, 3 runs never in 40 s, 1 at 59.2 s (a pair put apart
- * again for a while, memory at 88-94% at its home).  A pair seen in two
- * parts meanwhile is only logged: a thread may leave its part for a pass
- * while its set is placed again.  The main thread looks at one page in
+ * nodes reached 95% locality in 3 of 6 runs).  How many pairs knumad
+ * names ("shares" in /proc/self/memsched) when every thread is in a part
+ * (the first split) is logged, not asserted: it is a race of samples.
+ * Before knumad_hint_raced() and knumad_peer_found() no pair was named
+ * then (4 runs of 4); after them, at 7fa832e, none in 2 of 10 runs in one
+ * guest (1.1-2.1 s after the start; the thread behind in each pair had
+ * 3-6 visits, too few to vote) and in 1 of 4 fresh-clone make test runs,
+ * yet those runs settled at 7.6, 14.0 and 19.8 s against 6.2-16.0 s for
+ * the others: the pairs were found later (knumad_peer_found() is tested
+ * by KUnit).  What is asserted is the outcome: the pairs and their
+ * memory settle within 60 s: on the test kernel, 2 nodes of 2 CPUs on a
+ * 2-core host, 8.3-43.1 s in 36 runs, 3 runs never in 40 s, 1 at 59.2
+ * s (a pair put apart again for a while, memory at 88-94% at its home).
+ * A pair seen in two parts meanwhile is only logged: a thread may leave
+ * its part for a pass while its set is placed again.  The main thread looks at one page in
  * 16 (share_on_sampled()) and confirms with every page: its look at all
  * of 4 x 64 MiB every 100 ms made it a fifth busy thread, which took a
  * pair's room (busy_loner_leaves_pairs_together) - in a make test run of
@@ -2124,7 +2128,6 @@ TEST_F_TIMEOUT(knumad, sweeping_pairs_split_together, 120)
 				      0.0);
 	}
 	EXPECT_EQ(1, grouped);
-	EXPECT_GE(known, 1);
 	EXPECT_EQ(1, stable);
 	pairs_stop(&pp);
 }
