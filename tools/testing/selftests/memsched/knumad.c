@@ -3699,7 +3699,14 @@ TEST_F_TIMEOUT(knumad, move_asked_before_a_split_is_not_made, 120)
 	TH_LOG("parts at home %d, %d, %d %.2f s after the threads were let go",
 	       homes[0], homes[1], homes[2], t1 - t0);
 	ASSERT_GT(n0, 0);
-	/* moves were asked before the split: some were made */
+	/*
+	 * How many of the moves asked before the split were made by then:
+	 * only logged.  The loop above saw one made (the rest wait for the
+	 * rate limit: 23 of 24 asked at 1.5 s); a huge page of a thread
+	 * whose part is at home on node 0 may be back there already, or
+	 * under migration (-ENOENT) at this look - 0 in a make test run of
+	 * 2026-12-06 after 1 at 1.54 s, which failed the test on its setup.
+	 */
 	for (i = 0; i < 3; i++) {
 		int st[8];
 
@@ -3710,7 +3717,6 @@ TEST_F_TIMEOUT(knumad, move_asked_before_a_split_is_not_made, 120)
 				far += st[h] == self->far;
 	}
 	TH_LOG("%d of 24 huge pages on node %d at the split", far, self->far);
-	ASSERT_GT(far, 0);
 	/*
 	 * Where each huge page of a thread at home on node 0 is, every
 	 * 100 ms for 6 s (one page each: cheap): one on node 0 at the split
