@@ -574,6 +574,35 @@ static struct knumad_region *knumad_test_visited(struct kunit *test)
 }
 
 /*
+ * A region only thread A sampled is A's alone (knumad_region_sole()):
+ * its memory follows A and is not taken to a node A left.  Once B took
+ * a visit, it is not, for either - nor after A's next visit (A, B, A):
+ * memory two threads use keeps its destination.  No thread (a fault
+ * from another process) is nobody's.
+ */
+static void knumad_test_sole(struct kunit *test)
+{
+	struct knumad_region *r = knumad_test_visited(test);
+	const u8 none = -1 & LAST__PID_MASK, a = 0x21, b = 0x22;
+
+	KUNIT_EXPECT_FALSE(test, knumad_region_sole(r, a));
+	knumad_region_visit(r, 0, a, true, true, 0);
+	r->last_pid = a;
+	KUNIT_EXPECT_TRUE(test, knumad_region_sole(r, a));
+	KUNIT_EXPECT_FALSE(test, knumad_region_sole(r, b));
+	KUNIT_EXPECT_FALSE(test, knumad_region_sole(r, none));
+	/* A again, from another node: still A's alone */
+	knumad_region_visit(r, 1, a, true, true, HZ);
+	KUNIT_EXPECT_TRUE(test, knumad_region_sole(r, a));
+	knumad_region_visit(r, 1, b, true, true, 2 * HZ);
+	r->last_pid = b;
+	KUNIT_EXPECT_FALSE(test, knumad_region_sole(r, b));
+	knumad_region_visit(r, 0, a, true, true, 3 * HZ);
+	r->last_pid = a;
+	KUNIT_EXPECT_FALSE(test, knumad_region_sole(r, a));
+}
+
+/*
  * Two threads on two nodes sweep one buffer: a pass's 16 samples of a
  * region all go to whichever comes first.  Runs of three passes each
  * (the first-comer's samples then outweigh the contest) moved the region
@@ -1317,6 +1346,7 @@ static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_moved_pids),
 	KUNIT_CASE(knumad_test_placed),
 	KUNIT_CASE(knumad_test_stale),
+	KUNIT_CASE(knumad_test_sole),
 	KUNIT_CASE(knumad_test_majority),
 	KUNIT_CASE(knumad_test_shared_stays),
 	KUNIT_CASE(knumad_test_flip_backoff),
