@@ -359,6 +359,9 @@
  * @prev_pid:	the low pid bits of the thread whose samples preceded
  *		@last_pid's, when another thread's: A in A, B (see
  *		knumad_region_visit()); -1 & LAST__PID_MASK if none.
+ * @shared:	a sample came from another thread than the one before it
+ *		(or from another process), ever: not one thread's memory
+ *		alone (knumad_region_sole()).
  * @armed_period: knumad_scan.periods when the sample was armed, its low
  *		16 bits: a settled region's wait (2^KNUMAD_MAX_SETTLED periods
  *		at most) is counted in them.  A region not armed for 65,536
@@ -380,7 +383,8 @@ struct knumad_region {
 	s16 last_nid;
 	s16 from_nid;
 	u8 last_pid;
-	bool armed;
+	bool armed:1;
+	bool shared:1;
 	u8 settled;
 	u8 prev_pid;
 	u16 armed_off;
@@ -954,23 +958,34 @@ static int knumad_prev_nid(int last, int this_nid, pid_t pid)
 }
 
 /*
- * Is @r the memory of the thread of low pid bits @pid alone: its last
- * sample was that thread's and no other thread's came before (@prev_pid
- * none)?  Such memory follows its thread only: in a process without a
- * group, a destination that the flip back-off holds at a node the thread
- * left (the load balancer moved it for a while) is no reason to take its
- * memory there.  numa01t with THP on 2 nodes: two threads of a process
- * swapped nodes at 0.28 s and back at 0.80 s; the huge pages of one of
- * them sampled after its return went to the node it had left, its
- * locality falling to 45% by 3.4 s, and the process ended at 0.82
- * (1 run in 10).  Memory two threads use keeps its destination: a
- * contested region is kept together there.  Pure.
+ * Is @r the memory of the thread of low pid bits @pid alone: every
+ * sample of it so far was that thread's (@shared unset)?  Such memory
+ * follows its thread only: in a process without a group, a destination
+ * that the flip back-off holds at a node the thread left (the load
+ * balancer moved it for a while) is no reason to take its memory there.
+ * numa01t with THP on 2 nodes: two threads of a process swapped nodes at
+ * 0.28 s and back at 0.80 s; the huge pages of one of them sampled after
+ * its return went to the node it had left, its locality falling to 45%
+ * by 3.4 s, and the process ended at 0.82 (1 run in 10).  Memory two
+ * threads use keeps its destination: a contested region is kept
+ * together there.  The pid bits of two threads may collide (more than
+ * 256 threads): those read as one.  Pure.
  */
 static bool knumad_region_sole(const struct knumad_region *r, u8 pid)
 {
 	const u8 none = -1 & LAST__PID_MASK;
 
-	return pid != none && r->last_pid == pid && r->prev_pid == none;
+	return pid != none && r->last_pid == pid && !r->shared;
+}
+
+/* @r's sample was taken by the thread of low pid bits @pid (none: GUP). */
+static void knumad_region_took(struct knumad_region *r, u8 pid)
+{
+	const u8 none = -1 & LAST__PID_MASK;
+
+	if (r->last_pid != none && r->last_pid != pid)
+		r->shared = true;
+	r->last_pid = pid;
 }
 
 /*
@@ -2071,6 +2086,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 	struct mm_struct *mm = vma->vm_mm;
 	struct knumad_mm *km = READ_ONCE(mm->knumad);
 	int this_nid = numa_node_id(), nid = folio_nid(folio);
+	const u8 none = -1 & LAST__PID_MASK;
 	struct knumad_region *r;
 	int last, last_nid, prev, target, home;
 	struct knumad_thread *kt;
@@ -2133,8 +2149,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 			r->settled = 0;
 			goto out;
 		}
-		pid = current->mm == mm ? current->pid & LAST__PID_MASK :
-					  -1 & LAST__PID_MASK;
+		pid = current->mm == mm ? current->pid & LAST__PID_MASK : none;
 		sole = knumad_region_sole(r, pid);
 		prev = knumad_region_visit(r, this_nid, pid, first,
 					   !km->regrouped ||
@@ -2173,7 +2188,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		if (last_nid == NUMA_NO_NODE && huge)
 			last_nid = this_nid;
 		r->last_nid = this_nid;
-		r->last_pid = pid;
+		knumad_region_took(r, pid);
 		r->last_tid = current->mm == mm ? current->pid : 0;
 		last = r->target;
 		/* a process's home, or the home of the thread's part */
@@ -2196,12 +2211,12 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 						   target);
 		}
 		/*
-		 * The memory of one thread, kept at a node it left for
-		 * the flip back-off, stays where it is meanwhile: not
-		 * taken to a node nobody uses it from (see
-		 * knumad_region_sole()).
+		 * Without a group: the memory of one thread goes where
+		 * that thread samples it from, not to a destination held
+		 * elsewhere (see knumad_region_sole()).
 		 */
-		if (sole && home == NUMA_NO_NODE && target != this_nid)
+		if (sole && !km->implicit && !km->parts &&
+		    target != this_nid)
 			target = NUMA_NO_NODE;
 	}
 	/*
@@ -2819,9 +2834,12 @@ static bool knumad_region_stale(struct knumad_mm *km,
 			return false;
 		rcu_read_lock();
 		t = find_task_by_pid_ns(r->last_tid, &init_pid_ns);
-		if (t && t->mm == km->mm) {
+		if (t && READ_ONCE(t->mm) == km->mm) {
+			/* a keep the thread may not run at is no keep */
 			nid = knumad_task_pref(t);
-			if (nid == NUMA_NO_NODE)
+			if (nid == NUMA_NO_NODE ||
+			    !cpumask_intersects(cpumask_of_node(nid),
+						t->cpus_ptr))
 				nid = task_node(t);
 		}
 		rcu_read_unlock();

@@ -575,31 +575,34 @@ static struct knumad_region *knumad_test_visited(struct kunit *test)
 
 /*
  * A region only thread A sampled is A's alone (knumad_region_sole()):
- * its memory follows A and is not taken to a node A left.  Once B took
- * a visit, it is not, for either - nor after A's next visit (A, B, A):
- * memory two threads use keeps its destination.  No thread (a fault
- * from another process) is nobody's.
+ * its memory follows A and is not taken to a node A left.  Once another
+ * thread took a sample - at a visit's first or in the middle of A's
+ * visit - it is nobody's alone, for good, and so once a fault from
+ * another process (remote GUP, no thread) took one.
  */
 static void knumad_test_sole(struct kunit *test)
 {
 	struct knumad_region *r = knumad_test_visited(test);
+	struct knumad_region *g = knumad_test_visited(test);
 	const u8 none = -1 & LAST__PID_MASK, a = 0x21, b = 0x22;
 
 	KUNIT_EXPECT_FALSE(test, knumad_region_sole(r, a));
-	knumad_region_visit(r, 0, a, true, true, 0);
-	r->last_pid = a;
+	knumad_region_took(r, a);
 	KUNIT_EXPECT_TRUE(test, knumad_region_sole(r, a));
 	KUNIT_EXPECT_FALSE(test, knumad_region_sole(r, b));
 	KUNIT_EXPECT_FALSE(test, knumad_region_sole(r, none));
-	/* A again, from another node: still A's alone */
-	knumad_region_visit(r, 1, a, true, true, HZ);
+	knumad_region_took(r, a);
 	KUNIT_EXPECT_TRUE(test, knumad_region_sole(r, a));
-	knumad_region_visit(r, 1, b, true, true, 2 * HZ);
-	r->last_pid = b;
+	/* B in the middle of A's visit, then A again */
+	knumad_region_took(r, b);
 	KUNIT_EXPECT_FALSE(test, knumad_region_sole(r, b));
-	knumad_region_visit(r, 0, a, true, true, 3 * HZ);
-	r->last_pid = a;
+	knumad_region_took(r, a);
 	KUNIT_EXPECT_FALSE(test, knumad_region_sole(r, a));
+	/* A, a fault from another process, A */
+	knumad_region_took(g, a);
+	knumad_region_took(g, none);
+	knumad_region_took(g, a);
+	KUNIT_EXPECT_FALSE(test, knumad_region_sole(g, a));
 }
 
 /*
