@@ -479,7 +479,22 @@ static void knumad_test_stale(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, knumad_region_stale(km, r));
 	km->parts[0] = g0;
 	km->parts = NULL;
+	r->shared = true;	/* two threads' memory: no rule of one's */
 	KUNIT_EXPECT_FALSE(test, knumad_region_stale(km, r));
+	/*
+	 * One thread's memory in a process without parts goes where the
+	 * thread runs (kept nowhere): this one, which cannot move under
+	 * km->lock.  Not pid 11 of the machine, whatever runs it (a first
+	 * version of this check read another task's node by chance).
+	 */
+	r->shared = false;
+	r->last_pid = current->pid & LAST__PID_MASK;
+	r->last_tid = current->pid;
+	km->mm = current->mm;
+	r->target = numa_node_id();
+	KUNIT_EXPECT_FALSE(test, knumad_region_stale(km, r));
+	r->target = (numa_node_id() + 1) % nr_node_ids;
+	KUNIT_EXPECT_TRUE(test, knumad_region_stale(km, r));
 	spin_unlock(&km->lock);
 	xa_destroy(&km->threads);
 }
