@@ -142,7 +142,7 @@
  */
 #define KNUMAD_THREAD_MOVE_PAGES \
 	(max_t(unsigned long, SZ_32M, PMD_SIZE) >> PAGE_SHIFT)
-/* An armed sample nobody touched is re-armed elsewhere after this many passes. */
+/* An armed sample nobody touched is re-armed elsewhere after so many passes. */
 #define KNUMAD_REARM_PASSES	8
 /*
  * A region whose samples were local and at its destination this many
@@ -1892,8 +1892,8 @@ out:
  * @prev's (knumad_hint_raced()): a vote for @prev as @kt's peer, unless
  * it is @kt itself or nobody.  Boyer-Moore's majority vote: one candidate
  * and its margin per thread, so a thread's peer is the thread it shares
- * the most with, in constant space.  A thread whose low pid bits are all ones reads as
- * nobody, as in mainline's cpupid.
+ * the most with, in constant space.  A thread whose low pid bits are all
+ * ones reads as nobody, as in mainline's cpupid.
  */
 static void knumad_thread_peer(struct knumad_thread *kt, int own, int prev)
 {

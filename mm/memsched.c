@@ -1665,8 +1665,9 @@ static void memsched_count_group_mm(struct memsched_group *group,
  *
  * Walks the page tables of every range bound to @group, so the cost is
  * proportional to the group's resident memory (an implicit group holds its
- * process's resident memory, read from the RSS counters): the group balancer calls it
- * only for a group it considers moving, and at most every few seconds.
+ * process's resident memory, read from the RSS counters): the group
+ * balancer calls it only for a group it considers moving, and at most
+ * every few seconds.
  * May sleep.
  *
  * Return: resident pages of the group's ranges, on any node.

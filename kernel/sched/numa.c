@@ -29,8 +29,8 @@
  * a home: a wakeup keeps only an idle previous CPU there, a move there is
  * cold and a move away is fair.c's to judge, and the tick's pull brings
  * it back to an idle CPU there or in a swap with a thread there that is
- * away from where it wants to be - so its memory need not follow it.  Mainline's
- * numa_preferred_nid is left alone.
+ * away from where it wants to be - so its memory need not follow it.
+ * Mainline's numa_preferred_nid is left alone.
  *
  * The group balancer, a periodic work item, moves a group's home node when
  * that clearly evens out the threads per CPU between nodes, or when the

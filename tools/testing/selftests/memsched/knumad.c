@@ -2044,11 +2044,12 @@ static int knumad_shares(pid_t tid)
  * 2-core host, 8.3-43.1 s in 36 runs, 3 runs never in 40 s, 1 at 59.2
  * s (a pair put apart again for a while, memory at 88-94% at its home).
  * A pair seen in two parts meanwhile is only logged: a thread may leave
- * its part for a pass while its set is placed again.  The main thread looks at one page in
- * 16 (share_on_sampled()) and confirms with every page: its look at all
- * of 4 x 64 MiB every 100 ms made it a fifth busy thread, which took a
- * pair's room (busy_loner_leaves_pairs_together) - in a make test run of
- * 2026-12-06, pairs in two parts at 109 looks, never settled in 60 s.
+ * its part for a pass while its set is placed again.  The main thread
+ * looks at one page in 16 (share_on_sampled()) and confirms with every
+ * page: its look at all of 4 x 64 MiB every 100 ms made it a fifth busy
+ * thread, which took a pair's room (busy_loner_leaves_pairs_together) -
+ * in a make test run of 2026-12-06, pairs in two parts at 109 looks,
+ * never settled in 60 s.
  */
 TEST_F_TIMEOUT(knumad, sweeping_pairs_split_together, 120)
 {
@@ -2347,10 +2348,10 @@ TEST_F_TIMEOUT(knumad, no_home_where_other_processes_run, 90)
  * A mostly idle thread does not keep a process from its home: the main
  * thread, pinned to node 0, writes a 2 MiB buffer of its own every 500 ms
  * (it takes hinting faults, a few per pass) while two unpinned threads
- * write a 32 MiB buffer they share all the time.  The process fits one node through its
- * busy threads, so it gets an implicit group and keeps it.  Counting the
- * pinned thread as active would confine the process to node 0 and need
- * three CPUs there: no group at all on 2 x 2 CPUs.
+ * write a 32 MiB buffer they share all the time.  The process fits one
+ * node through its busy threads, so it gets an implicit group and keeps
+ * it.  Counting the pinned thread as active would confine the process to
+ * node 0 and need three CPUs there: no group at all on 2 x 2 CPUs.
  */
 TEST_F_TIMEOUT(knumad, implicit_group_ignores_an_idle_pinned_thread, 150)
 {
@@ -2659,27 +2660,25 @@ static void *late_fn(void *arg)
 
 /*
  * A busy thread knumad has no samples from yet may be the one that tells
- * whether its process needs a home: it counts, however old.  Two busy
- * threads pinned to two nodes, each with 32 MiB first touched there;
- * the one on node 0 spins without touching memory for 5 scan periods,
- * so knumad judges the other busy and has nothing from it.  Its 32 MiB
- * are first touched by the main thread, pinned there by the fixture,
- * before it starts: when it touched them itself, knumad's first pass
- * sampled some of them in one make test run (fc16, 2026-12-05), it got
- * an entry, and the two threads pinned apart were split into two groups
- * at 1.31 s - what happens once it writes, not what is tested here.  The process
- * must get no implicit group meanwhile: a home for the one thread knumad
- * knows would leave the other out.  Before the fix (threads older than
- * 2 s without an entry were not looked at) it got a group with one
- * member 3.09-4.18 s in (5 runs of 5); in
- * swapped_threads_go_back_to_their_memory, 3 setups of 3 went that way
- * in one run.  (Once the thread writes, the two pinned threads fit no
- * one node and the process is split: private_threads_keep_their_nodes
- * and split_process_settles_per_thread test what comes then.)  A split
- * that puts the two pinned threads in two parts leaves neither out: it
- * is not the case tested (fc47, 2026-12-06: the watching main thread
- * ran half a CPU under TCG, three busy threads fit no node of two CPUs,
- * and the process was split at 1.39 s).
+ * whether its process needs a home: it counts, however old.  Two busy threads
+ * pinned to two nodes, each with 32 MiB first touched there; the one on node 0
+ * spins without touching memory for 5 scan periods, so knumad judges the other
+ * busy and has nothing from it.  Its 32 MiB are first touched by the main
+ * thread, pinned there by the fixture, before it starts: when it touched them
+ * itself, knumad's first pass sampled some of them in one make test run (fc16,
+ * 2026-12-05), it got an entry, and the two threads pinned apart were split
+ * into two groups at 1.31 s - what happens once it writes, not what is tested
+ * here.  The process must get no implicit group meanwhile: a home for the one
+ * thread knumad knows would leave the other out.  Before the fix (threads older
+ * than 2 s without an entry were not looked at) it got a group with one member
+ * 3.09-4.18 s in (5 runs of 5); in swapped_threads_go_back_to_their_memory, 3
+ * setups of 3 went that way in one run.  (Once the thread writes, the two
+ * pinned threads fit no one node and the process is split:
+ * private_threads_keep_their_nodes and split_process_settles_per_thread test
+ * what comes then.)  A split that puts the two pinned threads in two parts
+ * leaves neither out: it is not the case tested (fc47, 2026-12-06: the watching
+ * main thread ran half a CPU under TCG, three busy threads fit no node of two
+ * CPUs, and the process was split at 1.39 s).
  */
 TEST_F_TIMEOUT(knumad, busy_thread_without_samples_counts, 60)
 {
