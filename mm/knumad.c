@@ -978,6 +978,41 @@ static bool knumad_region_sole(const struct knumad_region *r, u8 pid)
 	return pid != none && r->last_pid == pid && !r->shared;
 }
 
+/*
+ * @r, the memory of one thread alone (knumad_region_sole()), sampled on
+ * @this_nid by that thread at the first sample of its visit in a pass,
+ * the region's previous sample (the thread's, in an earlier visit) also
+ * having been on @this_nid, not the region's destination: two visits in
+ * a row say the thread runs there now.  The samples it took where it ran
+ * before are no vote against where it runs now: they are forgotten, and
+ * the region is decided by the samples from @this_nid (the flip back-off
+ * still bounds its changes: 1 + log2(seconds) at most, as any region's).
+ * Without this, a huge page - one sample a region and pass, counted
+ * KNUMAD_MIN_SAMPLES - whose samples from where its thread had been
+ * outvoted the new node's waited two passes more: numa01t with THP on 2
+ * nodes, a thread the load balancer had on node 0 for 2.3 s, its huge
+ * pages following it there, came back to node 1 and found them decided
+ * for node 0 for 2.6 s more (final 0.82 in 1 run of 5).  Samples that
+ * said the memory was touched from another node (@xnode) go too: they
+ * were the thread's own, before it moved; threads whose low pid bits
+ * collide read as one here as everywhere.  Pure but for @r.
+ */
+static void knumad_region_follow(struct knumad_region *r, int nr_nodes,
+				 int this_nid, int was_nid)
+{
+	int nid;
+
+	if (r->target == NUMA_NO_NODE || r->target == this_nid ||
+	    was_nid != this_nid)
+		return;
+	for (nid = 0; nid < nr_nodes; nid++)
+		if (nid != this_nid)
+			r->weight[nid] = 0;
+	r->nr = r->weight[this_nid];
+	r->known = min(r->known, r->nr);
+	r->xnode = 0;
+}
+
 /* @r's sample was taken by the thread of low pid bits @pid (none: GUP). */
 static void knumad_region_took(struct knumad_region *r, u8 pid)
 {
@@ -2088,11 +2123,11 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 	int this_nid = numa_node_id(), nid = folio_nid(folio);
 	const u8 none = -1 & LAST__PID_MASK;
 	struct knumad_region *r;
-	int last, last_nid, prev, target, home;
+	int last, last_nid, prev, target, home, was;
 	struct knumad_thread *kt;
 	unsigned long now;
 	u8 pid;
-	bool huge, first, sole;
+	bool huge, first, sole, alone;
 	bool move = false;
 
 	if (!km || !READ_ONCE(knumad_enabled) || !vma_is_anonymous(vma))
@@ -2187,6 +2222,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		huge = pmd && folio_test_pmd_mappable(folio);
 		if (last_nid == NUMA_NO_NODE && huge)
 			last_nid = this_nid;
+		was = r->last_nid;
 		r->last_nid = this_nid;
 		knumad_region_took(r, pid);
 		r->last_tid = current->mm == mm ? current->pid : 0;
@@ -2199,6 +2235,10 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 						 NUMA_NO_NODE, r, now);
 		else
 			home = NUMA_NO_NODE;
+		/* one thread's memory, no home: where it ran before is past */
+		alone = sole && !km->implicit && !km->parts;
+		if (alone && first)
+			knumad_region_follow(r, nr_node_ids, this_nid, was);
 		target = knumad_region_sample(r, nr_node_ids, this_nid,
 					      last_nid, home,
 					      huge ? KNUMAD_MIN_SAMPLES : 1,
@@ -2215,8 +2255,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		 * that thread samples it from, not to a destination held
 		 * elsewhere (see knumad_region_sole()).
 		 */
-		if (sole && !km->implicit && !km->parts &&
-		    target != this_nid)
+		if (alone && target != this_nid)
 			target = NUMA_NO_NODE;
 	}
 	/*

@@ -620,6 +620,63 @@ static void knumad_test_sole(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, knumad_region_sole(g, a));
 }
 
+/* A huge-page sample of one thread's region on @nid, at @now */
+static int kt_huge(struct knumad_region *r, int nid, bool follow, int was,
+		   unsigned long now)
+{
+	if (follow)
+		knumad_region_follow(r, KT_NODES, nid, was);
+	return knumad_region_sample(r, KT_NODES, nid, nid, NUMA_NO_NODE,
+				    KNUMAD_MIN_SAMPLES, now);
+}
+
+/*
+ * A huge page of one thread, decided for node 1 by three samples there,
+ * then sampled from node 2, where the thread runs now: the second sample
+ * in a row from node 2 (a visit's first, a pass after the first) forgets
+ * the other nodes' (knumad_region_follow()) and decides the region for
+ * node 2 - where without it node 1's samples still outvote node 2's.
+ * One sample elsewhere, or one at the destination, forgets nothing.
+ * knumad_hint_fault() calls it only at a visit's first sample.
+ */
+static void knumad_test_follow(struct kunit *test)
+{
+	struct knumad_region *r = knumad_test_region(test);
+	struct knumad_region *o = knumad_test_region(test);
+	unsigned long now = 1000;
+	int i;
+
+	for (i = 0; i < 3; i++, now += HZ) {
+		kt_huge(r, 1, true, 1, now);
+		kt_huge(o, 1, false, 1, now);
+	}
+	KUNIT_EXPECT_EQ(test, r->target, 1);
+	KUNIT_EXPECT_EQ(test, o->target, 1);
+	/* a sample from node 3 (not counted as a second in a row) */
+	KUNIT_EXPECT_EQ(test, kt_huge(r, 3, false, 1, now), 1);
+	KUNIT_EXPECT_EQ(test, kt_huge(o, 3, false, 1, now), 1);
+	/* at the destination: nothing forgotten */
+	knumad_region_follow(r, KT_NODES, 1, 1);
+	KUNIT_EXPECT_EQ(test, r->weight[3], 1U * KNUMAD_MIN_SAMPLES);
+	KUNIT_EXPECT_EQ(test, r->weight[1], 3U * KNUMAD_MIN_SAMPLES);
+	/* the first sample from node 2 (the last was node 1's): outvoted */
+	KUNIT_EXPECT_EQ(test, kt_huge(r, 2, true, 1, now), 1);
+	KUNIT_EXPECT_EQ(test, kt_huge(o, 2, false, 1, now), 1);
+	KUNIT_EXPECT_EQ(test, r->weight[1], 3U * KNUMAD_MIN_SAMPLES);
+	now += HZ;
+	/* the second in a row: node 1's samples are forgotten */
+	KUNIT_EXPECT_EQ(test, kt_huge(r, 2, true, 2, now), 2);
+	KUNIT_EXPECT_EQ(test, r->weight[1], 0U);
+	KUNIT_EXPECT_EQ(test, r->weight[3], 0U);
+	KUNIT_EXPECT_EQ(test, r->nr, r->weight[2]);
+	KUNIT_EXPECT_LE(test, r->known, r->nr);
+	KUNIT_EXPECT_EQ(test, kt_huge(o, 2, false, 2, now), 1);
+	now += HZ;
+	/* one sample back on node 1 after node 2's: forgets nothing */
+	KUNIT_EXPECT_EQ(test, kt_huge(r, 1, true, 2, now), 2);
+	KUNIT_EXPECT_NE(test, r->weight[2], 0U);
+}
+
 /*
  * Two threads on two nodes sweep one buffer: a pass's 16 samples of a
  * region all go to whichever comes first.  Runs of three passes each
@@ -1365,6 +1422,7 @@ static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_placed),
 	KUNIT_CASE(knumad_test_stale),
 	KUNIT_CASE(knumad_test_sole),
+	KUNIT_CASE(knumad_test_follow),
 	KUNIT_CASE(knumad_test_majority),
 	KUNIT_CASE(knumad_test_shared_stays),
 	KUNIT_CASE(knumad_test_flip_backoff),
