@@ -2851,7 +2851,15 @@ static void knumad_region_moved(struct knumad_mm *km, unsigned long index,
  * process without a group or parts, the memory of one thread whose
  * bulk move goes to another node than where the thread is kept, or runs
  * when it is kept nowhere: asked while the load balancer had it away.
- * Under km->lock.
+ * In a process with an implicit group, a destination other than the
+ * home, sampled before the group came, for a region whose samples do not
+ * say it is shared (those keep their destination under a home, as
+ * knumad_region_sample() keeps it): the home decides now.  numa01t with
+ * THP on 2 nodes: a thread the load balancer had on the other node for
+ * 0.34 s asked for its huge pages there; its process got a home on its
+ * own node at the first look, while it was still away, and the waiting
+ * moves took 250 of its 512 sampled pages away from it, and from the
+ * home, over 5 s while it ran at home (final 0.84).  Under km->lock.
  */
 static bool knumad_region_stale(struct knumad_mm *km,
 				const struct knumad_region *r)
@@ -2861,7 +2869,14 @@ static bool knumad_region_stale(struct knumad_mm *km,
 	int nid = NUMA_NO_NODE;
 
 	lockdep_assert_held(&km->lock);
-	if (!r->last_tid || km->implicit)
+	if (km->implicit) {
+		if (r->placed == (u16)km->placed)
+			return false;
+		nid = READ_ONCE(km->implicit->home_nid);
+		return nid != NUMA_NO_NODE && r->target != nid &&
+		       r->xnode * 4 <= r->nr;
+	}
+	if (!r->last_tid)
 		return false;
 	/*
 	 * Without a group: the memory of one thread (knumad_region_sole())

@@ -404,7 +404,9 @@ static void knumad_test_placed(struct kunit *test)
  * made when the thread that sampled it is now in a part at another home;
  * it is when that thread's part is at the destination (threads that share
  * memory, put together in one part), or when nothing tells where the
- * thread belongs.
+ * thread belongs.  In a process with an implicit group, a destination
+ * other than the home, asked before the group came, gives way unless the
+ * region's samples say it is shared.
  */
 static void knumad_test_stale(struct kunit *test)
 {
@@ -470,8 +472,23 @@ static void knumad_test_stale(struct kunit *test)
 	r->last_tid = 0;
 	KUNIT_EXPECT_FALSE(test, knumad_region_stale(km, r));
 	r->last_tid = 11;
+	/* an implicit home (node 0) came after the region asked for node 1 */
 	km->implicit = g0;
+	KUNIT_EXPECT_TRUE(test, knumad_region_stale(km, r));
+	/* asked since: kept */
+	r->placed = 2;
 	KUNIT_EXPECT_FALSE(test, knumad_region_stale(km, r));
+	r->placed = 1;
+	/* asked for the home itself */
+	r->target = 0;
+	KUNIT_EXPECT_FALSE(test, knumad_region_stale(km, r));
+	r->target = 1;
+	/* samples that say it is shared: it keeps its destination */
+	r->nr = 8;
+	r->xnode = 3;
+	KUNIT_EXPECT_FALSE(test, knumad_region_stale(km, r));
+	r->nr = 0;
+	r->xnode = 0;
 	km->implicit = NULL;
 	KUNIT_EXPECT_TRUE(test, knumad_region_stale(km, r));
 	/* a part whose group is not made yet, a process never split */
