@@ -549,6 +549,116 @@ static void knumad_test_shared_stays(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, r->flips, 0U);
 }
 
+/* @r: 40 samples of threads on nodes 2 and 3 taking turns on its folios */
+static void kt_shared_2_3(struct knumad_region *r)
+{
+	int i;
+
+	kt_sample(r, 2, NUMA_NO_NODE, 0);
+	for (i = 1; i < 40; i++)
+		kt_sample(r, 2 + (i & 1), 2 + !(i & 1), 0);
+}
+
+/*
+ * A buffer shared by threads on nodes 2 and 3 whose folios sit on node
+ * 1, where no thread of the process runs, is stranded: it goes to the
+ * user node with the most samples (the home, then the sampling node, on
+ * a tie; only a node the cpuset allows) and stays while a thread of the
+ * process runs there; once none does, it goes at once - no flip
+ * back-off.  Not from a node a thread of the process runs on, that a
+ * sample came from, or that last touched the folio; not from the home
+ * or bound for it; not a region one node uses (knumad_region_user()'s)
+ * or with too few second touches.
+ */
+static void knumad_test_stranded(struct kunit *test)
+{
+	struct knumad_region *r = knumad_test_region(test);
+	struct knumad_region *q = knumad_test_region(test);
+	struct knumad_region *p = knumad_test_region(test);
+	unsigned long f[KT_NODES] = { 0, 0, 5, 5 };
+	nodemask_t all = NODE_MASK_NONE, some;
+	int i;
+
+	for (i = 0; i < KT_NODES; i++)
+		node_set(i, all);
+	some = all;
+	node_clear(3, some);
+	kt_shared_2_3(r);
+	kt_shared_2_3(q);
+	KUNIT_EXPECT_EQ(test, r->target, NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, r->weight[2], r->weight[3]);
+	/* on node 2, a user's: it stays */
+	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &all, 2,
+						     3, 2, NUMA_NO_NODE, 0),
+			NUMA_NO_NODE);
+	/* on node 1: the home, last touched from there, a thread there */
+	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &all, 1,
+						     2, 3, 1, 0),
+			NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &all, 1,
+						     2, 1, NUMA_NO_NODE, 0),
+			NUMA_NO_NODE);
+	f[1] = 1;
+	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &all, 1,
+						     2, 3, NUMA_NO_NODE, 0),
+			NUMA_NO_NODE);
+	f[1] = 0;
+	/* stranded: the sampling node on a tie, the home before it */
+	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &all, 1,
+						     2, 3, NUMA_NO_NODE, 0), 2);
+	KUNIT_EXPECT_EQ(test, r->target, 2);
+	KUNIT_EXPECT_EQ(test, knumad_region_stranded(q, KT_NODES, f, &all, 1,
+						     2, 3, 3, 0), 3);
+	/* a node the cpuset does not allow is no destination */
+	q->target = NUMA_NO_NODE;
+	KUNIT_EXPECT_EQ(test, knumad_region_stranded(q, KT_NODES, f, &some, 1,
+						     3, 2, NUMA_NO_NODE, 0), 2);
+	/* moved to node 2 and shared still: it stays, the folio anywhere */
+	for (i = 0; i < 40; i++)
+		KUNIT_EXPECT_EQ(test, kt_sample(r, 2 + (i & 1), 2 + !(i & 1),
+						HZ), 2);
+	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &all, 2,
+						     3, 2, NUMA_NO_NODE, HZ), 2);
+	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &all, 1,
+						     3, 2, NUMA_NO_NODE, HZ), 2);
+	KUNIT_EXPECT_EQ(test, r->flips, 0U);
+	/*
+	 * Its users now on node 0 (sharing it with a thread of another
+	 * process on node 1: samples still cross-node): while a thread of
+	 * the process still faults from node 2, it stays; once none does,
+	 * it goes at once, back-off or not.
+	 */
+	for (i = 0; i < 200; i++)
+		KUNIT_EXPECT_EQ(test, kt_sample(r, 0, 1, HZ + 1), 2);
+	f[0] = 5;
+	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &all, 2,
+						     0, 1, NUMA_NO_NODE,
+						     HZ + 1), 2);
+	f[2] = 0;
+	f[3] = 0;
+	r->flips = KNUMAD_MAX_FLIP_SHIFT;
+	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &all, 2,
+						     0, 1, NUMA_NO_NODE,
+						     HZ + 1), 0);
+	KUNIT_EXPECT_EQ(test, r->flips, KNUMAD_MAX_FLIP_SHIFT + 1U);
+	/* bound for the home: it stays there */
+	r->target = 1;
+	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &all, 2,
+						     0, 3, 1, HZ + 1), 1);
+	/* one node's memory, or too few second touches: not stranded */
+	kt_sample(p, 2, NUMA_NO_NODE, 0);
+	KUNIT_EXPECT_EQ(test, knumad_region_stranded(p, KT_NODES, f, &all, 1,
+						     0, 3, NUMA_NO_NODE, 0),
+			NUMA_NO_NODE);
+	kt_sample(p, 2, 2, 0);
+	kt_sample(p, 2, 2, 0);
+	KUNIT_EXPECT_EQ(test, p->target, 2);
+	p->target = NUMA_NO_NODE;
+	KUNIT_EXPECT_EQ(test, knumad_region_stranded(p, KT_NODES, f, &all, 1,
+						     0, 3, NUMA_NO_NODE, 0),
+			NUMA_NO_NODE);
+}
+
 /*
  * A visit as knumad_hint_fault() takes it: thread @pid on @nid samples
  * the 16 folios of @r's chunk, whose last touchers are in @fnid/@fpid
@@ -1442,6 +1552,7 @@ static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_follow),
 	KUNIT_CASE(knumad_test_majority),
 	KUNIT_CASE(knumad_test_shared_stays),
+	KUNIT_CASE(knumad_test_stranded),
 	KUNIT_CASE(knumad_test_flip_backoff),
 	KUNIT_CASE(knumad_test_handover),
 	KUNIT_CASE(knumad_test_visit_rules),
