@@ -156,6 +156,8 @@
 #define KNUMAD_MAX_SETTLED	3
 /* After the n-th change of destination, wait 2^n seconds (up to 64 s). */
 #define KNUMAD_MAX_FLIP_SHIFT	6
+/* knumad_region::strands saturates here (3 bits): 1 + log2(64 s) */
+#define KNUMAD_MAX_STRANDS	7
 /*
  * A pass over a process whose samples were all local (no remote fault,
  * so no folio queued and no destination changed) and whose groups did
@@ -362,6 +364,9 @@
  * @shared:	a sample came from another thread than the one before it
  *		(or from another process), ever: not one thread's memory
  *		alone (knumad_region_sole()).
+ * @strands:	how often knumad_region_stranded() changed @target, up to
+ *		KNUMAD_MAX_STRANDS: its next change waits
+ *		knumad_flip_wait(@strands) from @flip_at.
  * @armed_period: knumad_scan.periods when the sample was armed, its low
  *		16 bits: a settled region's wait (2^KNUMAD_MAX_SETTLED periods
  *		at most) is counted in them.  A region not armed for 65,536
@@ -385,6 +390,7 @@ struct knumad_region {
 	u8 last_pid;
 	bool armed:1;
 	bool shared:1;
+	u8 strands:3;
 	u8 settled;
 	u8 prev_pid;
 	u16 armed_off;
@@ -941,11 +947,14 @@ static int knumad_region_sample(struct knumad_region *r, int nr_nodes,
 }
 
 /*
- * Does no thread of the process run on @nid: none of its hinting faults
+ * Does the process look absent from @nid: none of its hinting faults
  * (@faults, knumad_mm::faults, halved at each pass) came from there
  * lately, nor more than an eighth of @r's samples, nor the sample whose
- * folio was last touched from @last_nid?  A node nobody uses memory
- * from.  Pure.
+ * folio was last touched from @last_nid?  An estimate: a fault count
+ * reads zero log2(count) + 1 passes after the last fault, and a thread
+ * whose own memory is settled (sampled every few periods) may be there
+ * still; knumad_region_stranded() bounds what a wrong guess costs.
+ * Pure.
  */
 static bool knumad_region_unused(const struct knumad_region *r,
 				 const unsigned long *faults, int nid,
@@ -958,30 +967,32 @@ static bool knumad_region_unused(const struct knumad_region *r,
  * A region shared across nodes (more than a quarter of its samples on
  * folios last touched from another node: knumad_region_user() decides
  * nothing), whose folio, sampled on @this_nid and last touched from
- * @last_nid, sits on @src, a node no thread of the process uses memory
- * from (knumad_region_unused()), and whose destination is none, or such
- * a node too, is stranded: it stays put because its users share it, yet
- * where it is, it is remote to all of them.  It goes to the node with the
- * most samples among those the process's threads fault from and @mems
- * (the faulting thread's cpuset mems with memory) allows - @home, then
- * @this_nid, on a tie.  That node is one of its users: the region is
- * stranded again only once no thread of the process ran there for a
- * pass or more, so it moves at most once per such departure, and a
- * contested region keeps its destination (knumad_region_sample()).  The
- * change waits for no flip back-off: a destination nobody uses holds
- * nothing (knumad_region_visit() sets the longest back-off at a turn,
- * and a region decided for where two threads had taken turns would wait
- * 64 s).  Memory at @home, or bound for it, stays: the threads prefer
- * the home, and those away from it come back.  make bench's shared
- * workload on 4 nodes, one CPU a node: the two threads of a process, on
- * two nodes other than the one its buffer was first touched on, left
- * most of it there - locality 0.33 and 0.44 in 2 runs of 6, where 0.5 is
- * the most two nodes sharing one buffer can have.  Returns the
- * destination.  Pure but for @r.
+ * @last_nid, sits on @src, a node the process looks absent from
+ * (knumad_region_unused()), and whose destination is none or such a node
+ * too, is stranded: it stays put because its users share it, yet where
+ * it is, it is remote to all of them.  It goes to a node the process's
+ * threads fault from, in @mems (the faulting thread's cpuset mems) and
+ * @memory (nodes with memory): @home if it is one with samples of the
+ * region, else the one with the most samples, @this_nid on a tie.  A
+ * contested region keeps that destination (knumad_region_sample()) until
+ * the process looks absent from it in turn.  The first such change waits
+ * for no flip back-off - a destination nobody uses holds nothing, and
+ * knumad_region_visit() holds a region two threads took turns on for
+ * 64 s - but each one after it waits knumad_flip_wait(@strands): at most
+ * 1 + log2(seconds) changes of this kind, whatever the estimate of
+ * absence gets wrong.  Memory at @home (the process's, or the sampling
+ * thread's part's), or bound for it, stays: the threads prefer the home,
+ * and those away from it come back.  make
+ * bench's shared workload on 4 nodes, one CPU a node: the two threads of
+ * a process, on two nodes other than the one its buffer was first
+ * touched on, left most of it there - locality 0.33 and 0.44 in 2 runs
+ * of 6, where 0.5 is the most two nodes sharing one buffer can have.
+ * Returns the destination.  Pure but for @r.
  */
 static int knumad_region_stranded(struct knumad_region *r, int nr_nodes,
 				  const unsigned long *faults,
-				  const nodemask_t *mems, int src,
+				  const nodemask_t *mems,
+				  const nodemask_t *memory, int src,
 				  int this_nid, int last_nid, int home,
 				  unsigned long now)
 {
@@ -993,19 +1004,27 @@ static int knumad_region_stranded(struct knumad_region *r, int nr_nodes,
 	    (r->target != NUMA_NO_NODE &&
 	     !knumad_region_unused(r, faults, r->target, last_nid)))
 		return r->target;
+	if (r->strands &&
+	    time_before(now, r->flip_at + knumad_flip_wait(r->strands)))
+		return r->target;
 	for (nid = 0; nid < nr_nodes; nid++) {
-		if (!faults[nid] || !node_isset(nid, *mems) ||
-		    !r->weight[nid])
+		if (!faults[nid] || !r->weight[nid] ||
+		    !node_isset(nid, *mems) || !node_isset(nid, *memory))
 			continue;
+		if (nid == home) {
+			best = nid;
+			break;
+		}
 		if (best == NUMA_NO_NODE || r->weight[nid] > r->weight[best] ||
-		    (r->weight[nid] == r->weight[best] &&
-		     (nid == home || (nid == this_nid && best != home))))
+		    (r->weight[nid] == r->weight[best] && nid == this_nid))
 			best = nid;
 	}
 	if (best == NUMA_NO_NODE)
 		return r->target;
 	if (r->target != NUMA_NO_NODE && r->flips < U16_MAX)
 		r->flips++;
+	if (r->strands < KNUMAD_MAX_STRANDS)
+		r->strands++;
 	r->target = best;
 	r->flip_at = now;
 	return best;
@@ -2314,17 +2333,19 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 					      last_nid, home,
 					      huge ? KNUMAD_MIN_SAMPLES : 1,
 					      now);
-		/* shared memory where none of its users runs */
-		if (!alone && r->xnode * 4 > r->nr) {
-			nodemask_t mems;
-
-			nodes_and(mems, cpuset_current_mems_allowed,
-				  node_states[N_MEMORY]);
+		/*
+		 * Shared memory where none of its users runs.  Not for a
+		 * fault from outside the process (remote GUP, a kthread
+		 * using the mm): its node and cpuset are not the process's.
+		 */
+		if (!alone && current->mm == mm &&
+		    !(current->flags & PF_KTHREAD))
 			target = knumad_region_stranded(r, nr_node_ids,
-							km->faults, &mems, nid,
-							this_nid, last_nid,
+							km->faults,
+							&cpuset_current_mems_allowed,
+							&node_states[N_MEMORY],
+							nid, this_nid, last_nid,
 							home, now);
-		}
 		knumad_region_settle(r, target, nid, this_nid, huge);
 		r->placed = km->placed;
 		if (target != last) {

@@ -559,16 +559,32 @@ static void kt_shared_2_3(struct knumad_region *r)
 		kt_sample(r, 2 + (i & 1), 2 + !(i & 1), 0);
 }
 
+/* knumad_region_stranded() with every node allowed and with memory */
+static int kt_strand(struct knumad_region *r, const unsigned long *f,
+		     int src, int this_nid, int last_nid, int home,
+		     unsigned long now)
+{
+	nodemask_t all = NODE_MASK_NONE;
+	int i;
+
+	for (i = 0; i < KT_NODES; i++)
+		node_set(i, all);
+	return knumad_region_stranded(r, KT_NODES, f, &all, &all, src,
+				      this_nid, last_nid, home, now);
+}
+
 /*
  * A buffer shared by threads on nodes 2 and 3 whose folios sit on node
- * 1, where no thread of the process runs, is stranded: it goes to the
- * user node with the most samples (the home, then the sampling node, on
- * a tie; only a node the cpuset allows) and stays while a thread of the
- * process runs there; once none does, it goes at once - no flip
- * back-off.  Not from a node a thread of the process runs on, that a
- * sample came from, or that last touched the folio; not from the home
- * or bound for it; not a region one node uses (knumad_region_user()'s)
- * or with too few second touches.
+ * 1, where the process looks absent, is stranded: it goes to the user
+ * node with the most samples (the sampling node on a tie; the home if it
+ * is a user; only a node the cpuset allows, with memory, that the
+ * process faults from) and stays while the process faults from there;
+ * once it does not, it goes again, the first time at once (whatever the
+ * flip back-off), then after 2 s, 4 s ...  Not from a node the process
+ * faults from, that more than an eighth of the samples came from, or
+ * that last touched the folio; not from the home or bound for it; not a
+ * region one node uses (knumad_region_user()'s) or with too few second
+ * touches.
  */
 static void knumad_test_stranded(struct kunit *test)
 {
@@ -586,76 +602,93 @@ static void knumad_test_stranded(struct kunit *test)
 	kt_shared_2_3(r);
 	kt_shared_2_3(q);
 	KUNIT_EXPECT_EQ(test, r->target, NUMA_NO_NODE);
-	KUNIT_EXPECT_EQ(test, r->weight[2], r->weight[3]);
+	KUNIT_EXPECT_EQ(test, r->weight[2], 20U);
+	KUNIT_EXPECT_EQ(test, r->weight[3], 20U);
+	KUNIT_EXPECT_EQ(test, r->nr, 40U);
 	/* on node 2, a user's: it stays */
-	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &all, 2,
-						     3, 2, NUMA_NO_NODE, 0),
+	KUNIT_EXPECT_EQ(test, kt_strand(r, f, 2, 3, 2, NUMA_NO_NODE, 0),
 			NUMA_NO_NODE);
-	/* on node 1: the home, last touched from there, a thread there */
-	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &all, 1,
-						     2, 3, 1, 0),
-			NUMA_NO_NODE);
-	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &all, 1,
-						     2, 1, NUMA_NO_NODE, 0),
+	/* on node 1: the home, last touched from there, faults from there */
+	KUNIT_EXPECT_EQ(test, kt_strand(r, f, 1, 2, 3, 1, 0), NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, kt_strand(r, f, 1, 2, 1, NUMA_NO_NODE, 0),
 			NUMA_NO_NODE);
 	f[1] = 1;
-	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &all, 1,
-						     2, 3, NUMA_NO_NODE, 0),
+	KUNIT_EXPECT_EQ(test, kt_strand(r, f, 1, 2, 3, NUMA_NO_NODE, 0),
 			NUMA_NO_NODE);
 	f[1] = 0;
-	/* stranded: the sampling node on a tie, the home before it */
-	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &all, 1,
-						     2, 3, NUMA_NO_NODE, 0), 2);
-	KUNIT_EXPECT_EQ(test, r->target, 2);
-	KUNIT_EXPECT_EQ(test, knumad_region_stranded(q, KT_NODES, f, &all, 1,
-						     2, 3, 3, 0), 3);
-	/* a node the cpuset does not allow is no destination */
+	/* more than an eighth of the samples from node 1: it stays */
+	r->weight[1] = 6;
+	KUNIT_EXPECT_EQ(test, kt_strand(r, f, 1, 2, 3, NUMA_NO_NODE, 0),
+			NUMA_NO_NODE);
+	/*
+	 * An eighth: stranded.  Node 0's samples are the most, but the
+	 * process faults from node 0 no more: the sampling node of the
+	 * two users, tied.
+	 */
+	r->weight[1] = 5;
+	r->weight[0] = 30;
+	KUNIT_EXPECT_EQ(test, kt_strand(r, f, 1, 3, 2, NUMA_NO_NODE, 0), 3);
+	KUNIT_EXPECT_EQ(test, r->target, 3);
+	KUNIT_EXPECT_EQ(test, (unsigned int)r->strands, 1U);
+	r->weight[0] = 0;
+	r->weight[1] = 0;
+	/* the home if it is a user, lighter or not; the cpuset's nodes */
+	q->weight[3] = 10;
+	KUNIT_EXPECT_EQ(test, kt_strand(q, f, 1, 2, 3, 3, 0), 3);
 	q->target = NUMA_NO_NODE;
-	KUNIT_EXPECT_EQ(test, knumad_region_stranded(q, KT_NODES, f, &some, 1,
-						     3, 2, NUMA_NO_NODE, 0), 2);
-	/* moved to node 2 and shared still: it stays, the folio anywhere */
+	q->strands = 0;
+	q->weight[3] = 30;
+	KUNIT_EXPECT_EQ(test, knumad_region_stranded(q, KT_NODES, f, &some,
+						     &all, 1, 3, 2,
+						     NUMA_NO_NODE, 0), 2);
+	q->target = NUMA_NO_NODE;
+	q->strands = 0;
+	KUNIT_EXPECT_EQ(test, knumad_region_stranded(q, KT_NODES, f, &all,
+						     &some, 1, 3, 2,
+						     NUMA_NO_NODE, 0), 2);
+	/* at node 3 and shared still: it stays, the folio anywhere */
 	for (i = 0; i < 40; i++)
 		KUNIT_EXPECT_EQ(test, kt_sample(r, 2 + (i & 1), 2 + !(i & 1),
-						HZ), 2);
-	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &all, 2,
-						     3, 2, NUMA_NO_NODE, HZ), 2);
-	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &all, 1,
-						     3, 2, NUMA_NO_NODE, HZ), 2);
+						HZ), 3);
+	KUNIT_EXPECT_EQ(test, kt_strand(r, f, 3, 2, 3, NUMA_NO_NODE, HZ), 3);
+	KUNIT_EXPECT_EQ(test, kt_strand(r, f, 1, 2, 3, NUMA_NO_NODE, HZ), 3);
 	KUNIT_EXPECT_EQ(test, r->flips, 0U);
 	/*
 	 * Its users now on node 0 (sharing it with a thread of another
-	 * process on node 1: samples still cross-node): while a thread of
-	 * the process still faults from node 2, it stays; once none does,
-	 * it goes at once, back-off or not.
+	 * process on node 1: samples still cross-node): while the process
+	 * still faults from node 3, it stays; once it does not, it goes,
+	 * the flip back-off what it may be, but 2 s after the last change
+	 * of this kind at the soonest.
 	 */
 	for (i = 0; i < 200; i++)
-		KUNIT_EXPECT_EQ(test, kt_sample(r, 0, 1, HZ + 1), 2);
+		KUNIT_EXPECT_EQ(test, kt_sample(r, 0, 1, HZ), 3);
 	f[0] = 5;
-	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &all, 2,
-						     0, 1, NUMA_NO_NODE,
-						     HZ + 1), 2);
+	KUNIT_EXPECT_EQ(test, kt_strand(r, f, 3, 0, 1, NUMA_NO_NODE, HZ), 3);
 	f[2] = 0;
 	f[3] = 0;
 	r->flips = KNUMAD_MAX_FLIP_SHIFT;
-	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &all, 2,
-						     0, 1, NUMA_NO_NODE,
-						     HZ + 1), 0);
+	KUNIT_EXPECT_EQ(test, kt_strand(r, f, 3, 0, 1, NUMA_NO_NODE,
+					2 * HZ - 1), 3);
+	KUNIT_EXPECT_EQ(test, kt_strand(r, f, 3, 0, 1, NUMA_NO_NODE, 2 * HZ),
+			0);
 	KUNIT_EXPECT_EQ(test, r->flips, KNUMAD_MAX_FLIP_SHIFT + 1U);
+	KUNIT_EXPECT_EQ(test, (unsigned int)r->strands, 2U);
+	/* a destination the folio's last toucher ran on is no stranding */
+	r->target = 3;
+	KUNIT_EXPECT_EQ(test, kt_strand(r, f, 1, 0, 3, NUMA_NO_NODE, 60 * HZ),
+			3);
 	/* bound for the home: it stays there */
 	r->target = 1;
-	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &all, 2,
-						     0, 3, 1, HZ + 1), 1);
+	KUNIT_EXPECT_EQ(test, kt_strand(r, f, 2, 0, 3, 1, 60 * HZ), 1);
 	/* one node's memory, or too few second touches: not stranded */
 	kt_sample(p, 2, NUMA_NO_NODE, 0);
-	KUNIT_EXPECT_EQ(test, knumad_region_stranded(p, KT_NODES, f, &all, 1,
-						     0, 3, NUMA_NO_NODE, 0),
+	KUNIT_EXPECT_EQ(test, kt_strand(p, f, 1, 0, 3, NUMA_NO_NODE, 0),
 			NUMA_NO_NODE);
 	kt_sample(p, 2, 2, 0);
 	kt_sample(p, 2, 2, 0);
 	KUNIT_EXPECT_EQ(test, p->target, 2);
 	p->target = NUMA_NO_NODE;
-	KUNIT_EXPECT_EQ(test, knumad_region_stranded(p, KT_NODES, f, &all, 1,
-						     0, 3, NUMA_NO_NODE, 0),
+	KUNIT_EXPECT_EQ(test, kt_strand(p, f, 1, 0, 3, NUMA_NO_NODE, 0),
 			NUMA_NO_NODE);
 }
 
