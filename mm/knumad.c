@@ -982,12 +982,12 @@ static bool knumad_region_unused(const struct knumad_region *r,
  * 1 + log2(seconds) changes of this kind, whatever the estimate of
  * absence gets wrong.  Memory at @home (the process's, or the sampling
  * thread's part's), or bound for it, stays: the threads prefer the home,
- * and those away from it come back.  make
- * bench's shared workload on 4 nodes, one CPU a node: the two threads of
- * a process, on two nodes other than the one its buffer was first
- * touched on, left most of it there - locality 0.33 and 0.44 in 2 runs
- * of 6, where 0.5 is the most two nodes sharing one buffer can have.
- * Returns the destination.  Pure but for @r.
+ * and those away from it come back.  make bench's shared workload on 4
+ * nodes, one CPU a node: the two threads of a process, on two nodes
+ * other than the one its buffer was first touched on, left most of it
+ * there - locality 0.33 and 0.44 in 2 runs of 6, where 0.5 is the most
+ * two nodes sharing one buffer can have.  Returns the destination.  Pure
+ * but for @r.
  */
 static int knumad_region_stranded(struct knumad_region *r, int nr_nodes,
 				  const unsigned long *faults,
