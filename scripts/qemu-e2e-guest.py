@@ -312,7 +312,7 @@ def vhost_mapper(pid, size):
     return child, n
 
 
-def check_qmp(qmp, pid, nn, node_groups):
+def check_qmp(qmp, pid, nn, node_groups, kinds):
     """query-memsched on the wire says what /proc/<pid>/memsched says."""
     say('qmp greeting: ' + json.dumps(qmp.greeting.get('QMP', {})
                                       .get('version', {}).get('qemu')))
@@ -321,7 +321,11 @@ def check_qmp(qmp, pid, nn, node_groups):
           'QMP query-memsched with an unknown argument is an error: '
           + json.dumps(bad.get('error', bad)))
     # pages may still move while the vCPUs write: /proc is read before and
-    # after the query, and QMP's figure must lie between (1% margin)
+    # after the query, and QMP's figure must lie between (1% margin, or
+    # for a hugetlb-backed node one huge page, if more: a huge page being
+    # migrated during the query is counted on no node - a make test run
+    # of 2026-12-06: QMP's total for a memfd-huge guest node 512 pages
+    # (one 2 MiB page) short of /proc's, all of it on the node it left)
     groups0 = memsched_state(pid)[0]
     r = qmp.cmd('query-memsched')
     groups, threads = memsched_state(pid)
@@ -337,6 +341,9 @@ def check_qmp(qmp, pid, nn, node_groups):
         home0, pages0 = groups0.get(e['group'], (-1, {}))
         qpages = {p['host-node']: p['pages'] for p in e['pages']}
         tot = sum(pages.values()) or 1
+        margin = tot // 100
+        if i < len(kinds) and kinds[i] in ('memfd-huge', 'file-huge'):
+            margin = max(margin, (2 << 20) // os.sysconf('SC_PAGE_SIZE'))
         outside = 0
         for n in set(qpages) | set(pages) | set(pages0):
             lo = min(pages.get(n, 0), pages0.get(n, 0))
@@ -347,7 +354,7 @@ def check_qmp(qmp, pid, nn, node_groups):
               e['home'] in (home, home0) and
               vt.get(i) in e['vcpu-threads'] and
               all(threads.get(t) == e['group'] for t in e['vcpu-threads'])
-              and outside <= tot // 100,
+              and outside <= margin,
               f'QMP guest node {i}: group {e["group"]} home {e["home"]} '
               f'vCPU threads {e["vcpu-threads"]} pages {qpages} agree with '
               f'/proc (home {home}, pages {pages})')
@@ -667,7 +674,7 @@ def main():
               + (f'{t95:.1f} s' if t95 is not None else
                  f'not within {a.limit} s'))
         try:
-            check_qmp(Qmp(qmp_path), pid, nn, node_groups)
+            check_qmp(Qmp(qmp_path), pid, nn, node_groups, kinds)
         except (OSError, ValueError, KeyError, TypeError) as e:
             check(False, f'QMP query-memsched: {e!r}')
         if mapper:
