@@ -26,6 +26,7 @@ mount -t tmpfs tmpfs /var/log	# numad's log; the root is read-only
 echo madvise >/sys/kernel/mm/transparent_hugepage/enabled
 echo madvise >/sys/kernel/mm/transparent_hugepage/defrag
 echo "bench: $(uname -r), $nodes nodes, $(nproc) CPUs, $(($(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024)) MiB"
+echo "bench: guest RAM backed by the host before boot (BENCH_PREALLOC): ${BENCH_PREALLOC:-?}"
 echo "bench: knumad defaults: scan_sleep_millisecs=$(cat $k/scan_sleep_millisecs)" \
 	"pages_to_scan=$(cat $k/pages_to_scan)" \
 	"migrate_rate_limit_mbps=$(cat $k/migrate_rate_limit_mbps)"

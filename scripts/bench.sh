@@ -24,6 +24,10 @@
 #                    nodes (scripts/qemu-e2e.sh) in the patched QEMU with
 #                    memsched=on and in Debian's unmodified QEMU with
 #                    knumad, mainline NUMA balancing or neither, on 2 nodes
+#   BENCH_PREALLOC   1 (default): the host backs every guest's RAM before it
+#                    boots (scripts/vm-run, VMRUN_PREALLOC); 0: lazily, as
+#                    before 2026-12-06 - a guest's first runs then paid host
+#                    page faults for memory moved into pages it never used
 # Output in build/bench-results/: bench.md, bench.json, *.png, raw-*.txt.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -35,6 +39,8 @@ only=${BENCH_ONLY:-all}
 modes=${BENCH_MODES:-all}
 node_counts=${BENCH_NODES:-2 4}
 secs=${BENCH_SECS:-8}
+export VMRUN_PREALLOC=${BENCH_PREALLOC:-1}
+case "$VMRUN_PREALLOC" in 0|1) ;; *) die "BENCH_PREALLOC takes 0 or 1" ;; esac
 for v in "$reps" "$base_reps" "$secs"; do
 	case "$v" in ''|*[!0-9]*) die "BENCH_REPS, BENCH_BASE_REPS and BENCH_SECS take numbers" ;; esac
 done
@@ -85,6 +91,7 @@ for n in $node_counts; do
 	msg "bench on $n nodes (raw output: ${raw#"$TOP"/})"
 	guest_bench "$raw" "the $n-node" --nodes "$n" --cpus 4 --mem 4G \
 		--timeout "$timeout" -- env BENCH_IDLE_SECS="$idle_secs" \
+		BENCH_PREALLOC="$VMRUN_PREALLOC" \
 		bash "$TOP/scripts/bench-guest.sh" "$tools" \
 		"$reps" "$base_reps" "$secs" "$nb_only" "$modes"
 	raws+=("$raw")
@@ -109,6 +116,7 @@ if [ $run_scale = 1 ]; then
 		guest_bench "$raw" "the $n-node scale" --nodes "$n" --cpus "$c" \
 			--mem "$mem" --timeout $((nruns * (scale_secs * 3 + 120) + 600)) -- \
 			env BENCH_SCALE_MIB="$sizes" BENCH_SCALE_SECS="$scale_secs" \
+			BENCH_PREALLOC="$VMRUN_PREALLOC" \
 			bash "$TOP/scripts/bench-guest.sh" "$tools" "$scale_reps" 1 \
 			"$secs" scale "$modes"
 		scale_raws+=("$raw")
