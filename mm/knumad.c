@@ -495,8 +495,9 @@ struct knumad_thread {
 /*
  * What knumad_active_threads() finds out about a process's active
  * threads besides their number: the CPU they need (in 1/1024ths), the
- * cpuset mems of one of them, the nodes they ran on, whether one of them
- * is apart from its memory (knumad_thread_apart()),
+ * cpuset mems of one of them, the nodes they ran on (most of their
+ * samples' nodes: @ran) and run on now (@now), whether one of them is
+ * apart from its memory (knumad_thread_apart()),
  * whether a busy thread has no entry yet (@unseen), and whether a thread
  * without a verdict yet looks busy - and when (@verdict_ns, ktime) the
  * last such thread will have one - and whether an active thread runs on
@@ -508,6 +509,7 @@ struct knumad_census {
 	unsigned int demand;
 	nodemask_t mems;
 	nodemask_t ran;
+	nodemask_t now;
 	bool apart;
 	bool shared;
 	bool unseen;
@@ -598,6 +600,9 @@ struct knumad_queued {
  *		ms_tbind(): the process places itself, no implicit group.
  * @mems:	the cpuset mems of the thread whose fault last queued work;
  *		a bulk move goes nowhere else.  Under @lock.
+ * @present:	the nodes its active threads ran on at its last census
+ *		(knumad_active_threads()), at jiffies @present_at; see
+ *		knumad_present().  Under @lock.
  * @busy:	since its last completed pass, the process had a remote
  *		fault (which may queue a move or change a destination), or
  *		its groups changed.  Under @lock.
@@ -675,6 +680,8 @@ struct knumad_mm {
 	unsigned long regroup_at;
 	bool explicit;
 	nodemask_t mems;
+	nodemask_t present;
+	unsigned long present_at;
 	bool busy;
 	unsigned int backoff;
 	unsigned int skip;
@@ -949,18 +956,27 @@ static int knumad_region_sample(struct knumad_region *r, int nr_nodes,
 /*
  * Does the process look absent from @nid: none of its hinting faults
  * (@faults, knumad_mm::faults, halved at each pass) came from there
- * lately, nor more than an eighth of @r's samples, nor the sample whose
- * folio was last touched from @last_nid?  An estimate: a fault count
- * reads zero log2(count) + 1 passes after the last fault, and a thread
- * whose own memory is settled (sampled every few periods) may be there
- * still; knumad_region_stranded() bounds what a wrong guess costs.
- * Pure.
+ * lately, or none of its active threads ran there at its last census
+ * (@present, knumad_mm::present; NULL: not known), and no more than an
+ * eighth of @r's samples came from there, nor the sample whose folio was
+ * last touched from @last_nid, nor the one taken now, on @this_nid?  An
+ * estimate: a fault count reads zero log2(count) + 1 passes after the
+ * last fault - seconds for a process of hundreds of MiB, whose pass takes
+ * several periods (shared on 4 nodes: a process's two threads moved off
+ * the node holding its buffer at 2.7 s, and 205 of 512 sampled pages
+ * were still there at 10 s) - which the census, once a pass, sees at
+ * once; a census is a snapshot, and a thread whose own memory is settled
+ * (sampled every few periods) may be there still.
+ * knumad_region_stranded() bounds what a wrong guess costs.  Pure.
  */
 static bool knumad_region_unused(const struct knumad_region *r,
-				 const unsigned long *faults, int nid,
-				 int last_nid)
+				 const unsigned long *faults,
+				 const nodemask_t *present, int nid,
+				 int this_nid, int last_nid)
 {
-	return !faults[nid] && r->weight[nid] * 8 <= r->nr && nid != last_nid;
+	return (!faults[nid] || (present && !node_isset(nid, *present))) &&
+	       r->weight[nid] * 8 <= r->nr && nid != last_nid &&
+	       nid != this_nid;
 }
 
 /*
@@ -991,6 +1007,7 @@ static bool knumad_region_unused(const struct knumad_region *r,
  */
 static int knumad_region_stranded(struct knumad_region *r, int nr_nodes,
 				  const unsigned long *faults,
+				  const nodemask_t *present,
 				  const nodemask_t *mems,
 				  const nodemask_t *memory, int src,
 				  int this_nid, int last_nid, int home,
@@ -1000,9 +1017,11 @@ static int knumad_region_stranded(struct knumad_region *r, int nr_nodes,
 
 	if (r->known < KNUMAD_MIN_SAMPLES || r->xnode * 4 <= r->nr ||
 	    src == home || (home != NUMA_NO_NODE && r->target == home) ||
-	    !knumad_region_unused(r, faults, src, last_nid) ||
+	    !knumad_region_unused(r, faults, present, src, this_nid,
+				  last_nid) ||
 	    (r->target != NUMA_NO_NODE &&
-	     !knumad_region_unused(r, faults, r->target, last_nid)))
+	     !knumad_region_unused(r, faults, present, r->target, this_nid,
+				   last_nid)))
 		return r->target;
 	if (r->strands &&
 	    time_before(now, r->flip_at + knumad_flip_wait(r->strands)))
@@ -2123,6 +2142,23 @@ static void knumad_join_threads(struct knumad_mm *km)
 }
 
 /*
+ * The nodes @km's active threads ran on at its last census, if it was
+ * lately (within 4 scan periods) and found any; else NULL: not known.
+ * For knumad_region_unused(), under km->lock.
+ */
+static const nodemask_t *knumad_present(struct knumad_mm *km)
+{
+	unsigned long ttl =
+		msecs_to_jiffies(READ_ONCE(knumad_scan_sleep_ms)) << 2;
+
+	lockdep_assert_held(&km->lock);
+	if (nodes_empty(km->present) ||
+	    !time_before(jiffies, km->present_at + ttl))
+		return NULL;
+	return &km->present;
+}
+
+/*
  * The time away of knumad_away_from_keep(), for a sample taken at @now by
  * the thread whose entry is @kt: @away, taken off the node knumad keeps
  * the thread on, where the keep could bring it back.  Whether the sample
@@ -2342,6 +2378,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		    !(current->flags & PF_KTHREAD))
 			target = knumad_region_stranded(r, nr_node_ids,
 							km->faults,
+							knumad_present(km),
 							&cpuset_current_mems_allowed,
 							&node_states[N_MEMORY],
 							nid, this_nid, last_nid,
@@ -3841,6 +3878,7 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 	c->shared = false;
 	c->demand = 0;
 	nodes_clear(c->ran);
+	nodes_clear(c->now);
 	cpumask_copy(cpus, cpu_online_mask);
 	cpumask_copy(keep_cpus, cpu_online_mask);
 	rcu_read_lock();
@@ -3946,6 +3984,7 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 		if (nid != task_node(t))
 			c->moved = true;
 		node_set(nid, c->ran);
+		node_set(task_node(t), c->now);
 		if (knumad_thread_apart(kt->faults + nr_node_ids, nr_node_ids,
 					nid))
 			c->apart = true;
@@ -3966,6 +4005,8 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 		if (kt->active)
 			c->demand += kt->share;
 	}
+	km->present = c->now;
+	km->present_at = jiffies;
 	spin_unlock(&km->lock);
 	memset(own, 0, nr_node_ids * sizeof(*own));
 	/*

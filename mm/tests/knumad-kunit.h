@@ -569,7 +569,7 @@ static int kt_strand(struct knumad_region *r, const unsigned long *f,
 
 	for (i = 0; i < KT_NODES; i++)
 		node_set(i, all);
-	return knumad_region_stranded(r, KT_NODES, f, &all, &all, src,
+	return knumad_region_stranded(r, KT_NODES, f, NULL, &all, &all, src,
 				      this_nid, last_nid, home, now);
 }
 
@@ -638,13 +638,13 @@ static void knumad_test_stranded(struct kunit *test)
 	q->target = NUMA_NO_NODE;
 	q->strands = 0;
 	q->weight[3] = 30;
-	KUNIT_EXPECT_EQ(test, knumad_region_stranded(q, KT_NODES, f, &some,
-						     &all, 1, 3, 2,
+	KUNIT_EXPECT_EQ(test, knumad_region_stranded(q, KT_NODES, f, NULL,
+						     &some, &all, 1, 3, 2,
 						     NUMA_NO_NODE, 0), 2);
 	q->target = NUMA_NO_NODE;
 	q->strands = 0;
-	KUNIT_EXPECT_EQ(test, knumad_region_stranded(q, KT_NODES, f, &all,
-						     &some, 1, 3, 2,
+	KUNIT_EXPECT_EQ(test, knumad_region_stranded(q, KT_NODES, f, NULL,
+						     &all, &some, 1, 3, 2,
 						     NUMA_NO_NODE, 0), 2);
 	/* at node 3 and shared still: it stays, the folio anywhere */
 	for (i = 0; i < 40; i++)
@@ -680,6 +680,34 @@ static void knumad_test_stranded(struct kunit *test)
 	/* bound for the home: it stays there */
 	r->target = 1;
 	KUNIT_EXPECT_EQ(test, kt_strand(r, f, 2, 0, 3, 1, 60 * HZ), 1);
+	/*
+	 * The process still faults from node 2, where the folio is, but
+	 * its last census found none of its active threads there: gone
+	 * from it (the fault count lags), as it is from the destination,
+	 * node 3 - the region goes to node 0.  Not while the census has a
+	 * thread on node 2, nor when the sample is taken there.
+	 */
+	r->target = 3;
+	r->strands = 0;
+	f[2] = 4;
+	some = NODE_MASK_NONE;
+	node_set(0, some);
+	node_set(2, some);
+	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &some,
+						     &all, &all, 2, 0, 1,
+						     NUMA_NO_NODE, 60 * HZ),
+			3);
+	node_clear(2, some);
+	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &some,
+						     &all, &all, 2, 2, 1,
+						     NUMA_NO_NODE, 60 * HZ),
+			3);
+	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &some,
+						     &all, &all, 2, 0, 1,
+						     NUMA_NO_NODE, 60 * HZ),
+			0);
+	KUNIT_EXPECT_EQ(test, (unsigned int)r->strands, 1U);
+	f[2] = 0;
 	/* one node's memory, or too few second touches: not stranded */
 	kt_sample(p, 2, NUMA_NO_NODE, 0);
 	KUNIT_EXPECT_EQ(test, kt_strand(p, f, 1, 0, 3, NUMA_NO_NODE, 0),
