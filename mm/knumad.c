@@ -601,8 +601,9 @@ struct knumad_queued {
  * @mems:	the cpuset mems of the thread whose fault last queued work;
  *		a bulk move goes nowhere else.  Under @lock.
  * @present:	the nodes its active threads ran on at its last census
- *		(knumad_active_threads()), at jiffies @present_at; see
- *		knumad_present().  Under @lock.
+ *		(knumad_active_threads()), and those its threads took a
+ *		hinting fault on since; valid until jiffies @present_until
+ *		(knumad_present()).  Under @lock.
  * @busy:	since its last completed pass, the process had a remote
  *		fault (which may queue a move or change a destination), or
  *		its groups changed.  Under @lock.
@@ -681,7 +682,7 @@ struct knumad_mm {
 	bool explicit;
 	nodemask_t mems;
 	nodemask_t present;
-	unsigned long present_at;
+	unsigned long present_until;
 	bool busy;
 	unsigned int backoff;
 	unsigned int skip;
@@ -957,15 +958,16 @@ static int knumad_region_sample(struct knumad_region *r, int nr_nodes,
  * Does the process look absent from @nid: none of its hinting faults
  * (@faults, knumad_mm::faults, halved at each pass) came from there
  * lately, or none of its active threads ran there at its last census
- * (@present, knumad_mm::present; NULL: not known), and no more than an
+ * and none faulted from there since (@present, knumad_present(); NULL:
+ * not known), and no more than an
  * eighth of @r's samples came from there, nor the sample whose folio was
  * last touched from @last_nid, nor the one taken now, on @this_nid?  An
  * estimate: a fault count reads zero log2(count) + 1 passes after the
  * last fault - seconds for a process of hundreds of MiB, whose pass takes
  * several periods (shared on 4 nodes: a process's two threads moved off
  * the node holding its buffer at 2.7 s, and 205 of 512 sampled pages
- * were still there at 10 s) - which the census, once a pass, sees at
- * once; a census is a snapshot, and a thread whose own memory is settled
+ * were still there at 10 s) - which the census, once a pass, sees then;
+ * a census is a snapshot, and a thread whose own memory is settled
  * (sampled every few periods) may be there still.
  * knumad_region_stranded() bounds what a wrong guess costs.  Pure.
  */
@@ -988,8 +990,10 @@ static bool knumad_region_unused(const struct knumad_region *r,
  * too, is stranded: it stays put because its users share it, yet where
  * it is, it is remote to all of them.  It goes to a node the process's
  * threads fault from, in @mems (the faulting thread's cpuset mems) and
- * @memory (nodes with memory): @home if it is one with samples of the
- * region, else the one with the most samples, @this_nid on a tie.  A
+ * @memory (nodes with memory), not @src: @home if it is one with samples
+ * of the region, else the one with the most samples among those in
+ * @present (knumad_present(); any if NULL) and @this_nid - not one the
+ * process left, whose samples are the past - @this_nid on a tie.  A
  * contested region keeps that destination (knumad_region_sample()) until
  * the process looks absent from it in turn.  The first such change waits
  * for no flip back-off - a destination nobody uses holds nothing, and
@@ -1027,13 +1031,16 @@ static int knumad_region_stranded(struct knumad_region *r, int nr_nodes,
 	    time_before(now, r->flip_at + knumad_flip_wait(r->strands)))
 		return r->target;
 	for (nid = 0; nid < nr_nodes; nid++) {
-		if (!faults[nid] || !r->weight[nid] ||
+		if (nid == src || !faults[nid] || !r->weight[nid] ||
 		    !node_isset(nid, *mems) || !node_isset(nid, *memory))
 			continue;
 		if (nid == home) {
 			best = nid;
 			break;
 		}
+		/* not a node the process left, whatever samples it has */
+		if (present && !node_isset(nid, *present) && nid != this_nid)
+			continue;
 		if (best == NUMA_NO_NODE || r->weight[nid] > r->weight[best] ||
 		    (r->weight[nid] == r->weight[best] && nid == this_nid))
 			best = nid;
@@ -1433,6 +1440,7 @@ static void knumad_enter(struct mm_struct *mm)
 	km->tick_work_at = jiffies - KNUMAD_TASK_GRACE;
 	km->update_at = jiffies;
 	km->regular_at = jiffies;
+	km->present_until = jiffies;	/* no census yet */
 	km->ticked = true;
 	spin_lock_init(&km->lock);
 	INIT_LIST_HEAD(&km->pending_node);
@@ -2143,17 +2151,15 @@ static void knumad_join_threads(struct knumad_mm *km)
 
 /*
  * The nodes @km's active threads ran on at its last census, if it was
- * lately (within 4 scan periods) and found any; else NULL: not known.
- * For knumad_region_unused(), under km->lock.
+ * lately (4 scan periods, at the census's scan_sleep_millisecs), with
+ * those its threads took a hinting fault on since (a thread that came
+ * after the census is not gone); else NULL: not known.  For
+ * knumad_region_unused(), under km->lock.
  */
 static const nodemask_t *knumad_present(struct knumad_mm *km)
 {
-	unsigned long ttl =
-		msecs_to_jiffies(READ_ONCE(knumad_scan_sleep_ms)) << 2;
-
 	lockdep_assert_held(&km->lock);
-	if (nodes_empty(km->present) ||
-	    !time_before(jiffies, km->present_at + ttl))
+	if (!time_before(jiffies, km->present_until))
 		return NULL;
 	return &km->present;
 }
@@ -2291,6 +2297,9 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		km->busy = true;	/* misplaced, or shared: keep looking */
 	km->faults[this_nid]++;
 	km->faults[nr_node_ids + nid]++;
+	/* not a remote GUP fault's node, nor a kthread's */
+	if (current->mm == mm && !(current->flags & PF_KTHREAD))
+		node_set(this_nid, km->present);
 	kt = knumad_thread_fault(km, this_nid, nid);
 
 	target = knumad_vma_home(vma);
@@ -4005,8 +4014,11 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 		if (kt->active)
 			c->demand += kt->share;
 	}
-	km->present = c->now;
-	km->present_at = jiffies;
+	if (!nodes_empty(c->now)) {
+		km->present = c->now;
+		km->present_until = jiffies +
+			(msecs_to_jiffies(READ_ONCE(knumad_scan_sleep_ms)) << 2);
+	}
 	spin_unlock(&km->lock);
 	memset(own, 0, nr_node_ids * sizeof(*own));
 	/*

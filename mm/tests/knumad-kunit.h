@@ -707,7 +707,35 @@ static void knumad_test_stranded(struct kunit *test)
 						     NUMA_NO_NODE, 60 * HZ),
 			0);
 	KUNIT_EXPECT_EQ(test, (unsigned int)r->strands, 1U);
+	/* a destination the census finds no thread at is left as well */
+	r->target = 3;
+	r->strands = 0;
+	f[3] = 5;
+	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &some,
+						     &all, &all, 2, 0, 1,
+						     NUMA_NO_NODE, 60 * HZ),
+			0);
+	/* nor is one chosen, however many samples it has: they are past */
+	r->target = NUMA_NO_NODE;
+	r->strands = 0;
+	r->weight[3] = r->weight[0] + 1;
+	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &some,
+						     &all, &all, 2, 0, 1,
+						     NUMA_NO_NODE, 60 * HZ),
+			0);
+	/* nor the node it is on, though its samples outweigh the rest */
+	r->target = NUMA_NO_NODE;
+	r->strands = 0;
+	r->weight[3] = 0;
+	r->weight[0] = 1;
+	r->weight[2] = r->nr / 8;
+	KUNIT_EXPECT_GT(test, r->weight[2], r->weight[0]);
+	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &some,
+						     &all, &all, 2, 0, 1,
+						     NUMA_NO_NODE, 60 * HZ),
+			0);
 	f[2] = 0;
+	f[3] = 0;
 	/* one node's memory, or too few second touches: not stranded */
 	kt_sample(p, 2, NUMA_NO_NODE, 0);
 	KUNIT_EXPECT_EQ(test, kt_strand(p, f, 1, 0, 3, NUMA_NO_NODE, 0),
