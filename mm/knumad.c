@@ -959,17 +959,17 @@ static int knumad_region_sample(struct knumad_region *r, int nr_nodes,
  * (@faults, knumad_mm::faults, halved at each pass) came from there
  * lately, or none of its active threads ran there at its last census
  * and none faulted from there since (@present, knumad_present(); NULL:
- * not known), and no more than an
- * eighth of @r's samples came from there, nor the sample whose folio was
- * last touched from @last_nid, nor the one taken now, on @this_nid?  An
- * estimate: a fault count reads zero log2(count) + 1 passes after the
- * last fault - seconds for a process of hundreds of MiB, whose pass takes
- * several periods (shared on 4 nodes: a process's two threads moved off
- * the node holding its buffer at 2.7 s, and 205 of 512 sampled pages
- * were still there at 10 s) - which the census, once a pass, sees then;
- * a census is a snapshot, and a thread whose own memory is settled
- * (sampled every few periods) may be there still.
- * knumad_region_stranded() bounds what a wrong guess costs.  Pure.
+ * not known), and no more than an eighth of @r's samples came from
+ * there, nor the sample whose folio was last touched from @last_nid, nor
+ * the one taken now, on @this_nid?  An estimate: a fault count reads
+ * zero log2(count) + 1 passes after the last fault - seconds for a
+ * process of hundreds of MiB, whose pass takes several periods (shared
+ * on 4 nodes: a process's two threads moved off the node holding its
+ * buffer at 2.7 s, and 205 of 512 sampled pages were still there at
+ * 10 s) - which the census, once a pass, sees then; a census is a
+ * snapshot, and a thread whose own memory is settled (sampled every few
+ * periods) may be there still.  knumad_region_stranded() bounds what a
+ * wrong guess costs.  Pure.
  */
 static bool knumad_region_unused(const struct knumad_region *r,
 				 const unsigned long *faults,
