@@ -2299,7 +2299,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 	km->faults[nr_node_ids + nid]++;
 	/* not a remote GUP fault's node, nor a kthread's */
 	if (current->mm == mm && !(current->flags & PF_KTHREAD))
-		node_set(this_nid, km->present);
+		__set_bit(this_nid, km->present.bits);	/* km->lock held */
 	kt = knumad_thread_fault(km, this_nid, nid);
 
 	target = knumad_vma_home(vma);

@@ -574,6 +574,22 @@ static int kt_strand(struct knumad_region *r, const unsigned long *f,
 }
 
 /*
+ * The same for a region on node 2 whose folio node 1 touched last, the
+ * census @present, the sample taken on @this_nid, no strand for a minute
+ */
+static int kt_census(struct knumad_region *r, const unsigned long *f,
+		     const nodemask_t *present, int this_nid)
+{
+	nodemask_t all = NODE_MASK_NONE;
+	int i;
+
+	for (i = 0; i < KT_NODES; i++)
+		node_set(i, all);
+	return knumad_region_stranded(r, KT_NODES, f, present, &all, &all, 2,
+				      this_nid, 1, NUMA_NO_NODE, 60 * HZ);
+}
+
+/*
  * A buffer shared by threads on nodes 2 and 3 whose folios sit on node
  * 1, where the process looks absent, is stranded: it goes to the user
  * node with the most samples (the sampling node on a tie; the home if it
@@ -693,36 +709,21 @@ static void knumad_test_stranded(struct kunit *test)
 	some = NODE_MASK_NONE;
 	node_set(0, some);
 	node_set(2, some);
-	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &some,
-						     &all, &all, 2, 0, 1,
-						     NUMA_NO_NODE, 60 * HZ),
-			3);
+	KUNIT_EXPECT_EQ(test, kt_census(r, f, &some, 0), 3);
 	node_clear(2, some);
-	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &some,
-						     &all, &all, 2, 2, 1,
-						     NUMA_NO_NODE, 60 * HZ),
-			3);
-	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &some,
-						     &all, &all, 2, 0, 1,
-						     NUMA_NO_NODE, 60 * HZ),
-			0);
+	KUNIT_EXPECT_EQ(test, kt_census(r, f, &some, 2), 3);
+	KUNIT_EXPECT_EQ(test, kt_census(r, f, &some, 0), 0);
 	KUNIT_EXPECT_EQ(test, (unsigned int)r->strands, 1U);
 	/* a destination the census finds no thread at is left as well */
 	r->target = 3;
 	r->strands = 0;
 	f[3] = 5;
-	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &some,
-						     &all, &all, 2, 0, 1,
-						     NUMA_NO_NODE, 60 * HZ),
-			0);
+	KUNIT_EXPECT_EQ(test, kt_census(r, f, &some, 0), 0);
 	/* nor is one chosen, however many samples it has: they are past */
 	r->target = NUMA_NO_NODE;
 	r->strands = 0;
 	r->weight[3] = r->weight[0] + 1;
-	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &some,
-						     &all, &all, 2, 0, 1,
-						     NUMA_NO_NODE, 60 * HZ),
-			0);
+	KUNIT_EXPECT_EQ(test, kt_census(r, f, &some, 0), 0);
 	/* nor the node it is on, though its samples outweigh the rest */
 	r->target = NUMA_NO_NODE;
 	r->strands = 0;
@@ -730,10 +731,7 @@ static void knumad_test_stranded(struct kunit *test)
 	r->weight[0] = 1;
 	r->weight[2] = r->nr / 8;
 	KUNIT_EXPECT_GT(test, r->weight[2], r->weight[0]);
-	KUNIT_EXPECT_EQ(test, knumad_region_stranded(r, KT_NODES, f, &some,
-						     &all, &all, 2, 0, 1,
-						     NUMA_NO_NODE, 60 * HZ),
-			0);
+	KUNIT_EXPECT_EQ(test, kt_census(r, f, &some, 0), 0);
 	f[2] = 0;
 	f[3] = 0;
 	/* one node's memory, or too few second touches: not stranded */
