@@ -227,6 +227,11 @@
 #define KNUMAD_APART_SHIFT		2
 #define KNUMAD_APART_MIN		8
 /*
+ * A process whose recent samples are all but 1/2^this of one node's
+ * memory: see knumad_ran_off_mem().
+ */
+#define KNUMAD_OFF_MEM_SHIFT		3
+/*
  * The threads knumad sent to a new implicit group count at its home
  * (memsched_group::nr_expected) for this long at most, until they joined.
  */
@@ -510,6 +515,7 @@ struct knumad_census {
 	nodemask_t mems;
 	nodemask_t ran;
 	nodemask_t now;
+	nodemask_t spurned;
 	bool apart;
 	bool shared;
 	bool unseen;
@@ -1419,6 +1425,69 @@ static bool knumad_thread_apart(const unsigned long *mem, int nr_nodes,
 		all += mem[i];
 	away = all - mem[nid];
 	return away >= KNUMAD_APART_MIN && away > all >> KNUMAD_APART_SHIFT;
+}
+
+/*
+ * Add to @spurned the nodes a thread that ran on @nid does not have more
+ * than half of its recent samples on (@mem per node of the memory,
+ * @nr_nodes entries), @nid excepted; nothing for a thread without
+ * samples.  A node in @spurned is not where all of the process's threads
+ * that ran elsewhere are drawn to (knumad_ran_off_mem()).  Pure: tested
+ * by KUnit.
+ */
+static void knumad_thread_spurns(const unsigned long *mem, int nr_nodes,
+				 int nid, nodemask_t *spurned)
+{
+	unsigned long all = 0;
+	int i;
+
+	for (i = 0; i < nr_nodes; i++)
+		all += mem[i];
+	if (!all)
+		return;
+	for (i = 0; i < nr_nodes; i++)
+		if (i != nid && mem[i] * 2 <= all)
+			node_set(i, *spurned);
+}
+
+/*
+ * The node an active thread ran apart from, though its own samples are
+ * too few to say: the node with at least 7/8 (KNUMAD_OFF_MEM_SHIFT) of
+ * the process's recent samples (@mem per node of the memory, @nr_nodes
+ * entries), and KNUMAD_APART_MIN of them, if @ran, the nodes its active
+ * threads ran on, holds another, and no thread that ran on another has
+ * most of its own samples off it (@spurned: knumad_thread_spurns() of
+ * each); else NUMA_NO_NODE.  Of two threads that use one buffer in step
+ * the one ahead takes nearly all the samples, so the one behind, on
+ * another node, is seldom apart by its own - it often has none at all
+ * (the shared workload on 2 nodes: a process's buffer on node 1, a
+ * thread on each node, no home for 10 s, and with it the other
+ * process's thread held off its home by this one's thread, which no
+ * pull may swap: 0.5 local to the end).  A thread with memory of its own
+ * where it runs, which the process's samples may outnumber (a smaller
+ * working set), has its own samples there, and keeps the process as it
+ * was.  Pure: tested by KUnit.
+ */
+static int knumad_ran_off_mem(const unsigned long *mem, int nr_nodes,
+			      const nodemask_t *ran,
+			      const nodemask_t *spurned)
+{
+	unsigned long all = 0;
+	int nid, most = 0;
+
+	for (nid = 0; nid < nr_nodes; nid++) {
+		all += mem[nid];
+		if (mem[nid] > mem[most])
+			most = nid;
+	}
+	if (all < KNUMAD_APART_MIN ||
+	    all - mem[most] > all >> KNUMAD_OFF_MEM_SHIFT ||
+	    node_isset(most, *spurned))
+		return NUMA_NO_NODE;
+	for_each_node_mask(nid, *ran)
+		if (nid != most)
+			return most;
+	return NUMA_NO_NODE;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -3888,6 +3957,7 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 	c->demand = 0;
 	nodes_clear(c->ran);
 	nodes_clear(c->now);
+	nodes_clear(c->spurned);
 	cpumask_copy(cpus, cpu_online_mask);
 	cpumask_copy(keep_cpus, cpu_online_mask);
 	rcu_read_lock();
@@ -3997,6 +4067,8 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 		if (knumad_thread_apart(kt->faults + nr_node_ids, nr_node_ids,
 					nid))
 			c->apart = true;
+		knumad_thread_spurns(kt->faults + nr_node_ids, nr_node_ids,
+				     nid, &c->spurned);
 		if (knumad_has_peer(kt))
 			c->shared = true;
 		cpumask_and(cpus, cpus, t->cpus_ptr);
@@ -4857,7 +4929,7 @@ static u64 knumad_implicit_update(struct knumad_mm *km, bool look)
 	struct memsched_group *group;
 	struct knumad_census c;
 	u64 verdict = 0;
-	int nid, home;
+	int nid, home, off;
 
 	km->update_at = jiffies;
 	if (test_bit(MMF_NUMA_BALANCING_DISABLE, &km->mm->flags) ||
@@ -4889,6 +4961,8 @@ static u64 knumad_implicit_update(struct knumad_mm *km, bool look)
 	spin_lock(&km->lock);
 	for (nid = 0; nid < nr_node_ids; nid++)
 		faults[nid] = km->faults[nid] + km->faults[nr_node_ids + nid];
+	off = knumad_ran_off_mem(km->faults + nr_node_ids, nr_node_ids,
+				 &c.ran, &c.spurned);
 	spin_unlock(&km->lock);
 	rss = get_mm_rss(km->mm);
 	for_each_node_mask(nid, c.mems) {
@@ -4980,11 +5054,14 @@ static u64 knumad_implicit_update(struct knumad_mm *km, bool look)
 	 * (the one behind takes few, all away).  Not a proof: local memory
 	 * that settled is sampled rarely (knumad_region_waits()), so a
 	 * thread that runs where its memory is has few samples, and the
-	 * one behind on shared memory may have too few to be apart (then
-	 * the process has no home, and its memory stays where it is used
-	 * from most).  A busy thread without samples yet may tell: wait for
-	 * it.  A split process that comes to fit one node is merged as
-	 * before.
+	 * one behind on shared memory may have too few to be apart - so
+	 * the process's samples count as well: nearly all of them of one
+	 * node's memory, a thread ran on another, none that did has most
+	 * of its own samples off it, and the home is that node
+	 * (knumad_ran_off_mem(); not a home elsewhere: all the memory would
+	 * move).  A busy thread without samples yet
+	 * may tell: wait for it.  A split process that comes to fit one
+	 * node is merged as before.
 	 */
 	if (!km->parts && c.unseen) {
 		/* its samples come within a pass: a look may see them */
@@ -4992,7 +5069,7 @@ static u64 knumad_implicit_update(struct knumad_mm *km, bool look)
 			  (KNUMAD_ACTIVE_WINDOW_NS >> KNUMAD_LOOK_SHIFT);
 		goto out;
 	}
-	if (!km->parts && nodes_weight(c.ran) > 1 && !c.apart)
+	if (!km->parts && nodes_weight(c.ran) > 1 && !c.apart && off != home)
 		goto out;
 	knumad_parts_drop(km);
 	group = memsched_group_create_implicit(km->mm, home, &c.mems);

@@ -575,7 +575,7 @@ static int kt_strand(struct knumad_region *r, const unsigned long *f,
 
 /*
  * The same for a region on node 2 whose folio node 1 touched last, the
- * census @present, the sample taken on @this_nid, no strand for a minute
+ * census @present, the sample taken on @this_nid, no strand for a minute.
  */
 static int kt_census(struct knumad_region *r, const unsigned long *f,
 		     const nodemask_t *present, int this_nid)
@@ -1291,6 +1291,80 @@ static void knumad_test_thread_apart(struct kunit *test)
 }
 
 /*
+ * A thread spurns the nodes that do not have more than half of its
+ * samples, the node it ran on excepted; one without samples, none.
+ */
+static void knumad_test_thread_spurns(struct kunit *test)
+{
+	unsigned long mem[3] = { 0, 0, 0 };
+	nodemask_t spurned = NODE_MASK_NONE;
+
+	knumad_thread_spurns(mem, 3, 0, &spurned);
+	KUNIT_EXPECT_TRUE(test, nodes_empty(spurned));
+	mem[1] = 1;		/* a follower on node 0: one sample, node 1 */
+	knumad_thread_spurns(mem, 3, 0, &spurned);
+	KUNIT_EXPECT_FALSE(test, node_isset(0, spurned));
+	KUNIT_EXPECT_FALSE(test, node_isset(1, spurned));
+	KUNIT_EXPECT_TRUE(test, node_isset(2, spurned));
+	nodes_clear(spurned);
+	mem[0] = 1;		/* half and half: neither has more */
+	knumad_thread_spurns(mem, 3, 0, &spurned);
+	KUNIT_EXPECT_FALSE(test, node_isset(0, spurned));
+	KUNIT_EXPECT_TRUE(test, node_isset(1, spurned));
+	nodes_clear(spurned);
+	mem[0] = 5;		/* its own memory, on its own node */
+	knumad_thread_spurns(mem, 3, 0, &spurned);
+	KUNIT_EXPECT_TRUE(test, node_isset(1, spurned));
+	KUNIT_EXPECT_TRUE(test, node_isset(2, spurned));
+	nodes_clear(spurned);
+	knumad_thread_spurns(mem, 3, 1, &spurned);	/* ran on node 1 */
+	KUNIT_EXPECT_FALSE(test, node_isset(0, spurned));
+	KUNIT_EXPECT_FALSE(test, node_isset(1, spurned));
+}
+
+/*
+ * A process whose samples are nearly all of one node's memory, with an
+ * active thread that ran on another node: that thread is apart from the
+ * memory, though its own samples are too few to say (the one behind of
+ * two threads sweeping one buffer) - unless a thread that ran elsewhere
+ * has most of its own samples off that node.  Not when the memory is on
+ * two nodes, nor on too few samples, nor with every thread there.
+ */
+static void knumad_test_ran_off_mem(struct kunit *test)
+{
+	unsigned long mem[3] = { 0, 100, 0 };
+	nodemask_t ran = NODE_MASK_NONE, spurned = NODE_MASK_NONE;
+
+	node_set(1, ran);
+	KUNIT_EXPECT_EQ(test, knumad_ran_off_mem(mem, 3, &ran, &spurned),
+			NUMA_NO_NODE);
+	node_set(0, ran);
+	KUNIT_EXPECT_EQ(test, knumad_ran_off_mem(mem, 3, &ran, &spurned), 1);
+	node_set(1, spurned);	/* a thread on node 0 with its own memory */
+	KUNIT_EXPECT_EQ(test, knumad_ran_off_mem(mem, 3, &ran, &spurned),
+			NUMA_NO_NODE);
+	nodes_clear(spurned);
+	node_set(2, spurned);
+	mem[1] = 98;
+	mem[2] = 14;		/* 14 of 112: an eighth elsewhere, no more */
+	KUNIT_EXPECT_EQ(test, knumad_ran_off_mem(mem, 3, &ran, &spurned), 1);
+	mem[2] = 15;		/* 15 of 113: more */
+	KUNIT_EXPECT_EQ(test, knumad_ran_off_mem(mem, 3, &ran, &spurned),
+			NUMA_NO_NODE);
+	mem[0] = 50;		/* each thread's own memory on its node */
+	mem[1] = 50;
+	mem[2] = 0;
+	KUNIT_EXPECT_EQ(test, knumad_ran_off_mem(mem, 3, &ran, &spurned),
+			NUMA_NO_NODE);
+	mem[0] = 0;
+	mem[1] = 7;		/* too few to tell */
+	KUNIT_EXPECT_EQ(test, knumad_ran_off_mem(mem, 3, &ran, &spurned),
+			NUMA_NO_NODE);
+	mem[1] = 8;
+	KUNIT_EXPECT_EQ(test, knumad_ran_off_mem(mem, 3, &ran, &spurned), 1);
+}
+
+/*
  * A thread's peer is the other thread whose memory its samples met most:
  * its own memory and memory nobody sampled are no votes.
  */
@@ -1652,6 +1726,8 @@ static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_implicit_too_big),
 	KUNIT_CASE(knumad_test_implicit_keeps),
 	KUNIT_CASE(knumad_test_thread_apart),
+	KUNIT_CASE(knumad_test_thread_spurns),
+	KUNIT_CASE(knumad_test_ran_off_mem),
 	KUNIT_CASE(knumad_test_away),
 	{},
 };
