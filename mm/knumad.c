@@ -508,7 +508,9 @@ struct knumad_thread {
  * last such thread will have one - and whether an active thread runs on
  * another node than the one most of its samples came from (@moved), and
  * whether one shares memory with another thread (knumad_has_peer():
- * @shared).
+ * @shared), and the nodes that one of them that ran elsewhere has not
+ * more than half of its own samples on (knumad_thread_spurns():
+ * @spurned).
  */
 struct knumad_census {
 	unsigned int demand;
@@ -580,6 +582,8 @@ struct knumad_queued {
  *		the knumad thread gives them KNUMAD_TASK_GRACE to start.
  * @update_at:	jiffies when knumad_implicit_update() last looked at the
  *		process; only the thread uses it.
+ * @off_nid:	the node knumad_ran_off_mem() named at that look, if it was
+ *		the home picked, else NUMA_NO_NODE; only the thread uses it.
  * @faults:	hinting faults per node of the faulting CPU (nr_node_ids
  *		entries), then per node of the faulting folio (nr_node_ids
  *		more), halved after every pass over the process; then
@@ -679,6 +683,7 @@ struct knumad_mm {
 	unsigned long tick_work_at;
 	unsigned long tick_step_at;
 	unsigned long update_at;
+	int off_nid;
 	struct xarray threads;
 	unsigned int nr_threads;
 	struct memsched_group *implicit;
@@ -1455,9 +1460,9 @@ static void knumad_thread_spurns(const unsigned long *mem, int nr_nodes,
  * too few to say: the node with at least 7/8 (KNUMAD_OFF_MEM_SHIFT) of
  * the process's recent samples (@mem per node of the memory, @nr_nodes
  * entries), and KNUMAD_APART_MIN of them, if @ran, the nodes its active
- * threads ran on, holds another, and no thread that ran on another has
- * most of its own samples off it (@spurned: knumad_thread_spurns() of
- * each); else NUMA_NO_NODE.  Of two threads that use one buffer in step
+ * threads ran on, holds another, and every thread that ran on another
+ * and has samples has more than half of them on it (@spurned:
+ * knumad_thread_spurns() of each); else NUMA_NO_NODE.  Of two threads that use one buffer in step
  * the one ahead takes nearly all the samples, so the one behind, on
  * another node, is seldom apart by its own - it often has none at all
  * (the shared workload on 2 nodes: a process's buffer on node 1, a
@@ -1466,7 +1471,10 @@ static void knumad_thread_spurns(const unsigned long *mem, int nr_nodes,
  * pull may swap: 0.5 local to the end).  A thread with memory of its own
  * where it runs, which the process's samples may outnumber (a smaller
  * working set), has its own samples there, and keeps the process as it
- * was.  Pure: tested by KUnit.
+ * was - while it has samples: local memory that settled is sampled
+ * rarely, and a thread whose count decayed to none counts for nothing,
+ * so knumad_implicit_update() asks for the same answer at two looks in
+ * a row.  Pure: tested by KUnit.
  */
 static int knumad_ran_off_mem(const unsigned long *mem, int nr_nodes,
 			      const nodemask_t *ran,
@@ -1508,6 +1516,7 @@ static void knumad_enter(struct mm_struct *mm)
 	km->task_move_at = jiffies - KNUMAD_TASK_GRACE;
 	km->tick_work_at = jiffies - KNUMAD_TASK_GRACE;
 	km->update_at = jiffies;
+	km->off_nid = NUMA_NO_NODE;
 	km->regular_at = jiffies;
 	km->present_until = jiffies;	/* no census yet */
 	km->ticked = true;
@@ -4928,10 +4937,11 @@ static u64 knumad_implicit_update(struct knumad_mm *km, bool look)
 	cpumask_var_t allowed, keep_allowed;
 	struct memsched_group *group;
 	struct knumad_census c;
+	int nid, home, off, prev_off = km->off_nid;
 	u64 verdict = 0;
-	int nid, home, off;
 
 	km->update_at = jiffies;
+	km->off_nid = NUMA_NO_NODE;	/* at this look, below */
 	if (test_bit(MMF_NUMA_BALANCING_DISABLE, &km->mm->flags) ||
 	    READ_ONCE(km->explicit)) {
 		knumad_implicit_drop(km);
@@ -5056,12 +5066,13 @@ static u64 knumad_implicit_update(struct knumad_mm *km, bool look)
 	 * thread that runs where its memory is has few samples, and the
 	 * one behind on shared memory may have too few to be apart - so
 	 * the process's samples count as well: nearly all of them of one
-	 * node's memory, a thread ran on another, none that did has most
-	 * of its own samples off it, and the home is that node
-	 * (knumad_ran_off_mem(); not a home elsewhere: all the memory would
-	 * move).  A busy thread without samples yet
-	 * may tell: wait for it.  A split process that comes to fit one
-	 * node is merged as before.
+	 * node's memory, a thread ran on another, each that did and has
+	 * samples has more than half of them there, and the home is that
+	 * node (knumad_ran_off_mem(); not a home elsewhere: all the memory
+	 * would move) - at two looks in a row: a thread whose own memory
+	 * settled may have no samples at one of them.  A busy thread
+	 * without samples yet may tell: wait for it.  A split process that
+	 * comes to fit one node is merged as before.
 	 */
 	if (!km->parts && c.unseen) {
 		/* its samples come within a pass: a look may see them */
@@ -5069,8 +5080,13 @@ static u64 knumad_implicit_update(struct knumad_mm *km, bool look)
 			  (KNUMAD_ACTIVE_WINDOW_NS >> KNUMAD_LOOK_SHIFT);
 		goto out;
 	}
-	if (!km->parts && nodes_weight(c.ran) > 1 && !c.apart && off != home)
-		goto out;
+	if (!km->parts && nodes_weight(c.ran) > 1 && !c.apart) {
+		if (off != home)
+			goto out;
+		km->off_nid = off;
+		if (prev_off != off)
+			goto out;
+	}
 	knumad_parts_drop(km);
 	group = memsched_group_create_implicit(km->mm, home, &c.mems);
 	if (!group)

@@ -1320,6 +1320,14 @@ static void knumad_test_thread_spurns(struct kunit *test)
 	knumad_thread_spurns(mem, 3, 1, &spurned);	/* ran on node 1 */
 	KUNIT_EXPECT_FALSE(test, node_isset(0, spurned));
 	KUNIT_EXPECT_FALSE(test, node_isset(1, spurned));
+	/* the census adds each thread's: a second one's add to the first's */
+	mem[0] = 0;
+	mem[1] = 0;
+	mem[2] = 3;
+	knumad_thread_spurns(mem, 3, 1, &spurned);
+	KUNIT_EXPECT_TRUE(test, node_isset(0, spurned));
+	KUNIT_EXPECT_FALSE(test, node_isset(1, spurned));
+	KUNIT_EXPECT_TRUE(test, node_isset(2, spurned));
 }
 
 /*
@@ -1327,7 +1335,7 @@ static void knumad_test_thread_spurns(struct kunit *test)
  * active thread that ran on another node: that thread is apart from the
  * memory, though its own samples are too few to say (the one behind of
  * two threads sweeping one buffer) - unless a thread that ran elsewhere
- * has most of its own samples off that node.  Not when the memory is on
+ * has not more than half of its own samples there.  Not when it is on
  * two nodes, nor on too few samples, nor with every thread there.
  */
 static void knumad_test_ran_off_mem(struct kunit *test)
