@@ -1462,19 +1462,19 @@ static void knumad_thread_spurns(const unsigned long *mem, int nr_nodes,
  * entries), and KNUMAD_APART_MIN of them, if @ran, the nodes its active
  * threads ran on, holds another, and every thread that ran on another
  * and has samples has more than half of them on it (@spurned:
- * knumad_thread_spurns() of each); else NUMA_NO_NODE.  Of two threads that use one buffer in step
- * the one ahead takes nearly all the samples, so the one behind, on
- * another node, is seldom apart by its own - it often has none at all
- * (the shared workload on 2 nodes: a process's buffer on node 1, a
- * thread on each node, no home for 10 s, and with it the other
- * process's thread held off its home by this one's thread, which no
- * pull may swap: 0.5 local to the end).  A thread with memory of its own
- * where it runs, which the process's samples may outnumber (a smaller
- * working set), has its own samples there, and keeps the process as it
- * was - while it has samples: local memory that settled is sampled
- * rarely, and a thread whose count decayed to none counts for nothing,
- * so knumad_implicit_update() asks for the same answer at two looks in
- * a row.  Pure: tested by KUnit.
+ * knumad_thread_spurns() of each); else NUMA_NO_NODE.  Of two threads
+ * that use one buffer in step the one ahead takes nearly all the
+ * samples, so the one behind, on another node, is seldom apart by its
+ * own - it often has none at all (the shared workload on 2 nodes: a
+ * process's buffer on node 1, a thread on each node, no home for 10 s,
+ * and with it the other process's thread held off its home by this
+ * one's thread, which no pull may swap: 0.5 local to the end).  A
+ * thread with memory of its own where it runs, which the process's
+ * samples may outnumber (a smaller working set), has its own samples
+ * there, and keeps the process as it was - while it has samples: local
+ * memory that settled is sampled rarely, and a thread whose count
+ * decayed to none counts for nothing, so knumad_implicit_update() asks
+ * for the same answer at two looks in a row.  Pure: tested by KUnit.
  */
 static int knumad_ran_off_mem(const unsigned long *mem, int nr_nodes,
 			      const nodemask_t *ran,

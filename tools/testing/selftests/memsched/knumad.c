@@ -1801,7 +1801,7 @@ TEST_F_TIMEOUT(knumad, follower_of_a_shared_sweep_comes_to_the_memory, 120)
 	unsigned long len = 32 * MB;
 	struct stepper *s;
 	volatile int *stop;
-	int i, id = 0, home = -1, members = 0, nid, started = 0;
+	int i, id = 0, home = -1, members = 0, nid, started = 0, left = 0;
 	long before[8], all, there;
 	char line[768];
 	double t0, t, share;
@@ -1882,8 +1882,9 @@ TEST_F_TIMEOUT(knumad, follower_of_a_shared_sweep_comes_to_the_memory, 120)
 	if (s[1].on[0] * 2 <= all) {
 		TH_LOG("the follower ran on node 0 for %ld of %ld steps",
 		       s[1].on[0], all);
-		if (id)
-			goto skip;
+		left = !!id;
+		if (left)
+			goto out;
 	}
 	EXPECT_GT(id, 0);
 	EXPECT_EQ(self->far, home);
@@ -1891,14 +1892,23 @@ TEST_F_TIMEOUT(knumad, follower_of_a_shared_sweep_comes_to_the_memory, 120)
 	if (!id || home != self->far)
 		goto out;
 
-	/* the follower then runs there, most of 3 s; the memory stays */
+	/*
+	 * The follower then runs there: over 3 s at least, until it has 100
+	 * samples (every 64th step; a loaded CI guest made 92 in 3 s), 30 s
+	 * at most.  The memory stays.
+	 */
 	memcpy(before, s[1].on, sizeof(before));
-	sleep(3);
-	all = 0;
-	for (nid = 0; nid < 8; nid++)
-		all += s[1].on[nid] - before[nid];
+	for (t0 = now_s(); now_s() - t0 < 30; ) {
+		usleep(200000);
+		all = 0;
+		for (nid = 0; nid < 8; nid++)
+			all += s[1].on[nid] - before[nid];
+		if (now_s() - t0 >= 3 && all >= 100)
+			break;
+	}
 	there = s[1].on[home] - before[home];
-	TH_LOG("the follower: %ld of %ld steps on node %d", there, all, home);
+	TH_LOG("the follower: %ld of %ld steps on node %d in %.1f s", there,
+	       all, home, now_s() - t0);
 	EXPECT_GE(all, 100);
 	EXPECT_GE(there * 100, all * 60);
 	share = share_on(buf, len, home);
@@ -1911,15 +1921,8 @@ out:
 	munmap(buf, len);
 	free(s);
 	free((void *)stop);
-	return;
-skip:
-	*stop = 1;
-	for (i = 0; i < started; i++)
-		pthread_join(s[i].thread, NULL);
-	munmap(buf, len);
-	free(s);
-	free((void *)stop);
-	SKIP(return, "the follower left node 0 before the group came");
+	if (left)
+		SKIP(return, "the follower left node 0 before the group came");
 }
 
 #define SPLIT_MAX	16
