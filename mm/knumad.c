@@ -1433,6 +1433,28 @@ static bool knumad_thread_apart(const unsigned long *mem, int nr_nodes,
 }
 
 /*
+ * The node of all but 1/2^@shift of the samples @mem (per node of the
+ * memory, @nr_nodes entries), if they were KNUMAD_APART_MIN or more;
+ * else NUMA_NO_NODE, with *@few set if they were fewer.  Pure.
+ */
+static int knumad_mem_node(const unsigned long *mem, int nr_nodes,
+			   unsigned int shift, bool *few)
+{
+	unsigned long all = 0;
+	int nid, best = 0;
+
+	for (nid = 0; nid < nr_nodes; nid++) {
+		all += mem[nid];
+		if (mem[nid] > mem[best])
+			best = nid;
+	}
+	*few = all < KNUMAD_APART_MIN;
+	if (*few || all - mem[best] > all >> shift)
+		return NUMA_NO_NODE;
+	return best;
+}
+
+/*
  * Add to @spurned the nodes a thread that ran on @nid does not have more
  * than half of its recent samples on (@mem per node of the memory,
  * @nr_nodes entries), @nid excepted; nothing for a thread without
@@ -1480,17 +1502,11 @@ static int knumad_ran_off_mem(const unsigned long *mem, int nr_nodes,
 			      const nodemask_t *ran,
 			      const nodemask_t *spurned)
 {
-	unsigned long all = 0;
-	int nid, most = 0;
+	bool few;
+	int nid, most = knumad_mem_node(mem, nr_nodes, KNUMAD_OFF_MEM_SHIFT,
+					&few);
 
-	for (nid = 0; nid < nr_nodes; nid++) {
-		all += mem[nid];
-		if (mem[nid] > mem[most])
-			most = nid;
-	}
-	if (all < KNUMAD_APART_MIN ||
-	    all - mem[most] > all >> KNUMAD_OFF_MEM_SHIFT ||
-	    node_isset(most, *spurned))
+	if (most == NUMA_NO_NODE || node_isset(most, *spurned))
 		return NUMA_NO_NODE;
 	for_each_node_mask(nid, *ran)
 		if (nid != most)
@@ -3835,19 +3851,8 @@ static int knumad_thread_node(const struct knumad_thread *kt,
  */
 static int knumad_thread_mem(const struct knumad_thread *kt, bool *few)
 {
-	const unsigned long *mem = kt->faults + nr_node_ids;
-	unsigned long all = 0;
-	int nid, best = 0;
-
-	for (nid = 0; nid < nr_node_ids; nid++) {
-		all += mem[nid];
-		if (mem[nid] > mem[best])
-			best = nid;
-	}
-	*few = all < KNUMAD_APART_MIN;
-	if (*few || all - mem[best] > all >> KNUMAD_APART_SHIFT)
-		return NUMA_NO_NODE;
-	return best;
+	return knumad_mem_node(kt->faults + nr_node_ids, nr_node_ids,
+			       KNUMAD_APART_SHIFT, few);
 }
 
 /*
