@@ -232,6 +232,12 @@
  */
 #define KNUMAD_OFF_MEM_SHIFT		3
 /*
+ * ... and whose resident memory knumad does not sample (shmem, files,
+ * hugetlb) is at most 1/2^this of its anonymous memory: see
+ * knumad_mostly_sampled().
+ */
+#define KNUMAD_UNSAMPLED_SHIFT		2
+/*
  * The threads knumad sent to a new implicit group count at its home
  * (memsched_group::nr_expected) for this long at most, until they joined.
  */
@@ -1512,6 +1518,55 @@ static int knumad_ran_off_mem(const unsigned long *mem, int nr_nodes,
 		if (nid != most)
 			return most;
 	return NUMA_NO_NODE;
+}
+
+/*
+ * Do a process's samples stand for its memory: is the memory knumad does
+ * not sample (@unsampled pages resident: shmem, files, hugetlb) at most
+ * 1/2^KNUMAD_UNSAMPLED_SHIFT of the anonymous memory it does (@anon)?
+ * For knumad_ran_off_mem(), whose thread that ran elsewhere may have no
+ * samples because its memory is of that kind: a busy thread on a memfd
+ * on node 0 whose samples, of anonymous memory it used before, decayed
+ * to none, and a thread on the far node's anonymous memory - the
+ * process's samples all of the far node's memory - got a home there, and
+ * the first thread was taken from its memory
+ * (knumad.thread_on_unsampled_memory_is_not_pulled_to_the_sampled).  A
+ * busy thread that never had samples keeps its process without a home
+ * anyway (knumad_active_threads(): @unseen).  A process-wide measure of
+ * what is mapped, not of what each thread uses: a small memfd beside
+ * much anonymous memory passes, as does memory a thread reaches through
+ * read() and write() only; the shared libraries a process maps count
+ * (a few MiB for a C program, more for a JVM: such a process with a
+ * small heap gets no home from the rule).  Pure: tested by KUnit.
+ */
+static bool knumad_mostly_sampled(unsigned long anon, unsigned long unsampled)
+{
+	return unsampled <= anon >> KNUMAD_UNSAMPLED_SHIFT;
+}
+
+#ifdef CONFIG_HUGETLB_PAGE
+static unsigned long knumad_hugetlb_pages(struct mm_struct *mm)
+{
+	return atomic_long_read(&mm->hugetlb_usage);
+}
+#else
+static unsigned long knumad_hugetlb_pages(struct mm_struct *mm)
+{
+	return 0;
+}
+#endif
+
+/*
+ * Do @mm's samples stand for its memory (knumad_mostly_sampled())?  Its
+ * anonymous pages against its file, shmem and hugetlb pages, the per-CPU
+ * counts summed (O(CPUs)): only when knumad_ran_off_mem() named a node.
+ */
+static bool knumad_mm_mostly_sampled(struct mm_struct *mm)
+{
+	return knumad_mostly_sampled(get_mm_counter_sum(mm, MM_ANONPAGES),
+				     get_mm_counter_sum(mm, MM_FILEPAGES) +
+				     get_mm_counter_sum(mm, MM_SHMEMPAGES) +
+				     knumad_hugetlb_pages(mm));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -5075,9 +5130,12 @@ static u64 knumad_implicit_update(struct knumad_mm *km, bool look)
 	 * samples has more than half of them there, and the home is that
 	 * node (knumad_ran_off_mem(); not a home elsewhere: all the memory
 	 * would move) - at two looks in a row: a thread whose own memory
-	 * settled may have no samples at one of them.  A busy thread
-	 * without samples yet may tell: wait for it.  A split process that
-	 * comes to fit one node is merged as before.
+	 * settled may have no samples at one of them - and only where the
+	 * process's samples stand for its memory (knumad_mostly_sampled()):
+	 * a thread on a memfd has none of its own, and its memory does not
+	 * follow a home.  A busy thread without samples yet may tell: wait
+	 * for it.  A split process that comes to fit one node is merged as
+	 * before.
 	 */
 	if (!km->parts && c.unseen) {
 		/* its samples come within a pass: a look may see them */
@@ -5086,7 +5144,7 @@ static u64 knumad_implicit_update(struct knumad_mm *km, bool look)
 		goto out;
 	}
 	if (!km->parts && nodes_weight(c.ran) > 1 && !c.apart) {
-		if (off != home)
+		if (off != home || !knumad_mm_mostly_sampled(km->mm))
 			goto out;
 		km->off_nid = off;
 		if (prev_off != off)

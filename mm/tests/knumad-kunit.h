@@ -1373,6 +1373,21 @@ static void knumad_test_ran_off_mem(struct kunit *test)
 }
 
 /*
+ * A process's samples stand for its memory while what knumad does not
+ * sample is a quarter of its anonymous memory at most.
+ */
+static void knumad_test_mostly_sampled(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, knumad_mostly_sampled(8192, 0));
+	KUNIT_EXPECT_TRUE(test, knumad_mostly_sampled(8192, 2048));
+	KUNIT_EXPECT_FALSE(test, knumad_mostly_sampled(8192, 2049));
+	/* the test's case: a 64 MiB memfd beside 32 MiB anonymous */
+	KUNIT_EXPECT_FALSE(test, knumad_mostly_sampled(8192, 16384));
+	KUNIT_EXPECT_FALSE(test, knumad_mostly_sampled(0, 1));
+	KUNIT_EXPECT_TRUE(test, knumad_mostly_sampled(0, 0));
+}
+
+/*
  * A thread's peer is the other thread whose memory its samples met most:
  * its own memory and memory nobody sampled are no votes.
  */
@@ -1736,6 +1751,7 @@ static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_thread_apart),
 	KUNIT_CASE(knumad_test_thread_spurns),
 	KUNIT_CASE(knumad_test_ran_off_mem),
+	KUNIT_CASE(knumad_test_mostly_sampled),
 	KUNIT_CASE(knumad_test_away),
 	{},
 };
