@@ -1523,7 +1523,9 @@ static int knumad_ran_off_mem(const unsigned long *mem, int nr_nodes,
 /*
  * Do a process's samples stand for its memory: is the memory knumad does
  * not sample (@unsampled pages resident: shmem, files, hugetlb) at most
- * 1/2^KNUMAD_UNSAMPLED_SHIFT of the anonymous memory it does (@anon)?
+ * 1/2^KNUMAD_UNSAMPLED_SHIFT of its anonymous memory (@anon: an upper
+ * bound on what it samples - not COW pages of private file mappings,
+ * nor mbind() ranges)?
  * For knumad_ran_off_mem(), whose thread that ran elsewhere may have no
  * samples because its memory is of that kind: a busy thread on a memfd
  * on node 0 whose samples, of anonymous memory it used before, decayed

@@ -1381,8 +1381,11 @@ static void knumad_test_mostly_sampled(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, knumad_mostly_sampled(8192, 0));
 	KUNIT_EXPECT_TRUE(test, knumad_mostly_sampled(8192, 2048));
 	KUNIT_EXPECT_FALSE(test, knumad_mostly_sampled(8192, 2049));
-	/* the test's case: a 64 MiB memfd beside 32 MiB anonymous */
-	KUNIT_EXPECT_FALSE(test, knumad_mostly_sampled(8192, 16384));
+	/* the kselftest's case, about: a 64 MiB memfd, 40 MiB anonymous */
+	KUNIT_EXPECT_FALSE(test, knumad_mostly_sampled(10240, 16384));
+	/* a quarter, rounded down */
+	KUNIT_EXPECT_TRUE(test, knumad_mostly_sampled(7, 1));
+	KUNIT_EXPECT_FALSE(test, knumad_mostly_sampled(7, 2));
 	KUNIT_EXPECT_FALSE(test, knumad_mostly_sampled(0, 1));
 	KUNIT_EXPECT_TRUE(test, knumad_mostly_sampled(0, 0));
 }
