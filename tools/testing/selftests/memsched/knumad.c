@@ -1783,6 +1783,19 @@ static void *stepper_fn(void *arg)
 	return NULL;
 }
 
+/* Log this process's "knumad thread" lines of /proc/self/memsched. */
+static void log_knumad_threads(struct __test_metadata *_metadata)
+{
+	FILE *f = fopen("/proc/self/memsched", "r");
+	char line[768];
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "knumad thread", 13))
+			TH_LOG("%.*s", (int)strcspn(line, "\n"), line);
+	if (f)
+		fclose(f);
+}
+
 /*
  * The shared workload's run that stayed at 0.5 (issue 13): of two threads
  * that use one buffer in step, the one ahead takes nearly all the
@@ -1803,10 +1816,8 @@ TEST_F_TIMEOUT(knumad, follower_of_a_shared_sweep_comes_to_the_memory, 120)
 	volatile int *stop;
 	int i, id = 0, home = -1, members = 0, nid, started = 0, left = 0;
 	long before[8], all, there;
-	char line[768];
 	double t0, t, share;
 	cpu_set_t set;
-	FILE *f;
 	char *buf;
 
 	if (self->far >= 8)
@@ -1865,12 +1876,7 @@ TEST_F_TIMEOUT(knumad, follower_of_a_shared_sweep_comes_to_the_memory, 120)
 	}
 	TH_LOG("implicit group %d home %d with %d members after %.2f s; steps %lu and %lu",
 	       id, home, members, t, s[0].pos, s[1].pos);
-	f = fopen("/proc/self/memsched", "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "knumad thread", 13))
-			TH_LOG("%.*s", (int)strcspn(line, "\n"), line);
-	if (f)
-		fclose(f);
+	log_knumad_threads(_metadata);
 	/*
 	 * The case only if the follower was on node 0 until then: had the
 	 * load balancer put it beside the leader, the threads ran on one
@@ -2014,10 +2020,8 @@ TEST_F_TIMEOUT(knumad, thread_on_unsampled_memory_is_not_pulled_to_the_sampled, 
 	struct shm_worker *w;
 	struct stepper *s;
 	volatile int *stop;
-	char line[768];
 	double t0, t, share;
 	cpu_set_t set;
-	FILE *f;
 	char *buf;
 
 	if (self->far >= 8)
@@ -2124,12 +2128,7 @@ TEST_F_TIMEOUT(knumad, thread_on_unsampled_memory_is_not_pulled_to_the_sampled, 
 	none = none || !samples;
 	TH_LOG("the worker's group %d home %d at %.2f s; its samples %ld",
 	       id, home, t, samples);
-	f = fopen("/proc/self/memsched", "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "knumad thread", 13))
-			TH_LOG("%.*s", (int)strcspn(line, "\n"), line);
-	if (f)
-		fclose(f);
+	log_knumad_threads(_metadata);
 	TH_LOG("before any home the worker ran elsewhere than node 0 for %ld steps of %ld",
 	       off, all);
 	for (nid = 0; nid < 8; nid++)
