@@ -222,7 +222,9 @@
  * another node's memory, and at least KNUMAD_APART_MIN of them: not for
  * what every threaded process shares a little of (a thread's stack and
  * TLS, set up by the thread that created it; variables it shares with
- * the main thread), nor on the first few samples of a thread.
+ * the main thread), nor on the first few samples of a thread.  A set of
+ * threads that share memory took nearly all of its samples on one node
+ * by the same measure (knumad_set_node()).
  */
 #define KNUMAD_APART_SHIFT		2
 #define KNUMAD_APART_MIN		8
@@ -1439,9 +1441,10 @@ static bool knumad_thread_apart(const unsigned long *mem, int nr_nodes,
 }
 
 /*
- * The node of all but 1/2^@shift of the samples @mem (per node of the
- * memory, @nr_nodes entries), if they were KNUMAD_APART_MIN or more;
- * else NUMA_NO_NODE, with *@few set if they were fewer.  Pure.
+ * The node of all but 1/2^@shift of the samples @mem (per node: of the
+ * memory, or of the CPU that took them; @nr_nodes entries), if they were
+ * KNUMAD_APART_MIN or more; else NUMA_NO_NODE, with *@few set if they
+ * were fewer.  Pure.
  */
 static int knumad_mem_node(const unsigned long *mem, int nr_nodes,
 			   unsigned int shift, bool *few)
@@ -4500,9 +4503,20 @@ static bool knumad_set_fits(const struct knumad_thread *root,
 
 /*
  * The node for the set of @root: one with room for all of it by @load
- * that each member may run on - the one holding most of the memory they
- * touch, then the one they run on most (their faults summed in @sum,
- * 2 * nr_node_ids entries of scratch), then the one with the most room.
+ * that each member may run on - the one nearly all of their samples were
+ * taken on (all but 1/2^KNUMAD_APART_SHIFT, KNUMAD_APART_MIN or more),
+ * then the one holding most of the memory they touch, then the one they
+ * run on most (their faults summed in @sum, 2 * nr_node_ids entries of
+ * scratch), then the one with the most room.  Where they ran comes first
+ * because the memory samples lean to what is still away: memory that
+ * followed the threads is local and settled, sampled rarely
+ * (knumad_region_waits()), so a pair whose memory was half moved to the
+ * node it ran on has samples nearly all of the half left behind, and
+ * the memory would send it back (vnuma on 2 nodes; see memsched.rst).
+ * Only a set without a part, or in two parts, is placed: a set at a home
+ * is not asked again, so its samples taken there do not hold it there.
+ * The rule goes by @load: a node that has room only once lone threads
+ * make way (the caller's second call) does not beat one with room now.
  * NUMA_NO_NODE if no node will do.  Under RCU and km->lock;
  * O(members * nodes).
  */
@@ -4510,14 +4524,17 @@ static int knumad_set_node(struct knumad_thread *root,
 			   const unsigned long *load,
 			   const unsigned long *cap, unsigned long *sum)
 {
-	int nid, best = NUMA_NO_NODE, mem = nr_node_ids;
+	int nid, best = NUMA_NO_NODE, mem = nr_node_ids, ran;
 	struct knumad_thread *kt;
 	unsigned long room = 0;
+	bool few;
 
 	memset(sum, 0, 2 * nr_node_ids * sizeof(*sum));
 	for (kt = root; kt; kt = kt->set_next)
 		for (nid = 0; nid < 2 * nr_node_ids; nid++)
 			sum[nid] += kt->faults[nid];
+	/* the CPU side of the samples: where they were taken */
+	ran = knumad_mem_node(sum, nr_node_ids, KNUMAD_APART_SHIFT, &few);
 	for (nid = 0; nid < nr_node_ids; nid++) {
 		unsigned long used = load[nid];
 
@@ -4528,13 +4545,15 @@ static int knumad_set_node(struct knumad_thread *root,
 				break;
 		if (kt)
 			continue;
-		if (best == NUMA_NO_NODE ||
+		if (best == NUMA_NO_NODE || nid == ran ||
 		    sum[mem + nid] > sum[mem + best] ||
 		    (sum[mem + nid] == sum[mem + best] &&
 		     (sum[nid] > sum[best] ||
 		      (sum[nid] == sum[best] && cap[nid] - used > room)))) {
 			best = nid;
 			room = cap[nid] - used;
+			if (best == ran)
+				break;
 		}
 	}
 	return best;

@@ -1472,7 +1472,8 @@ static struct knumad_thread *kt_thread(struct kunit *test,
  * of a VM, two by two.  A peer whose low pid bits two active threads have
  * joins nobody, nor does an idle thread; a peer need not vote back.  A
  * set goes to one node with room for all of it, where most of its memory
- * is, else where there is room.
+ * is when its samples tell no node it ran on (knumad_test_set_ran()),
+ * else where there is room.
  */
 static void knumad_test_sets(struct kunit *test)
 {
@@ -1575,6 +1576,81 @@ static void knumad_test_sets(struct kunit *test)
 						  want));
 	KUNIT_EXPECT_EQ(test, e->part, NUMA_NO_NODE);
 	KUNIT_EXPECT_EQ(test, g->part, NUMA_NO_NODE);
+	spin_unlock(&km->lock);
+	xa_destroy(&km->threads);
+}
+
+/*
+ * A set goes first where nearly all of its samples were taken: the
+ * memory samples of a pair whose memory was half moved to the node it
+ * ran on are nearly all of the half left behind (the moved half is
+ * settled), and memory first sent the pair back (vnuma on 2 nodes).  A
+ * pair that ran on both nodes, or took too few samples to tell, goes
+ * where its memory is; so does one whose node has no room.
+ */
+static void knumad_test_set_ran(struct kunit *test)
+{
+	struct knumad_thread *a, *b;
+	unsigned long *load, *cap, *sum;
+	struct knumad_mm *km;
+	int nid;
+
+	if (nr_node_ids < 2)
+		kunit_skip(test, "needs 2 nodes");
+	km = kunit_kzalloc(test, struct_size(km, faults, 2 * nr_node_ids),
+			   GFP_KERNEL);
+	load = kunit_kcalloc(test, 4 * nr_node_ids, sizeof(*load), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, km);
+	KUNIT_ASSERT_NOT_NULL(test, load);
+	cap = load + nr_node_ids;
+	sum = cap + nr_node_ids;
+	spin_lock_init(&km->lock);
+	xa_init(&km->threads);
+	a = kt_thread(test, km, 0x100, -1);
+	b = kt_thread(test, km, 0x101, -1);
+	a->root = a;
+	a->set_next = b;
+	b->root = a;
+	a->set_size = 2;
+	a->set_share = 2048;
+	for (nid = 0; nid < nr_node_ids; nid++)
+		cap[nid] = nid < 2 ? 2 * 1024 + KNUMAD_FIT_SLACK : 0;
+
+	spin_lock(&km->lock);
+	/* ran on node 1, samples of the memory left on node 0 */
+	a->faults[1] = 20;
+	b->faults[1] = 12;
+	a->faults[nr_node_ids + 0] = 30;
+	b->faults[nr_node_ids + 0] = 20;
+	b->faults[nr_node_ids + 1] = 2;
+	KUNIT_EXPECT_EQ(test, knumad_set_node(a, load, cap, sum), 1);
+	/* ... 10 of 42 samples elsewhere still tell (42 >> 2 = 10) */
+	a->faults[0] = 10;
+	KUNIT_EXPECT_EQ(test, knumad_set_node(a, load, cap, sum), 1);
+	/* ... 11 of 43 do not: the memory decides */
+	a->faults[0] = 11;
+	KUNIT_EXPECT_EQ(test, knumad_set_node(a, load, cap, sum), 0);
+	/* too few samples to tell where they ran */
+	a->faults[0] = 0;
+	a->faults[1] = 3;
+	b->faults[1] = 3;
+	KUNIT_EXPECT_EQ(test, knumad_set_node(a, load, cap, sum), 0);
+	/* node 1 without room: where the memory is */
+	a->faults[1] = 20;
+	b->faults[1] = 12;
+	load[1] = 1024;
+	KUNIT_EXPECT_EQ(test, knumad_set_node(a, load, cap, sum), 0);
+	/* mirrored: ran on node 0, memory on node 1 - node 1 comes later */
+	load[1] = 0;
+	a->faults[0] = 20;
+	b->faults[0] = 12;
+	a->faults[1] = 0;
+	b->faults[1] = 0;
+	a->faults[nr_node_ids + 0] = 0;
+	b->faults[nr_node_ids + 0] = 2;
+	a->faults[nr_node_ids + 1] = 30;
+	b->faults[nr_node_ids + 1] = 20;
+	KUNIT_EXPECT_EQ(test, knumad_set_node(a, load, cap, sum), 0);
 	spin_unlock(&km->lock);
 	xa_destroy(&km->threads);
 }
@@ -1729,6 +1805,7 @@ static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_peer),
 	KUNIT_CASE(knumad_test_sets),
 	KUNIT_CASE(knumad_test_sets_leader),
+	KUNIT_CASE(knumad_test_set_ran),
 	KUNIT_CASE(knumad_test_prev_nid),
 	KUNIT_CASE(knumad_test_settled),
 	KUNIT_CASE(knumad_test_moved),
