@@ -91,6 +91,31 @@ static int node_cpus(int nid, cpu_set_t *set)
 	return CPU_COUNT(set) ? 0 : -1;
 }
 
+/*
+ * Whether two threads of a test fit on node @far, and the node fits the
+ * tests' per-node arrays of 8: 0 if so; else why not, in @why, and 1 (a
+ * skip) or -1 (the node's CPUs could not be read: a failure).
+ */
+static int far_fits_two(int far, char *why, size_t len)
+{
+	cpu_set_t set;
+
+	if (far >= 8) {
+		snprintf(why, len, "node %d: this test counts 8 nodes", far);
+		return 1;
+	}
+	if (node_cpus(far, &set)) {
+		snprintf(why, len, "node %d: its CPUs could not be read", far);
+		return -1;
+	}
+	if (CPU_COUNT(&set) < 2) {
+		snprintf(why, len, "node %d has %d CPU: two threads do not fit it",
+			 far, CPU_COUNT(&set));
+		return 1;
+	}
+	return 0;
+}
+
 /* May run on every online CPU. */
 static int unpin(void)
 {
@@ -1814,18 +1839,15 @@ TEST_F_TIMEOUT(knumad, follower_of_a_shared_sweep_comes_to_the_memory, 120)
 	unsigned long len = 32 * MB;
 	struct stepper *s;
 	volatile int *stop;
-	int i, id = 0, home = -1, members = 0, nid, started = 0, left = 0;
+	int i, id = 0, home = -1, members = 0, nid, started = 0, left = 0, fit;
 	long before[8], all, there;
 	double t0, t, share;
-	cpu_set_t set;
-	char *buf;
+	char *buf, skip[80];
 
-	if (self->far >= 8)
-		SKIP(return, "node %d: this test counts 8 nodes", self->far);
-	ASSERT_EQ(0, node_cpus(self->far, &set));
-	if (CPU_COUNT(&set) < 2)
-		SKIP(return, "node %d has %d CPU: two threads do not fit it",
-		     self->far, CPU_COUNT(&set));
+	fit = far_fits_two(self->far, skip, sizeof(skip));
+	ASSERT_LE(0, fit) TH_LOG("%s", skip);
+	if (fit)
+		SKIP(return, "%s", skip);
 	/* not on the stack: a failed check must not leave them running */
 	s = calloc(2, sizeof(*s));
 	stop = calloc(1, sizeof(*stop));
@@ -2013,7 +2035,7 @@ static long thread_samples(pid_t tid)
 TEST_F_TIMEOUT(knumad, thread_on_unsampled_memory_is_not_pulled_to_the_sampled, 120)
 {
 	unsigned long len = 32 * MB, shm_len = 64 * MB;
-	int id = 0, home = -1, members = 0, i, nid, fd, started = 0;
+	int id = 0, home = -1, members = 0, i, nid, fd, started = 0, fit;
 	long before[8], off = 0, all = 0, samples = -1;
 	const char *why = NULL;	/* skipped, because */
 	bool pulled = false, none = false;
@@ -2021,15 +2043,12 @@ TEST_F_TIMEOUT(knumad, thread_on_unsampled_memory_is_not_pulled_to_the_sampled, 
 	struct stepper *s;
 	volatile int *stop;
 	double t0, t, share;
-	cpu_set_t set;
-	char *buf;
+	char *buf, skip[80];
 
-	if (self->far >= 8)
-		SKIP(return, "node %d: this test counts 8 nodes", self->far);
-	ASSERT_EQ(0, node_cpus(self->far, &set));
-	if (CPU_COUNT(&set) < 2)
-		SKIP(return, "node %d has %d CPU: two threads do not fit it",
-		     self->far, CPU_COUNT(&set));
+	fit = far_fits_two(self->far, skip, sizeof(skip));
+	ASSERT_LE(0, fit) TH_LOG("%s", skip);
+	if (fit)
+		SKIP(return, "%s", skip);
 	s = calloc(1, sizeof(*s));
 	w = calloc(1, sizeof(*w));
 	stop = calloc(1, sizeof(*stop));
