@@ -27,6 +27,11 @@ echo madvise >/sys/kernel/mm/transparent_hugepage/enabled
 echo madvise >/sys/kernel/mm/transparent_hugepage/defrag
 echo "bench: $(uname -r), $nodes nodes, $(nproc) CPUs, $(($(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024)) MiB"
 echo "bench: guest RAM backed by the host before boot (BENCH_PREALLOC): ${BENCH_PREALLOC:-?}"
+# BENCH_TRACE=1 (scripts/bench.sh): numabench's trace, and a dump of
+# /proc/PID/memsched 5 s into each run
+trace=${BENCH_TRACE:-0}
+[ "$trace" = 1 ] && export NUMABENCH_TRACE=1
+echo "bench: traced (BENCH_TRACE): $trace"
 echo "bench: knumad defaults: scan_sleep_millisecs=$(cat $k/scan_sleep_millisecs)" \
 	"pages_to_scan=$(cat $k/pages_to_scan)" \
 	"migrate_rate_limit_mbps=$(cat $k/migrate_rate_limit_mbps)"
@@ -168,6 +173,17 @@ for run in "${runs[@]}"; do
 	case $m in hardbind|memsched) tm=$m ;; esac
 	th=''
 	[ "$thp" = 1 ] && th=--thp
+	dump=''
+	if [ "$trace" = 1 ]; then
+		(
+			sleep 5
+			for p in $(pgrep -x numabench); do
+				grep -v '^region' /proc/"$p"/memsched 2>/dev/null |
+					sed "s/^/memsched 5s pid $p: /"
+			done
+		) &
+		dump=$!
+	fi
 	case $w in
 	perf)
 		# shellcheck disable=SC2046
@@ -200,6 +216,7 @@ for run in "${runs[@]}"; do
 		timeout $((secs * 4 + 120)) "$tools/numabench" -w "$w" -M "$tm" -m "$mib" -s "$secs" $th --label "$r"
 		;;
 	esac || echo "bench: FAIL $w $m rep $r (exit $?)"
+	[ -z "$dump" ] || wait "$dump"
 	echo "meminfo $(grep -E '^(AnonHugePages|MemFree)' /proc/meminfo | tr -s ' ' | tr '\n' ' ')"
 	mode_off
 done

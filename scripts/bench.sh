@@ -28,6 +28,13 @@
 #                    boots (scripts/vm-run, VMRUN_PREALLOC); 0: lazily, as
 #                    before 2026-12-06 - a guest's first runs then paid host
 #                    page faults for memory moved into pages it never used
+#   BENCH_TRACE      1: numabench traces each run (NUMABENCH_TRACE=1: at
+#                    every sample each thread's node, group and home and
+#                    its memory's nodes, "trace ..." lines), and every
+#                    numabench process's /proc/PID/memsched but its region
+#                    lines is dumped 5 s into the run ("memsched ..."
+#                    lines); in raw-*.txt, for looking into a result.
+#                    Default 0: the trace reads /proc at every sample
 # Output in build/bench-results/: bench.md, bench.json, *.png, raw-*.txt.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -41,6 +48,8 @@ node_counts=${BENCH_NODES:-2 4}
 secs=${BENCH_SECS:-8}
 export VMRUN_PREALLOC=${BENCH_PREALLOC:-1}
 case "$VMRUN_PREALLOC" in 0|1) ;; *) die "BENCH_PREALLOC takes 0 or 1" ;; esac
+trace=${BENCH_TRACE:-0}
+case "$trace" in 0|1) ;; *) die "BENCH_TRACE takes 0 or 1" ;; esac
 for v in "$reps" "$base_reps" "$secs"; do
 	case "$v" in ''|*[!0-9]*) die "BENCH_REPS, BENCH_BASE_REPS and BENCH_SECS take numbers" ;; esac
 done
@@ -91,7 +100,7 @@ for n in $node_counts; do
 	msg "bench on $n nodes (raw output: ${raw#"$TOP"/})"
 	guest_bench "$raw" "the $n-node" --nodes "$n" --cpus 4 --mem 4G \
 		--timeout "$timeout" -- env BENCH_IDLE_SECS="$idle_secs" \
-		BENCH_PREALLOC="$VMRUN_PREALLOC" \
+		BENCH_PREALLOC="$VMRUN_PREALLOC" BENCH_TRACE="$trace" \
 		bash "$TOP/scripts/bench-guest.sh" "$tools" \
 		"$reps" "$base_reps" "$secs" "$nb_only" "$modes"
 	raws+=("$raw")

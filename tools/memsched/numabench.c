@@ -686,13 +686,17 @@ static void sample(double t)
 	}
 	st[ns] = t;
 	sl[ns] = w ? loc / w : 0;
-	/* NUMABENCH_TRACE=1: each thread's node and its region's nodes */
+	/*
+	 * NUMABENCH_TRACE=1: each thread's node, group, home and knumad's
+	 * measure of its CPU share, and its region's nodes
+	 */
 	if (getenv("NUMABENCH_TRACE")) {
-		int grp[MAX_THR], home[64], g, h, tid;
-		char path[64], line[256];
+		int grp[MAX_THR], cpu[MAX_THR], home[64], g, h, tid;
+		char path[64], line[256], *p;
 		FILE *f;
 
 		memset(grp, -1, sizeof(grp));
+		memset(cpu, -1, sizeof(cpu));
 		memset(home, -1, sizeof(home));
 		snprintf(path, sizeof(path), "/proc/%d/memsched",
 			 ctl->r[0].pid);
@@ -705,6 +709,13 @@ static void sample(double t)
 			} else if (sscanf(line, "group %d home %d", &g, &h) == 2 &&
 				   g >= 0 && g < 64) {
 				home[g] = h;
+			} else if (sscanf(line, "knumad thread %d", &tid) == 1) {
+				p = strstr(line, " cpu ");
+				if (!p || sscanf(p, " cpu %d", &h) != 1)
+					continue;
+				for (i = 0; i < ctl->nthr; i++)
+					if (ctl->t[i].tid == tid)
+						cpu[i] = h;
 			}
 		}
 		if (f)
@@ -722,6 +733,8 @@ static void sample(double t)
 			if (grp[i] >= 0)
 				fprintf(stderr, "g%dh%d", grp[i],
 					grp[i] < 64 ? home[grp[i]] : -1);
+			if (cpu[i] >= 0)
+				fprintf(stderr, "s%d", cpu[i]);
 			fprintf(stderr, "[");
 			for (r = 0; r < nnodes; r++)
 				fprintf(stderr, "%s%ld", r ? "," : "",
