@@ -1391,6 +1391,27 @@ static void knumad_test_mostly_sampled(struct kunit *test)
 }
 
 /*
+ * Two active threads or more that fit no node are split; a split process
+ * stays split while a busy thread of it is unknown, even if the known
+ * ones fit: vnuma's vCPU that took no samples.
+ */
+static void knumad_test_split_stays(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, knumad_split_stays(2, false, false, false));
+	KUNIT_EXPECT_TRUE(test, knumad_split_stays(3, false, true, false));
+	/* the known fit, nobody unknown: merged, or never split */
+	KUNIT_EXPECT_FALSE(test, knumad_split_stays(3, true, true, false));
+	KUNIT_EXPECT_FALSE(test, knumad_split_stays(2, true, false, false));
+	/* the vnuma case */
+	KUNIT_EXPECT_TRUE(test, knumad_split_stays(3, true, true, true));
+	/* not split yet: the unknown thread is waited for, not split for */
+	KUNIT_EXPECT_FALSE(test, knumad_split_stays(2, true, false, true));
+	/* one known thread is no split */
+	KUNIT_EXPECT_FALSE(test, knumad_split_stays(1, false, true, true));
+	KUNIT_EXPECT_FALSE(test, knumad_split_stays(0, true, true, true));
+}
+
+/*
  * A thread's peer is the other thread whose memory its samples met most:
  * its own memory and memory nobody sampled are no votes.
  */
@@ -1832,6 +1853,7 @@ static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_thread_spurns),
 	KUNIT_CASE(knumad_test_ran_off_mem),
 	KUNIT_CASE(knumad_test_mostly_sampled),
+	KUNIT_CASE(knumad_test_split_stays),
 	KUNIT_CASE(knumad_test_away),
 	{},
 };
