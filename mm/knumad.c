@@ -660,6 +660,9 @@ struct knumad_queued {
  * @looked:	its first look was queued (a look may queue it again:
  *		knumad_look_queue()); only the thread uses it.
  * @look_at:	jiffies when that look is due; only the thread uses it.
+ * @resample:	the look waiting arms samples: a pass over the process out
+ *		of turn, after its threads were placed anew
+ *		(knumad_resample_queue()); only the thread uses it.
  * @kept_any:	its part of knumad_kept_nr (knumad_kept()) is not all 0;
  *		under knumad_kept_lock.
  */
@@ -717,6 +720,7 @@ struct knumad_mm {
 	unsigned long pass_anon;
 	struct list_head look_node;
 	bool looked;
+	bool resample;
 	unsigned long look_at;
 	bool kept_any;
 	unsigned long faults[];
@@ -790,6 +794,8 @@ static struct {
 	/* the thread's only: when the earliest look and the last pass are */
 	unsigned long look_at;
 	unsigned long pass_at;
+	/* the thread's only: pages the passes out of turn may still scan */
+	long resample_budget;
 } knumad_scan = {
 	.mms = LIST_HEAD_INIT(knumad_scan.mms),
 	.pending = LIST_HEAD_INIT(knumad_scan.pending),
@@ -4878,6 +4884,67 @@ static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
 }
 
 /*
+ * When a pass out of turn over a process whose threads were placed anew
+ * is due, or 0 for none: a step (1/2^KNUMAD_LOOK_SHIFT of a scan period
+ * of @period jiffies) from @now - time for the threads to reach their
+ * homes, at their next wakeup or tick - if that is a step or more before
+ * the next pass (the last began at @pass_at) and the passes out of turn
+ * have pages left to scan this period (@budget).  Pure: tested by KUnit.
+ */
+static unsigned long knumad_resample_at(unsigned long now,
+					unsigned long pass_at,
+					unsigned long period, long budget)
+{
+	unsigned long step = period >> KNUMAD_LOOK_SHIFT;
+	unsigned long at = now + step;
+
+	/* 0 is none: a step before jiffies wrap, none either */
+	if (!step || budget <= 0 ||
+	    !time_before(at + step, pass_at + period) || !at)
+		return 0;
+	return at;
+}
+
+/*
+ * The threads of @km's process were placed anew (a split, a thread's
+ * part changed): their memory is sampled from where they go by a pass out
+ * of turn (knumad_resample_at()), not by the next pass, a scan period
+ * after the last.  numa02 and vnuma on 2 nodes, traced: in each run the
+ * memory of the threads a split sent to the other node started to move
+ * 1.0-1.1 s after the split, with the next pass's samples.  Bounded: the
+ * passes out of turn scan from knumad_scan.resample_budget, pages_to_scan
+ * a scan period for all processes together, so knumad scans at most
+ * twice pages_to_scan a period; and one comes only a step or more before
+ * the next pass, so a process has at most 2^KNUMAD_LOOK_SHIFT - 2 of them
+ * a period.  They ride on the looks (knumad_look()).  The thread's only.
+ */
+static void knumad_resample_queue(struct knumad_mm *km)
+{
+	unsigned long at = knumad_resample_at(jiffies, knumad_scan.pass_at,
+			msecs_to_jiffies(READ_ONCE(knumad_scan_sleep_ms)),
+			knumad_scan.resample_budget);
+
+	if (!at)
+		return;
+	spin_lock(&knumad_mm_lock);
+	if (km->exited) {
+		spin_unlock(&knumad_mm_lock);
+		return;
+	}
+	km->resample = true;
+	if (list_empty(&km->look_node)) {
+		km->look_at = at;
+		list_add_tail(&km->look_node, &knumad_scan.looks);
+	} else if (time_before(km->look_at, at)) {
+		km->look_at = at;	/* a look due first waits for it */
+	}
+	if (list_is_singular(&knumad_scan.looks) ||
+	    time_before(at, knumad_scan.look_at))
+		knumad_scan.look_at = at;
+	spin_unlock(&knumad_mm_lock);
+}
+
+/*
  * A process whose active threads fit no one node is split: one implicit
  * group per node it needs, each active thread in one (see
  * knumad_split_assign()), threads that share memory in one part when
@@ -5011,8 +5078,10 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 			knumad_group_release(group);
 		}
 	}
-	if (changed || made)
+	if (changed || made) {
 		knumad_join_threads(km);
+		knumad_resample_queue(km);
+	}
 	free_cpumask_var(usable);
 	kfree(tbl);
 	kfree(want);
@@ -5297,6 +5366,33 @@ static void knumad_busy_done(struct knumad_mm *km)
 }
 
 /*
+ * The pass out of turn that knumad_resample_queue() asked for, as a look: over
+ * @km only, from knumad_scan.resample_budget, brought forward as a thread's
+ * move brings one (km->early: the regular pass stays where it was, and
+ * settled regions wait for it but those of threads that changed node).
+ * Not while its threads move what they learned (knumad_pass()).
+ */
+static bool knumad_do_mm(struct knumad_mm *km, struct knumad_batch *b,
+			 long *budget, bool disarm);
+static void knumad_settle_again(struct knumad_mm *km);
+
+static void knumad_resample(struct knumad_mm *km)
+{
+	struct knumad_batch b = { .folios = LIST_HEAD_INIT(b.folios) };
+	long budget = knumad_scan.resample_budget;
+
+	if (budget <= 0 || knumad_threads_move(km))
+		return;
+	if (READ_ONCE(km->thread_moved))
+		knumad_settle_again(km);
+	km->early = true;
+	knumad_do_mm(km, &b, &budget, false);
+	knumad_scan.resample_budget = budget;
+	if (b.isolate_failed)
+		lru_add_drain_all();
+}
+
+/*
  * The first looks that are due (knumad_look_queue()): decide the groups
  * of those processes from the faults their first samples took, as the
  * end of their next pass would, without the pass.  The slots come off
@@ -5305,9 +5401,10 @@ static void knumad_busy_done(struct knumad_mm *km)
  * the next look comes when the earliest of them is due, but not before
  * 1/2^KNUMAD_LOOK_SHIFT of @period from now (a pass may queue one
  * sooner): looks wake the thread 2^KNUMAD_LOOK_SHIFT + 1 times a period
- * at most, however many processes start.  A look walks no memory; the
- * list holds the processes whose first pass ended in the last period,
- * at most.
+ * at most, however many processes start.  A look walks no memory but
+ * for a pass out of turn (knumad_resample_queue(): @resample), within its
+ * budget; the list holds the processes whose first pass ended in the
+ * last period and those placed anew since the last pass, at most.
  */
 static void knumad_look(unsigned long period)
 {
@@ -5331,7 +5428,10 @@ static void knumad_look(unsigned long period)
 		list_del_init(&km->look_node);
 		knumad_scan.busy = km;
 		spin_unlock(&knumad_mm_lock);
-		if (mmget_not_zero(km->mm)) {
+		if (km->resample) {
+			km->resample = false;
+			knumad_resample(km);
+		} else if (mmget_not_zero(km->mm)) {
 			struct knumad_batch b = {};
 			u64 verdict;
 
@@ -5369,8 +5469,10 @@ static void knumad_looks_drop(void)
 
 	spin_lock(&knumad_mm_lock);
 	while ((km = list_first_entry_or_null(&knumad_scan.looks,
-					      struct knumad_mm, look_node)))
+					      struct knumad_mm, look_node))) {
 		list_del_init(&km->look_node);
+		km->resample = false;
+	}
 	spin_unlock(&knumad_mm_lock);
 }
 
@@ -5973,6 +6075,8 @@ static int knumad_fn(void *unused)
 			if (time_after_eq(now, next_scan)) {
 				WRITE_ONCE(knumad_work_pending, false);
 				knumad_scan.pass_at = jiffies;
+				knumad_scan.resample_budget =
+					READ_ONCE(knumad_pages_to_scan);
 				doze = knumad_doze();
 				last_scan = jiffies;
 				next_scan = last_scan + msecs_to_jiffies(sleep) *

@@ -1391,6 +1391,42 @@ static void knumad_test_mostly_sampled(struct kunit *test)
 }
 
 /*
+ * A pass out of turn after threads were placed anew comes a quarter of a
+ * scan period later, if that is a quarter or more before the next pass
+ * and the period's budget for such passes is not spent.
+ */
+static void knumad_test_resample_at(struct kunit *test)
+{
+	const unsigned long period = 1000, pass = 5000;
+
+	/* placed at the end of a pass: a quarter period later */
+	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 10, pass, period, 1),
+			pass + 260);
+	/* the last that may come: a quarter before the next pass, and more */
+	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 499, pass, period, 1),
+			pass + 749);
+	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 500, pass, period, 0),
+			0);
+	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 500, pass, period, 1),
+			0);
+	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 900, pass, period, 1),
+			0);
+	/* no budget left this period */
+	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 10, pass, period, 0),
+			0);
+	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 10, pass, period, -3),
+			0);
+	/* a period too short for a step */
+	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 1, pass, 3, 1), 0);
+	/* jiffies wrap between: still a quarter later */
+	KUNIT_EXPECT_EQ(test, knumad_resample_at(-100UL, -200UL, period, 1),
+			150UL);
+	/* a last pass long ago (the thread dozed): the next pass is due */
+	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 9000, pass, period,
+						 1), 0);
+}
+
+/*
  * Two active threads or more that fit no node are split; a split process
  * stays split while a busy thread of it is unknown, even if the known
  * ones fit: vnuma's vCPU that took no samples.
@@ -1854,6 +1890,7 @@ static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_ran_off_mem),
 	KUNIT_CASE(knumad_test_mostly_sampled),
 	KUNIT_CASE(knumad_test_split_stays),
+	KUNIT_CASE(knumad_test_resample_at),
 	KUNIT_CASE(knumad_test_away),
 	{},
 };
