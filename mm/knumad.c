@@ -198,7 +198,9 @@
  * four took 2.4-3.9 s instead of 1.3).  Once in a process's life (and
  * again before the next pass while a busy thread's verdict is due); the
  * looks wake the thread 2^KNUMAD_LOOK_SHIFT + 1 times a period at most,
- * whatever the number of processes (knumad_look()), and walk no memory.
+ * whatever the number of processes (knumad_look()), and walk no memory -
+ * but for the passes out of turn after a placement, which ride on them
+ * within a budget of their own (knumad_resample_queue()).
  */
 #define KNUMAD_LOOK_SHIFT	2
 /*
@@ -789,8 +791,8 @@ static struct {
 	 * the thread only, read by movers (knumad_region_moved()).
 	 */
 	unsigned int periods;
-	/* slots whose first look waits (knumad_mm_lock) */
-	struct list_head looks;
+	/* slots whose look waits: a first one, or a pass out of turn */
+	struct list_head looks;		/* under knumad_mm_lock */
 	/* the thread's only: when the earliest look and the last pass are */
 	unsigned long look_at;
 	unsigned long pass_at;
@@ -1557,7 +1559,8 @@ static bool knumad_mostly_sampled(unsigned long anon, unsigned long unsampled)
 
 /*
  * Is a process with @threads active threads, which fit one node's CPUs
- * (@fits, by their demand) or not, split - @split: it is now - when
+ * (@fits, by their demand) or not, split - @split: it has a part now,
+ * knumad_split_now() - when
  * @unseen: a busy thread of it has no entry (knumad_active_threads())?
  * Two active threads or more that fit no node are.  So is a split process
  * with a busy thread knumad has no entry for, whatever the others' demand
@@ -1570,7 +1573,11 @@ static bool knumad_mostly_sampled(unsigned long anon, unsigned long unsampled)
  * the pair away from its memory; split again 2 s later, locality 0.50
  * at the end of the run.  The first split does not wait for such a
  * thread (the known threads do not fit already); a process not split
- * waits for it (knumad_implicit_update()).  Pure: tested by KUnit.
+ * waits for it (knumad_implicit_update()).  A busy thread that never
+ * takes a sample (its memory shmem or a file; a loop in system calls)
+ * keeps its process split for as long as it is busy: the parts still
+ * place the known threads by their samples, what is lost is the merge
+ * into one group.  Pure: tested by KUnit.
  */
 static bool knumad_split_stays(unsigned int threads, bool fits, bool split,
 			       bool unseen)
@@ -1819,6 +1826,21 @@ static void knumad_placed(struct knumad_mm *km)
 }
 
 /* Forget the parts of a split process; every member thread leaves them. */
+/*
+ * Is @km's process split now - a part exists - not only once (@parts,
+ * the array, stays once made)?  In the knumad thread, which alone sets
+ * the parts.
+ */
+static bool knumad_split_now(struct knumad_mm *km)
+{
+	int i;
+
+	for (i = 0; km->parts && i < nr_node_ids; i++)
+		if (km->parts[i])
+			return true;
+	return false;
+}
+
 static void knumad_parts_drop(struct knumad_mm *km)
 {
 	struct memsched_group *group;
@@ -4898,7 +4920,7 @@ static unsigned long knumad_resample_at(unsigned long now,
 	unsigned long step = period >> KNUMAD_LOOK_SHIFT;
 	unsigned long at = now + step;
 
-	/* 0 is none: a step before jiffies wrap, none either */
+	/* 0 is none: at == 0 (jiffies about to wrap) gives none too */
 	if (!step || budget <= 0 ||
 	    !time_before(at + step, pass_at + period) || !at)
 		return 0;
@@ -4906,17 +4928,19 @@ static unsigned long knumad_resample_at(unsigned long now,
 }
 
 /*
- * The threads of @km's process were placed anew (a split, a thread's
- * part changed): their memory is sampled from where they go by a pass out
- * of turn (knumad_resample_at()), not by the next pass, a scan period
- * after the last.  numa02 and vnuma on 2 nodes, traced: in each run the
- * memory of the threads a split sent to the other node started to move
- * 1.0-1.1 s after the split, with the next pass's samples.  Bounded: the
- * passes out of turn scan from knumad_scan.resample_budget, pages_to_scan
- * a scan period for all processes together, so knumad scans at most
- * twice pages_to_scan a period; and one comes only a step or more before
- * the next pass, so a process has at most 2^KNUMAD_LOOK_SHIFT - 2 of them
- * a period.  They ride on the looks (knumad_look()).  The thread's only.
+ * The threads of @km's process were placed on other nodes (a new part, a
+ * part at another home than at the last census - a thread given another
+ * part, a home moved): their memory is sampled from where they go by a
+ * pass out of turn (knumad_resample_at()), not by the next pass, a scan
+ * period after the last.  numa02 and vnuma on 2 nodes, traced: in each
+ * run the memory of the threads a split sent to the other node started to
+ * move 1.0-1.1 s after the split, with the next pass's samples.  Bounded:
+ * the passes out of turn scan from knumad_scan.resample_budget,
+ * pages_to_scan a scan period for all processes together, so knumad scans
+ * at most twice pages_to_scan a period; and one comes only a step or more
+ * before the next pass, so a process has at most 2^KNUMAD_LOOK_SHIFT - 2
+ * of them a period.  They ride on the looks (knumad_look()).  The
+ * thread's only.
  */
 static void knumad_resample_queue(struct knumad_mm *km)
 {
@@ -5078,10 +5102,11 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 			knumad_group_release(group);
 		}
 	}
-	if (changed || made) {
+	if (changed || made)
 		knumad_join_threads(km);
+	/* threads go to other nodes: a part's home is new or another */
+	if (made || moved)
 		knumad_resample_queue(km);
-	}
 	free_cpumask_var(usable);
 	kfree(tbl);
 	kfree(want);
@@ -5114,6 +5139,7 @@ static u64 knumad_implicit_update(struct knumad_mm *km, bool look)
 	struct knumad_census c;
 	int nid, home, off, prev_off = km->off_nid;
 	u64 verdict = 0;
+	bool split;
 
 	km->update_at = jiffies;
 	km->off_nid = NUMA_NO_NODE;	/* at this look, below */
@@ -5213,7 +5239,8 @@ static u64 knumad_implicit_update(struct knumad_mm *km, bool look)
 	kfree(others);
 	kfree(claimed);
 	/* ... but not while a busy thread is unknown: knumad_split_stays() */
-	if (km->parts && c.unseen)
+	split = knumad_split_now(km);
+	if (split && c.unseen)
 		home = NUMA_NO_NODE;
 	if (home == NUMA_NO_NODE) {
 		bool fits = false;
@@ -5221,7 +5248,7 @@ static u64 knumad_implicit_update(struct knumad_mm *km, bool look)
 		for (nid = 0; nid < nr_node_ids; nid++)
 			if (c.demand <= cpus[nid] * 1024 + KNUMAD_FIT_SLACK)
 				fits = true;
-		if (knumad_split_stays(threads, fits, km->parts, c.unseen))
+		if (knumad_split_stays(threads, fits, split, c.unseen))
 			knumad_split_update(km, &c.mems);
 		else
 			knumad_parts_drop(km);
@@ -5365,28 +5392,43 @@ static void knumad_busy_done(struct knumad_mm *km)
 	}
 }
 
-/*
- * The pass out of turn that knumad_resample_queue() asked for, as a look: over
- * @km only, from knumad_scan.resample_budget, brought forward as a thread's
- * move brings one (km->early: the regular pass stays where it was, and
- * settled regions wait for it but those of threads that changed node).
- * Not while its threads move what they learned (knumad_pass()).
- */
 static bool knumad_do_mm(struct knumad_mm *km, struct knumad_batch *b,
 			 long *budget, bool disarm);
 static void knumad_settle_again(struct knumad_mm *km);
+static bool knumad_unsampled(struct knumad_mm *km, bool moved);
 
+/*
+ * The pass out of turn that knumad_resample_queue() asked for, as a look:
+ * over @km only, from knumad_scan.resample_budget.  Brought forward as a
+ * thread's move brings one (km->early: the regular pass keeps its time,
+ * settled regions wait for it but those of threads that changed node) -
+ * unless a regular pass over the process is under way (@scan_addr): that
+ * one goes on, and completes as itself; and a pass out of turn that does
+ * not complete leaves the flag as it was.  The placement that asked for
+ * it keeps the process from backing off (@busy).  Not while the threads
+ * move what they learned, unless memory told nothing yet
+ * (knumad_unsampled(): a thread changed node), as in knumad_pass().
+ */
 static void knumad_resample(struct knumad_mm *km)
 {
 	struct knumad_batch b = { .folios = LIST_HEAD_INIT(b.folios) };
 	long budget = knumad_scan.resample_budget;
+	bool moved = READ_ONCE(km->thread_moved), was;
 
-	if (budget <= 0 || knumad_threads_move(km))
+	if (budget <= 0 ||
+	    (knumad_threads_move(km) && !km->scan_addr &&
+	     !knumad_unsampled(km, moved)))
 		return;
-	if (READ_ONCE(km->thread_moved))
+	if (moved)
 		knumad_settle_again(km);
-	km->early = true;
-	knumad_do_mm(km, &b, &budget, false);
+	was = km->early;
+	if (!km->scan_addr)
+		km->early = true;
+	spin_lock(&km->lock);
+	km->busy = true;
+	spin_unlock(&km->lock);
+	if (!knumad_do_mm(km, &b, &budget, false))
+		km->early = was;
 	knumad_scan.resample_budget = budget;
 	if (b.isolate_failed)
 		lru_add_drain_all();
@@ -5452,8 +5494,9 @@ static void knumad_look(unsigned long period)
 		knumad_busy_done(km);
 	}
 	/*
-	 * Only this thread queues looks (knumad_look_queue()); one that
-	 * exited since leaves @next early, which costs a wakeup, no more.
+	 * Only this thread queues looks (knumad_look_queue(),
+	 * knumad_resample_queue()); one that exited since leaves @next
+	 * early, which costs a wakeup, no more.
 	 */
 	list_splice(&later, &knumad_scan.looks);
 	if (!first)

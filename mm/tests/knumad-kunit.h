@@ -1402,11 +1402,9 @@ static void knumad_test_resample_at(struct kunit *test)
 	/* placed at the end of a pass: a quarter period later */
 	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 10, pass, period, 1),
 			pass + 260);
-	/* the last that may come: a quarter before the next pass, and more */
+	/* the last that may come: a quarter before the next pass; not after */
 	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 499, pass, period, 1),
 			pass + 749);
-	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 500, pass, period, 0),
-			0);
 	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 500, pass, period, 1),
 			0);
 	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 900, pass, period, 1),
@@ -1445,6 +1443,29 @@ static void knumad_test_split_stays(struct kunit *test)
 	/* one known thread is no split */
 	KUNIT_EXPECT_FALSE(test, knumad_split_stays(1, false, true, true));
 	KUNIT_EXPECT_FALSE(test, knumad_split_stays(0, true, true, true));
+}
+
+/*
+ * Split now is a part that exists, not the array of them, which stays
+ * once made: a process merged or idle since is not split.
+ */
+static void knumad_test_split_now(struct kunit *test)
+{
+	struct knumad_mm *km;
+
+	km = kunit_kzalloc(test, struct_size(km, faults, 2 * nr_node_ids),
+			   GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, km);
+	KUNIT_EXPECT_FALSE(test, knumad_split_now(km));
+	km->parts = kunit_kcalloc(test, nr_node_ids, sizeof(*km->parts),
+				  GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, km->parts);
+	KUNIT_EXPECT_FALSE(test, knumad_split_now(km));
+	/* never looked into: any pointer is a part */
+	km->parts[nr_node_ids - 1] = (struct memsched_group *)km;
+	KUNIT_EXPECT_TRUE(test, knumad_split_now(km));
+	km->parts[nr_node_ids - 1] = NULL;
+	KUNIT_EXPECT_FALSE(test, knumad_split_now(km));
 }
 
 /*
@@ -1890,6 +1911,7 @@ static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_ran_off_mem),
 	KUNIT_CASE(knumad_test_mostly_sampled),
 	KUNIT_CASE(knumad_test_split_stays),
+	KUNIT_CASE(knumad_test_split_now),
 	KUNIT_CASE(knumad_test_resample_at),
 	KUNIT_CASE(knumad_test_away),
 	{},
