@@ -665,6 +665,8 @@ struct knumad_queued {
  * @resample:	the look waiting arms samples: a pass over the process out
  *		of turn, after its threads were placed anew
  *		(knumad_resample_queue()); only the thread uses it.
+ * @resample_seq: @seq when it was asked for: a pass that completed since
+ *		makes it moot.  Only the thread uses it.
  * @kept_any:	its part of knumad_kept_nr (knumad_kept()) is not all 0;
  *		under knumad_kept_lock.
  */
@@ -723,6 +725,7 @@ struct knumad_mm {
 	struct list_head look_node;
 	bool looked;
 	bool resample;
+	unsigned int resample_seq;
 	unsigned long look_at;
 	bool kept_any;
 	unsigned long faults[];
@@ -1825,7 +1828,6 @@ static void knumad_placed(struct knumad_mm *km)
 	km->placed++;
 }
 
-/* Forget the parts of a split process; every member thread leaves them. */
 /*
  * Is @km's process split now - a part exists - not only once (@parts,
  * the array, stays once made)?  In the knumad thread, which alone sets
@@ -1841,6 +1843,7 @@ static bool knumad_split_now(struct knumad_mm *km)
 	return false;
 }
 
+/* Forget the parts of a split process; every member thread leaves them. */
 static void knumad_parts_drop(struct knumad_mm *km)
 {
 	struct memsched_group *group;
@@ -4906,6 +4909,28 @@ static bool knumad_split_assign(struct knumad_mm *km, unsigned long *load,
 }
 
 /*
+ * Where a split census sends a thread whose part is at home @nid now
+ * (NUMA_NO_NODE: no part), which was at @placed at the last census
+ * (NUMA_NO_NODE: none), and whose samples were taken at @cpu_nid
+ * (knumad_split_assign()): KNUMAD_SENT_MOVED, its part is at another
+ * home than it was - the placement changed (knumad_placed()); _FIRST, its
+ * first part is away from where it ran; _NONE otherwise.  Either of the
+ * first two asks for a pass out of turn (knumad_resample_queue()).  Pure:
+ * tested by KUnit.
+ */
+enum knumad_sent_kind { KNUMAD_SENT_NONE, KNUMAD_SENT_MOVED, KNUMAD_SENT_FIRST };
+
+static enum knumad_sent_kind knumad_sent(int nid, int placed, int cpu_nid)
+{
+	if (nid == NUMA_NO_NODE)
+		return KNUMAD_SENT_NONE;
+	if (placed != NUMA_NO_NODE)
+		return nid != placed ? KNUMAD_SENT_MOVED : KNUMAD_SENT_NONE;
+	return cpu_nid != NUMA_NO_NODE && cpu_nid != nid ?
+	       KNUMAD_SENT_FIRST : KNUMAD_SENT_NONE;
+}
+
+/*
  * When a pass out of turn over a process whose threads were placed anew
  * is due, or 0 for none: a step (1/2^KNUMAD_LOOK_SHIFT of a scan period
  * of @period jiffies) from @now - time for the threads to reach their
@@ -4930,7 +4955,8 @@ static unsigned long knumad_resample_at(unsigned long now,
 /*
  * The threads of @km's process were placed on other nodes (a new part, a
  * part at another home than at the last census - a thread given another
- * part, a home moved): their memory is sampled from where they go by a
+ * part, a home moved - or a thread's first part away from the node its
+ * samples were taken on): their memory is sampled from where they go by a
  * pass out of turn (knumad_resample_at()), not by the next pass, a scan
  * period after the last.  numa02 and vnuma on 2 nodes, traced: in each
  * run the memory of the threads a split sent to the other node started to
@@ -4938,9 +4964,9 @@ static unsigned long knumad_resample_at(unsigned long now,
  * the passes out of turn scan from knumad_scan.resample_budget,
  * pages_to_scan a scan period for all processes together, so knumad scans
  * at most twice pages_to_scan a period; and one comes only a step or more
- * before the next pass, so a process has at most 2^KNUMAD_LOOK_SHIFT - 2
- * of them a period.  They ride on the looks (knumad_look()).  The
- * thread's only.
+ * before the next pass, so a process has fewer than 2^KNUMAD_LOOK_SHIFT
+ * of them a period (2, or 3 where the step rounds down).  They ride on
+ * the looks (knumad_look()).  The thread's only.
  */
 static void knumad_resample_queue(struct knumad_mm *km)
 {
@@ -4956,6 +4982,7 @@ static void knumad_resample_queue(struct knumad_mm *km)
 		return;
 	}
 	km->resample = true;
+	km->resample_seq = km->seq;
 	if (list_empty(&km->look_node)) {
 		km->look_at = at;
 		list_add_tail(&km->look_node, &knumad_scan.looks);
@@ -4987,7 +5014,7 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 	cpumask_var_t usable;
 	struct task_struct *t;
 	unsigned long index;
-	bool changed, moved, made = false;
+	bool changed, moved, sent, made = false;
 	int nid, *want;
 
 	if (!parts) {
@@ -5057,15 +5084,21 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 	 * made below do, at a first split), nor one that left.
 	 */
 	moved = false;
+	sent = false;
 	xa_for_each(&km->threads, index, kt) {
 		nid = NUMA_NO_NODE;
 		if (kt->part != NUMA_NO_NODE) {
 			members[kt->part]++;
 			nid = knumad_part_home_want(km, kt->part, want);
 		}
-		if (nid != NUMA_NO_NODE && kt->placed_nid != NUMA_NO_NODE &&
-		    nid != kt->placed_nid)
+		switch (knumad_sent(nid, kt->placed_nid, kt->cpu_nid)) {
+		case KNUMAD_SENT_MOVED:
 			moved = true;
+			break;
+		case KNUMAD_SENT_FIRST:
+			sent = true;
+			break;
+		}
 		kt->placed_nid = nid;
 	}
 	/* threads join their new part at their next fault: sample soon */
@@ -5104,8 +5137,11 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 	}
 	if (changed || made)
 		knumad_join_threads(km);
-	/* threads go to other nodes: a part's home is new or another */
-	if (made || moved)
+	/*
+	 * Threads go to other nodes: a part's home is new or another, or a
+	 * thread's first part is away from where it ran.
+	 */
+	if (made || moved || sent)
 		knumad_resample_queue(km);
 	free_cpumask_var(usable);
 	kfree(tbl);
@@ -5230,16 +5266,20 @@ static u64 knumad_implicit_update(struct knumad_mm *km, bool look)
 		idle[nid] = cpus[nid] - min_t(unsigned long, cpus[nid],
 					      others[nid]);
 	}
-	/* a split process that comes to fit a node merges, as sharers do */
+	/*
+	 * A split process that comes to fit a node merges, as sharers do.
+	 * Split now, not once (the array of parts stays once made): a
+	 * process merged or idle since is judged as any other.
+	 */
+	split = knumad_split_now(km);
 	home = knumad_implicit_pick(faults, left, idle, cpus, room,
 				    nr_node_ids, c.demand, rss,
-				    nodes_weight(c.ran), c.shared || km->parts);
+				    nodes_weight(c.ran), c.shared || split);
 	kfree(idle);
 	kfree(left);
 	kfree(others);
 	kfree(claimed);
 	/* ... but not while a busy thread is unknown: knumad_split_stays() */
-	split = knumad_split_now(km);
 	if (split && c.unseen)
 		home = NUMA_NO_NODE;
 	if (home == NUMA_NO_NODE) {
@@ -5282,13 +5322,13 @@ static u64 knumad_implicit_update(struct knumad_mm *km, bool look)
 	 * for it.  A split process that comes to fit one node is merged as
 	 * before.
 	 */
-	if (!km->parts && c.unseen) {
+	if (!split && c.unseen) {
 		/* its samples come within a pass: a look may see them */
 		verdict = ktime_get_ns() +
 			  (KNUMAD_ACTIVE_WINDOW_NS >> KNUMAD_LOOK_SHIFT);
 		goto out;
 	}
-	if (!km->parts && nodes_weight(c.ran) > 1 && !c.apart) {
+	if (!split && nodes_weight(c.ran) > 1 && !c.apart) {
 		if (off != home || !knumad_mm_mostly_sampled(km->mm))
 			goto out;
 		km->off_nid = off;
@@ -5405,9 +5445,11 @@ static bool knumad_unsampled(struct knumad_mm *km, bool moved);
  * unless a regular pass over the process is under way (@scan_addr): that
  * one goes on, and completes as itself; and a pass out of turn that does
  * not complete leaves the flag as it was.  The placement that asked for
- * it keeps the process from backing off (@busy).  Not while the threads
- * move what they learned, unless memory told nothing yet
- * (knumad_unsampled(): a thread changed node), as in knumad_pass().
+ * it keeps the process from backing off (@busy).  Not once a regular pass
+ * completed since it was asked for (@resample_seq: the thread came late
+ * to the look), and not while the threads move what they learned, unless
+ * memory told nothing yet (knumad_unsampled(): a thread changed node, or
+ * new memory appeared), as in knumad_pass().
  */
 static void knumad_resample(struct knumad_mm *km)
 {
@@ -5415,6 +5457,12 @@ static void knumad_resample(struct knumad_mm *km)
 	long budget = knumad_scan.resample_budget;
 	bool moved = READ_ONCE(km->thread_moved), was;
 
+	/*
+	 * A regular pass completed since it was asked for (the thread was
+	 * late to the look): that one sampled where the threads went.
+	 */
+	if (km->seq != km->resample_seq && !km->scan_addr)
+		return;
 	if (budget <= 0 ||
 	    (knumad_threads_move(km) && !km->scan_addr &&
 	     !knumad_unsampled(km, moved)))

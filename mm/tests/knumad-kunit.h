@@ -1446,6 +1446,26 @@ static void knumad_test_split_stays(struct kunit *test)
 }
 
 /*
+ * A census sends a thread elsewhere when its part's home changed, or when
+ * its first part is away from where its samples were taken; not when it
+ * stays, has no part, or has no samples to tell.
+ */
+static void knumad_test_sent(struct kunit *test)
+{
+	const int none = NUMA_NO_NODE;
+
+	KUNIT_EXPECT_EQ(test, knumad_sent(1, 0, 0), KNUMAD_SENT_MOVED);
+	KUNIT_EXPECT_EQ(test, knumad_sent(1, 1, 0), KNUMAD_SENT_NONE);
+	/* the review's case: a first part away from where it ran */
+	KUNIT_EXPECT_EQ(test, knumad_sent(1, none, 0), KNUMAD_SENT_FIRST);
+	KUNIT_EXPECT_EQ(test, knumad_sent(1, none, 1), KNUMAD_SENT_NONE);
+	KUNIT_EXPECT_EQ(test, knumad_sent(1, none, none), KNUMAD_SENT_NONE);
+	/* no part now: it left, nothing sent */
+	KUNIT_EXPECT_EQ(test, knumad_sent(none, 0, 1), KNUMAD_SENT_NONE);
+	KUNIT_EXPECT_EQ(test, knumad_sent(none, none, 1), KNUMAD_SENT_NONE);
+}
+
+/*
  * Split now is a part that exists, not the array of them, which stays
  * once made: a process merged or idle since is not split.
  */
@@ -1912,6 +1932,7 @@ static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_mostly_sampled),
 	KUNIT_CASE(knumad_test_split_stays),
 	KUNIT_CASE(knumad_test_split_now),
+	KUNIT_CASE(knumad_test_sent),
 	KUNIT_CASE(knumad_test_resample_at),
 	KUNIT_CASE(knumad_test_away),
 	{},
