@@ -624,6 +624,7 @@ struct knumad_queued {
  *		(knumad_active_threads()), and those its threads took a
  *		hinting fault on since; valid until jiffies @present_until
  *		(knumad_present()).  Under @lock.
+ * @present_until: see @present.
  * @busy:	since its last completed pass, the process had a remote
  *		fault (which may queue a move or change a destination), or
  *		its groups changed.  Under @lock.
@@ -5097,6 +5098,8 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 			break;
 		case KNUMAD_SENT_FIRST:
 			sent = true;
+			break;
+		case KNUMAD_SENT_NONE:
 			break;
 		}
 		kt->placed_nid = nid;
