@@ -5016,6 +5016,7 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 	struct task_struct *t;
 	unsigned long index;
 	bool changed, moved, sent, made = false;
+	enum knumad_sent_kind kind;
 	int nid, *want;
 
 	if (!parts) {
@@ -5092,16 +5093,11 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 			members[kt->part]++;
 			nid = knumad_part_home_want(km, kt->part, want);
 		}
-		switch (knumad_sent(nid, kt->placed_nid, kt->cpu_nid)) {
-		case KNUMAD_SENT_MOVED:
+		kind = knumad_sent(nid, kt->placed_nid, kt->cpu_nid);
+		if (kind == KNUMAD_SENT_MOVED)
 			moved = true;
-			break;
-		case KNUMAD_SENT_FIRST:
+		if (kind != KNUMAD_SENT_NONE)
 			sent = true;
-			break;
-		case KNUMAD_SENT_NONE:
-			break;
-		}
 		kt->placed_nid = nid;
 	}
 	/* threads join their new part at their next fault: sample soon */
@@ -5144,7 +5140,7 @@ static void knumad_split_update(struct knumad_mm *km, const nodemask_t *mems)
 	 * Threads go to other nodes: a part's home is new or another, or a
 	 * thread's first part is away from where it ran.
 	 */
-	if (made || moved || sent)
+	if (made || sent)
 		knumad_resample_queue(km);
 	free_cpumask_var(usable);
 	kfree(tbl);
@@ -5438,7 +5434,7 @@ static void knumad_busy_done(struct knumad_mm *km)
 static bool knumad_do_mm(struct knumad_mm *km, struct knumad_batch *b,
 			 long *budget, bool disarm);
 static void knumad_settle_again(struct knumad_mm *km);
-static bool knumad_unsampled(struct knumad_mm *km, bool moved);
+static bool knumad_moves_first(struct knumad_mm *km, bool moved);
 
 /*
  * The pass out of turn that knumad_resample_queue() asked for, as a look:
@@ -5450,9 +5446,8 @@ static bool knumad_unsampled(struct knumad_mm *km, bool moved);
  * not complete leaves the flag as it was.  The placement that asked for
  * it keeps the process from backing off (@busy).  Not once a regular pass
  * completed since it was asked for (@resample_seq: the thread came late
- * to the look), and not while the threads move what they learned, unless
- * memory told nothing yet (knumad_unsampled(): a thread changed node, or
- * new memory appeared), as in knumad_pass().
+ * to the look), and not while the threads move what they learned
+ * (knumad_moves_first(), as for a regular pass).
  */
 static void knumad_resample(struct knumad_mm *km)
 {
@@ -5466,9 +5461,7 @@ static void knumad_resample(struct knumad_mm *km)
 	 */
 	if (km->seq != km->resample_seq && !km->scan_addr)
 		return;
-	if (budget <= 0 ||
-	    (knumad_threads_move(km) && !km->scan_addr &&
-	     !knumad_unsampled(km, moved)))
+	if (budget <= 0 || knumad_moves_first(km, moved))
 		return;
 	if (moved)
 		knumad_settle_again(km);
@@ -5733,6 +5726,22 @@ static bool knumad_unsampled(struct knumad_mm *km, bool moved)
 }
 
 /*
+ * Its threads are moving what it learned: new samples would tell nothing
+ * yet, and a scan would take CPU from the moves - the pass, regular or
+ * out of turn (knumad_resample()), waits.  A pass under way goes on,
+ * though: the regions it has not armed yet have told nothing (numa02 with
+ * THP on 4 nodes: a pass that stopped at a contended mmap_lock left three
+ * threads' memory unsampled until the fourth thread's moves were done,
+ * 2 s); so does one when memory told nothing yet for another reason
+ * (knumad_unsampled(); @moved: a thread changed node).
+ */
+static bool knumad_moves_first(struct knumad_mm *km, bool moved)
+{
+	return knumad_threads_move(km) && !km->scan_addr &&
+	       !knumad_unsampled(km, moved);
+}
+
+/*
  * A process whose threads are moving its memory is not scanned, but its
  * groups are still decided once a scan period, from the faults and CPU
  * time it has: threads the scheduler keeps moving between nodes keep
@@ -5900,20 +5909,7 @@ static bool knumad_pass(bool disarm)
 			km->skip--;
 			idle = false;
 			done = true;
-		} else if (!disarm && knumad_threads_move(km) &&
-			   !km->scan_addr && !knumad_unsampled(km, moved)) {
-			/*
-			 * Its threads are moving what it learned: new samples
-			 * would tell nothing yet, and the scan would take CPU
-			 * from the moves.  A pass under way goes on, though:
-			 * the regions it has not armed yet have told nothing
-			 * (numa02 with THP on 4 nodes: a pass that stopped
-			 * at a contended mmap_lock left three threads'
-			 * memory unsampled until the fourth thread's moves
-			 * were done, 2 s); so does one when memory told
-			 * nothing yet for another reason
-			 * (knumad_unsampled()).
-			 */
+		} else if (!disarm && knumad_moves_first(km, moved)) {
 			knumad_update_moving(km);
 			idle = false;
 			done = true;
