@@ -6281,9 +6281,19 @@ void knumad_show(struct seq_file *m, struct pid_namespace *ns,
 		peer = ids && kt->active ? knumad_peer_tid(km, kt, ids) : 0;
 		tid = peer ? pid_nr_ns(find_pid_ns(peer, &init_pid_ns), ns) : 0;
 		if (tid)
-			seq_printf(m, " shares %d\n", tid);
+			seq_printf(m, " shares %d", tid);
 		else
-			seq_puts(m, " shares -\n");
+			seq_puts(m, " shares -");
+		/* the vote behind it, whether or not it found a peer */
+		peer = ids && kt->peer_votes ? ids[kt->peer] : 0;
+		tid = peer && peer != ULONG_MAX ?
+			pid_nr_ns(find_pid_ns(peer, &init_pid_ns), ns) : 0;
+		if (tid)
+			seq_printf(m, " vote %d", tid);
+		else
+			seq_puts(m, " vote -");
+		seq_printf(m, " margin %u visits %u\n", kt->peer_votes,
+			   kt->visits);
 	}
 	spin_unlock(&km->lock);
 	rcu_read_unlock();
