@@ -648,13 +648,20 @@ struct knumad_queued {
  *		knumad_task_tick(), cleared by the thread.
  * @settle_seq:	settled regions last sampled before this pass by a
  *		thread in @settle_pids do not wait (knumad_region_waits()):
- *		that thread changed node after them.  Only the thread uses
- *		it.
+ *		that thread changed node after them.  Written by the
+ *		thread under @lock.
  * @moved_pids:	the low pid bits (as in a cpupid) of the threads that set
  *		@thread_moved; set by knumad_task_tick(), taken by the
  *		thread with @thread_moved.
+ * @few_pids:	the low pid bits of the new threads whose first tick was
+ *		on a node few of the process's samples were taken on
+ *		(knumad_few_samples()); set with @thread_moved by
+ *		knumad_task_tick(), taken with it.
  * @settle_pids: the threads whose settled regions are sampled again from
- *		pass @settle_seq on; only the thread uses it.
+ *		pass @settle_seq on.  Written by the thread under @lock.
+ * @follow_pids: of those, the ones that changed node: a sample of a
+ *		region of theirs armed from pass @settle_seq on was taken
+ *		where they run now (knumad_moved_since()).  As @settle_pids.
  * @pass_anon:	its anonymous pages when its last pass completed: memory
  *		that appeared since was not sampled.  Only the thread uses
  *		it.
@@ -668,6 +675,13 @@ struct knumad_queued {
  *		(knumad_resample_queue()); only the thread uses it.
  * @resample_seq: @seq when it was asked for: a pass that completed since
  *		makes it moot.  Only the thread uses it.
+ * @resample_placed: a placement asked for it (knumad_resample_queue()),
+ *		not only a thread's change of node; only the thread uses it.
+ * @resample_ask: a thread of the process changed node, or a new thread
+ *		ran on a node few of its samples were taken on
+ *		(knumad_few_samples()): a pass out of turn is asked for
+ *		(knumad_asks()).  Set by knumad_task_tick(), taken by the
+ *		thread.
  * @kept_any:	its part of knumad_kept_nr (knumad_kept()) is not all 0;
  *		under knumad_kept_lock.
  */
@@ -721,12 +735,16 @@ struct knumad_mm {
 	unsigned int asleep;
 	unsigned int settle_seq;
 	DECLARE_BITMAP(moved_pids, LAST__PID_MASK + 1);
+	DECLARE_BITMAP(few_pids, LAST__PID_MASK + 1);
 	DECLARE_BITMAP(settle_pids, LAST__PID_MASK + 1);
+	DECLARE_BITMAP(follow_pids, LAST__PID_MASK + 1);
 	unsigned long pass_anon;
 	struct list_head look_node;
 	bool looked;
 	bool resample;
+	bool resample_placed;
 	unsigned int resample_seq;
+	bool resample_ask;
 	unsigned long look_at;
 	bool kept_any;
 	unsigned long faults[];
@@ -802,6 +820,8 @@ static struct {
 	unsigned long pass_at;
 	/* the thread's only: pages the passes out of turn may still scan */
 	long resample_budget;
+	/* the thread's only: its next walk for asks (knumad_asks()) */
+	unsigned long ask_at;
 } knumad_scan = {
 	.mms = LIST_HEAD_INIT(knumad_scan.mms),
 	.pending = LIST_HEAD_INIT(knumad_scan.pending),
@@ -857,6 +877,15 @@ static bool knumad_dozing __read_mostly;
 
 static void knumad_doze_end(struct irq_work *work);
 static struct irq_work knumad_doze_work = IRQ_WORK_INIT(knumad_doze_end);
+
+/*
+ * knumad_asked: a process has @resample_ask set since the thread's last
+ * walk for asks (knumad_asks()), which clears it.  The tick that sets it
+ * wakes the thread with an irq_work, as a doze's end does; a tick costs
+ * a load while it is set.
+ */
+static bool knumad_asked;
+static struct irq_work knumad_ask_work = IRQ_WORK_INIT(knumad_doze_end);
 
 static void knumad_note_ran(struct mm_struct *mm)
 {
@@ -1130,8 +1159,10 @@ static bool knumad_region_sole(const struct knumad_region *r, u8 pid)
  * @this_nid by that thread at the first sample of its visit in a pass,
  * the region's previous sample (the thread's, in an earlier visit) also
  * having been on @this_nid, not the region's destination: two visits in
- * a row say the thread runs there now.  The samples it took where it ran
- * before are no vote against where it runs now: they are forgotten, and
+ * a row say the thread runs there now (so does one after a change of
+ * node the thread saw: knumad_moved_since(), @was_nid = @this_nid).
+ * The samples it took where it ran before are no vote against where it
+ * runs now: they are forgotten, and
  * the region is decided by the samples from @this_nid (the flip back-off
  * still bounds its changes: 1 + log2(seconds) at most, as any region's).
  * Without this, a huge page - one sample a region and pass, counted
@@ -1722,6 +1753,53 @@ void knumad_task_fork(struct task_struct *p)
 
 static bool knumad_tokens_ready(unsigned long want);
 
+/*
+ * Whether a new thread of @km's process, first seen on @nid, runs where
+ * few of its samples were taken: the
+ * process was sampled, and fewer than a quarter of its recent samples
+ * (KNUMAD_APART_SHIFT) were taken on @nid - what knumad learned of its
+ * memory comes from threads elsewhere (misplaced: threads started on the
+ * far node, the memory first touched on node 0, where all the samples so
+ * far were taken).  Racy reads; O(nodes), once in a thread's life.
+ */
+static bool knumad_few_samples(struct knumad_mm *km, int nid)
+{
+	unsigned long sum = 0;
+	int i;
+
+	if (!READ_ONCE(km->scanned))
+		return false;
+	for (i = 0; i < nr_node_ids; i++)
+		sum += READ_ONCE(km->faults[i]);
+	return READ_ONCE(km->faults[nid]) < sum >> KNUMAD_APART_SHIFT;
+}
+
+/*
+ * A thread of @km's process changed node, or a new thread ran where few
+ * of its samples were taken: ask the thread for a pass out of turn over
+ * it (knumad_asks()).  From the tick: flags and an irq_work, no lock.
+ */
+static void knumad_ask(struct knumad_mm *km)
+{
+	/*
+	 * Only a process a pass would sample: a small one, or one not
+	 * sampled yet, would end a doze for nothing.
+	 */
+	if (!READ_ONCE(km->scanned) ||
+	    test_bit(MMF_NUMA_BALANCING_DISABLE, &km->mm->flags) ||
+	    get_mm_counter(km->mm, MM_ANONPAGES) < KNUMAD_MIN_ANON_PAGES)
+		return;
+	WRITE_ONCE(km->resample_ask, true);
+	/*
+	 * The ask, then the flag, a full barrier between, as the thread
+	 * clears the flag, then takes the asks (knumad_asks()): either it
+	 * sees this ask, or this sees the flag cleared and wakes it.
+	 */
+	smp_mb();
+	if (!READ_ONCE(knumad_asked) && !xchg(&knumad_asked, true))
+		irq_work_queue(&knumad_ask_work);
+}
+
 /**
  * knumad_task_tick - register the current process lazily; keep its moves going
  * @curr:	the task running on the ticking CPU (for a nohz_full CPU's
@@ -1770,16 +1848,35 @@ void knumad_task_tick(struct task_struct *curr)
 		knumad_note_ran(mm);
 		/*
 		 * It changed node: memory found local may not be any more,
-		 * sample it again.  Not for a new thread's first tick: it
-		 * has not used memory from anywhere else yet.
+		 * sample it again, and ask for a pass out of turn
+		 * (knumad_ask()).  Not for a new thread's first tick: it
+		 * has not used memory from anywhere else yet ...
 		 */
 		if (unlikely(curr->knumad_nid != nid)) {
-			if (curr->knumad_nid != NUMA_NO_NODE) {
+			bool moved = curr->knumad_nid != NUMA_NO_NODE;
+			/*
+			 * ... but a new thread that runs where few of the
+			 * process's samples were taken is: nobody knows
+			 * what it uses, and that memory may have settled
+			 * as another thread's (knumad_settle_again()).
+			 * Not a thread that changed node: its own samples
+			 * tell which memory is its (a busy thread without
+			 * memory, moved about by the load balancer, would
+			 * have every region sampled at each move).
+			 */
+			bool few = !moved && knumad_few_samples(km, nid);
+
+			if (moved)
 				set_bit(curr->pid & LAST__PID_MASK,
 					km->moved_pids);
+			if (few)
+				set_bit(curr->pid & LAST__PID_MASK,
+					km->few_pids);
+			if (moved || few) {
 				/* pid, then flag: knumad_settle_again() */
 				smp_mb__after_atomic();
 				WRITE_ONCE(km->thread_moved, true);
+				knumad_ask(km);
 			}
 			curr->knumad_nid = nid;
 		}
@@ -2446,6 +2543,29 @@ static bool knumad_away_from_keep(struct knumad_thread *kt, int this_nid,
 				  now, period);
 }
 
+/*
+ * Was @r's sample, armed in pass @settle_seq or the next, taken by a
+ * thread (low pid bits @pid) whose change of node the thread had seen
+ * before it armed it (@follow_pids)?  Then it was taken where the thread
+ * runs now,
+ * which knumad_region_follow() otherwise learns from two visits in a
+ * row: the change of node is known, and the pass out of turn it asked
+ * for (knumad_ask()) would only count as the first visit - the memory
+ * of a thread moved to the far node right after a pass followed it with
+ * the next pass, 4 s later, not with the pass out of turn 1 s after the
+ * move (make test, periods of 4 s).  Only those two passes (the one out
+ * of turn, the regular one after it): a thread that moved once and later
+ * runs on two nodes by turns between ticks, which its ticks do not see,
+ * is back to the two visits.  Under km->lock.
+ */
+static bool knumad_moved_since(const struct knumad_mm *km,
+			       const struct knumad_region *r, u8 pid)
+{
+	return pid != (-1 & LAST__PID_MASK) &&
+	       test_bit(pid, km->follow_pids) &&
+	       r->armed_seq - km->settle_seq <= 1;
+}
+
 /**
  * knumad_hint_fault - take a NUMA hinting fault as a knumad sample
  * @vma:	the faulting VMA
@@ -2584,7 +2704,9 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		/* one thread's memory, no home: where it ran before is past */
 		alone = sole && !km->implicit && !km->parts;
 		if (alone && first)
-			knumad_region_follow(r, nr_node_ids, this_nid, was);
+			knumad_region_follow(r, nr_node_ids, this_nid,
+					     knumad_moved_since(km, r, pid) ?
+					     this_nid : was);
 		target = knumad_region_sample(r, nr_node_ids, this_nid,
 					      last_nid, home,
 					      huge ? KNUMAD_MIN_SAMPLES : 1,
@@ -4954,6 +5076,31 @@ static unsigned long knumad_resample_at(unsigned long now,
 }
 
 /*
+ * Queue a pass out of turn over @km at @at (knumad_resample()), on the
+ * list of looks.  A look waiting for the process becomes that pass; it
+ * waits until @at if @later (a placement: the threads need the step to
+ * get to their nodes, and the pass keeps the process from backing off),
+ * else it keeps its time.  Under knumad_mm_lock; the thread's only.
+ */
+static void knumad_resample_add(struct knumad_mm *km, unsigned long at,
+				bool later)
+{
+	lockdep_assert_held(&knumad_mm_lock);
+	km->resample = true;
+	km->resample_placed |= later;
+	km->resample_seq = km->seq;
+	if (list_empty(&km->look_node)) {
+		km->look_at = at;
+		list_add_tail(&km->look_node, &knumad_scan.looks);
+	} else if (later && time_before(km->look_at, at)) {
+		km->look_at = at;	/* a look due first waits for it */
+	}
+	if (list_is_singular(&knumad_scan.looks) ||
+	    time_before(km->look_at, knumad_scan.look_at))
+		knumad_scan.look_at = km->look_at;
+}
+
+/*
  * The threads of @km's process were placed on other nodes (a new part, a
  * part at another home than at the last census - a thread given another
  * part, a home moved - or a thread's first part away from the node its
@@ -4978,22 +5125,67 @@ static void knumad_resample_queue(struct knumad_mm *km)
 	if (!at)
 		return;
 	spin_lock(&knumad_mm_lock);
-	if (km->exited) {
-		spin_unlock(&knumad_mm_lock);
-		return;
-	}
-	km->resample = true;
-	km->resample_seq = km->seq;
-	if (list_empty(&km->look_node)) {
-		km->look_at = at;
-		list_add_tail(&km->look_node, &knumad_scan.looks);
-	} else if (time_before(km->look_at, at)) {
-		km->look_at = at;	/* a look due first waits for it */
-	}
-	if (list_is_singular(&knumad_scan.looks) ||
-	    time_before(at, knumad_scan.look_at))
-		knumad_scan.look_at = at;
+	if (!km->exited)
+		knumad_resample_add(km, at, true);
 	spin_unlock(&knumad_mm_lock);
+}
+
+/*
+ * Threads changed node, or new threads ran where few of their process's
+ * samples were taken, since the last walk (knumad_ask()): a pass out of
+ * turn over each such process that a pass sampled before
+ * (knumad_resample_at(), as after a placement), so its memory is sampled
+ * from where its threads run now a step later, not at the next pass - up
+ * to a period later, or up to 2^KNUMAD_MAX_BACKOFF periods for a process
+ * backing off (make test: a thread that started on the far node of a
+ * process sampled on node 0 only moved nothing in 10 s of 4-s periods).  A
+ * first look waiting for the process is left to decide the groups, and the
+ * ask is taken at the next walk after it.  A walk over the processes,
+ * under knumad_mm_lock, at most once a step (1/2^KNUMAD_LOOK_SHIFT of a
+ * @period), and a wakeup a step after each walk (asks made meanwhile do
+ * not wake the thread).  An ask no pass may follow (the next pass is near,
+ * or the budget is spent) is dropped: the next pass samples the thread's
+ * memory from where it is (@thread_moved).  The passes out of turn draw
+ * from the same budget as those after placements: knumad arms at most
+ * twice pages_to_scan a period, however many threads move.  O(processes) a
+ * walk, under a spinlock: fine for thousands.
+ */
+static void knumad_asks(unsigned long period)
+{
+	unsigned long step = max(period >> KNUMAD_LOOK_SHIFT, 1UL);
+	unsigned long at = knumad_resample_at(jiffies, knumad_scan.pass_at,
+					      period,
+					      knumad_scan.resample_budget);
+	struct knumad_mm *km;
+
+	bool again = false;
+
+	/* the flag, then the asks: knumad_ask() */
+	xchg(&knumad_asked, false);
+	knumad_scan.ask_at = jiffies + step;
+	spin_lock(&knumad_mm_lock);
+	list_for_each_entry(km, &knumad_scan.mms, node) {
+		if (!READ_ONCE(km->resample_ask) || km->exited)
+			continue;
+		/*
+		 * Its first look waits: it decides the groups, which a
+		 * pass out of turn in its place might not (one that sits
+		 * out while the threads move, for one); the ask waits
+		 * for the next walk, after the look.
+		 */
+		if (!list_empty(&km->look_node) && !km->resample) {
+			again = true;
+			continue;
+		}
+		/* dropped if none may come: the next pass is near */
+		if (!xchg(&km->resample_ask, false) || !at ||
+		    test_bit(MMF_NUMA_BALANCING_DISABLE, &km->mm->flags))
+			continue;
+		knumad_resample_add(km, at, false);
+	}
+	spin_unlock(&knumad_mm_lock);
+	if (again)
+		WRITE_ONCE(knumad_asked, true);
 }
 
 /*
@@ -5437,14 +5629,17 @@ static void knumad_settle_again(struct knumad_mm *km);
 static bool knumad_moves_first(struct knumad_mm *km, bool moved);
 
 /*
- * The pass out of turn that knumad_resample_queue() asked for, as a look:
+ * The pass out of turn that knumad_resample_queue() or knumad_asks()
+ * asked for, as a look:
  * over @km only, from knumad_scan.resample_budget.  Brought forward as a
  * thread's move brings one (km->early: the regular pass keeps its time,
  * settled regions wait for it but those of threads that changed node) -
  * unless a regular pass over the process is under way (@scan_addr): that
  * one goes on, and completes as itself; and a pass out of turn that does
- * not complete leaves the flag as it was.  The placement that asked for
- * it keeps the process from backing off (@busy).  Not once a regular pass
+ * not complete leaves the flag as it was.  A placement that asked for it
+ * keeps the process from backing off (@busy; not a thread's change of
+ * node: a process whose threads the load balancer moves about would
+ * never back off).  Not once a regular pass
  * completed since it was asked for (@resample_seq: the thread came late
  * to the look), and not while the threads move what they learned
  * (knumad_moves_first(), as for a regular pass).
@@ -5454,7 +5649,9 @@ static void knumad_resample(struct knumad_mm *km)
 	struct knumad_batch b = { .folios = LIST_HEAD_INIT(b.folios) };
 	long budget = knumad_scan.resample_budget;
 	bool moved = READ_ONCE(km->thread_moved), was;
+	bool placed = km->resample_placed;
 
+	km->resample_placed = false;
 	/*
 	 * A regular pass completed since it was asked for (the thread was
 	 * late to the look): that one sampled where the threads went.
@@ -5468,9 +5665,11 @@ static void knumad_resample(struct knumad_mm *km)
 	was = km->early;
 	if (!km->scan_addr)
 		km->early = true;
-	spin_lock(&km->lock);
-	km->busy = true;
-	spin_unlock(&km->lock);
+	if (placed) {
+		spin_lock(&km->lock);
+		km->busy = true;
+		spin_unlock(&km->lock);
+	}
 	if (!knumad_do_mm(km, &b, &budget, false))
 		km->early = was;
 	knumad_scan.resample_budget = budget;
@@ -5559,7 +5758,9 @@ static void knumad_looks_drop(void)
 					      struct knumad_mm, look_node))) {
 		list_del_init(&km->look_node);
 		km->resample = false;
+		km->resample_placed = false;
 	}
+	WRITE_ONCE(knumad_asked, false);	/* asks made before are moot */
 	spin_unlock(&knumad_mm_lock);
 }
 
@@ -5773,36 +5974,56 @@ static void knumad_update_moving(struct knumad_mm *km)
  * flag again before it is cleared loses nothing: its pid is taken after
  * the clearing (or its flag stays set), and what it asks for is done
  * after.  Each such thread (low pid bits: an alias too) starts a new
- * time away from its kept node.
+ * time away from its kept node.  A new thread that ran where few of the
+ * process's samples were taken (@few_pids) and has fewer than
+ * KNUMAD_APART_MIN recent samples of its own has every thread's settled
+ * regions sampled again: its own are not known (a thread that started
+ * on the far node of memory settled as the main thread's moved nothing
+ * for 10 s of 4-s periods).  O(threads), once a pass with moves.
  */
 static void knumad_settle_again(struct knumad_mm *km)
 {
 	unsigned int seq = km->seq + !!km->scan_addr;
 	DECLARE_BITMAP(moved, LAST__PID_MASK + 1);
+	DECLARE_BITMAP(few, LAST__PID_MASK + 1);
 	struct knumad_thread *kt;
-	unsigned long index;
-	int i;
+	unsigned long index, sum;
+	int i, nid;
 
 	WRITE_ONCE(km->thread_moved, false);
 	smp_mb();	/* the flag cleared before the pids are taken */
-	/* the last change's pass completed: its threads are done */
-	if ((int)(km->seq - km->settle_seq) > 0)
-		bitmap_zero(km->settle_pids, LAST__PID_MASK + 1);
 	for (i = 0; i < BITS_TO_LONGS(LAST__PID_MASK + 1); i++) {
 		moved[i] = xchg(&km->moved_pids[i], 0);
-		km->settle_pids[i] |= moved[i];
+		few[i] = xchg(&km->few_pids[i], 0);
 	}
+	/* under the lock: the fault path reads them (knumad_moved_since()) */
+	spin_lock(&km->lock);
+	/* the last change's pass completed: its threads are done */
+	if ((int)(km->seq - km->settle_seq) > 0) {
+		bitmap_zero(km->settle_pids, LAST__PID_MASK + 1);
+		bitmap_zero(km->follow_pids, LAST__PID_MASK + 1);
+	}
+	bitmap_or(km->settle_pids, km->settle_pids, moved, LAST__PID_MASK + 1);
+	bitmap_or(km->follow_pids, km->follow_pids, moved, LAST__PID_MASK + 1);
 	km->settle_seq = seq;
 	/*
 	 * A thread that changed node starts a new time away from the node
 	 * it is kept on (knumad_away_from_keep()): it may have been back.
 	 * O(threads), once a pass with moves.
 	 */
-	spin_lock(&km->lock);
 	xa_for_each(&km->threads, index, kt) {
 		if (test_bit(index & LAST__PID_MASK, moved))
 			kt->away = false;
+		if (!test_bit(index & LAST__PID_MASK, few))
+			continue;
+		for (sum = 0, nid = 0; nid < nr_node_ids; nid++)
+			sum += kt->faults[nid];
+		if (sum >= KNUMAD_APART_MIN)
+			__clear_bit(index & LAST__PID_MASK, few);
 	}
+	/* a thread whose memory is not known: every thread's regions */
+	if (!bitmap_empty(few, LAST__PID_MASK + 1))
+		bitmap_fill(km->settle_pids, LAST__PID_MASK + 1);
 	spin_unlock(&km->lock);
 	/* it was sitting passes out, not busy: this one is brought forward */
 	if (km->skip && !READ_ONCE(km->busy))
@@ -6117,20 +6338,24 @@ static unsigned long knumad_doze_done(unsigned long from, unsigned long now,
 
 /*
  * Between passes: stop, disarm, a new scan_sleep_millisecs, (@work)
- * migration work left by a fault, or (@doze) the end of a doze.
+ * migration work left by a fault, (@doze) the end of a doze, or (@asks)
+ * an ask for a pass out of turn (knumad_ask()).
  */
-static bool knumad_wake(unsigned int sleep, bool work, bool doze)
+static bool knumad_wake(unsigned int sleep, bool work, bool doze, bool asks)
 {
 	return kthread_should_stop() || knumad_disarm_pending() ||
 	       sleep != READ_ONCE(knumad_scan_sleep_ms) ||
 	       (work && READ_ONCE(knumad_work_pending)) ||
-	       (doze && !READ_ONCE(knumad_dozing));
+	       (doze && !READ_ONCE(knumad_dozing)) ||
+	       (asks && READ_ONCE(knumad_asked));
 }
 
 static int knumad_fn(void *unused)
 {
 	unsigned long last_scan = jiffies;
 	bool doze = false;
+
+	knumad_scan.ask_at = last_scan;	/* not 0: jiffies may start below */
 
 	/*
 	 * Nice 0 (no set_user_nice()): at nice 19 it starved when every
@@ -6159,7 +6384,7 @@ static int knumad_fn(void *unused)
 			unsigned long next_scan = last_scan +
 						  msecs_to_jiffies(sleep);
 			unsigned long period;
-			bool more = false;
+			bool more = false, asks;
 			long timeout;
 
 			if (time_after_eq(now, next_scan)) {
@@ -6175,10 +6400,25 @@ static int knumad_fn(void *unused)
 				   knumad_pending_slots()) {
 				more = knumad_migrate_pass();
 			}
+			/* at most a walk a step: see knumad_asks() */
+			asks = !time_before(jiffies, knumad_scan.ask_at);
+			if (asks && READ_ONCE(knumad_asked)) {
+				knumad_asks(msecs_to_jiffies(sleep));
+				asks = false;
+			}
 			if (knumad_looks_wait() &&
 			    !time_before(jiffies, knumad_scan.look_at))
 				knumad_look(msecs_to_jiffies(sleep));
 			timeout = max_t(long, next_scan - jiffies, 1);
+			/*
+			 * Asks after a walk wait for the next one: back a
+			 * step after it (once a walk; asks made meanwhile
+			 * do not wake the thread).
+			 */
+			if (!asks && !doze)
+				timeout = min_t(long, timeout,
+						max_t(long, knumad_scan.ask_at -
+							    jiffies, 1));
 			/* a look comes before the next pass */
 			if (knumad_looks_wait())
 				timeout = min_t(long, timeout,
@@ -6193,7 +6433,7 @@ static int knumad_fn(void *unused)
 						more ? 1 : HZ / 10);
 			wait_event_freezable_timeout(knumad_wait,
 						     knumad_wake(sleep, true,
-								 doze),
+								 doze, asks),
 						     timeout);
 			if (doze) {
 				/* the next pass comes at its usual time */

@@ -1425,6 +1425,84 @@ static void knumad_test_resample_at(struct kunit *test)
 }
 
 /*
+ * A sample counts as taken where a thread runs now when the thread's
+ * change of node was seen before the sample was armed: in the pass the
+ * change was noted for or the next, the counter wrapping or not; not
+ * for another thread, nor for one that is nobody (remote GUP).
+ */
+static void knumad_test_moved_since(struct kunit *test)
+{
+	const u8 none = -1 & LAST__PID_MASK;
+	struct knumad_region *r = knumad_test_region(test);
+	struct knumad_mm *km;
+
+	km = kunit_kzalloc(test, struct_size(km, faults, 2 * nr_node_ids),
+			   GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, km);
+	set_bit(7, km->follow_pids);
+	set_bit(none, km->follow_pids);
+	km->settle_seq = 10;
+	r->armed_seq = 10;
+	KUNIT_EXPECT_TRUE(test, knumad_moved_since(km, r, 7));
+	r->armed_seq = 11;
+	KUNIT_EXPECT_TRUE(test, knumad_moved_since(km, r, 7));
+	/* two passes only: later, two visits in a row again */
+	r->armed_seq = 12;
+	KUNIT_EXPECT_FALSE(test, knumad_moved_since(km, r, 7));
+	/* armed before the change was seen: taken where it ran then */
+	r->armed_seq = 9;
+	KUNIT_EXPECT_FALSE(test, knumad_moved_since(km, r, 7));
+	/* another thread; nobody */
+	r->armed_seq = 10;
+	KUNIT_EXPECT_FALSE(test, knumad_moved_since(km, r, 8));
+	KUNIT_EXPECT_FALSE(test, knumad_moved_since(km, r, none));
+	/* the pass counter wraps */
+	km->settle_seq = UINT_MAX;
+	r->armed_seq = 0;
+	KUNIT_EXPECT_TRUE(test, knumad_moved_since(km, r, 7));
+	r->armed_seq = 1;
+	KUNIT_EXPECT_FALSE(test, knumad_moved_since(km, r, 7));
+	km->settle_seq = 1;
+	r->armed_seq = UINT_MAX;
+	KUNIT_EXPECT_FALSE(test, knumad_moved_since(km, r, 7));
+}
+
+/*
+ * A new thread asks for its process's memory to be sampled again when it
+ * runs where fewer than a quarter of the recent samples were taken - and
+ * only once the process was sampled and has samples at all.
+ */
+static void knumad_test_few_samples(struct kunit *test)
+{
+	struct knumad_mm *km;
+
+	if (nr_node_ids < 2)
+		kunit_skip(test, "needs two nodes");
+	km = kunit_kzalloc(test, struct_size(km, faults, 2 * nr_node_ids),
+			   GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, km);
+	km->faults[0] = 65;
+	km->faults[1] = 1;
+	/* never sampled: its first pass samples where the threads are */
+	KUNIT_EXPECT_FALSE(test, knumad_few_samples(km, 1));
+	km->scanned = 256;
+	KUNIT_EXPECT_TRUE(test, knumad_few_samples(km, 1));
+	KUNIT_EXPECT_FALSE(test, knumad_few_samples(km, 0));
+	/* a quarter is not few */
+	km->faults[0] = 48;
+	km->faults[1] = 16;
+	KUNIT_EXPECT_FALSE(test, knumad_few_samples(km, 1));
+	km->faults[0] = 49;
+	km->faults[1] = 15;
+	KUNIT_EXPECT_TRUE(test, knumad_few_samples(km, 1));
+	/* the memory-side counts are no vote for where samples were taken */
+	km->faults[0] = 0;
+	km->faults[1] = 0;
+	km->faults[nr_node_ids] = 100;
+	KUNIT_EXPECT_FALSE(test, knumad_few_samples(km, 1));
+}
+
+/*
  * Two active threads or more that fit no node are split; a split process
  * stays split while a busy thread of it is unknown, even if the known
  * ones fit: vnuma's vCPU that took no samples.
@@ -1934,6 +2012,8 @@ static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_split_now),
 	KUNIT_CASE(knumad_test_sent),
 	KUNIT_CASE(knumad_test_resample_at),
+	KUNIT_CASE(knumad_test_moved_since),
+	KUNIT_CASE(knumad_test_few_samples),
 	KUNIT_CASE(knumad_test_away),
 	{},
 };

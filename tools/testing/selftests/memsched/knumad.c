@@ -5803,6 +5803,166 @@ TEST_F_TIMEOUT(knumad, first_look_comes_before_second_pass, 120)
 }
 
 /*
+ * A new thread that runs where few of its process's samples were taken
+ * has the process's settled regions sampled again at the next pass:
+ * what it uses is not known, and the memory may have settled as another
+ * thread's (sampled every 2^settled periods).  Periods of 4 s.  The
+ * process is sampled while it runs on node 0 only, and the main thread
+ * takes those samples itself (local: the regions settle); then a thread
+ * on the far node starts to write the memory.  Its node asks for a pass
+ * out of turn too (a step later), but that pass's samples only contest
+ * regions another thread had on another node; the pass after decides
+ * them.  Before the fix nothing was sampled for 10 s in one run, until
+ * the second pass after (8.3 s) in another.
+ */
+TEST_F_TIMEOUT(knumad, new_thread_far_from_the_samples_resamples, 120)
+{
+	unsigned long len = 32 * MB;
+	struct knumad_proc k = { .scanned = -1 };
+	static char hist[1024];
+	volatile int stop = 0;
+	double t1, t = -1, s = 0;
+	size_t n = 0;
+	struct hammer h;
+	pthread_attr_t attr;
+	cpu_set_t far_cpus;
+	long f0, f1, f = -1;
+	char *buf;
+
+	ASSERT_EQ(0, knumad_set("scan_sleep_millisecs", "4000"));
+	f0 = knumad_get("full_scans");
+	ASSERT_TRUE(wait_scans(f0, 1, 20));
+	buf = map_aligned(len, 0);
+	ASSERT_NE(NULL, buf);
+	touch(buf, len);	/* on node 0: the fixture pinned us there */
+	/* the next pass samples it: it ran since the last */
+	f0 = knumad_get("full_scans");
+	ASSERT_TRUE(wait_scans(f0, 1, 10));
+	t1 = now_s();
+	f1 = knumad_get("full_scans");
+	ASSERT_EQ(0, knumad_proc(getpid(), &k));
+	ASSERT_GT(k.scanned, 0);
+	touch(buf, len);	/* its samples, taken on node 0 */
+	ASSERT_EQ(0, unpin());	/* the main thread only watches */
+	/* new, and on the far node from its first tick */
+	h = (struct hammer){ .addr = buf, .len = len, .nid = self->far,
+			     .stop = &stop };
+	ASSERT_EQ(0, node_cpus(self->far, &far_cpus));
+	ASSERT_EQ(0, pthread_attr_init(&attr));
+	ASSERT_EQ(0, pthread_attr_setaffinity_np(&attr, sizeof(far_cpus),
+						 &far_cpus));
+	ASSERT_EQ(0, pthread_create(&h.thread, &attr, hammer_fn, &h));
+	pthread_attr_destroy(&attr);
+	while (now_s() - t1 < 10) {
+		struct knumad_proc k2 = { .scanned = -1 };
+
+		s = share_on_sampled(buf, len, self->far);
+		if (s >= 0.1) {
+			t = now_s() - t1;
+			f = knumad_get("full_scans");
+			break;
+		}
+		/* what knumad did meanwhile, for a failure's log */
+		if (!knumad_proc(getpid(), &k2) &&
+		    (k2.scanned != k.scanned || k2.faults != k.faults) &&
+		    n < sizeof(hist) - 80) {
+			n += snprintf(hist + n, sizeof(hist) - n,
+				      " %.2f:%ld/%ld/%ld", now_s() - t1,
+				      k2.scanned, k2.faults, k2.migrated);
+			k = k2;
+		}
+		usleep(50000);
+	}
+	stop = 1;
+	pthread_join(h.thread, NULL);
+	TH_LOG("a tenth of the memory on the far node %.2f s after the pass (%ld passes later; %.2f there at the end)",
+	       t, f - f1, s);
+	if (t < 0 || t >= 3) {
+		TH_LOG("s after the pass: scanned/hint faults/migrated:%s",
+		       hist);
+		dump_memsched(_metadata, getpid());
+	}
+	ASSERT_GE(t, 0);
+	/* with the next pass (4 s after the last), not the one after */
+	EXPECT_LT(t, 7);
+	EXPECT_LE(f - f1, 1);
+	munmap(buf, len);
+}
+
+/*
+ * A thread that changes node asks for a pass out of turn over its
+ * process: its memory, settled where it ran, is sampled from its new
+ * node a step (a quarter period) later, and follows it - not at the next
+ * pass, up to a period later.  Periods of 4 s: a thread writes 32 MiB on
+ * node 0 through two passes, then, right after a pass, moves to the far
+ * node (its affinity).  Before the fix its memory started to move with
+ * the next pass, 4 s after the last.
+ */
+TEST_F_TIMEOUT(knumad, thread_that_changes_node_is_resampled_early, 120)
+{
+	struct mover m = { .len = 32 * MB, .nid = 0 };
+	struct knumad_proc k = { .scanned = -1 };
+	static char hist[1024];
+	volatile int stop = 0;
+	double t1, t = -1, s = 0;
+	long f0, f1, f = -1;
+	size_t n = 0;
+
+	ASSERT_EQ(0, knumad_set("scan_sleep_millisecs", "4000"));
+	m.addr = map_aligned(m.len, 0);
+	ASSERT_NE(NULL, m.addr);
+	touch(m.addr, m.len);	/* on node 0: the fixture pinned us there */
+	ASSERT_EQ(0, unpin());	/* the main thread only watches */
+	m.stop = &stop;
+	ASSERT_EQ(0, pthread_create(&m.thread, NULL, mover_fn, &m));
+	/* two passes sample it where it runs, with its memory */
+	f0 = knumad_get("full_scans");
+	ASSERT_TRUE(wait_scans(f0, 2, 20));
+	ASSERT_EQ(0, knumad_proc(getpid(), &k));
+	ASSERT_GT(k.scanned, 0);
+	EXPECT_LT(share_on(m.addr, m.len, self->far), 0.1);
+	/* right after a pass: the next is 4 s away */
+	f0 = knumad_get("full_scans");
+	ASSERT_TRUE(wait_scans(f0, 1, 10));
+	t1 = now_s();
+	f1 = knumad_get("full_scans");
+	m.nid = self->far;
+	while (now_s() - t1 < 10) {
+		struct knumad_proc k2 = { .scanned = -1 };
+
+		s = share_on_sampled(m.addr, m.len, self->far);
+		if (s >= 0.1) {
+			t = now_s() - t1;
+			f = knumad_get("full_scans");
+			break;
+		}
+		if (!knumad_proc(getpid(), &k2) &&
+		    (k2.scanned != k.scanned || k2.faults != k.faults) &&
+		    n < sizeof(hist) - 80) {
+			n += snprintf(hist + n, sizeof(hist) - n,
+				      " %.2f:%ld/%ld/%ld", now_s() - t1,
+				      k2.scanned, k2.faults, k2.migrated);
+			k = k2;
+		}
+		usleep(50000);
+	}
+	stop = 1;
+	pthread_join(m.thread, NULL);
+	TH_LOG("a tenth of the memory on the far node %.2f s after the pass the thread moved after (%ld passes later; %.2f there at the end)",
+	       t, f - f1, s);
+	if (t < 0 || t >= 3) {
+		TH_LOG("s after the pass: scanned/hint faults/migrated:%s",
+		       hist);
+		dump_memsched(_metadata, getpid());
+	}
+	ASSERT_GE(t, 0);
+	/* before the next pass (4 s after the last), not with it */
+	EXPECT_LT(t, 3);
+	EXPECT_EQ(f, f1);
+	munmap(m.addr, m.len);
+}
+
+/*
  * A thread first seen at the first look, busy over its life so far,
  * has no verdict until its window ends (a second): the look waits for
  * it, before the next pass, and does not leave the process's group to
