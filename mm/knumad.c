@@ -5639,17 +5639,19 @@ static bool knumad_moves_first(struct knumad_mm *km, bool moved);
  * not complete leaves the flag as it was.  A placement that asked for it
  * keeps the process from backing off (@busy; not a thread's change of
  * node: a process whose threads the load balancer moves about would
- * never back off).  Not once a regular pass
- * completed since it was asked for (@resample_seq: the thread came late
- * to the look), and not while the threads move what they learned
- * (knumad_moves_first(), as for a regular pass).
+ * never back off - nor does such a pass back it off further, unless it
+ * completed a regular pass).  Not once a regular pass completed since it
+ * was asked for (@resample_seq: the thread came late to the look), and
+ * not while the threads move what they learned (knumad_moves_first(), as
+ * for a regular pass).
  */
 static void knumad_resample(struct knumad_mm *km)
 {
 	struct knumad_batch b = { .folios = LIST_HEAD_INIT(b.folios) };
 	long budget = knumad_scan.resample_budget;
 	bool moved = READ_ONCE(km->thread_moved), was;
-	bool placed = km->resample_placed;
+	bool placed = km->resample_placed, regular = km->scan_addr;
+	unsigned int backoff = km->backoff;
 
 	km->resample_placed = false;
 	/*
@@ -5672,6 +5674,15 @@ static void knumad_resample(struct knumad_mm *km)
 	}
 	if (!knumad_do_mm(km, &b, &budget, false))
 		km->early = was;
+	/*
+	 * Nor does one that a change of node asked for back the process
+	 * off further when it found nothing to move: a process whose
+	 * threads the load balancer moves about would back off faster.
+	 */
+	if (!placed && !regular && km->backoff > backoff) {
+		km->backoff = backoff;
+		km->skip = min(km->skip, (1U << backoff) - 1);
+	}
 	knumad_scan.resample_budget = budget;
 	if (b.isolate_failed)
 		lru_add_drain_all();
@@ -6402,6 +6413,9 @@ static int knumad_fn(void *unused)
 			}
 			/* at most a walk a step: see knumad_asks() */
 			asks = !time_before(jiffies, knumad_scan.ask_at);
+			/* kept recent: no wrap turns a stale one around */
+			if (asks && !READ_ONCE(knumad_asked))
+				knumad_scan.ask_at = jiffies;
 			if (asks && READ_ONCE(knumad_asked)) {
 				knumad_asks(msecs_to_jiffies(sleep));
 				asks = false;
