@@ -5157,7 +5157,6 @@ static void knumad_asks(unsigned long period)
 					      period,
 					      knumad_scan.resample_budget);
 	struct knumad_mm *km;
-
 	bool again = false;
 
 	/* the flag, then the asks: knumad_ask() */

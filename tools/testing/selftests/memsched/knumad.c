@@ -5803,6 +5803,41 @@ TEST_F_TIMEOUT(knumad, first_look_comes_before_second_pass, 120)
 }
 
 /*
+ * Wait, until @secs after @t1, for a tenth of [@addr, @addr + @len) to be
+ * on node @nid.  Returns when it was, in seconds after @t1 (-1: not in
+ * time), with full_scans then in @f and the last share seen in @s; what
+ * knumad did for this process meanwhile (scanned/hint faults/migrated at
+ * each change) goes into @hist, for a failure's log.
+ */
+static double wait_tenth_on(char *addr, unsigned long len, int nid,
+			    double t1, double secs, long *f, double *s,
+			    char *hist, size_t size)
+{
+	struct knumad_proc k = { .scanned = -1 }, k2;
+	size_t n = 0;
+
+	hist[0] = 0;
+	while (now_s() - t1 < secs) {
+		*s = share_on_sampled(addr, len, nid);
+		if (*s >= 0.1) {
+			*f = knumad_get("full_scans");
+			return now_s() - t1;
+		}
+		k2.scanned = -1;
+		if (!knumad_proc(getpid(), &k2) &&
+		    (k2.scanned != k.scanned || k2.faults != k.faults) &&
+		    n < size - 80) {
+			n += snprintf(hist + n, size - n, " %.2f:%ld/%ld/%ld",
+				      now_s() - t1, k2.scanned, k2.faults,
+				      k2.migrated);
+			k = k2;
+		}
+		usleep(50000);
+	}
+	return -1;
+}
+
+/*
  * A new thread that runs where few of its process's samples were taken
  * has the process's settled regions sampled again at the next pass:
  * what it uses is not known, and the memory may have settled as another
@@ -5822,7 +5857,6 @@ TEST_F_TIMEOUT(knumad, new_thread_far_from_the_samples_resamples, 120)
 	static char hist[1024];
 	volatile int stop = 0;
 	double t1, t = -1, s = 0;
-	size_t n = 0;
 	struct hammer h;
 	pthread_attr_t attr;
 	cpu_set_t far_cpus;
@@ -5853,26 +5887,8 @@ TEST_F_TIMEOUT(knumad, new_thread_far_from_the_samples_resamples, 120)
 						 &far_cpus));
 	ASSERT_EQ(0, pthread_create(&h.thread, &attr, hammer_fn, &h));
 	pthread_attr_destroy(&attr);
-	while (now_s() - t1 < 10) {
-		struct knumad_proc k2 = { .scanned = -1 };
-
-		s = share_on_sampled(buf, len, self->far);
-		if (s >= 0.1) {
-			t = now_s() - t1;
-			f = knumad_get("full_scans");
-			break;
-		}
-		/* what knumad did meanwhile, for a failure's log */
-		if (!knumad_proc(getpid(), &k2) &&
-		    (k2.scanned != k.scanned || k2.faults != k.faults) &&
-		    n < sizeof(hist) - 80) {
-			n += snprintf(hist + n, sizeof(hist) - n,
-				      " %.2f:%ld/%ld/%ld", now_s() - t1,
-				      k2.scanned, k2.faults, k2.migrated);
-			k = k2;
-		}
-		usleep(50000);
-	}
+	t = wait_tenth_on(buf, len, self->far, t1, 10, &f, &s, hist,
+			  sizeof(hist));
 	stop = 1;
 	pthread_join(h.thread, NULL);
 	TH_LOG("a tenth of the memory on the far node %.2f s after the pass (%ld passes later; %.2f there at the end)",
@@ -5906,7 +5922,6 @@ TEST_F_TIMEOUT(knumad, thread_that_changes_node_is_resampled_early, 120)
 	volatile int stop = 0;
 	double t1, t = -1, s = 0;
 	long f0, f1, f = -1;
-	size_t n = 0;
 
 	ASSERT_EQ(0, knumad_set("scan_sleep_millisecs", "4000"));
 	m.addr = map_aligned(m.len, 0);
@@ -5927,25 +5942,8 @@ TEST_F_TIMEOUT(knumad, thread_that_changes_node_is_resampled_early, 120)
 	t1 = now_s();
 	f1 = knumad_get("full_scans");
 	m.nid = self->far;
-	while (now_s() - t1 < 10) {
-		struct knumad_proc k2 = { .scanned = -1 };
-
-		s = share_on_sampled(m.addr, m.len, self->far);
-		if (s >= 0.1) {
-			t = now_s() - t1;
-			f = knumad_get("full_scans");
-			break;
-		}
-		if (!knumad_proc(getpid(), &k2) &&
-		    (k2.scanned != k.scanned || k2.faults != k.faults) &&
-		    n < sizeof(hist) - 80) {
-			n += snprintf(hist + n, sizeof(hist) - n,
-				      " %.2f:%ld/%ld/%ld", now_s() - t1,
-				      k2.scanned, k2.faults, k2.migrated);
-			k = k2;
-		}
-		usleep(50000);
-	}
+	t = wait_tenth_on(m.addr, m.len, self->far, t1, 10, &f, &s, hist,
+			  sizeof(hist));
 	stop = 1;
 	pthread_join(m.thread, NULL);
 	TH_LOG("a tenth of the memory on the far node %.2f s after the pass the thread moved after (%ld passes later; %.2f there at the end)",
