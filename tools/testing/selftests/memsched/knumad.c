@@ -5838,6 +5838,19 @@ static double wait_tenth_on(char *addr, unsigned long len, int nid,
 }
 
 /*
+ * What wait_tenth_on() saw (@hist) and this process's knumad state, if
+ * @t missed @limit.
+ */
+static void log_wait(struct __test_metadata *_metadata, double t,
+		     double limit, const char *hist)
+{
+	if (t >= 0 && t < limit)
+		return;
+	TH_LOG("s after the pass: scanned/hint faults/migrated:%s", hist);
+	dump_memsched(_metadata, getpid());
+}
+
+/*
  * A new thread that runs where few of its process's samples were taken
  * has the process's settled regions sampled again at the next pass:
  * what it uses is not known, and the memory may have settled as another
@@ -5893,11 +5906,7 @@ TEST_F_TIMEOUT(knumad, new_thread_far_from_the_samples_resamples, 120)
 	pthread_join(h.thread, NULL);
 	TH_LOG("a tenth of the memory on the far node %.2f s after the pass (%ld passes later; %.2f there at the end)",
 	       t, f - f1, s);
-	if (t < 0 || t >= 3) {
-		TH_LOG("s after the pass: scanned/hint faults/migrated:%s",
-		       hist);
-		dump_memsched(_metadata, getpid());
-	}
+	log_wait(_metadata, t, 7, hist);
 	ASSERT_GE(t, 0);
 	/* with the next pass (4 s after the last), not the one after */
 	EXPECT_LT(t, 7);
@@ -5948,11 +5957,7 @@ TEST_F_TIMEOUT(knumad, thread_that_changes_node_is_resampled_early, 120)
 	pthread_join(m.thread, NULL);
 	TH_LOG("a tenth of the memory on the far node %.2f s after the pass the thread moved after (%ld passes later; %.2f there at the end)",
 	       t, f - f1, s);
-	if (t < 0 || t >= 3) {
-		TH_LOG("s after the pass: scanned/hint faults/migrated:%s",
-		       hist);
-		dump_memsched(_metadata, getpid());
-	}
+	log_wait(_metadata, t, 3, hist);
 	ASSERT_GE(t, 0);
 	/* before the next pass (4 s after the last), not with it */
 	EXPECT_LT(t, 3);
