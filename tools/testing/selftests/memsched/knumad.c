@@ -5860,8 +5860,8 @@ static void log_wait(struct __test_metadata *_metadata, double t,
  * on the far node starts to write the memory.  Its node asks for a pass
  * out of turn too (a step later), but that pass's samples only contest
  * regions another thread had on another node; the pass after decides
- * them.  Before the fix nothing was sampled for 10 s in one run, until
- * the second pass after (8.3 s) in another.
+ * them.  Before the fix nothing moved in 10 s (3 runs): the settled
+ * regions waited, and the process backed off.
  */
 TEST_F_TIMEOUT(knumad, new_thread_far_from_the_samples_resamples, 120)
 {
