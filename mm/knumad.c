@@ -659,9 +659,6 @@ struct knumad_queued {
  *		knumad_task_tick(), taken with it.
  * @settle_pids: the threads whose settled regions are sampled again from
  *		pass @settle_seq on.  Written by the thread under @lock.
- * @follow_pids: of those, the ones that changed node: a sample of a
- *		region of theirs armed from pass @settle_seq on was taken
- *		where they run now (knumad_moved_since()).  As @settle_pids.
  * @pass_anon:	its anonymous pages when its last pass completed: memory
  *		that appeared since was not sampled.  Only the thread uses
  *		it.
@@ -737,7 +734,6 @@ struct knumad_mm {
 	DECLARE_BITMAP(moved_pids, LAST__PID_MASK + 1);
 	DECLARE_BITMAP(few_pids, LAST__PID_MASK + 1);
 	DECLARE_BITMAP(settle_pids, LAST__PID_MASK + 1);
-	DECLARE_BITMAP(follow_pids, LAST__PID_MASK + 1);
 	unsigned long pass_anon;
 	struct list_head look_node;
 	bool looked;
@@ -1159,10 +1155,8 @@ static bool knumad_region_sole(const struct knumad_region *r, u8 pid)
  * @this_nid by that thread at the first sample of its visit in a pass,
  * the region's previous sample (the thread's, in an earlier visit) also
  * having been on @this_nid, not the region's destination: two visits in
- * a row say the thread runs there now (so does one after a change of
- * node the thread saw: knumad_moved_since(), @was_nid = @this_nid).
- * The samples it took where it ran before are no vote against where it
- * runs now: they are forgotten, and
+ * a row say the thread runs there now.  The samples it took where it ran
+ * before are no vote against where it runs now: they are forgotten, and
  * the region is decided by the samples from @this_nid (the flip back-off
  * still bounds its changes: 1 + log2(seconds) at most, as any region's).
  * Without this, a huge page - one sample a region and pass, counted
@@ -2543,29 +2537,6 @@ static bool knumad_away_from_keep(struct knumad_thread *kt, int this_nid,
 				  now, period);
 }
 
-/*
- * Was @r's sample, armed in pass @settle_seq or the next, taken by a
- * thread (low pid bits @pid) whose change of node the thread had seen
- * before it armed it (@follow_pids)?  Then it was taken where the thread
- * runs now,
- * which knumad_region_follow() otherwise learns from two visits in a
- * row: the change of node is known, and the pass out of turn it asked
- * for (knumad_ask()) would only count as the first visit - the memory
- * of a thread moved to the far node right after a pass followed it with
- * the next pass, 4 s later, not with the pass out of turn 1 s after the
- * move (make test, periods of 4 s).  Only those two passes (the one out
- * of turn, the regular one after it): a thread that moved once and later
- * runs on two nodes by turns between ticks, which its ticks do not see,
- * is back to the two visits.  Under km->lock.
- */
-static bool knumad_moved_since(const struct knumad_mm *km,
-			       const struct knumad_region *r, u8 pid)
-{
-	return pid != (-1 & LAST__PID_MASK) &&
-	       test_bit(pid, km->follow_pids) &&
-	       r->armed_seq - km->settle_seq <= 1;
-}
-
 /**
  * knumad_hint_fault - take a NUMA hinting fault as a knumad sample
  * @vma:	the faulting VMA
@@ -2704,9 +2675,7 @@ bool knumad_hint_fault(struct vm_area_struct *vma, unsigned long addr,
 		/* one thread's memory, no home: where it ran before is past */
 		alone = sole && !km->implicit && !km->parts;
 		if (alone && first)
-			knumad_region_follow(r, nr_node_ids, this_nid,
-					     knumad_moved_since(km, r, pid) ?
-					     this_nid : was);
+			knumad_region_follow(r, nr_node_ids, this_nid, was);
 		target = knumad_region_sample(r, nr_node_ids, this_nid,
 					      last_nid, home,
 					      huge ? KNUMAD_MIN_SAMPLES : 1,
@@ -6006,15 +5975,12 @@ static void knumad_settle_again(struct knumad_mm *km)
 		moved[i] = xchg(&km->moved_pids[i], 0);
 		few[i] = xchg(&km->few_pids[i], 0);
 	}
-	/* under the lock: the fault path reads them (knumad_moved_since()) */
+	/* under the lock, as the scan reads them */
 	spin_lock(&km->lock);
 	/* the last change's pass completed: its threads are done */
-	if ((int)(km->seq - km->settle_seq) > 0) {
+	if ((int)(km->seq - km->settle_seq) > 0)
 		bitmap_zero(km->settle_pids, LAST__PID_MASK + 1);
-		bitmap_zero(km->follow_pids, LAST__PID_MASK + 1);
-	}
 	bitmap_or(km->settle_pids, km->settle_pids, moved, LAST__PID_MASK + 1);
-	bitmap_or(km->follow_pids, km->follow_pids, moved, LAST__PID_MASK + 1);
 	km->settle_seq = seq;
 	/*
 	 * A thread that changed node starts a new time away from the node

