@@ -572,6 +572,7 @@ struct knumad_queued {
  * @nr_queued:	entries in @queue.
  * @scanned:	pages armed.  The counters below are only written by the
  *		thread (or under @lock), and read without locking.
+ * @scanned_early: ... by passes out of turn (knumad_resample()).
  * @hint_faults: hinting faults taken.
  * @hint_faults_local: ... on a folio on the faulting CPU's node.
  * @pages_migrated: base pages moved (a huge page counts HPAGE_PMD_NR).
@@ -697,6 +698,7 @@ struct knumad_mm {
 	struct knumad_queued queue[KNUMAD_QUEUE_LEN];
 	unsigned int nr_queued;
 	unsigned long scanned;
+	unsigned long scanned_early;
 	unsigned long hint_faults;
 	unsigned long hint_faults_local;
 	unsigned long pages_migrated;
@@ -5027,19 +5029,25 @@ static enum knumad_sent_kind knumad_sent(int nid, int placed, int cpu_nid)
  * is due, or 0 for none: a step (1/2^KNUMAD_LOOK_SHIFT of a scan period
  * of @period jiffies) from @now - time for the threads to reach their
  * homes, at their next wakeup or tick - if that is a step or more before
- * the next pass (the last began at @pass_at) and the passes out of turn
- * have pages left to scan this period (@budget).  Pure: tested by KUnit.
+ * the next pass (the last began at @pass_at; for an ask, @ask, half a
+ * step: the pass out of turn is the first of the two visits
+ * knumad_region_follow() wants, the next pass the second, and the
+ * half step is for its samples to fault - a region still armed at the
+ * next pass waits) and the passes out of turn have pages left to scan
+ * this period (@budget).  Pure: tested by KUnit.
  */
 static unsigned long knumad_resample_at(unsigned long now,
 					unsigned long pass_at,
-					unsigned long period, long budget)
+					unsigned long period, long budget,
+					bool ask)
 {
 	unsigned long step = period >> KNUMAD_LOOK_SHIFT;
 	unsigned long at = now + step;
 
 	/* 0 is none: at == 0 (jiffies about to wrap) gives none too */
 	if (!step || budget <= 0 ||
-	    !time_before(at + step, pass_at + period) || !at)
+	    !time_before(at + (ask ? step / 2 : step), pass_at + period) ||
+	    !at)
 		return 0;
 	return at;
 }
@@ -5081,15 +5089,16 @@ static void knumad_resample_add(struct knumad_mm *km, unsigned long at,
  * the passes out of turn scan from knumad_scan.resample_budget,
  * pages_to_scan a scan period for all processes together, so knumad scans
  * at most twice pages_to_scan a period; and one comes only a step or more
- * before the next pass, so a process has fewer than 2^KNUMAD_LOOK_SHIFT
- * of them a period (2, or 3 where the step rounds down).  They ride on
+ * before the next pass (half a step for one an ask brings,
+ * knumad_asks()), so a process has a few of them a period at most (a
+ * walk for asks comes a step after the last at the soonest).  They ride on
  * the looks (knumad_look()).  The thread's only.
  */
 static void knumad_resample_queue(struct knumad_mm *km)
 {
 	unsigned long at = knumad_resample_at(jiffies, knumad_scan.pass_at,
 			msecs_to_jiffies(READ_ONCE(knumad_scan_sleep_ms)),
-			knumad_scan.resample_budget);
+			knumad_scan.resample_budget, false);
 
 	if (!at)
 		return;
@@ -5108,13 +5117,23 @@ static void knumad_resample_queue(struct knumad_mm *km)
  * to a period later, or up to 2^KNUMAD_MAX_BACKOFF periods for a process
  * backing off (make test: a thread that started on the far node of a
  * process sampled on node 0 only moved nothing in 10 s of 4-s periods).  A
- * first look waiting for the process is left to decide the groups, and the
- * ask is taken at the next walk after it.  A walk over the processes,
+ * first look waiting for the process is left to decide the groups, and
+ * takes the ask itself when it ran (knumad_look()): a look queued again
+ * for a new thread's verdict held it up a step more, twice in a row in
+ * make test.  A walk over the processes,
  * under knumad_mm_lock, at most once a step (1/2^KNUMAD_LOOK_SHIFT of a
  * @period), and a wakeup a step after each walk (asks made meanwhile do
- * not wake the thread).  An ask no pass may follow (the next pass is near,
+ * not wake the thread).  A pass out of turn comes if it is due half a
+ * step before the next regular pass, not a step as after a placement:
+ * its samples are the first visit from the new node, the regular pass's
+ * the second (a first look held back for a new thread's verdict, 1 s,
+ * had the ask taken 2 s after a 4-s pass, and dropped then: the memory
+ * moved two passes later, 9.3 s, in 3 of 8 runs of make test's two
+ * new_thread tests).  An ask no pass may follow (the next pass is near,
  * or the budget is spent) is dropped: the next pass samples the thread's
- * memory from where it is (@thread_moved).  The passes out of turn draw
+ * memory from where it is (@thread_moved).  So is one whose look a look
+ * for another process pushed past the next pass (knumad_look() waits a
+ * step between looks): knumad_resample() finds the pass completed.  The passes out of turn draw
  * from the same budget as those after placements: knumad arms at most
  * twice pages_to_scan a period, however many threads move.  O(processes) a
  * walk, under a spinlock: fine for thousands.
@@ -5124,7 +5143,8 @@ static void knumad_asks(unsigned long period)
 	unsigned long step = max(period >> KNUMAD_LOOK_SHIFT, 1UL);
 	unsigned long at = knumad_resample_at(jiffies, knumad_scan.pass_at,
 					      period,
-					      knumad_scan.resample_budget);
+					      knumad_scan.resample_budget,
+					      true);
 	struct knumad_mm *km;
 	bool again = false;
 
@@ -5619,6 +5639,7 @@ static void knumad_resample(struct knumad_mm *km)
 	long budget = knumad_scan.resample_budget;
 	bool moved = READ_ONCE(km->thread_moved), was;
 	bool placed = km->resample_placed, regular = km->scan_addr;
+	unsigned long scanned = km->scanned;
 	unsigned int backoff = km->backoff;
 
 	km->resample_placed = false;
@@ -5642,6 +5663,8 @@ static void knumad_resample(struct knumad_mm *km)
 	}
 	if (!knumad_do_mm(km, &b, &budget, false))
 		km->early = was;
+	WRITE_ONCE(km->scanned_early,
+		   km->scanned_early + km->scanned - scanned);
 	/*
 	 * Nor does one that a change of node asked for back the process
 	 * off further when it found nothing to move: a process whose
@@ -5710,6 +5733,25 @@ static void knumad_look(unsigned long period)
 			 */
 			if (verdict)
 				knumad_look_queue(km, verdict);
+			/*
+			 * An ask that waited for this look (knumad_asks()):
+			 * its pass out of turn now, the groups decided - not
+			 * a walk later, when the look, queued again for a
+			 * verdict, would hold it up once more.  Not if the
+			 * look placed the threads: that pass is queued, and
+			 * the walk adds the ask to it.
+			 */
+			if (!km->resample && READ_ONCE(km->resample_ask) &&
+			    knumad_resample_at(jiffies, knumad_scan.pass_at,
+					       period,
+					       knumad_scan.resample_budget,
+					       true) &&
+			    !test_bit(MMF_NUMA_BALANCING_DISABLE,
+				      &km->mm->flags) &&
+			    xchg(&km->resample_ask, false)) {
+				km->resample_seq = km->seq;
+				knumad_resample(km);
+			}
 			mmput_async(km->mm);	/* see knumad_do_mm() */
 		}
 		spin_lock(&knumad_mm_lock);
@@ -6519,14 +6561,15 @@ void knumad_show(struct seq_file *m, struct pid_namespace *ns,
 	kfree(ids);
 	seq_printf(m, "knumad regions %lu max %lu\n",
 		   READ_ONCE(km->nr_regions), KNUMAD_MAX_REGIONS);
-	seq_printf(m, "knumad scanned %lu hint_faults %lu local %lu migrated %lu thp %lu failed %lu scan_ns %llu migrate_ns %llu opt_out %d task_migrate_ns %llu faults",
+	seq_printf(m, "knumad scanned %lu hint_faults %lu local %lu migrated %lu thp %lu failed %lu scan_ns %llu migrate_ns %llu opt_out %d task_migrate_ns %llu scanned_early %lu faults",
 		   READ_ONCE(km->scanned), READ_ONCE(km->hint_faults),
 		   READ_ONCE(km->hint_faults_local),
 		   READ_ONCE(km->pages_migrated), READ_ONCE(km->thp_migrated),
 		   READ_ONCE(km->migrate_failed), READ_ONCE(km->scan_ns),
 		   READ_ONCE(km->migrate_ns),
 		   test_bit(MMF_NUMA_BALANCING_DISABLE, &mm->flags),
-		   READ_ONCE(km->task_migrate_ns));
+		   READ_ONCE(km->task_migrate_ns),
+		   READ_ONCE(km->scanned_early));
 	for_each_node_state(nid, N_MEMORY)
 		seq_printf(m, " N%d=%lu", nid, READ_ONCE(km->faults[nid]));
 	seq_putc(m, '\n');

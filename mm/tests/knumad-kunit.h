@@ -1393,35 +1393,46 @@ static void knumad_test_mostly_sampled(struct kunit *test)
 /*
  * A pass out of turn after threads were placed anew comes a quarter of a
  * scan period later, if that is a quarter or more before the next pass
- * and the period's budget for such passes is not spent.
+ * (for an ask: an eighth) and the period's budget for such passes is not
+ * spent.
  */
 static void knumad_test_resample_at(struct kunit *test)
 {
 	const unsigned long period = 1000, pass = 5000;
 
 	/* placed at the end of a pass: a quarter period later */
-	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 10, pass, period, 1),
-			pass + 260);
+	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 10, pass, period, 1,
+						 false), pass + 260);
 	/* the last that may come: a quarter before the next pass; not after */
-	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 499, pass, period, 1),
-			pass + 749);
-	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 500, pass, period, 1),
-			0);
-	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 900, pass, period, 1),
-			0);
+	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 499, pass, period, 1,
+						 false), pass + 749);
+	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 500, pass, period, 1,
+						 false), 0);
+	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 900, pass, period, 1,
+						 false), 0);
 	/* no budget left this period */
-	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 10, pass, period, 0),
-			0);
-	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 10, pass, period, -3),
-			0);
+	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 10, pass, period, 0,
+						 false), 0);
+	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 10, pass, period, -3,
+						 false), 0);
 	/* a period too short for a step */
-	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 1, pass, 3, 1), 0);
+	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 1, pass, 3, 1, false),
+			0);
 	/* jiffies wrap between: still a quarter later */
-	KUNIT_EXPECT_EQ(test, knumad_resample_at(-100UL, -200UL, period, 1),
-			150UL);
+	KUNIT_EXPECT_EQ(test, knumad_resample_at(-100UL, -200UL, period, 1,
+						 false), 150UL);
 	/* a last pass long ago (the thread dozed): the next pass is due */
 	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 9000, pass, period,
-						 1), 0);
+						 1, false), 0);
+	/* an ask: a pass out of turn half a step before the next pass */
+	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 500, pass, period, 1,
+						 true), pass + 750);
+	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 624, pass, period, 1,
+						 true), pass + 874);
+	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 625, pass, period, 1,
+						 true), 0);
+	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 10, pass, period, 0,
+						 true), 0);
 }
 
 /*
