@@ -230,6 +230,17 @@
  */
 #define KNUMAD_APART_SHIFT		2
 #define KNUMAD_APART_MIN		8
+
+/*
+ * A thread younger than this that a tick finds on a new node, and whose
+ * affinity no longer allows the node it was on, is still a new thread
+ * (knumad_few_samples()): its creator set its affinity after it first
+ * ran.  glibc's pthread_create() with an affinity attribute sets it after
+ * clone(); the new thread's first tick can come on its creator's node,
+ * its next on the node it was made for (make test, 2 nodes: 3.4 ms
+ * apart, in 1 of 3 traced runs).  Not a move by the load balancer.
+ */
+#define KNUMAD_YOUNG_NS			(100 * NSEC_PER_MSEC)
 /*
  * A process whose recent samples are all but 1/2^this of one node's
  * memory: see knumad_ran_off_mem().
@@ -654,8 +665,10 @@ struct knumad_queued {
  * @moved_pids:	the low pid bits (as in a cpupid) of the threads that set
  *		@thread_moved; set by knumad_task_tick(), taken by the
  *		thread with @thread_moved.
- * @few_pids:	the low pid bits of the new threads whose first tick was
- *		on a node few of the process's samples were taken on
+ * @few_pids:	the low pid bits of the new threads whose first tick, or
+ *		a tick on a node their creator then confined them to
+ *		(KNUMAD_YOUNG_NS), was on a node few of the process's
+ *		samples were taken on
  *		(knumad_few_samples()); set with @thread_moved by
  *		knumad_task_tick(), taken with it.
  * @settle_pids: the threads whose settled regions are sampled again from
@@ -1750,13 +1763,15 @@ void knumad_task_fork(struct task_struct *p)
 static bool knumad_tokens_ready(unsigned long want);
 
 /*
- * Whether a new thread of @km's process, first seen on @nid, runs where
+ * Whether a new thread of @km's process, seen on @nid (its first tick, or
+ * its creator's setting of its affinity: KNUMAD_YOUNG_NS), runs where
  * few of its samples were taken: the
  * process was sampled, and fewer than a quarter of its recent samples
  * (KNUMAD_APART_SHIFT) were taken on @nid - what knumad learned of its
  * memory comes from threads elsewhere (misplaced: threads started on the
  * far node, the memory first touched on node 0, where all the samples so
- * far were taken).  Racy reads; O(nodes), once in a thread's life.
+ * far were taken).  Racy reads; O(nodes), once or twice in a thread's
+ * life.
  */
 static bool knumad_few_samples(struct knumad_mm *km, int nid)
 {
@@ -1806,7 +1821,8 @@ static void knumad_ask(struct knumad_mm *km)
  * thread of an unregistered process queues task work that allocates the
  * slot on the way back to user space; a process that exits before a tick
  * (most of a fork-heavy workload) or runs while knumad is off costs
- * nothing.  A few loads per tick otherwise.
+ * nothing.  A few loads per tick otherwise (and a clock read on a young
+ * thread's change of node: KNUMAD_YOUNG_NS).
  *
  * While a registered process has migration work pending and the rate
  * limit has a step's budget, the tick of one of its threads a jiffy
@@ -1858,9 +1874,17 @@ void knumad_task_tick(struct task_struct *curr)
 			 * Not a thread that changed node: its own samples
 			 * tell which memory is its (a busy thread without
 			 * memory, moved about by the load balancer, would
-			 * have every region sampled at each move).
+			 * have every region sampled at each move) - unless
+			 * it is still new (KNUMAD_YOUNG_NS) and may no
+			 * longer run where it was: its first tick came
+			 * before its affinity was set.
 			 */
-			bool few = !moved && knumad_few_samples(km, nid);
+			bool few = (!moved ||
+				    (!cpumask_intersects(curr->cpus_ptr,
+					cpumask_of_node(curr->knumad_nid)) &&
+				     ktime_get_ns() - curr->start_time <
+				     KNUMAD_YOUNG_NS)) &&
+				   knumad_few_samples(km, nid);
 
 			if (moved)
 				set_bit(curr->pid & LAST__PID_MASK,
