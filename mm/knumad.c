@@ -234,11 +234,13 @@
 /*
  * A thread younger than this that a tick finds on a new node, and whose
  * affinity no longer allows the node it was on, is still a new thread
- * (knumad_few_samples()): its creator set its affinity after it first
- * ran.  glibc's pthread_create() with an affinity attribute sets it after
- * clone(); the new thread's first tick can come on its creator's node,
- * its next on the node it was made for (make test, 2 nodes: 3.4 ms
- * apart, in 1 of 3 traced runs).  Not a move by the load balancer.
+ * (knumad_few_samples()): its affinity was set (by its creator, or by
+ * itself) after it first ran.  glibc's pthread_create() with an affinity
+ * attribute sets it after clone(); the new thread's first tick can come
+ * on its creator's node, its next on the node it was made for (make
+ * test, 2 nodes: 3.4 ms apart, in 1 of 3 traced runs).  Not a move by the
+ * load balancer.  (A node whose CPUs all went offline allows nobody: a
+ * young thread moved off it counts too.)
  */
 #define KNUMAD_YOUNG_NS			(100 * NSEC_PER_MSEC)
 /*
@@ -666,8 +668,8 @@ struct knumad_queued {
  *		@thread_moved; set by knumad_task_tick(), taken by the
  *		thread with @thread_moved.
  * @few_pids:	the low pid bits of the new threads whose first tick, or
- *		a tick on a node their creator then confined them to
- *		(KNUMAD_YOUNG_NS), was on a node few of the process's
+ *		a tick on a node their affinity, set since, confined them
+ *		to (KNUMAD_YOUNG_NS), was on a node few of the process's
  *		samples were taken on
  *		(knumad_few_samples()); set with @thread_moved by
  *		knumad_task_tick(), taken with it.
@@ -1877,10 +1879,11 @@ void knumad_task_tick(struct task_struct *curr)
 			 * have every region sampled at each move) - unless
 			 * it is still new (KNUMAD_YOUNG_NS) and may no
 			 * longer run where it was: its first tick came
-			 * before its affinity was set.
+			 * before its affinity was set (cpus_mask, not
+			 * cpus_ptr: a migrate_disable() section is none).
 			 */
 			bool few = (!moved ||
-				    (!cpumask_intersects(curr->cpus_ptr,
+				    (!cpumask_intersects(&curr->cpus_mask,
 					cpumask_of_node(curr->knumad_nid)) &&
 				     ktime_get_ns() - curr->start_time <
 				     KNUMAD_YOUNG_NS)) &&
@@ -5054,12 +5057,15 @@ static enum knumad_sent_kind knumad_sent(int nid, int placed, int cpu_nid)
  * of @period jiffies) from @now - time for the threads to reach their
  * homes, at their next wakeup or tick - if that is a step or more before
  * the next pass (the last began at @pass_at; for an ask, @ask, half a
- * step: the pass out of turn is the first of the two visits
+ * step, knumad_ask_now(): the pass out of turn is the first of the two visits
  * knumad_region_follow() wants, the next pass the second, and the
  * half step is for its samples to fault - a region still armed at the
  * next pass waits) and the passes out of turn have pages left to scan
  * this period (@budget).  Pure: tested by KUnit.
  */
+static bool knumad_ask_now(unsigned long now, unsigned long pass_at,
+			   unsigned long period, long budget);
+
 static unsigned long knumad_resample_at(unsigned long now,
 					unsigned long pass_at,
 					unsigned long period, long budget,
@@ -5069,11 +5075,28 @@ static unsigned long knumad_resample_at(unsigned long now,
 	unsigned long at = now + step;
 
 	/* 0 is none: at == 0 (jiffies about to wrap) gives none too */
-	if (!step || budget <= 0 ||
-	    !time_before(at + (ask ? step / 2 : step), pass_at + period) ||
+	if (ask)
+		return knumad_ask_now(at, pass_at, period, budget) && at ?
+		       at : 0;
+	if (!step || budget <= 0 || !time_before(at + step, pass_at + period) ||
 	    !at)
 		return 0;
 	return at;
+}
+
+/*
+ * Whether the pass out of turn an ask brought may run at @now (a look
+ * takes the ask at once: knumad_look(); the walk's comes a step later):
+ * half a step, rounded up, before the next pass, with budget left.  Pure:
+ * tested by KUnit.
+ */
+static bool knumad_ask_now(unsigned long now, unsigned long pass_at,
+			   unsigned long period, long budget)
+{
+	unsigned long step = period >> KNUMAD_LOOK_SHIFT;
+
+	return step && budget > 0 &&
+	       time_before(now + DIV_ROUND_UP(step, 2), pass_at + period);
 }
 
 /*
@@ -5114,8 +5137,9 @@ static void knumad_resample_add(struct knumad_mm *km, unsigned long at,
  * pages_to_scan a scan period for all processes together, so knumad scans
  * at most twice pages_to_scan a period; and one comes only a step or more
  * before the next pass (half a step for one an ask brings,
- * knumad_asks()), so a process has a few of them a period at most (a
- * walk for asks comes a step after the last at the soonest).  They ride on
+ * knumad_asks()), a process has one waiting at a time, and walks and
+ * looks come a step apart: 2^KNUMAD_LOOK_SHIFT - 1 of them a period at
+ * most, where the step divides the period.  They ride on
  * the looks (knumad_look()).  The thread's only.
  */
 static void knumad_resample_queue(struct knumad_mm *km)
@@ -5140,27 +5164,27 @@ static void knumad_resample_queue(struct knumad_mm *km)
  * from where its threads run now a step later, not at the next pass - up
  * to a period later, or up to 2^KNUMAD_MAX_BACKOFF periods for a process
  * backing off (make test: a thread that started on the far node of a
- * process sampled on node 0 only moved nothing in 10 s of 4-s periods).  A
- * first look waiting for the process is left to decide the groups, and
+ * process sampled on node 0 only moved nothing in 10 s of 4-s periods).
+ * A first look waiting for the process is left to decide the groups, and
  * takes the ask itself when it ran (knumad_look()): a look queued again
  * for a new thread's verdict held it up a step more, twice in a row in
- * make test.  A walk over the processes,
- * under knumad_mm_lock, at most once a step (1/2^KNUMAD_LOOK_SHIFT of a
- * @period), and a wakeup a step after each walk (asks made meanwhile do
- * not wake the thread).  A pass out of turn comes if it is due half a
- * step before the next regular pass, not a step as after a placement:
- * its samples are the first visit from the new node, the regular pass's
- * the second (a first look held back for a new thread's verdict, 1 s,
- * had the ask taken 2 s after a 4-s pass, and dropped then: the memory
- * moved two passes later, 9.3 s, in 3 of 8 runs of make test's two
- * new_thread tests).  An ask no pass may follow (the next pass is near,
- * or the budget is spent) is dropped: the next pass samples the thread's
- * memory from where it is (@thread_moved).  So is one whose look a look
- * for another process pushed past the next pass (knumad_look() waits a
- * step between looks): knumad_resample() finds the pass completed.  The passes out of turn draw
- * from the same budget as those after placements: knumad arms at most
- * twice pages_to_scan a period, however many threads move.  O(processes) a
- * walk, under a spinlock: fine for thousands.
+ * make test.  A walk over the processes, under knumad_mm_lock, at most
+ * once a step (1/2^KNUMAD_LOOK_SHIFT of a @period), and a wakeup a step
+ * after each walk (asks made meanwhile do not wake the thread).  A pass
+ * out of turn comes if it is due half a step before the next regular
+ * pass, not a step as after a placement: its samples are the first visit
+ * from the new node, the regular pass's the second (a first look held
+ * back for a new thread's verdict, 1 s, had the ask taken 2 s after a 4-s
+ * pass, and dropped then: the memory moved two passes later, 9.3 s, in 3
+ * of 8 runs of make test's new_thread tests).  An ask no pass may follow
+ * (the next pass is near, or the budget is spent) is dropped: the next
+ * pass samples the thread's memory from where it is (@thread_moved).  So
+ * is one the walk queued whose look a look for another process pushed
+ * past the next pass (looks come a step apart): knumad_resample() finds
+ * the pass completed.  The passes out of turn draw from the same budget
+ * as those after placements: knumad arms at most twice pages_to_scan a
+ * period, however many threads move.  O(processes) a walk, under a
+ * spinlock: fine for thousands.
  */
 static void knumad_asks(unsigned long period)
 {
@@ -5687,8 +5711,10 @@ static void knumad_resample(struct knumad_mm *km)
 	}
 	if (!knumad_do_mm(km, &b, &budget, false))
 		km->early = was;
-	WRITE_ONCE(km->scanned_early,
-		   km->scanned_early + km->scanned - scanned);
+	/* not a regular pass under way that it went on with */
+	if (!regular)
+		WRITE_ONCE(km->scanned_early,
+			   km->scanned_early + km->scanned - scanned);
 	/*
 	 * Nor does one that a change of node asked for back the process
 	 * off further when it found nothing to move: a process whose
@@ -5759,17 +5785,19 @@ static void knumad_look(unsigned long period)
 				knumad_look_queue(km, verdict);
 			/*
 			 * An ask that waited for this look (knumad_asks()):
-			 * its pass out of turn now, the groups decided - not
-			 * a walk later, when the look, queued again for a
-			 * verdict, would hold it up once more.  Not if the
-			 * look placed the threads: that pass is queued, and
-			 * the walk adds the ask to it.
+			 * its pass out of turn now - not a walk later, when
+			 * the look, queued again for a verdict, would hold
+			 * it up once more.  Not if the look placed the
+			 * threads (that pass is queued, and the walk adds
+			 * the ask to it), nor if a regular pass sampled
+			 * where the threads went since (@thread_moved
+			 * cleared).
 			 */
 			if (!km->resample && READ_ONCE(km->resample_ask) &&
-			    knumad_resample_at(jiffies, knumad_scan.pass_at,
-					       period,
-					       knumad_scan.resample_budget,
-					       true) &&
+			    READ_ONCE(km->thread_moved) &&
+			    knumad_ask_now(jiffies, knumad_scan.pass_at,
+					   period,
+					   knumad_scan.resample_budget) &&
 			    !test_bit(MMF_NUMA_BALANCING_DISABLE,
 				      &km->mm->flags) &&
 			    xchg(&km->resample_ask, false)) {

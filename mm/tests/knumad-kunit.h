@@ -1433,6 +1433,14 @@ static void knumad_test_resample_at(struct kunit *test)
 						 true), 0);
 	KUNIT_EXPECT_EQ(test, knumad_resample_at(pass + 10, pass, period, 0,
 						 true), 0);
+	/* an ask a look takes: the pass runs now, half a step before */
+	KUNIT_EXPECT_TRUE(test, knumad_ask_now(pass + 874, pass, period, 1));
+	KUNIT_EXPECT_FALSE(test, knumad_ask_now(pass + 875, pass, period, 1));
+	KUNIT_EXPECT_FALSE(test, knumad_ask_now(pass + 10, pass, period, 0));
+	/* a step of 1: the half step is 1, not 0 */
+	KUNIT_EXPECT_TRUE(test, knumad_ask_now(pass + 3, pass, 5, 1));
+	KUNIT_EXPECT_FALSE(test, knumad_ask_now(pass + 4, pass, 5, 1));
+	KUNIT_EXPECT_FALSE(test, knumad_ask_now(pass + 1, pass, 3, 1));
 }
 
 /*

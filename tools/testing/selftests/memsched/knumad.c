@@ -5856,17 +5856,34 @@ static void log_wait(struct __test_metadata *_metadata, double t,
 }
 
 /*
+ * What late_hammer_fn() did before it moved: its CPU time on node 0, and
+ * how long after late_t0 (just before pthread_create()) it moved.
+ */
+static double late_t0, late_cpu, late_moved;
+
+static double thread_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
  * A hammer that first runs on node 0 (its affinity, from its creator) for
- * 20 ms - ticks on node 0 - then sets its own affinity to the far node and
- * writes its memory there (hammer_fn()).  Wall time, not CPU time: the
- * kernel counts a thread young for 100 ms of it.
+ * 12 ms of CPU time - three ticks at HZ=250 - or 40 ms at most, then sets
+ * its own affinity to the far node and writes its memory there
+ * (hammer_fn()).  The kernel counts a thread young for 100 ms after it
+ * was made.
  */
 static void *late_hammer_fn(void *arg)
 {
 	double t0 = now_s();
 
-	while (now_s() - t0 < 0.02)
+	while (thread_cpu_s() < 0.012 && now_s() - t0 < 0.04)
 		;
+	late_cpu = thread_cpu_s();
+	late_moved = now_s() - late_t0;
 	return hammer_fn(arg);
 }
 
@@ -5884,7 +5901,9 @@ static void *late_hammer_fn(void *arg)
  * node).  The main thread stays on node 0: a change of node of its own
  * would have its regions - all of them - sampled again too.  258 pages
  * 1.02-1.07 s after the pass in 5 runs of each test; the memory there
- * 8.24-8.30 s after it in 8, 4.05-4.06 s in 2.
+ * 8.24-8.30 s after it in 8, 4.05-4.06 s in 2.  Only the pages sampled
+ * out of turn tell the fixes from their absence: a process whose ask was
+ * dropped had its memory move two passes later too (9.3-9.4 s).
  */
 static void new_thread_far(struct __test_metadata *_metadata, int far,
 			   bool late)
@@ -5913,13 +5932,15 @@ static void new_thread_far(struct __test_metadata *_metadata, int far,
 	f1 = knumad_get("full_scans");
 	ASSERT_EQ(0, knumad_proc(getpid(), &k));
 	ASSERT_GT(k.scanned, 0);
-	ASSERT_GE(k.early, 0);
+	if (k.early < 0)
+		SKIP(goto out, "no scanned_early in /proc/PID/memsched");
 	touch(buf, len);	/* its samples, taken on node 0 */
 	h = (struct hammer){ .addr = buf, .len = len, .nid = far,
 			     .stop = &stop };
 	ASSERT_EQ(0, node_cpus(late ? 0 : far, &cpus));
 	ASSERT_EQ(0, pthread_attr_init(&attr));
 	ASSERT_EQ(0, pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus));
+	late_t0 = now_s();
 	ASSERT_EQ(0, pthread_create(&h.thread, &attr,
 				    late ? late_hammer_fn : hammer_fn, &h));
 	pthread_attr_destroy(&attr);
@@ -5932,17 +5953,29 @@ static void new_thread_far(struct __test_metadata *_metadata, int far,
 		}
 		usleep(50000);
 	}
+	/* one that came in the last poll's sleep */
+	if (!knumad_proc(getpid(), &k2) && k2.early - k.early > early) {
+		early = k2.early - k.early;
+		te = now_s() - t1;
+	}
 	t = wait_tenth_on(buf, len, far, t1, 14, &f, &s, hist, sizeof(hist));
 	stop = 1;
 	pthread_join(h.thread, NULL);
+	if (late)
+		TH_LOG("the new thread ran %.1f ms on node 0, moved %.1f ms after it was made",
+		       late_cpu * 1e3, late_moved * 1e3);
 	TH_LOG("%ld pages sampled out of turn %.2f s after the pass, before the next",
 	       early, te);
 	TH_LOG("a tenth of the memory on the far node %.2f s after the pass (%ld passes later; %.2f there at the end)",
 	       t, f - f1, s);
+	/* not what the test is about: no tick on node 0, or no longer young */
+	if (late && (late_cpu < 0.008 || late_moved > 0.06))
+		SKIP(goto out, "the new thread did not run 8 ms on node 0 within 60 ms");
 	log_wait(_metadata, t, 9.5, hist);
 	EXPECT_GE(early, 128);
 	ASSERT_GE(t, 0);
 	EXPECT_LE(f - f1, 2);
+out:
 	munmap(buf, len);
 }
 
