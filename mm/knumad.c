@@ -1788,6 +1788,31 @@ static bool knumad_few_samples(struct knumad_mm *km, int nid)
 }
 
 /*
+ * A new thread of @km's process, @t, runs on @nid where few of the
+ * process's samples were taken (knumad_few_samples()): nobody knows what
+ * it uses, and that memory may have settled as another thread's
+ * (knumad_settle_again()).  Its first tick is new, and so is a young
+ * thread's (KNUMAD_YOUNG_NS) tick on a node its affinity moved it to:
+ * glibc's pthread_create() sets the affinity after clone(), and the
+ * first tick may have come on the creator's node.  Read cpus_mask, not
+ * cpus_ptr: a migrate_disable() section is no affinity.  Not a thread
+ * that changed node otherwise: its own samples tell which memory is its
+ * (a busy thread without memory, moved about by the load balancer,
+ * would have every region sampled at each move).  The clock is read
+ * only on a change of node of a thread that cannot go back.
+ */
+static bool knumad_new_here(struct knumad_mm *km, struct task_struct *t,
+			    int nid)
+{
+	if (t->knumad_nid != NUMA_NO_NODE &&
+	    (cpumask_intersects(&t->cpus_mask,
+				cpumask_of_node(t->knumad_nid)) ||
+	     ktime_get_ns() - t->start_time >= KNUMAD_YOUNG_NS))
+		return false;
+	return knumad_few_samples(km, nid);
+}
+
+/*
  * A thread of @km's process changed node, or a new thread ran where few
  * of its samples were taken: ask the thread for a pass out of turn over
  * it (knumad_asks()).  From the tick: flags and an irq_work, no lock.
@@ -1864,30 +1889,12 @@ void knumad_task_tick(struct task_struct *curr)
 		 * It changed node: memory found local may not be any more,
 		 * sample it again, and ask for a pass out of turn
 		 * (knumad_ask()).  Not for a new thread's first tick: it
-		 * has not used memory from anywhere else yet ...
+		 * has not used memory from anywhere else yet - unless it
+		 * runs where few samples were taken (knumad_new_here()).
 		 */
 		if (unlikely(curr->knumad_nid != nid)) {
 			bool moved = curr->knumad_nid != NUMA_NO_NODE;
-			/*
-			 * ... but a new thread that runs where few of the
-			 * process's samples were taken is: nobody knows
-			 * what it uses, and that memory may have settled
-			 * as another thread's (knumad_settle_again()).
-			 * Not a thread that changed node: its own samples
-			 * tell which memory is its (a busy thread without
-			 * memory, moved about by the load balancer, would
-			 * have every region sampled at each move) - unless
-			 * it is still new (KNUMAD_YOUNG_NS) and may no
-			 * longer run where it was: its first tick came
-			 * before its affinity was set (cpus_mask, not
-			 * cpus_ptr: a migrate_disable() section is none).
-			 */
-			bool few = (!moved ||
-				    (!cpumask_intersects(&curr->cpus_mask,
-					cpumask_of_node(curr->knumad_nid)) &&
-				     ktime_get_ns() - curr->start_time <
-				     KNUMAD_YOUNG_NS)) &&
-				   knumad_few_samples(km, nid);
+			bool few = knumad_new_here(km, curr, nid);
 
 			if (moved)
 				set_bit(curr->pid & LAST__PID_MASK,

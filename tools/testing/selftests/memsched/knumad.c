@@ -5892,9 +5892,9 @@ static void *late_hammer_fn(void *arg)
  * sampled while it runs on node 0 only, and the main thread takes those
  * samples itself (local: the regions settle); then a new thread writes
  * the memory from the far node: made with the far node's affinity, or
- * (@late) first running on node 0 for 20 ms and then setting its affinity
- * to the far node itself.  Its first ticks there ask for a pass out of
- * turn that samples the settled regions again, a step or two later -
+ * (@late) first running 12 ms of CPU time on node 0 and then setting its
+ * affinity to the far node itself.  Its first ticks there ask for a pass
+ * out of turn that samples the settled regions again, a step or two later -
  * before the next regular pass (scanned_early: at least half of the 256
  * pages a pass samples of the 32 MiB).  The memory then moves within two
  * passes (those samples contest regions another thread had on another
@@ -5917,6 +5917,7 @@ static void new_thread_far(struct __test_metadata *_metadata, int far,
 	struct hammer h;
 	pthread_attr_t attr;
 	cpu_set_t cpus;
+	bool done;
 	char *buf;
 
 	ASSERT_EQ(0, knumad_set("scan_sleep_millisecs", "4000"));
@@ -5944,20 +5945,20 @@ static void new_thread_far(struct __test_metadata *_metadata, int far,
 	ASSERT_EQ(0, pthread_create(&h.thread, &attr,
 				    late ? late_hammer_fn : hammer_fn, &h));
 	pthread_attr_destroy(&attr);
-	/* armed out of turn, until the next regular pass completes */
-	while (now_s() - t1 < 6 && knumad_get("full_scans") == f1) {
+	/*
+	 * Armed out of turn, until the next regular pass completes; the
+	 * last read comes after the loop's end was seen.
+	 */
+	do {
+		done = now_s() - t1 >= 6 || knumad_get("full_scans") != f1;
 		if (!knumad_proc(getpid(), &k2) &&
 		    k2.early - k.early > early) {
 			early = k2.early - k.early;
 			te = now_s() - t1;
 		}
-		usleep(50000);
-	}
-	/* one that came in the last poll's sleep */
-	if (!knumad_proc(getpid(), &k2) && k2.early - k.early > early) {
-		early = k2.early - k.early;
-		te = now_s() - t1;
-	}
+		if (!done)
+			usleep(50000);
+	} while (!done);
 	t = wait_tenth_on(buf, len, far, t1, 14, &f, &s, hist, sizeof(hist));
 	stop = 1;
 	pthread_join(h.thread, NULL);
