@@ -670,9 +670,9 @@ struct knumad_queued {
  * @few_pids:	the low pid bits of the new threads whose first tick, or
  *		a tick on a node their affinity, set since, confined them
  *		to (KNUMAD_YOUNG_NS), was on a node few of the process's
- *		samples were taken on (knumad_few_samples()), or came
- *		before any sample (knumad_first_pass_due()); set with
- *		@thread_moved by knumad_task_tick(), taken with it.
+ *		samples were taken on
+ *		(knumad_few_samples()); set with @thread_moved by
+ *		knumad_task_tick(), taken with it.
  * @settle_pids: the threads whose settled regions are sampled again from
  *		pass @settle_seq on.  Written by the thread under @lock.
  * @pass_anon:	its anonymous pages when its last pass completed: memory
@@ -692,8 +692,7 @@ struct knumad_queued {
  *		not only a thread's change of node; only the thread uses it.
  * @resample_ask: a thread of the process changed node, or a new thread
  *		ran on a node few of its samples were taken on
- *		(knumad_few_samples()), or before any sample
- *		(knumad_first_pass_due()): a pass out of turn is asked for
+ *		(knumad_few_samples()): a pass out of turn is asked for
  *		(knumad_asks()).  Set by knumad_task_tick(), taken by the
  *		thread.
  * @kept_any:	its part of knumad_kept_nr (knumad_kept()) is not all 0;
@@ -1789,33 +1788,11 @@ static bool knumad_few_samples(struct knumad_mm *km, int nid)
 }
 
 /*
- * Is a new thread (not the group leader: @leader) of a process whose
- * passes armed @scanned pages and completed @seq times, with @anon
- * anonymous pages, to ask for the process's first pass?  Only if no pass
- * ever armed a sample or completed, and there is a region's worth of
- * memory: made by the threads before this one (a QEMU guest's RAM,
- * numa02's slices: first touched by the main thread before it starts the
- * threads that use it).  The first pass then comes as the thread starts,
- * out of turn (knumad_ask()), not wherever the scan period happens to be
- * - up to a period later.  Not the leader: its first tick after the
- * process registered reads as a new thread's too, and a process forked
- * from a large one (a database backend, a save child) has its parent's
- * memory then, but no thread started after it.  Pure: tested by KUnit.
- */
-static bool knumad_first_pass_due(bool leader, unsigned long scanned,
-				  unsigned int seq, unsigned long anon)
-{
-	return !leader && !scanned && !seq && anon >= KNUMAD_MIN_ANON_PAGES;
-}
-
-/*
  * A new thread of @km's process, @t, runs on @nid where few of the
  * process's samples were taken (knumad_few_samples()): nobody knows what
  * it uses, and that memory may have settled as another thread's
- * (knumad_settle_again()).  Or the process was never sampled, and the
- * new thread asks for its first pass (knumad_first_pass_due()).  Its
- * first tick is new, and so is a young thread's (KNUMAD_YOUNG_NS) tick
- * on a node its affinity moved it to:
+ * (knumad_settle_again()).  Its first tick is new, and so is a young
+ * thread's (KNUMAD_YOUNG_NS) tick on a node its affinity moved it to:
  * glibc's pthread_create() sets the affinity after clone(), and the
  * first tick may have come on the creator's node.  Read cpus_mask, not
  * cpus_ptr: a migrate_disable() section is no affinity.  Not a thread
@@ -1832,33 +1809,24 @@ static bool knumad_new_here(struct knumad_mm *km, struct task_struct *t,
 				cpumask_of_node(t->knumad_nid)) ||
 	     ktime_get_ns() - t->start_time >= KNUMAD_YOUNG_NS))
 		return false;
-	return knumad_few_samples(km, nid) ||
-	       knumad_first_pass_due(thread_group_leader(t),
-				     READ_ONCE(km->scanned),
-				     READ_ONCE(km->seq),
-				     get_mm_counter(km->mm, MM_ANONPAGES));
+	return knumad_few_samples(km, nid);
 }
 
 /*
  * A thread of @km's process changed node, or a new thread ran where few
- * of its samples were taken (@few): ask the thread for a pass out of turn
- * over it (knumad_asks()).  From the tick: flags and an irq_work, no lock.
+ * of its samples were taken: ask the thread for a pass out of turn over
+ * it (knumad_asks()).  From the tick: flags and an irq_work, no lock.
  */
-static void knumad_ask(struct knumad_mm *km, bool few)
+static void knumad_ask(struct knumad_mm *km)
 {
 	/*
-	 * Only a process a pass would sample: a small one would end a
-	 * doze for nothing.  Nor a change of node in a process not
-	 * sampled yet (nothing it learned moved away); a new thread
-	 * there asks for the first pass (knumad_first_pass_due()) -
-	 * until a pass arms a sample or completes: one pass out of turn
-	 * waiting at a time, walks a step apart.
+	 * Only a process a pass would sample: a small one, or one not
+	 * sampled yet, would end a doze for nothing.
 	 */
-	if ((!READ_ONCE(km->scanned) && !few) ||
+	if (!READ_ONCE(km->scanned) ||
 	    test_bit(MMF_NUMA_BALANCING_DISABLE, &km->mm->flags) ||
 	    get_mm_counter(km->mm, MM_ANONPAGES) < KNUMAD_MIN_ANON_PAGES)
 		return;
-	smp_wmb();	/* @thread_moved, then the ask: knumad_asks() */
 	WRITE_ONCE(km->resample_ask, true);
 	/*
 	 * The ask, then the flag, a full barrier between, as the thread
@@ -1938,7 +1906,7 @@ void knumad_task_tick(struct task_struct *curr)
 				/* pid, then flag: knumad_settle_again() */
 				smp_mb__after_atomic();
 				WRITE_ONCE(km->thread_moved, true);
-				knumad_ask(km, few);
+				knumad_ask(km);
 			}
 			curr->knumad_nid = nid;
 		}
@@ -3887,8 +3855,7 @@ static bool knumad_scan_vma(struct knumad_mm *km, struct vm_area_struct *vma,
 				r->armed = false;
 			spin_unlock(&km->lock);
 			nr = max(nr, 0L);
-			/* the tick reads it (knumad_new_here()) */
-			WRITE_ONCE(km->scanned, km->scanned + nr);
+			km->scanned += nr;
 			atomic_long_add(nr, &knumad_pages_scanned);
 			/* a huge page is one entry and one fault: one sample */
 			*budget -= min_t(long, nr, KNUMAD_SAMPLE_PAGES);
@@ -5199,9 +5166,7 @@ static void knumad_resample_queue(struct knumad_mm *km)
 /*
  * Threads changed node, or new threads ran where few of their process's
  * samples were taken, since the last walk (knumad_ask()): a pass out of
- * turn over each such process that a pass sampled before - or the first
- * pass, asked by a new thread (knumad_first_pass_due()) - unless a pass
- * since sampled where the threads went (@thread_moved cleared)
+ * turn over each such process that a pass sampled before
  * (knumad_resample_at(), as after a placement), so its memory is sampled
  * from where its threads run now a step later, not at the next pass - up
  * to a period later, or up to 2^KNUMAD_MAX_BACKOFF periods for a process
@@ -5255,18 +5220,8 @@ static void knumad_asks(unsigned long period)
 			again = true;
 			continue;
 		}
-		/*
-		 * Dropped if none may come (the next pass is near), or
-		 * if a pass since the ask sampled where the threads went:
-		 * knumad_settle_again() took its threads (it cleared
-		 * @thread_moved, which the tick set before the ask:
-		 * knumad_ask()), and the pass it named completed.  Not
-		 * while that pass is still to come (a pass under way
-		 * names the next one): the pass out of turn is it.
-		 */
+		/* dropped if none may come: the next pass is near */
 		if (!xchg(&km->resample_ask, false) || !at ||
-		    (!READ_ONCE(km->thread_moved) &&
-		     (int)(km->seq - km->settle_seq) > 0) ||
 		    test_bit(MMF_NUMA_BALANCING_DISABLE, &km->mm->flags))
 			continue;
 		knumad_resample_add(km, at, false);
@@ -5661,20 +5616,13 @@ static bool knumad_looks_wait(void)
  * test: a main thread that had first-touched the memory, first sampled
  * after the pass, kept first_look_comes_before_second_pass's process
  * from its group until the second pass, 3.95-4.09 s instead of ~1 s).
- * From a pass (@ended): a step after the process's pass ended, not
- * after the regular pass began - a pass out of turn (the first one a new
- * thread asked for, knumad_first_pass_due(), or one that went on with a
- * regular pass) comes a step or more after that, and a look due at once
- * would judge samples not taken yet.  From a look, for a verdict: at the
- * verdict.  knumad_scan.look_at and .pass_at are the thread's.
+ * knumad_scan.look_at and .pass_at are the thread's.
  */
-static void knumad_look_queue(struct knumad_mm *km, u64 verdict,
-			      bool ended)
+static void knumad_look_queue(struct knumad_mm *km, u64 verdict)
 {
 	unsigned long period =
 		msecs_to_jiffies(READ_ONCE(knumad_scan_sleep_ms));
-	unsigned long at = (ended ? jiffies : knumad_scan.pass_at) +
-			   (period >> KNUMAD_LOOK_SHIFT);
+	unsigned long at = knumad_scan.pass_at + (period >> KNUMAD_LOOK_SHIFT);
 	u64 now = ktime_get_ns();
 
 	if (!READ_ONCE(km->scanned) || km->implicit || km->parts ||
@@ -5746,10 +5694,8 @@ static void knumad_resample(struct knumad_mm *km)
 	long budget = knumad_scan.resample_budget;
 	bool moved = READ_ONCE(km->thread_moved), was;
 	bool placed = km->resample_placed, regular = km->scan_addr;
-	bool first = !km->scanned && !km->seq && !regular;
 	unsigned long scanned = km->scanned;
 	unsigned int backoff = km->backoff;
-	long cap = budget, left;
 
 	km->resample_placed = false;
 	/*
@@ -5770,19 +5716,8 @@ static void knumad_resample(struct knumad_mm *km)
 		km->busy = true;
 		spin_unlock(&km->lock);
 	}
-	/*
-	 * A process's first pass, which a new thread asked for
-	 * (knumad_first_pass_due()), arms half of what passes out of turn
-	 * may at most: a large one goes on at the regular pass, and the
-	 * asks of processes whose threads moved keep budget.
-	 */
-	if (first)
-		cap = min_t(long, budget,
-			    READ_ONCE(knumad_pages_to_scan) / 2 + 1);
-	left = cap;
-	if (!knumad_do_mm(km, &b, &left, false))
+	if (!knumad_do_mm(km, &b, &budget, false))
 		km->early = was;
-	budget -= cap - left;
 	/* not a regular pass under way that it went on with */
 	if (!regular)
 		WRITE_ONCE(km->scanned_early,
@@ -5854,7 +5789,7 @@ static void knumad_look(unsigned long period)
 			 * before the next pass (knumad_look_queue()).
 			 */
 			if (verdict)
-				knumad_look_queue(km, verdict, false);
+				knumad_look_queue(km, verdict);
 			/*
 			 * An ask that waited for this look (knumad_asks()):
 			 * its pass out of turn now - not a walk later, when
@@ -6014,7 +5949,7 @@ out:
 		if (early)
 			knumad_keep_schedule(km, due);
 		if (!km->looked)
-			knumad_look_queue(km, verdict, true);
+			knumad_look_queue(km, verdict);
 	}
 	knumad_charge(km, b, true);
 	/*
@@ -6581,24 +6516,10 @@ static int knumad_fn(void *unused)
 								 doze, asks),
 						     timeout);
 			if (doze) {
-				unsigned long slept;
-
 				/* the next pass comes at its usual time */
 				period = msecs_to_jiffies(sleep);
-				slept = knumad_doze_done(last_scan, jiffies,
-							 period);
-				last_scan += slept;
-				/*
-				 * Asks and looks count from the last pass
-				 * the doze slept through, as the next pass
-				 * does: a pass out of turn may come before
-				 * it (knumad_ask_now()), from its budget.
-				 */
-				if (slept) {
-					knumad_scan.pass_at += slept;
-					knumad_scan.resample_budget =
-						READ_ONCE(knumad_pages_to_scan);
-				}
+				last_scan += knumad_doze_done(last_scan,
+							      jiffies, period);
 				doze = false;
 			}
 		} else {

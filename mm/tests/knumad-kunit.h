@@ -1479,24 +1479,6 @@ static void knumad_test_few_samples(struct kunit *test)
 }
 
 /*
- * A new thread asks for its process's first pass while no pass armed a
- * sample or completed, if the process has a region's worth of anonymous
- * memory - not the group leader (a process forked from a large one).
- */
-static void knumad_test_first_pass_due(struct kunit *test)
-{
-	unsigned long min = KNUMAD_MIN_ANON_PAGES;
-
-	KUNIT_EXPECT_TRUE(test, knumad_first_pass_due(false, 0, 0, min));
-	KUNIT_EXPECT_TRUE(test, knumad_first_pass_due(false, 0, 0, 8192));
-	KUNIT_EXPECT_FALSE(test, knumad_first_pass_due(false, 0, 0, min - 1));
-	KUNIT_EXPECT_FALSE(test, knumad_first_pass_due(true, 0, 0, 8192));
-	/* a pass armed samples, or completed (arming none) */
-	KUNIT_EXPECT_FALSE(test, knumad_first_pass_due(false, 1, 0, 8192));
-	KUNIT_EXPECT_FALSE(test, knumad_first_pass_due(false, 0, 1, 8192));
-}
-
-/*
  * Two active threads or more that fit no node are split; a split process
  * stays split while a busy thread of it is unknown, even if the known
  * ones fit: vnuma's vCPU that took no samples.
@@ -2007,7 +1989,6 @@ static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_sent),
 	KUNIT_CASE(knumad_test_resample_at),
 	KUNIT_CASE(knumad_test_few_samples),
-	KUNIT_CASE(knumad_test_first_pass_due),
 	KUNIT_CASE(knumad_test_away),
 	{},
 };

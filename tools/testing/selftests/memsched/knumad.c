@@ -209,22 +209,12 @@ static long anon_huge_kb(void)
 }
 
 /* Threads that write one byte of every page of a range until told. */
-static double thread_cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 struct hammer {
 	pthread_t thread;
 	char *addr;
 	unsigned long len;
 	int nid;
 	volatile int *stop;
-	volatile int *go;	/* NULL: at once; else spin until set */
-	volatile int ready;	/* held (@go): it ran on its node */
 	unsigned long loops;
 	volatile pid_t tid;
 };
@@ -236,14 +226,6 @@ static void *hammer_fn(void *arg)
 
 	h->tid = syscall(SYS_gettid);
 	pin_to_node(h->nid);
-	if (h->go) {
-		/* three ticks of its own there (HZ=250), then it waits */
-		while (thread_cpu_s() < 0.012 && !*h->stop)
-			;
-		h->ready = 1;
-		while (!*h->go && !*h->stop)
-			;
-	}
 	while (!*h->stop) {
 		for (i = 0; i < h->len && !*h->stop; i += page_size())
 			((volatile char *)h->addr)[i]++;
@@ -259,38 +241,9 @@ static void hammer_start(struct hammer *h, char *addr, unsigned long len,
 	h->len = len;
 	h->nid = nid;
 	h->stop = stop;
-	h->go = NULL;
 	h->loops = 0;
 	h->tid = 0;
 	pthread_create(&h->thread, NULL, hammer_fn, h);
-}
-
-/*
- * A hammer started before the memory it writes is made: pinned to @nid,
- * it spins 12 ms of its own CPU time there - its first ticks, while its
- * process is smaller than a region, which do not ask for the process's
- * first pass (knumad_first_pass_due()): that pass is a regular one -
- * then waits for *@go.  False if it did not get there within 5 s.
- */
-static bool hammer_start_held(struct hammer *h, char *addr,
-			      unsigned long len, int nid, volatile int *stop,
-			      volatile int *go)
-{
-	double t0;
-
-	h->addr = addr;
-	h->len = len;
-	h->nid = nid;
-	h->stop = stop;
-	h->go = go;
-	h->ready = 0;
-	h->loops = 0;
-	h->tid = 0;
-	if (pthread_create(&h->thread, NULL, hammer_fn, h))
-		return false;
-	for (t0 = now_s(); !h->ready && now_s() - t0 < 5;)
-		usleep(2000);
-	return h->ready;
 }
 
 static double share_on(void *addr, unsigned long len, int nid)
@@ -5761,7 +5714,7 @@ TEST_F_TIMEOUT(knumad, first_look_comes_before_second_pass, 120)
 	static char after_pass[4096], at_look[4096];
 	unsigned long len = 32 * MB;
 	int i, id = 0, home = -1, members = 0, sampled = 0;
-	volatile int stop = 0, go = 0;
+	volatile int stop = 0;
 	struct hammer h;
 	double t1, t = -1;
 	long f0, f1, f = -1;
@@ -5773,11 +5726,9 @@ TEST_F_TIMEOUT(knumad, first_look_comes_before_second_pass, 120)
 	ASSERT_TRUE(wait_scans(f0, 1, 20));
 	buf = map_aligned(len, 0);
 	ASSERT_NE(NULL, buf);
-	/* the first pass a regular one: not asked for by the new thread */
-	ASSERT_TRUE(hammer_start_held(&h, buf, len, self->far, &stop, &go));
 	touch(buf, len);	/* on node 0: the fixture pinned us there */
 	ASSERT_EQ(0, unpin());	/* the main thread only watches */
-	go = 1;
+	hammer_start(&h, buf, len, self->far, &stop);
 	f0 = knumad_get("full_scans");
 	ASSERT_TRUE(wait_scans(f0, 1, 40));
 	t1 = now_s();
@@ -5909,6 +5860,14 @@ static void log_wait(struct __test_metadata *_metadata, double t,
  * how long after late_t0 (just before pthread_create()) it moved.
  */
 static double late_t0, late_cpu, late_moved;
+
+static double thread_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 /*
  * A hammer that first runs on node 0 (its affinity, from its creator) for
@@ -6054,130 +6013,6 @@ TEST_F_TIMEOUT(knumad, new_thread_moved_at_once_resamples, 120)
 }
 
 /*
- * A process whose main thread first touches its memory and then starts
- * the thread that uses it - a QEMU guest's RAM and its vCPU threads,
- * numa02's slices - has its first pass as the thread starts (a pass out
- * of turn: knumad_first_pass_due()), not at the next regular pass, which
- * may be a scan period away.  Periods of 4 s: right after a pass, the
- * main thread (on node 0) touches 32 MiB, then starts a thread that
- * pins itself to the far node and writes the memory.  The process had
- * no pass (it was smaller than a region until then).  Checks that pages
- * were sampled out of turn and a tenth of the memory is on the far node
- * within 3.5 s of the pass, before the next.  Before the fix the first
- * samples came with the next regular pass: 4.15-4.20 s, nothing sampled
- * out of turn (3 runs); after, 1.51-1.56 s, 258-260 pages (4 runs).
- */
-TEST_F_TIMEOUT(knumad, first_pass_comes_with_the_first_thread, 60)
-{
-	unsigned long len = 32 * MB;
-	struct knumad_proc k = { .scanned = -1 }, k2 = { .scanned = -1 };
-	static char hist[1024];
-	volatile int stop = 0;
-	double t1, t, s = 0;
-	long f0, f1, f = -1;
-	struct hammer h;
-	char *buf;
-
-	ASSERT_EQ(0, knumad_set("scan_sleep_millisecs", "4000"));
-	f0 = knumad_get("full_scans");
-	ASSERT_TRUE(wait_scans(f0, 1, 20));
-	t1 = now_s();
-	f1 = knumad_get("full_scans");
-	buf = map_aligned(len, 0);
-	ASSERT_NE(NULL, buf);
-	touch(buf, len);	/* on node 0: the fixture pinned us there */
-	ASSERT_EQ(0, knumad_proc(getpid(), &k));
-	if (k.early < 0)
-		SKIP(goto out, "no scanned_early in /proc/PID/memsched");
-	/* what the test is about: no pass over the process yet */
-	if (k.scanned || knumad_get("full_scans") != f1)
-		SKIP(goto out, "the process was sampled before its thread started");
-	/* the ask's pass comes only if due half a step before the next */
-	if (now_s() - t1 > 1.5)
-		SKIP(goto out, "the memory took over 1.5 s to touch");
-	hammer_start(&h, buf, len, self->far, &stop);
-	t = wait_tenth_on(buf, len, self->far, t1, 8, &f, &s, hist,
-			  sizeof(hist));
-	stop = 1;
-	pthread_join(h.thread, NULL);
-	ASSERT_EQ(0, knumad_proc(getpid(), &k2));
-	TH_LOG("a tenth of the memory on the far node %.2f s after the pass (%ld passes later; %.2f there then); %ld pages sampled out of turn",
-	       t, f - f1, s, k2.early - k.early);
-	log_wait(_metadata, t, 3.5, hist);
-	ASSERT_GE(t, 0);
-	EXPECT_LT(t, 3.5);
-	EXPECT_EQ(f1, f);
-	EXPECT_GT(k2.early - k.early, 0);
-out:
-	munmap(buf, len);
-}
-
-/*
- * Not for a process forked from a large one: its main thread's first
- * ticks once the child registered read as a new thread's, and the child
- * has its parent's memory then (copy-on-write, counted in its own), but
- * no thread started after the memory was made - a database backend, a
- * save child.  Its first pass is the next regular one.  Periods of 4 s:
- * the test touches 32 MiB, and right after a pass forks a child that
- * writes it (its own copy: pages shared with another process are not
- * sampled) and spins on node 0; at 2.3 s its /proc/PID/memsched shows
- * nothing sampled.  With the rule applied to the leader too (a draft),
- * the child had 256 pages sampled out of turn a step after it started
- * (3 of 3 runs).
- */
-TEST_F_TIMEOUT(knumad, first_pass_not_asked_by_a_forked_child, 60)
-{
-	unsigned long len = 32 * MB;
-	struct knumad_proc k = { .scanned = -1, .early = -1 };
-	volatile int *done;
-	long f0, f1;
-	int ret, status;
-	double t1;
-	pid_t pid;
-	char *buf;
-
-	ASSERT_EQ(0, knumad_set("scan_sleep_millisecs", "4000"));
-	buf = map_aligned(len, 0);
-	ASSERT_NE(NULL, buf);
-	touch(buf, len);
-	f0 = knumad_get("full_scans");
-	ASSERT_TRUE(wait_scans(f0, 1, 20));
-	t1 = now_s();
-	f1 = knumad_get("full_scans");
-	done = mmap(NULL, sizeof(*done), PROT_READ | PROT_WRITE,
-		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, done);
-	*done = 0;
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (!pid) {
-		/* its own copy: shared pages are not sampled */
-		touch(buf, len);
-		while (!*done && now_s() - t1 < 10)
-			;
-		_exit(0);
-	}
-	while (now_s() - t1 < 2.3)
-		usleep(50000);
-	ret = knumad_proc(pid, &k);
-	*done = 1;
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	munmap((void *)done, sizeof(*done));
-	TH_LOG("the child at %.2f s: %ld pages sampled, %ld out of turn",
-	       now_s() - t1, k.scanned, k.early);
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(0, ret);
-	if (k.early < 0)
-		SKIP(goto out, "no scanned_early in /proc/PID/memsched");
-	if (knumad_get("full_scans") != f1)
-		SKIP(goto out, "a regular pass came before the check");
-	EXPECT_EQ(0, k.scanned);
-	EXPECT_EQ(0, k.early);
-out:
-	munmap(buf, len);
-}
-
-/*
  * A thread that changes node asks for a pass out of turn over its
  * process: its memory, settled where it ran, is sampled from its new
  * node a step (a quarter period) later - the first of the two visits
@@ -6248,7 +6083,7 @@ TEST_F_TIMEOUT(knumad, look_waits_for_a_thread_first_seen_late, 120)
 	unsigned long len = 32 * MB, own_len = 2 * MB;
 	int id = 0, home = -1, members = 0, fds[2];
 	static char at_pass[4096], later[4096];
-	volatile int stop = 0, go = 0;
+	volatile int stop = 0;
 	struct hammer h;
 	double t1, t0, t = -1, on0;
 	long f0, f1, f = -1;
@@ -6262,8 +6097,6 @@ TEST_F_TIMEOUT(knumad, look_waits_for_a_thread_first_seen_late, 120)
 	own = map_aligned(own_len, 0);
 	ASSERT_NE(NULL, buf);
 	ASSERT_NE(NULL, own);
-	/* the first pass a regular one: not asked for by the new thread */
-	ASSERT_TRUE(hammer_start_held(&h, buf, len, self->far, &stop, &go));
 	touch(buf, len);	/* on node 0: the fixture pinned us there */
 	touch(own, own_len);
 	/*
@@ -6274,7 +6107,7 @@ TEST_F_TIMEOUT(knumad, look_waits_for_a_thread_first_seen_late, 120)
 	 * busy, where it ran not on record) was most likely that.
 	 */
 	ASSERT_EQ(0, pin_to_node(self->far));
-	go = 1;
+	hammer_start(&h, buf, len, self->far, &stop);
 	/* a busy life: more than 1/8 of it on a CPU at the look */
 	for (t0 = now_s(); now_s() - t0 < 2;)
 		;
