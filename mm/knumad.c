@@ -828,7 +828,10 @@ static struct {
 	unsigned int periods;
 	/* slots whose look waits: a first one, or a pass out of turn */
 	struct list_head looks;		/* under knumad_mm_lock */
-	/* the thread's only: when the earliest look and the last pass are */
+	/*
+	 * the thread's only: when the earliest look is, and when the last
+	 * pass began - or the last one a doze slept through would have
+	 */
 	unsigned long look_at;
 	unsigned long pass_at;
 	/* the thread's only: pages the passes out of turn may still scan */
@@ -6125,7 +6128,8 @@ static bool knumad_pass(bool disarm)
 	bool from_first = false, idle = true, whole = false;
 
 	if (!disarm) {
-		WRITE_ONCE(knumad_scan.periods, knumad_scan.periods + passes);
+		/* those slept through were counted as the doze ended */
+		WRITE_ONCE(knumad_scan.periods, knumad_scan.periods + 1);
 	} else {
 		/* Visit every process, from the first. */
 		spin_lock(&knumad_mm_lock);
@@ -6397,9 +6401,10 @@ static bool knumad_doze(void)
 
 /*
  * The doze that began at @from ended at @now: the passes it slept
- * through (scan periods of @period jiffies) count in quiet_scans, and in
- * the next pass as passes every process sat out.  Not in full_scans:
- * none of them looked at anything.  Returns the jiffies they took.
+ * through (scan periods of @period jiffies) count in quiet_scans and in
+ * knumad_scan.periods at once, and in the next pass as passes every
+ * process sat out.  Not in full_scans: none of them looked at anything.
+ * Returns the jiffies they took.
  */
 static unsigned long knumad_doze_done(unsigned long from, unsigned long now,
 				      unsigned long period)
@@ -6409,6 +6414,8 @@ static unsigned long knumad_doze_done(unsigned long from, unsigned long now,
 	WRITE_ONCE(knumad_dozing, false);
 	n = min_t(unsigned long, n, KNUMAD_QUIET_PASSES - 1);
 	knumad_scan.sat_out = n;
+	/* now, not at the next pass: one out of turn may arm before it */
+	WRITE_ONCE(knumad_scan.periods, knumad_scan.periods + n);
 	atomic_long_add(n, &knumad_quiet_scans);
 	return n * period;
 }
@@ -6516,10 +6523,26 @@ static int knumad_fn(void *unused)
 								 doze, asks),
 						     timeout);
 			if (doze) {
+				unsigned long slept;
+
 				/* the next pass comes at its usual time */
 				period = msecs_to_jiffies(sleep);
-				last_scan += knumad_doze_done(last_scan,
-							      jiffies, period);
+				slept = knumad_doze_done(last_scan, jiffies,
+							 period);
+				last_scan += slept;
+				/*
+				 * Looks, asks and placements count from the
+				 * last pass the doze slept through (@slept
+				 * jiffies), as the next pass does: a pass
+				 * out of turn may come before it
+				 * (knumad_resample_at()), with the budget
+				 * that pass would have given.
+				 */
+				if (slept) {
+					knumad_scan.pass_at += slept;
+					knumad_scan.resample_budget =
+						READ_ONCE(knumad_pages_to_scan);
+				}
 				doze = false;
 			}
 		} else {

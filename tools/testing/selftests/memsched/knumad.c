@@ -6069,6 +6069,119 @@ TEST_F_TIMEOUT(knumad, thread_that_changes_node_is_resampled_early, 120)
 }
 
 /*
+ * An ask made as a doze ends is served: a process sampled on node 0 goes
+ * to sleep, the knumad thread dozes (every process asleep), and the
+ * process wakes 1.25 periods into the doze with its thread moved to the
+ * far node.  The move asks for a pass out of turn (knumad_ask()), due a
+ * step later, before the next regular pass.  Before the fix the doze's
+ * end left knumad_scan.pass_at at the pass before it, a period and more
+ * back, so the ask looked too late for a pass out of turn and was
+ * dropped: the next regular pass sampled the memory (0 pages out of
+ * turn).  Periods of 4 s.  Skips if the thread does not doze (something
+ * else with 2 MiB of anonymous memory ran): asleep_machine_lets_knumad_doze
+ * tests that it does.
+ */
+TEST_F_TIMEOUT(knumad, ask_as_a_doze_ends_is_served, 120)
+{
+	struct knumad_proc k = { .scanned = -1 }, k2;
+	unsigned long len = 32 * MB;
+	double t0, tl, tw, te = -1;
+	long f, f2, q0, q1, early = 0;
+	volatile int *stop;
+	int fds[2], passes = 0;
+	bool done;
+	pid_t child;
+	char *buf;
+
+	ASSERT_EQ(0, knumad_set("scan_sleep_millisecs", "4000"));
+	/* the child's memory: the parent maps it and touches none */
+	buf = map_aligned(len, 0);
+	ASSERT_NE(NULL, buf);
+	stop = mmap(NULL, page_size(), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, stop);
+	*stop = 0;
+	ASSERT_EQ(0, pipe(fds));
+	child = fork();
+	if (!child) {
+		char c;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(1);
+		close(fds[1]);
+		/* on node 0: the fixture pinned the parent there */
+		while (!*stop)
+			touch(buf, len);
+		/* asleep, no tick, until the parent writes */
+		if (read(fds[0], &c, 1) != 1 || pin_to_node(self->far))
+			_exit(1);
+		for (;;)
+			touch(buf, len);
+	}
+	close(fds[0]);
+	ASSERT_GT(child, 0);
+	/* a pass samples it on node 0, and its samples fault there */
+	t0 = now_s();
+	while ((knumad_proc(child, &k) || k.scanned <= 0) && now_s() - t0 < 12)
+		usleep(50000);
+	EXPECT_GT(k.scanned, 0)
+		goto out;
+	if (k.early < 0)
+		SKIP(goto out, "no scanned_early in /proc/PID/memsched");
+	usleep(500000);
+	*stop = 1;
+	/*
+	 * The pass after that finds it ran, the next finds it asleep and
+	 * the thread dozes: no pass for 1.25 periods.
+	 */
+	f = knumad_get("full_scans");
+	t0 = now_s();
+	tl = t0;
+	while (now_s() - tl < 5 && now_s() - t0 < 30) {
+		f2 = knumad_get("full_scans");
+		if (f2 != f) {
+			f = f2;
+			tl = now_s();
+			passes++;
+		}
+		usleep(20000);
+	}
+	/* it wakes during a doze: else this tells nothing */
+	if (!passes || now_s() - tl < 5)
+		SKIP(goto out, "knumad did not doze: %d passes in 30 s after the process slept",
+		     passes);
+	q0 = knumad_get("quiet_scans");
+	EXPECT_EQ(0, knumad_proc(child, &k))
+		goto out;
+	tw = now_s();
+	EXPECT_EQ(1, write(fds[1], "w", 1))
+		goto out;
+	/* armed out of turn until the next regular pass completes */
+	do {
+		done = now_s() - tw >= 6 || knumad_get("full_scans") != f;
+		if (!knumad_proc(child, &k2) && k2.early - k.early > early) {
+			early = k2.early - k.early;
+			te = now_s() - tw;
+		}
+		if (!done)
+			usleep(50000);
+	} while (!done);
+	q1 = knumad_get("quiet_scans");
+	TH_LOG("%d passes after it slept; it woke %.2f s after the last, and %ld pages were sampled out of turn %.2f s later (%ld passes slept through)",
+	       passes, tw - tl, early, te, q1 - q0);
+	/* the doze ended as it woke, a period or more after it began */
+	EXPECT_GE(q1 - q0, 1);
+	EXPECT_GE(early, 128);
+out:
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	close(fds[1]);
+	munmap((void *)stop, page_size());
+	munmap(buf, len);
+}
+
+/*
  * A thread first seen at the first look, busy over its life so far,
  * has no verdict until its window ends (a second): the look waits for
  * it, before the next pass, and does not leave the process's group to
