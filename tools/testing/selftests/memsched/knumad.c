@@ -5892,6 +5892,32 @@ static void *late_hammer_fn(void *arg)
 }
 
 /*
+ * Pages of @pid armed by passes out of turn (scanned_early) since @k was
+ * read, until the regular pass after the one full_scans read @f at
+ * completes, or @secs after @t0; when the last of them came, in seconds
+ * after @t0, in @te (left as it was if none did).  The last read comes
+ * after the loop's end was seen.
+ */
+static long early_until_pass(pid_t pid, const struct knumad_proc *k, long f,
+			     double t0, double secs, double *te)
+{
+	struct knumad_proc k2;
+	long early = 0;
+	bool done;
+
+	do {
+		done = now_s() - t0 >= secs || knumad_get("full_scans") != f;
+		if (!knumad_proc(pid, &k2) && k2.early - k->early > early) {
+			early = k2.early - k->early;
+			*te = now_s() - t0;
+		}
+		if (!done)
+			usleep(50000);
+	} while (!done);
+	return early;
+}
+
+/*
  * The body of the new_thread_far tests.  Periods of 4 s.  The process is
  * sampled while it runs on node 0 only, and the main thread takes those
  * samples itself (local: the regions settle); then a new thread writes
@@ -5913,7 +5939,7 @@ static void new_thread_far(struct __test_metadata *_metadata, int far,
 			   bool late)
 {
 	unsigned long len = 32 * MB;
-	struct knumad_proc k = { .scanned = -1 }, k2;
+	struct knumad_proc k = { .scanned = -1 };
 	static char hist[1024];
 	volatile int stop = 0;
 	double t1, t = -1, te = -1, s = 0;
@@ -5921,7 +5947,6 @@ static void new_thread_far(struct __test_metadata *_metadata, int far,
 	struct hammer h;
 	pthread_attr_t attr;
 	cpu_set_t cpus;
-	bool done;
 	char *buf;
 
 	ASSERT_EQ(0, knumad_set("scan_sleep_millisecs", "4000"));
@@ -5949,20 +5974,8 @@ static void new_thread_far(struct __test_metadata *_metadata, int far,
 	ASSERT_EQ(0, pthread_create(&h.thread, &attr,
 				    late ? late_hammer_fn : hammer_fn, &h));
 	pthread_attr_destroy(&attr);
-	/*
-	 * Armed out of turn, until the next regular pass completes; the
-	 * last read comes after the loop's end was seen.
-	 */
-	do {
-		done = now_s() - t1 >= 6 || knumad_get("full_scans") != f1;
-		if (!knumad_proc(getpid(), &k2) &&
-		    k2.early - k.early > early) {
-			early = k2.early - k.early;
-			te = now_s() - t1;
-		}
-		if (!done)
-			usleep(50000);
-	} while (!done);
+	/* armed out of turn, until the next regular pass completes */
+	early = early_until_pass(getpid(), &k, f1, t1, 6, &te);
 	t = wait_tenth_on(buf, len, far, t1, 14, &f, &s, hist, sizeof(hist));
 	stop = 1;
 	pthread_join(h.thread, NULL);
@@ -6083,13 +6096,12 @@ TEST_F_TIMEOUT(knumad, thread_that_changes_node_is_resampled_early, 120)
  */
 TEST_F_TIMEOUT(knumad, ask_as_a_doze_ends_is_served, 120)
 {
-	struct knumad_proc k = { .scanned = -1 }, k2;
+	struct knumad_proc k = { .scanned = -1 };
 	unsigned long len = 32 * MB;
 	double t0, tl, tw, te = -1;
 	long f, f2, q0, q1, early = 0;
 	volatile int *stop;
 	int fds[2], passes = 0;
-	bool done;
 	pid_t child;
 	char *buf;
 
@@ -6158,15 +6170,7 @@ TEST_F_TIMEOUT(knumad, ask_as_a_doze_ends_is_served, 120)
 	EXPECT_EQ(1, write(fds[1], "w", 1))
 		goto out;
 	/* armed out of turn until the next regular pass completes */
-	do {
-		done = now_s() - tw >= 6 || knumad_get("full_scans") != f;
-		if (!knumad_proc(child, &k2) && k2.early - k.early > early) {
-			early = k2.early - k.early;
-			te = now_s() - tw;
-		}
-		if (!done)
-			usleep(50000);
-	} while (!done);
+	early = early_until_pass(child, &k, f, tw, 6, &te);
 	q1 = knumad_get("quiet_scans");
 	TH_LOG("%d passes after it slept; it woke %.2f s after the last, and %ld pages were sampled out of turn %.2f s later (%ld passes slept through)",
 	       passes, tw - tl, early, te, q1 - q0);
