@@ -475,9 +475,10 @@ struct knumad_region {
  * @set_nid:	... the home of the part its members are in (of the first
  *		member seen if they are in two; NUMA_NO_NODE: none), ...
  * @set_split:	... and whether they are in two parts or more.
- * @away:	it took a sample off the node knumad keeps it on since it
- *		was last seen there (knumad_away_from_keep()): the first at
- *		@away_at (jiffies).
+ * @away:	it took a sample off the node knumad keeps it on, or a
+ *		census found it off it without samples, since it was last
+ *		seen there or not kept where it could be brought back
+ *		(knumad_away_sample()): the first at @away_at (jiffies).
  * @away_at:	see @away.
  * @faults:	per node of the faulting CPU (nr_node_ids entries), then
  *		per node of the faulting folio (nr_node_ids more), halved
@@ -2510,10 +2511,14 @@ static const nodemask_t *knumad_present(struct knumad_mm *km)
  * the thread whose entry is @kt: @away, taken off the node knumad keeps
  * the thread on, where the keep could bring it back.  Whether the sample
  * is ignored: it is one of a time away that began less than @period
- * before.  A time away begins at a sample off the kept node and ends at
- * one on it (or where knumad_active_threads() and knumad_settle_again()
- * end it) - not at a gap between samples, which memory of huge pages has
- * at every pass.  Pure but for @kt: tested by KUnit.
+ * before.  A time away begins at a sample off the kept node, or at a
+ * census that finds the thread off it without samples
+ * (knumad_census_node(), which asks the same question of its count),
+ * and ends at a sample or a census that finds it on it or no longer kept
+ * where the keep could bring it back (or where knumad_settle_again()
+ * ends it) - not at a gap between
+ * samples, which memory of huge pages has at every pass.  Pure but for
+ * @kt: tested by KUnit.
  */
 static bool knumad_away_sample(struct knumad_thread *kt, bool away,
 			       unsigned long now, unsigned long period)
@@ -2532,12 +2537,13 @@ static bool knumad_away_sample(struct knumad_thread *kt, bool away,
 /*
  * Does current's sample, taken on @this_nid, come from off the node knumad
  * keeps it on (knumad_thread_pref()), less than a scan period after its
- * first sample off it since it was last seen there?  Then the scheduler
- * hook is bringing the thread back (kernel/sched/numa.c), and the sample
- * does not decide where its memory goes: a thread that moved resamples
- * its memory at once (knumad_settle_again()), and the samples of a load
- * balancer's move of a few hundred milliseconds sent the memory after the
- * thread, which came back to use it from afar
+ * first sample (or census of it without samples: knumad_census_node())
+ * off it since it was last seen there?  Then the scheduler hook is bringing the thread back
+ * (kernel/sched/numa.c), and the sample does not decide where its memory
+ * goes: a thread that moved resamples its memory at once
+ * (knumad_settle_again()), and the samples of a load balancer's move of
+ * a few hundred milliseconds sent the memory after the thread, which
+ * came back to use it from afar
  * (knumad.swapped_threads_go_back_to_their_memory).  Not for a thread in
  * a group (its home decides), nor for one whose affinity keeps it off the
  * node (misplaced_private: nothing brings it back), nor for a fault on
@@ -4075,20 +4081,39 @@ static bool knumad_crowded(const unsigned long *own, int nid,
 }
 
 /*
- * The node thread @t with entry @kt took most of its recent samples on,
- * or the one it runs on now if it has none: not only where it is now,
- * which a short stay elsewhere (a wakeup on an idle CPU of another node)
- * would tell.  Under km->lock.
+ * The node a census counts thread entry @kt at, the thread running on
+ * @run_nid now: the node it took most of its recent samples on - not
+ * only where it is now, which a short stay elsewhere (a wakeup on an idle
+ * CPU of another node) would tell.  Without samples, @run_nid - but
+ * @keep, the node knumad keeps it on and the scheduler hook can bring
+ * it back to (NUMA_NO_NODE: none, none its affinity allows, or it is in
+ * a group), while it is away from there for less than @period: the time
+ * away of knumad_away_sample(), which such a census starts and ends as
+ * a sample does.  The census does not decide on a stay that no sample
+ * tells of: a swapped thread without samples, counted beside its
+ * sibling at once, gave its process a home there
+ * (swapped_threads_go_back_to_their_memory).  A thread with samples is
+ * counted where they say: one the load balancer moved off its kept node
+ * for good, whose keep cannot bring it back (numa02: no idle CPU and no
+ * partner there), was counted at its keep for a period by the first
+ * version of this rule, and numa02 reached 95% a period later.  Pure but
+ * for @kt: tested by KUnit.  Under km->lock.
  */
-static int knumad_thread_node(const struct knumad_thread *kt,
-			      struct task_struct *t)
+static int knumad_census_node(struct knumad_thread *kt, int run_nid,
+			      int keep, unsigned long now,
+			      unsigned long period)
 {
-	int nid, best = task_node(t);
+	int nid, best = run_nid;
 
 	for (nid = 0; nid < nr_node_ids; nid++)
 		if (kt->faults[nid] > kt->faults[best])
 			best = nid;
-	return best;
+	if (kt->faults[best])
+		return best;
+	if (knumad_away_sample(kt, keep != NUMA_NO_NODE && keep != run_nid,
+			       now, period))
+		return keep;
+	return run_nid;
 }
 
 /*
@@ -4202,12 +4227,14 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 {
 	/* until the next census, however long the process backs off */
 	unsigned long ttl = KNUMAD_KEPT_TTL();
+	unsigned long period =
+		msecs_to_jiffies(READ_ONCE(knumad_scan_sleep_ms));
 	struct task_struct *t, *one = NULL;
 	u64 now = ktime_get_ns();
 	struct knumad_thread *kt;
 	unsigned int threads = 0;
 	unsigned long index;
-	int nid;
+	int nid, keep, pull, run_nid;
 
 	c->unsure = false;
 	c->moved = false;
@@ -4309,22 +4336,30 @@ static unsigned int knumad_active_threads(struct knumad_mm *km,
 					    KNUMAD_ACTIVE_WINDOW_NS);
 		}
 		knumad_thread_pref(kt, t, kt->active ? ttl : 0);
+		keep = knumad_task_pref(t);
+		run_nid = task_node(t);	/* once: the hook may pull it */
 		/* back where it is kept: a new time away starts anew */
-		if (kt->away && task_node(t) == knumad_task_pref(t))
+		if (kt->away && run_nid == keep)
 			kt->away = false;
 		if (!kt->active)
 			continue;
-		nid = knumad_task_pref(t);
-		if (nid != NUMA_NO_NODE &&
-		    !rcu_access_pointer(t->memsched_group))
-			kept[nid]++;
+		pull = NUMA_NO_NODE;
+		if (keep != NUMA_NO_NODE &&
+		    !rcu_access_pointer(t->memsched_group)) {
+			kept[keep]++;
+			/* as knumad_away_from_keep(): its affinity allows it */
+			if (cpumask_intersects(cpumask_of_node(keep),
+					       &t->cpus_mask))
+				pull = keep;
+		}
 		threads++;
 		own[kt->share_nid] += kt->ran_share;
-		nid = knumad_thread_node(kt, t);
-		if (nid != task_node(t))
+		/* counted at its keep: moved, for a first look as for others */
+		nid = knumad_census_node(kt, run_nid, pull, jiffies, period);
+		if (nid != run_nid)
 			c->moved = true;
 		node_set(nid, c->ran);
-		node_set(task_node(t), c->now);
+		node_set(run_nid, c->now);
 		if (knumad_thread_apart(kt->faults + nr_node_ids, nr_node_ids,
 					nid))
 			c->apart = true;

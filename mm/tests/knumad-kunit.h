@@ -1950,6 +1950,59 @@ static void knumad_test_away(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, knumad_away_sample(kt, true, t0 + 9 * p, p));
 }
 
+/*
+ * A census counts a kept thread without samples, away from its kept
+ * node, at that node for a scan period, as the samples do
+ * (knumad_away_sample()), and shares the time away with them: a swap
+ * left a kept thread without samples beside its sibling at the pass that
+ * came at once, and the process got a home there with one census (3 of
+ * 30 runs of swapped_threads_go_back_to_their_memory).  A thread with
+ * samples is counted where they say (numa02: threads the keep cannot
+ * bring back, counted at their keep, converged a period later).
+ */
+static void knumad_test_census_node(struct kunit *test)
+{
+	unsigned long p = 250, t0 = INITIAL_JIFFIES;
+	struct knumad_thread *kt;
+
+	if (nr_node_ids < 2)
+		kunit_skip(test, "needs 2 nodes");
+	kt = kunit_kzalloc(test, struct_size(kt, faults, 2 * nr_node_ids),
+			   GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, kt);
+	/* no samples, kept on 1, runs on 0: at 1 for a period, then at 0 */
+	KUNIT_EXPECT_EQ(test, knumad_census_node(kt, 0, 1, t0, p), 1);
+	KUNIT_EXPECT_EQ(test, knumad_census_node(kt, 0, 1, t0 + p - 1, p), 1);
+	KUNIT_EXPECT_EQ(test, knumad_census_node(kt, 0, 1, t0 + p, p), 0);
+	/* back on 1: the time away ends; the next one begins anew */
+	KUNIT_EXPECT_EQ(test, knumad_census_node(kt, 1, 1, t0 + 2 * p, p), 1);
+	KUNIT_EXPECT_FALSE(test, kt->away);
+	KUNIT_EXPECT_EQ(test, knumad_census_node(kt, 0, 1, t0 + 3 * p, p), 1);
+	/*
+	 * Kept nowhere the hook can bring it back (no keep, its affinity
+	 * forbids, a group): where it runs, and the time away ends.
+	 */
+	KUNIT_EXPECT_EQ(test, knumad_census_node(kt, 0, NUMA_NO_NODE,
+						 t0 + 3 * p + 1, p), 0);
+	KUNIT_EXPECT_FALSE(test, kt->away);
+	/* samples decide where there are some, kept or not, away or not */
+	kt->faults[0] = 8;
+	KUNIT_EXPECT_EQ(test, knumad_census_node(kt, 0, 1, t0 + 4 * p, p), 0);
+	KUNIT_EXPECT_EQ(test, knumad_census_node(kt, 1, NUMA_NO_NODE,
+						 t0 + 4 * p, p), 0);
+	kt->faults[1] = 9;
+	KUNIT_EXPECT_EQ(test, knumad_census_node(kt, 0, 1, t0 + 4 * p, p), 1);
+	KUNIT_EXPECT_FALSE(test, kt->away);
+	/* a time away a census began is the samples' too, and ends alike */
+	kt->faults[0] = 0;
+	kt->faults[1] = 0;
+	KUNIT_EXPECT_EQ(test, knumad_census_node(kt, 0, 1, t0 + 10 * p, p), 1);
+	KUNIT_EXPECT_TRUE(test, knumad_away_sample(kt, true, t0 + 10 * p + 9,
+						   p));
+	KUNIT_EXPECT_FALSE(test, knumad_away_sample(kt, true, t0 + 11 * p, p));
+	KUNIT_EXPECT_EQ(test, knumad_census_node(kt, 0, 1, t0 + 11 * p, p), 0);
+}
+
 static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_min_samples),
 	KUNIT_CASE(knumad_test_huge_sample),
@@ -1990,6 +2043,7 @@ static struct kunit_case knumad_test_cases[] = {
 	KUNIT_CASE(knumad_test_resample_at),
 	KUNIT_CASE(knumad_test_few_samples),
 	KUNIT_CASE(knumad_test_away),
+	KUNIT_CASE(knumad_test_census_node),
 	{},
 };
 
