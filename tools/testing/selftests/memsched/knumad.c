@@ -559,11 +559,12 @@ static long pmd_size(void)
 
 /*
  * Who moved what when, from the knumad_migrate events to node @far: runs
- * of moves by one mover (k: the knumad thread @kpid, t: a thread of the
- * process) in @out, as "mover:pages@first-last ms" from the first event,
- * for a failed bound to say whether the threads moved while the knumad
- * thread did.  Returns the most pages one move (one event) of the knumad
- * thread took, or -1 if the trace cannot be read.
+ * of moves by one mover (k: the knumad thread @kpid, t: any other task -
+ * the process's threads, in task work) in @out, as
+ * "mover:pages@first-last ms" from the first event, for a failed bound
+ * to say whether the threads moved while the knumad thread did.
+ * Returns the most pages one move (one event) of the knumad thread
+ * took, or -1 if the trace cannot be read.
  */
 static long move_timeline(int far, int kpid, char *out, size_t size)
 {
