@@ -2516,9 +2516,8 @@ static const nodemask_t *knumad_present(struct knumad_mm *km)
  * (knumad_census_node(), which asks the same question of its count),
  * and ends at a sample or a census that finds it on it or no longer kept
  * where the keep could bring it back (or where knumad_settle_again()
- * ends it) - not at a gap between
- * samples, which memory of huge pages has at every pass.  Pure but for
- * @kt: tested by KUnit.
+ * ends it) - not at a gap between samples, which memory of huge pages
+ * has at every pass.  Pure but for @kt: tested by KUnit.
  */
 static bool knumad_away_sample(struct knumad_thread *kt, bool away,
 			       unsigned long now, unsigned long period)
@@ -2538,12 +2537,12 @@ static bool knumad_away_sample(struct knumad_thread *kt, bool away,
  * Does current's sample, taken on @this_nid, come from off the node knumad
  * keeps it on (knumad_thread_pref()), less than a scan period after its
  * first sample (or census of it without samples: knumad_census_node())
- * off it since it was last seen there?  Then the scheduler hook is bringing the thread back
- * (kernel/sched/numa.c), and the sample does not decide where its memory
- * goes: a thread that moved resamples its memory at once
- * (knumad_settle_again()), and the samples of a load balancer's move of
- * a few hundred milliseconds sent the memory after the thread, which
- * came back to use it from afar
+ * off it since it was last seen there?  Then the scheduler hook is
+ * bringing the thread back (kernel/sched/numa.c), and the sample does not
+ * decide where its memory goes: a thread that moved resamples its memory
+ * at once (knumad_settle_again()), and the samples of a load balancer's
+ * move of a few hundred milliseconds sent the memory after the thread,
+ * which came back to use it from afar
  * (knumad.swapped_threads_go_back_to_their_memory).  Not for a thread in
  * a group (its home decides), nor for one whose affinity keeps it off the
  * node (misplaced_private: nothing brings it back), nor for a fault on
