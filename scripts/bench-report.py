@@ -259,6 +259,70 @@ def detail_table(g):
     return lines
 
 
+VARIANCE_MODES = ["mainline", "numad", "knumad", "memsched"]
+VARIANCE_MAX = 0.25  # issue 13: spread (max-min) of t95 <= 25% of the median
+
+
+def had_to_move(r):
+    """The run had something to move: 1% of its pages or more off their
+    threads' node at the first sample after the threads started (about
+    0.25 s in; the mode may have begun by then) - the runs parse() gives a
+    ping-pong figure."""
+    return r.get("pingpong") is not None
+
+
+def t95_spread(t):
+    """(max-min)/median of finite t95s, or a reason there is none."""
+    if len(t) < 2:
+        return None, "fewer than 2 runs"
+    if math.inf in t:
+        return None, "never"
+    m = med(t)
+    if not m:
+        return None, "median 0"
+    return (max(t) - min(t)) / m, None
+
+
+def fmt_spread(v, why):
+    """One decimal: 24.6% is within 25%, 25.4% is not."""
+    return f"- ({why})" if v is None else f"{v * 100:.1f}%"
+
+
+def variance_table(g):
+    """Per workload, node count and adaptive mode: every run's t95 in the
+    order run, its spread against the median, and the same over only the
+    runs that started with something to move (a run the scheduler started
+    already placed reaches 95% at once, whatever the mode does)."""
+    lines = ["| workload | nodes | mode | t95 each (s) | spread/median | "
+             "runs that had to move | their spread/median |",
+             "|---|---|---|---|---|---|---|"]
+    within, rows, apart = {}, {}, {}
+    for (var, nodes), modes in g.items():
+        if var.startswith(("perf", "idle")):
+            continue
+        for m in VARIANCE_MODES:
+            rs = sorted(modes.get(m, []), key=lambda r: r["rep"])
+            if len(rs) < 2:
+                continue
+            t = [t95_of(r) for r in rs]
+            each = " ".join(fmt_t(v) + ("" if had_to_move(r) else "*")
+                            for v, r in zip(t, rs))
+            sp, why = t95_spread(t)
+            mv = [t95_of(r) for r in rs if had_to_move(r)]
+            msp, mwhy = t95_spread(mv)
+            lines.append(f"| {var} | {nodes} | {m} | {each} | {fmt_spread(sp, why)} | "
+                         f"{len(mv)} of {len(rs)} | {fmt_spread(msp, mwhy)} |")
+            if sp is None:
+                apart[m] = apart.get(m, 0) + 1
+                continue
+            rows[m] = rows.get(m, 0) + 1
+            within[m] = within.get(m, 0) + (sp <= VARIANCE_MAX)
+    summary = ", ".join(f"{m} {within.get(m, 0)} of {rows.get(m, 0)} with one"
+                        f" ({apart.get(m, 0)} rows without)"
+                        for m in VARIANCE_MODES if m in rows or m in apart)
+    return lines, summary
+
+
 def idle_table(g):
     lines = ["| nodes | mode | window s | knumad CPU ms/s | knumad CPU ms/s, first 8 s | "
              "numad CPU ms/s | workload sys CPU ms/s | "
@@ -510,6 +574,14 @@ def main():
            "numad's and memsched's moves, compaction); machine sys = system + softirq "
            "time of all CPUs (kworkers included) over the window.", ""]
     md += detail_table(g)
+    vt, vsum = variance_table(g)
+    md += ["", "## Variance of t95 across repetitions", "",
+           "spread = (max - min) / median of a row's t95s (every run of the row); a row "
+           "has one when every run reached 95% and the median is above 0. *: less than "
+           "1% of the run's pages were misplaced at the first sample after its threads "
+           "started (about 0.25 s in) - nothing to move. Rows with the spread at most "
+           f"{VARIANCE_MAX * 100:.0f}% of the median: {vsum or 'none'}.", ""]
+    md += vt
     pt = perf_table(g)
     if pt:
         md += ["", "## perf bench numa mem (its own figures, medians)", ""] + pt
